@@ -1,0 +1,1 @@
+//! doorstep-api.

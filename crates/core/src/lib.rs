@@ -1,0 +1,3 @@
+//! doorstep-core.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]

@@ -1,0 +1,45 @@
+//! The `doorstep` binary: one entry point for the service, the database
+//! tools and the calendar, tide, rule and planning commands.
+//!
+//! Errors: the library crates return typed errors (thiserror); this binary
+//! turns them into messages and exit codes, with anyhow where a message is all
+//! that is needed.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// doorstep plans door-to-door visits for community digital-technology teams.
+#[derive(Debug, Parser)]
+#[command(name = "doorstep", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Vietnamese lunar dates of civil dates, and back.
+    Lunar(cmd::lunar::Args),
+    /// Instants of the moon's phases.
+    Moon(cmd::moon::Args),
+    /// Tide heights and high and low waters of a station.
+    Tide(cmd::tide::Args),
+    /// Expand availability rules into windows.
+    Windows(cmd::windows::Args),
+    /// Plan visits for an instance file.
+    Plan(cmd::plan::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Lunar(args) => cmd::lunar::run(args),
+        Command::Moon(args) => cmd::moon::run(args),
+        Command::Tide(args) => cmd::tide::run(args),
+        Command::Windows(args) => cmd::windows::run(args),
+        Command::Plan(args) => cmd::plan::run(args),
+    }
+}

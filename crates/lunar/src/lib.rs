@@ -1,0 +1,3 @@
+//! doorstep-lunar.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]

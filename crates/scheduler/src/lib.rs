@@ -1,0 +1,3 @@
+//! doorstep-scheduler.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]

@@ -1,0 +1,3 @@
+//! doorstep-tide.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]

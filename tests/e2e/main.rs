@@ -1,0 +1,3 @@
+//! End-to-end tests: one test binary made of modules, so linking happens once.
+
+mod architecture;
