@@ -1,0 +1,1 @@
+//! `doorstep lunar` end to end.

@@ -1,0 +1,1 @@
+//! `doorstep plan` end to end.

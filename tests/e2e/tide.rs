@@ -1,0 +1,1 @@
+//! `doorstep tide` end to end.

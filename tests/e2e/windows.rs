@@ -1,0 +1,1 @@
+//! `doorstep windows` end to end.
