@@ -1,1 +1,22 @@
-//! doorstep database migrations.
+//! doorstep database migrations, the same on SQLite and PostgreSQL.
+//!
+//! Migrations are append-only and self-contained: they never import the
+//! entities of `doorstep-store`, so an old migration keeps meaning what it
+//! meant when it shipped. Add a new module for every change.
+
+// `async_trait` hides the lifetime of `SchemaManager` in every migration.
+#![allow(elided_lifetimes_in_paths)]
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_initial;
+
+/// Every migration of doorstep, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_initial::Migration)]
+    }
+}

@@ -1,3 +1,19 @@
-//! doorstep-core.
+//! doorstep's domain: the words of the users as types.
+//!
+//! This crate is pure: no I/O, no async, no clock. Values that come from the
+//! outside (a CSV cell, a JSON field) are parsed into these types once, at the
+//! edge, and carried as types from then on.
+//!
+//! ```
+//! use doorstep_core::{NeedStep, Presence};
+//!
+//! assert_eq!(Presence::parse("đi biển"), Some(Presence::AtSea));
+//! assert_eq!(NeedStep::parse("vneid_level2"), Some(NeedStep::VneidLevel2));
+//! assert_eq!(NeedStep::VneidLevel2.label_vi(), "Định danh điện tử mức 2");
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+mod domain;
+
+pub use domain::{AreaLevel, MemberRole, NeedStatus, NeedStep, Presence, Skill, UserRole, VisitMode, VisitStatus, fold_vietnamese};

@@ -1,0 +1,17 @@
+//! The sea-orm entities, one module per table. They mirror the migrations;
+//! hand-written queries live beside them in `crate::query`.
+
+pub mod api_token;
+pub mod area;
+pub mod audit;
+pub mod household;
+pub mod member;
+pub mod need;
+pub mod outbox;
+pub mod plan;
+pub mod resident;
+pub mod session;
+pub mod team;
+pub mod unmet;
+pub mod user;
+pub mod visit;

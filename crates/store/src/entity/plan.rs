@@ -1,0 +1,27 @@
+//! A team's proposed visits over a horizon.
+
+use sea_orm::entity::prelude::*;
+
+#[allow(missing_docs)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "plans")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub team_id: i32,
+    pub horizon_start: DateTimeUtc,
+    pub horizon_end: DateTimeUtc,
+    pub status: String,
+    pub objective: Option<i32>,
+    pub upper_bound: Option<i32>,
+    pub travel_minutes: Option<i32>,
+    pub solver_ms: Option<i32>,
+    pub figures: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub published_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

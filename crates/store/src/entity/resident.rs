@@ -1,0 +1,30 @@
+//! A resident of a household.
+
+use sea_orm::entity::prelude::*;
+
+#[allow(missing_docs)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "residents")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub household_id: i32,
+    pub external_id: String,
+    pub full_name: String,
+    pub birth_year: Option<i32>,
+    pub phone: Option<String>,
+    pub presence: String,
+    pub country: Option<String>,
+    pub timezone: Option<String>,
+    pub availability: Option<String>,
+    pub consent_at: Option<DateTimeUtc>,
+    pub consent_by: Option<String>,
+    pub consent_text: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

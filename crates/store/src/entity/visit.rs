@@ -1,0 +1,27 @@
+//! A planned visit of a household by a member.
+
+use sea_orm::entity::prelude::*;
+
+#[allow(missing_docs)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "visits")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub plan_id: i32,
+    pub household_id: i32,
+    pub member_id: i32,
+    pub start_at: DateTimeUtc,
+    pub end_at: DateTimeUtc,
+    pub mode: String,
+    pub purposes: String,
+    pub status: String,
+    pub pinned: bool,
+    pub outcome: Option<String>,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
