@@ -1,3 +1,248 @@
-//! doorstep-scheduler.
+//! doorstep-scheduler: plans a team's door-to-door visits.
+//!
+//! Plain data in, plain data out: an [`Instance`] (volunteers with shifts,
+//! households with windows, priorities, needs) is compiled into a [`Problem`]
+//! (which checks the whole instance and reports every error with its JSON
+//! path), and [`plan`] returns a [`Plan`]: visits, and for every household
+//! left out a true reason (`no_skill`, `no_window`, `no_capacity`) with a
+//! sentence in Vietnamese and English.
+//!
+//! The search is anytime: a priority-first construction, then large
+//! neighbourhood search until the time limit or iteration budget. It is
+//! deterministic for a given seed, thread count and number of iterations run
+//! (see [`Params::max_iterations`]). [`checker`] re-checks a plan against an
+//! instance with the benchmark validator's rules, independently of the search.
+//!
+//! ```
+//! use doorstep_scheduler::{format::Instance, plan, Params, Problem};
+//! let instance: Instance = serde_json::from_str(r#"{
+//!   "timezone": "Asia/Ho_Chi_Minh",
+//!   "horizon": {"start": "2026-11-23T00:00:00+07:00", "end": "2026-11-24T00:00:00+07:00"},
+//!   "volunteers": [{"id": "V01", "home": {"lat": 19.37, "lon": 105.80}, "skills": ["vneid"],
+//!                   "max_visits_per_day": 4,
+//!                   "shifts": [{"start": "2026-11-23T18:00:00+07:00", "end": "2026-11-23T21:00:00+07:00"}]}],
+//!   "households": [{"id": "H1", "location": {"lat": 19.371, "lon": 105.80}, "priority": 3,
+//!                   "service_minutes": 30, "needs": ["vneid"], "mode": "in_person",
+//!                   "windows": [{"start": "2026-11-23T18:00:00+07:00", "end": "2026-11-23T21:00:00+07:00"}]}]
+//! }"#).unwrap();
+//! let problem = Problem::new(&instance).unwrap();
+//! let result = plan(&problem, &Params { max_iterations: Some(64), ..Params::default() });
+//! assert_eq!(result.visits.len(), 1);
+//! assert!(doorstep_scheduler::checker::check(&instance, &result).is_ok());
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod checker;
+mod explain;
+pub mod format;
+mod problem;
+mod rng;
+mod route;
+mod search;
+
+use std::time::{Duration, Instant};
+
+pub use format::{Instance, Plan, PlanStats, Reason, Unmet, Visit};
+pub use problem::{
+    InstanceError, InvalidInstance, Problem, format_minutes, parse_minutes, travel_minutes,
+};
+
+use search::{Goal, SearchParams, Sol};
+
+/// How to plan.
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// Stop searching after this long (measured from the call to [`plan`]).
+    /// `None`: only `max_iterations` stops the search.
+    pub time_limit: Option<Duration>,
+    /// Stop after about this many iterations per thread (rounded up to whole
+    /// epochs of 64). With the same seed and threads, the same budget gives
+    /// the same plan.
+    pub max_iterations: Option<u64>,
+    /// Seed of the random choices.
+    pub seed: u64,
+    /// Search threads (1 or more).
+    pub threads: usize,
+    /// A previous plan: keep its visits where possible (same household,
+    /// volunteer and day, and the same start when the route allows).
+    pub hint: Option<Plan>,
+    /// Spread visits evenly over volunteers when priority allows.
+    pub balance: bool,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            time_limit: Some(Duration::from_secs(2)),
+            max_iterations: None,
+            seed: 1,
+            threads: 1,
+            hint: None,
+            balance: false,
+        }
+    }
+}
+
+/// Plans the visits of a problem: the best plan found within the budget.
+pub fn plan(problem: &Problem, params: &Params) -> Plan {
+    let start = Instant::now();
+    let p = problem;
+    let n_h = p.hhs.len();
+    let mut hint_shift = vec![u32::MAX; n_h];
+    let mut hint_start: Vec<Option<i64>> = vec![None; n_h];
+    let mut hint_total = 0u64;
+    if let Some(hint) = &params.hint {
+        for v in &hint.visits {
+            let (Some(&h), Some(&vol), Ok(t)) = (
+                p.hh_index.get(&v.household),
+                p.vol_index.get(&v.volunteer),
+                parse_minutes(&v.start),
+            ) else {
+                continue;
+            };
+            let shift = p.vols[vol as usize].shifts.iter().copied().find(|&s| {
+                let sh = &p.shifts[s as usize];
+                sh.start <= t && t < sh.end
+            });
+            if let Some(s) = shift {
+                hint_shift[h as usize] = s;
+                hint_start[h as usize] = Some(t);
+                hint_total += 1;
+            }
+        }
+    }
+    let goal = Goal {
+        hint_shift,
+        w_kept: if params.hint.is_some() { 0.3 } else { 0.0 },
+        w_balance: if params.balance { 0.002 } else { 0.0 },
+    };
+    let initial = search::construct(p, &goal, &hint_start);
+    let sp = SearchParams {
+        seed: params.seed,
+        threads: params.threads.max(1),
+        time_limit: params.time_limit,
+        max_iterations: params.max_iterations,
+        start,
+    };
+    let (mut best, iterations) = search::run(p, &goal, initial, &sp);
+    search::polish(p, &mut best);
+    let mut out = to_plan(p, &best, &hint_start);
+    out.stats.iterations = iterations;
+    if params.hint.is_some() {
+        out.stats.hint_total = Some(hint_total);
+        out.stats.hint_kept = Some(best.kept as u64);
+    }
+    out
+}
+
+/// Start times of a route: as early as possible, or the hint's start when the
+/// rest of the route still fits.
+fn schedule(p: &Problem, shift: u32, r: &[u32], hint_start: &[Option<i64>]) -> Vec<i64> {
+    let mut timing = route::Timing::default();
+    let ok = timing.compute(p, shift, r);
+    debug_assert!(ok, "the search only keeps feasible routes");
+    let sh = &p.shifts[shift as usize];
+    let home = p.vols[sh.volunteer as usize].home;
+    let (mut t, mut loc) = (sh.start, home);
+    let mut starts = Vec::with_capacity(r.len());
+    for (i, &c) in r.iter().enumerate() {
+        let cand = &p.cands[c as usize];
+        let ivs = p.cand_ivs(c);
+        let arrive = t + p.tt(loc, cand.loc);
+        let earliest = route::first_start(ivs, arrive).unwrap_or(arrive);
+        let mut s = earliest;
+        if let Some(hs) = hint_start[cand.hh as usize] {
+            let in_iv = ivs.iter().any(|&(a, b)| a <= hs && hs <= b);
+            if hs >= earliest && ok && hs <= timing.latest[i] && in_iv {
+                s = hs;
+            }
+        }
+        starts.push(s);
+        t = s + p.hhs[cand.hh as usize].service;
+        loc = cand.loc;
+    }
+    starts
+}
+
+fn to_plan(p: &Problem, sol: &Sol, hint_start: &[Option<i64>]) -> Plan {
+    let mut visits = Vec::new();
+    for (s, r) in sol.routes.iter().enumerate() {
+        let starts = schedule(p, s as u32, r, hint_start);
+        let vol = &p.vols[p.shifts[s].volunteer as usize];
+        for (&c, &t) in r.iter().zip(&starts) {
+            let hh = &p.hhs[p.cands[c as usize].hh as usize];
+            visits.push(Visit {
+                household: hh.id.clone(),
+                volunteer: vol.id.clone(),
+                start: format_minutes(t, p.offset),
+                end: format_minutes(t + hh.service, p.offset),
+                mode: if hh.remote { "remote" } else { "in_person" }.to_owned(),
+                pinned: p.pinned[p.cands[c as usize].hh as usize].is_some(),
+            });
+        }
+    }
+    let mut unmet = Vec::new();
+    for h in 0..p.hhs.len() as u32 {
+        if sol.assigned(h).is_none() {
+            let (reason, message_vi, message_en) = explain::unmet_reason(p, sol, h);
+            unmet.push(Unmet {
+                household: p.hhs[h as usize].id.clone(),
+                reason,
+                message_vi,
+                message_en,
+            });
+        }
+    }
+    let with_shifts: Vec<u64> = p
+        .vols
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| !v.shifts.is_empty())
+        .map(|(i, _)| sol.per_vol[i] as u64)
+        .collect();
+    let stats = PlanStats {
+        objective: sol.obj as u64,
+        travel_minutes: sol.total_travel as u64,
+        upper_bound: p.upper_bound(),
+        visits: visits.len() as u64,
+        households: p.hhs.len() as u64,
+        iterations: 0,
+        visits_per_volunteer_min: with_shifts.iter().copied().min().unwrap_or(0),
+        visits_per_volunteer_max: with_shifts.iter().copied().max().unwrap_or(0),
+        hint_kept: None,
+        hint_total: None,
+    };
+    Plan {
+        visits,
+        unmet,
+        stats,
+    }
+}
+
+/// Why a household is where it is in a plan (made by [`plan`] for this
+/// problem): `(Vietnamese, English)`, or `None` for an unknown id.
+pub fn explain(problem: &Problem, plan: &Plan, household: &str) -> Option<(String, String)> {
+    let p = problem;
+    let &h = p.hh_index.get(household)?;
+    if let Some(u) = plan.unmet.iter().find(|u| u.household == household) {
+        let (vi, en) = if u.message_vi.is_empty() {
+            (u.reason.code().to_owned(), u.reason.code().to_owned())
+        } else {
+            (u.message_vi.clone(), u.message_en.clone())
+        };
+        return Some((
+            format!("chưa thăm ({}): {vi}", u.reason.code()),
+            format!("not visited ({}): {en}", u.reason.code()),
+        ));
+    }
+    let v = plan.visits.iter().find(|v| v.household == household)?;
+    let &vol = p.vol_index.get(&v.volunteer)?;
+    let t = parse_minutes(&v.start).ok()?;
+    let (b, e) = p.cand_range[h as usize];
+    let c = (b..e).find(|&c| {
+        let sh = &p.shifts[p.cands[c as usize].shift as usize];
+        sh.volunteer == vol && sh.start <= t && t < sh.end
+    })?;
+    Some(explain::visited(p, h, c, t))
+}
