@@ -8,7 +8,9 @@ use chrono::{Datelike, NaiveDate};
 use crate::Error;
 use crate::moon::{self, Phase};
 use crate::sun;
-use crate::time::{date_of_day_number, day_number, tt_to_ut, vietnam_day_number};
+use crate::time::{
+    VIETNAM_OFFSET_DAYS, date_of_day_number, day_number, tt_to_ut, vietnam_day_number,
+};
 
 /// The first civil date the calendar converts: 1800-01-01.
 pub const FIRST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1800, 1, 1) {
@@ -113,8 +115,17 @@ fn new_moon_day(k: f64) -> i32 {
 
 /// The civil day (UTC+7) on which the sun reaches `degrees` of apparent
 /// longitude, searching from the mean instant in Gregorian `year`.
+///
+/// The low-accuracy sun (±15 minutes) settles the day unless the instant is
+/// within an hour of local midnight; only then is the VSOP87 sun computed.
 fn solar_term_day(degrees: f64, year: i32) -> i32 {
-    let jde = sun::longitude_instant(degrees, sun::longitude_guess(degrees, year));
+    let rough = sun::longitude_instant_rough(degrees, sun::longitude_guess(degrees, year));
+    let local = tt_to_ut(rough) + 0.5 + VIETNAM_OFFSET_DAYS;
+    let hour = (local - local.floor()) * 24.0;
+    if (1.0..23.0).contains(&hour) {
+        return local.floor() as i32;
+    }
+    let jde = sun::longitude_instant(degrees, rough);
     vietnam_day_number(tt_to_ut(jde))
 }
 
@@ -565,6 +576,21 @@ mod tests {
             to_solar(LunarDate::new(2026, 8, 15, false)).unwrap(),
             d(2026, 9, 25)
         );
+    }
+
+    #[test]
+    fn rough_first_answer_gives_the_same_days() {
+        for year in FIRST_SOLSTICE..=LAST_SOLSTICE {
+            for j in 0..12 {
+                let degrees = f64::from(j * 30);
+                let jde = sun::longitude_instant(degrees, sun::longitude_guess(degrees, year));
+                assert_eq!(
+                    solar_term_day(degrees, year),
+                    vietnam_day_number(tt_to_ut(jde)),
+                    "{year} {degrees}°"
+                );
+            }
+        }
     }
 
     #[test]

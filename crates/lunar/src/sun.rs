@@ -193,21 +193,50 @@ pub(crate) fn apparent_longitude(jde: f64) -> f64 {
     (l + PI + fk5 + nutation + aberration).rem_euclid(TAU)
 }
 
+/// The sun's apparent longitude in radians by the low-accuracy formulae of
+/// Meeus ch. 25 (error below 0.01°).
+fn apparent_longitude_rough(jde: f64) -> f64 {
+    let t = (jde - 2_451_545.0) / 36_525.0;
+    let l0 = 280.46646 + 36000.76983 * t + 0.000_303_2 * t * t;
+    let m = (357.52911 + 35999.05029 * t - 0.000_153_7 * t * t).to_radians();
+    let c = (1.914_602 - 0.004_817 * t - 0.000_014 * t * t) * m.sin()
+        + (0.019_993 - 0.000_101 * t) * (2.0 * m).sin()
+        + 0.000_289 * (3.0 * m).sin();
+    let omega = (125.04 - 1934.136 * t).to_radians();
+    (l0 + c - 0.005_69 - 0.004_78 * omega.sin())
+        .to_radians()
+        .rem_euclid(TAU)
+}
+
 /// The Julian Ephemeris Day (TT) at which the sun's apparent longitude is
 /// `degrees`, near the Julian Ephemeris Day `guess` (within a few days).
 ///
-/// Newton's method on the longitude difference with the sun's mean rate;
-/// stops when the correction is below 1 ms.
+/// Newton's method on the longitude difference, with the sun's rate from the
+/// equation of the centre; stops when the correction is below 10 ms.
 pub(crate) fn longitude_instant(degrees: f64, guess: f64) -> f64 {
-    // Mean daily motion of the sun, radians per day.
-    const RATE: f64 = TAU / 365.242_19;
+    solve(apparent_longitude, degrees, guess)
+}
+
+/// As [`longitude_instant`] with the low-accuracy sun of Meeus ch. 25
+/// (±0.01°, so ±15 minutes): a cheap first answer for callers that only
+/// need the civil day unless the instant is near midnight.
+pub(crate) fn longitude_instant_rough(degrees: f64, guess: f64) -> f64 {
+    solve(apparent_longitude_rough, degrees, guess)
+}
+
+fn solve(longitude: fn(f64) -> f64, degrees: f64, guess: f64) -> f64 {
     let target = degrees.to_radians();
     let mut jde = guess;
     for _ in 0..10 {
-        let diff = (target - apparent_longitude(jde) + PI).rem_euclid(TAU) - PI;
-        let step = diff / RATE;
+        let t = (jde - 2_451_545.0) / 36_525.0;
+        let m = (357.52911 + 35999.05029 * t).to_radians();
+        let e = 0.016_708_634;
+        // dλ/dt of a Keplerian orbit to second order in e, radians per day.
+        let rate = TAU / 365.242_19 * (1.0 + 2.0 * e * m.cos() + 2.5 * e * e * (2.0 * m).cos());
+        let diff = (target - longitude(jde) + PI).rem_euclid(TAU) - PI;
+        let step = diff / rate;
         jde += step;
-        if step.abs() < 1e-8 {
+        if step.abs() < 1e-7 {
             break;
         }
     }
@@ -234,6 +263,20 @@ mod tests {
         let lon = apparent_longitude(2_448_908.5).to_degrees();
         let expected = 199.0 + 54.0 / 60.0 + 21.818 / 3600.0;
         assert!((lon - expected).abs() * 3600.0 < 1.0, "{lon}");
+    }
+
+    #[test]
+    fn rough_sun_is_within_a_hundredth_of_a_degree() {
+        for i in 0..2000 {
+            let jde = 2_378_000.5 + f64::from(i) * 73.1;
+            let diff =
+                (apparent_longitude(jde) - apparent_longitude_rough(jde) + PI).rem_euclid(TAU) - PI;
+            assert!(
+                diff.to_degrees().abs() < 0.01,
+                "{jde}: {}",
+                diff.to_degrees()
+            );
+        }
     }
 
     #[test]
