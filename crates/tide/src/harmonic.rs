@@ -11,7 +11,7 @@ use crate::extreme::{Extreme, ExtremeKind};
 use crate::station::HarmonicStation;
 
 /// Spacing of the grid on which extremes are bracketed, seconds.
-const GRID_SECONDS: f64 = 600.0;
+const GRID_SECONDS: f64 = 900.0;
 
 /// V0+u (degrees, in [0, 360)) and f of a constituent for a year, as the
 /// conventions define them; `None` for a name not in the table.
@@ -273,18 +273,19 @@ fn series(yt: &YearTerms, t0: f64, step: f64, n: usize, out: &mut Vec<f64>) {
 /// step on the analytic derivative polishes each.
 fn extremes_in(yt: &YearTerms, a: f64, b: f64, out: &mut Vec<Extreme>) {
     let m = yt.amp.len();
+    // Pad to a multiple of 4 so that the inner loop vectorises.
+    let padded = m.div_ceil(4) * 4;
     let cells = ((b - a) / GRID_SECONDS).ceil().max(1.0) as usize;
-    let w1: Vec<f64> = (0..m).map(|k| -yt.amp[k] * yt.omega[k]).collect();
-    let w2: Vec<f64> = (0..m)
-        .map(|k| -yt.amp[k] * yt.omega[k] * yt.omega[k])
-        .collect();
-    let (mut rc, mut rs) = (vec![0.0; m], vec![0.0; m]);
+    let (mut w1, mut w2) = (vec![0.0; padded], vec![0.0; padded]);
+    let (mut rc, mut rs) = (vec![1.0; padded], vec![0.0; padded]);
     for k in 0..m {
+        w1[k] = -yt.amp[k] * yt.omega[k];
+        w2[k] = -yt.amp[k] * yt.omega[k] * yt.omega[k];
         let (s, c) = (yt.omega[k] * GRID_SECONDS).sin_cos();
         rc[k] = c;
         rs[k] = s;
     }
-    let (mut c, mut s) = (vec![0.0; m], vec![0.0; m]);
+    let (mut c, mut s) = (vec![0.0; padded], vec![0.0; padded]);
     let seed = |t: f64, c: &mut [f64], s: &mut [f64]| {
         let dt = yt.local(t);
         for k in 0..m {
@@ -294,12 +295,19 @@ fn extremes_in(yt: &YearTerms, a: f64, b: f64, out: &mut Vec<Extreme>) {
         }
     };
     let derivs = |c: &[f64], s: &[f64]| {
-        let (mut d1, mut d2) = (0.0, 0.0);
-        for k in 0..m {
-            d1 += w1[k] * s[k];
-            d2 += w2[k] * c[k];
+        let (mut d1, mut d2) = ([0.0f64; 4], [0.0f64; 4]);
+        for (((w14, w24), c4), s4) in w1
+            .chunks_exact(4)
+            .zip(w2.chunks_exact(4))
+            .zip(c.chunks_exact(4))
+            .zip(s.chunks_exact(4))
+        {
+            for l in 0..4 {
+                d1[l] += w14[l] * s4[l];
+                d2[l] += w24[l] * c4[l];
+            }
         }
-        (d1, d2)
+        ((d1[0] + d1[1]) + (d1[2] + d1[3]), (d2[0] + d2[1]) + (d2[2] + d2[3]))
     };
     seed(a, &mut c, &mut s);
     let (mut d1_prev, mut d2_prev) = derivs(&c, &s);
@@ -308,18 +316,21 @@ fn extremes_in(yt: &YearTerms, a: f64, b: f64, out: &mut Vec<Extreme>) {
         push_extreme(yt, a, a, a, out);
     }
     for j in 1..=cells {
-        let t = if j == cells {
-            b
-        } else {
-            a + GRID_SECONDS * j as f64
-        };
+        let t = if j == cells { b } else { a + GRID_SECONDS * j as f64 };
         if j == cells || j % 1024 == 0 {
             seed(t, &mut c, &mut s);
         } else {
-            for k in 0..m {
-                let nc = c[k] * rc[k] - s[k] * rs[k];
-                s[k] = s[k] * rc[k] + c[k] * rs[k];
-                c[k] = nc;
+            for (((c4, s4), rc4), rs4) in c
+                .chunks_exact_mut(4)
+                .zip(s.chunks_exact_mut(4))
+                .zip(rc.chunks_exact(4))
+                .zip(rs.chunks_exact(4))
+            {
+                for l in 0..4 {
+                    let nc = c4[l] * rc4[l] - s4[l] * rs4[l];
+                    s4[l] = s4[l] * rc4[l] + c4[l] * rs4[l];
+                    c4[l] = nc;
+                }
             }
         }
         let (d1, d2) = derivs(&c, &s);
