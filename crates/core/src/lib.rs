@@ -14,6 +14,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod country;
 mod domain;
+
+pub use country::{COUNTRIES, Country, find_country};
 
 pub use domain::{AreaLevel, MemberRole, NeedStatus, NeedStep, Presence, Skill, UserRole, VisitMode, VisitStatus, fold_vietnamese};

@@ -1,1 +1,11 @@
-//! doorstep-service.
+//! The use cases of doorstep, shared by the HTTP API, the CLI and the
+//! scheduled jobs: importing a register, loading the demo data, and, as they
+//! come, planning, publishing and the daily lists. Jobs take `now` as an
+//! argument and never read the clock themselves.
+//!
+//! Errors are typed with thiserror; each says what was wrong and where.
+
+pub mod auth;
+pub mod demo;
+pub mod import;
+pub mod register;

@@ -1,1 +1,215 @@
-//! doorstep-store.
+//! Storage: the only crate that talks to the database.
+//!
+//! The same code runs on SQLite (the embedded default, a file under `data/`)
+//! and PostgreSQL. Every change of more than one row happens in one
+//! transaction; instants are stored in UTC.
+//!
+//! Errors are typed ([`StoreError`]); the binary and the HTTP layer decide how
+//! to show them.
+
+pub mod entity;
+mod query;
+
+use std::path::Path;
+use std::time::Duration;
+
+use doorstep_migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr};
+
+pub use query::*;
+pub use sea_orm::DbErr as DatabaseError;
+
+/// A failure of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached or opened.
+    #[error("cannot open the database {url}: {source}")]
+    Connect {
+        /// The URL, without its password.
+        url: String,
+        /// Why.
+        source: DbErr,
+    },
+    /// The URL names no database this build knows.
+    #[error("unsupported database URL {0:?}: expected sqlite://PATH or postgres://USER@HOST/DB")]
+    UnsupportedUrl(String),
+    /// A record that was asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    /// The SQLite directory could not be created.
+    #[error("cannot create {path}: {source}")]
+    Directory {
+        /// The directory.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+/// One migration and whether it has been applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MigrationState {
+    /// The migration's name.
+    pub name: String,
+    /// Whether it has been applied to this database.
+    pub applied: bool,
+}
+
+impl Store {
+    /// Opens the database at `url` (`sqlite://…` or `postgres://…`). A SQLite
+    /// file and its directory are created when missing; SQLite runs in WAL
+    /// mode with foreign keys on.
+    ///
+    /// # Errors
+    /// The URL is of an unknown kind, the directory cannot be created, or the
+    /// database cannot be reached.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let url = normalise_url(url)?;
+        let mut options = ConnectOptions::new(url.clone());
+        options
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        if url.starts_with("sqlite:") {
+            // One writer at a time is SQLite's rule; a small pool avoids
+            // "database is locked" under concurrent requests.
+            options.max_connections(4).min_connections(1);
+        }
+        let db = Database::connect(options)
+            .await
+            .map_err(|source| StoreError::Connect { url: redact(&url), source })?;
+        if db.get_database_backend() == DatabaseBackend::Sqlite {
+            db.execute_unprepared("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")
+                .await?;
+        }
+        Ok(Store { db })
+    }
+
+    /// The underlying connection, for the queries of this crate.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Which database this is: `"sqlite"` or `"postgres"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.db.get_database_backend() {
+            DatabaseBackend::Sqlite => "sqlite",
+            DatabaseBackend::Postgres => "postgres",
+            _ => "other",
+        }
+    }
+
+    /// Applies every pending migration; returns the names applied.
+    ///
+    /// # Errors
+    /// A migration failed; it is rolled back where the database allows.
+    pub async fn migrate_up(&self) -> Result<Vec<String>, StoreError> {
+        let pending: Vec<String> = Migrator::get_pending_migrations(&self.db)
+            .await?
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect();
+        Migrator::up(&self.db, None).await?;
+        Ok(pending)
+    }
+
+    /// Every known migration and whether it is applied.
+    ///
+    /// # Errors
+    /// The database cannot be read.
+    pub async fn migration_status(&self) -> Result<Vec<MigrationState>, StoreError> {
+        let applied: Vec<String> = match Migrator::get_applied_migrations(&self.db).await {
+            Ok(list) => list.iter().map(|m| m.name().to_string()).collect(),
+            Err(_) => Vec::new(),
+        };
+        Ok(Migrator::migrations()
+            .iter()
+            .map(|m| MigrationState {
+                name: m.name().to_string(),
+                applied: applied.iter().any(|a| a == m.name()),
+            })
+            .collect())
+    }
+
+    /// Whether the database answers and every migration is applied.
+    ///
+    /// # Errors
+    /// The database does not answer.
+    pub async fn ready(&self) -> Result<bool, StoreError> {
+        self.db.ping().await?;
+        Ok(self.migration_status().await?.iter().all(|m| m.applied))
+    }
+}
+
+/// Accepts `sqlite:PATH`, `sqlite://PATH` and `postgres(ql)://…`; for SQLite,
+/// creates the file's directory and asks for the file to be created.
+fn normalise_url(url: &str) -> Result<String, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(url.to_string());
+    }
+    let Some(rest) = url.strip_prefix("sqlite:") else {
+        return Err(StoreError::UnsupportedUrl(url.to_string()));
+    };
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path != ":memory:" && !path.is_empty() {
+        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+    }
+    let query = if query.contains("mode=") {
+        query.to_string()
+    } else if query.is_empty() {
+        "mode=rwc".to_string()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// The URL with its password replaced by `***`.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("sqlite://data/x.sqlite"), "sqlite://data/x.sqlite");
+    }
+
+    #[test]
+    fn sqlite_urls_ask_for_creation() {
+        let dir = std::env::temp_dir().join(format!("doorstep-url-{}", std::process::id()));
+        let url = format!("sqlite://{}/a.sqlite", dir.display());
+        assert_eq!(normalise_url(&url).unwrap(), format!("{url}?mode=rwc"));
+        assert!(dir.exists());
+        assert!(matches!(normalise_url("mysql://x"), Err(StoreError::UnsupportedUrl(_))));
+    }
+}
