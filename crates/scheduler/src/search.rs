@@ -121,6 +121,7 @@ struct Worker<'a> {
     backup: Vec<(u32, Vec<u32>)>,
     pool: Vec<u32>,
     pool_mark: Vec<u32>,
+    removed_mark: Vec<u32>,
     iter: u64,
     cycle: u64,
     kmax: usize,
@@ -149,6 +150,7 @@ impl<'a> Worker<'a> {
             backup: Vec::new(),
             pool: Vec::new(),
             pool_mark: vec![0; p.hhs.len()],
+            removed_mark: vec![0; p.hhs.len()],
             iter: 0,
             cycle: 4000,
             kmax,
@@ -176,20 +178,28 @@ impl<'a> Worker<'a> {
         }
         self.cur.assign[h as usize] = NONE;
         self.cur.add_counts(self.p, self.g, c, -1);
+        self.removed_mark[h as usize] = self.stamp;
         if self.pool_mark[h as usize] != self.stamp {
             self.pool_mark[h as usize] = self.stamp;
             self.pool.push(h);
         }
     }
 
-    /// Best place for household `h` over all its shifts: (cand, pos, cost).
+    /// Best place for household `h` over its shifts: (cand, pos, cost).
+    ///
+    /// The current plan is kept insertion-maximal (no unassigned household
+    /// fits anywhere), so a household that was unassigned before this
+    /// iteration can only fit into a shift this iteration changed.
     fn best_place(&mut self, h: u32, noise: f64) -> Option<(u32, usize, f64)> {
         let p = self.p;
         let (b, e) = p.cand_range[h as usize];
+        let only_changed = self.removed_mark[h as usize] != self.stamp;
         let mut best: Option<(u32, usize, f64)> = None;
         for c in b..e {
             let s = p.cands[c as usize].shift as usize;
-            if self.cur.routes[s].len() as u32 >= p.shifts[s].cap {
+            if (only_changed && self.mark[s] != self.stamp)
+                || self.cur.routes[s].len() as u32 >= p.shifts[s].cap
+            {
                 continue;
             }
             if !self.timing[s].valid && !self.timing[s].compute(p, s as u32, &self.cur.routes[s]) {
@@ -458,6 +468,7 @@ impl<'a> Worker<'a> {
         if self.stamp == 0 {
             self.mark.iter_mut().for_each(|m| *m = u32::MAX);
             self.pool_mark.iter_mut().for_each(|m| *m = u32::MAX);
+            self.removed_mark.iter_mut().for_each(|m| *m = u32::MAX);
             self.stamp = 1;
         }
         self.backup.clear();

@@ -1,13 +1,228 @@
-//! `doorstep plan`.
+//! `doorstep plan`: plans visits for an instance file (the benchmark format,
+//! see docs/planning.md) and writes the plan as JSON.
+//!
+//! Exit codes: 0 planned, 2 bad input (every instance error is listed with
+//! its JSON path), 1 anything else (e.g. the output cannot be written).
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use doorstep_scheduler::{Instance, Params, Plan, Problem, Reason, checker};
 
 /// Arguments of `doorstep plan`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(
+    about = "Plan visits for an instance file / Lập kế hoạch thăm hộ từ tệp bài toán",
+    long_about = "Plan visits for an instance file (volunteers with shifts, households with windows, \
+                  priorities and needs) and write the plan as JSON: visits, and every household left \
+                  out with its reason (no_skill, no_window, no_capacity) in Vietnamese and English. \
+                  Progress and figures go to stderr. The format is described in docs/planning.md.",
+    after_help = "Examples:\n  doorstep plan --input team.json --time-limit 10 --output plan.json\n  \
+                  doorstep plan --input team.json --explain H0042\n  \
+                  doorstep plan --input team.json --hint last_plan.json --output plan.json\n\n\
+                  Exit codes: 0 planned, 2 bad input, 1 other failure."
+)]
+pub struct Args {
+    /// Instance file (JSON).
+    #[arg(long, value_name = "INSTANCE.json")]
+    pub input: PathBuf,
+    /// Search time in seconds; the best plan found by then is returned.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub time_limit: f64,
+    /// Seed of the search's random choices.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+    /// Search threads (default: 2, or 1 on a single core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Stop after this many iterations per thread instead of at the time
+    /// limit: the same seed, threads and iterations give the same plan.
+    #[arg(long, value_name = "N")]
+    pub iterations: Option<u64>,
+    /// Where to write the plan (default: standard output, unless --explain).
+    #[arg(long, value_name = "PLAN.json")]
+    pub output: Option<PathBuf>,
+    /// Print why this household is visited when it is, or left out.
+    #[arg(long, value_name = "HOUSEHOLD_ID")]
+    pub explain: Option<String>,
+    /// A previous plan: keep its visits where possible (re-planning after a change).
+    #[arg(long, value_name = "PLAN.json")]
+    pub hint: Option<PathBuf>,
+    /// Spread visits evenly over volunteers when priorities allow.
+    #[arg(long)]
+    pub balance: bool,
+}
+
+/// A failure with its exit code.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+fn bad_input(message: String) -> Failure {
+    Failure { code: 2, message }
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    what_vi: &str,
+    what_en: &str,
+) -> Result<T, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        bad_input(format!(
+            "không đọc được {what_vi} {} / cannot read the {what_en} {}: {e}",
+            path.display(),
+            path.display()
+        ))
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        bad_input(format!(
+            "{}:{}:{}: {what_vi} không đúng định dạng / not a valid {what_en}: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        ))
+    })
+}
 
 /// Runs `doorstep plan`.
-pub fn run(_args: Args) -> ExitCode {
-    eprintln!("doorstep plan: not available in this build");
-    ExitCode::from(1)
+pub fn run(args: Args) -> ExitCode {
+    match run_inner(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("doorstep plan: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn run_inner(args: &Args) -> Result<(), Failure> {
+    let t0 = Instant::now();
+    if !(args.time_limit.is_finite() && args.time_limit >= 0.0) {
+        return Err(bad_input(format!(
+            "--time-limit phải là số giây không âm / must be a non-negative number of seconds, got {}",
+            args.time_limit
+        )));
+    }
+    let instance: Instance = read_json(&args.input, "tệp bài toán", "instance file")?;
+    let problem = Problem::new(&instance).map_err(|e| {
+        let lines: Vec<String> =
+            e.0.iter()
+                .map(|x| format!("  {}: {}", x.path, x.message))
+                .collect();
+        bad_input(format!(
+            "{}: {} lỗi trong bài toán / error(s) in the instance:\n{}",
+            args.input.display(),
+            e.0.len(),
+            lines.join("\n")
+        ))
+    })?;
+    if let Some(id) = &args.explain {
+        if !instance.households.iter().any(|h| &h.id == id) {
+            return Err(bad_input(format!(
+                "--explain: không có hộ {id:?} trong {} / no household {id:?} in the instance",
+                args.input.display()
+            )));
+        }
+    }
+    let hint: Option<Plan> = match &args.hint {
+        Some(path) => Some(read_json(path, "kế hoạch gợi ý", "hint plan")?),
+        None => None,
+    };
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(2)))
+        .max(1);
+    let params = Params {
+        time_limit: if args.iterations.is_some() {
+            None
+        } else {
+            Some(Duration::from_secs_f64(args.time_limit))
+        },
+        max_iterations: args.iterations,
+        seed: args.seed,
+        threads,
+        hint,
+        balance: args.balance,
+    };
+    eprintln!(
+        "đang lập kế hoạch / planning {}: {} hộ / households, {} thành viên / volunteers, {} luồng / threads, {}",
+        if instance.name.is_empty() {
+            args.input.display().to_string()
+        } else {
+            instance.name.clone()
+        },
+        instance.households.len(),
+        instance.volunteers.len(),
+        threads,
+        match args.iterations {
+            Some(n) => format!("{n} vòng lặp / iterations"),
+            None => format!("{} s", args.time_limit),
+        }
+    );
+    let plan = doorstep_scheduler::plan(&problem, &params);
+    let elapsed = t0.elapsed().as_secs_f64();
+
+    // the independent checker guards every plan written
+    if let Err(v) = checker::check(&instance, &plan) {
+        let lines: Vec<String> = v
+            .iter()
+            .take(10)
+            .map(|x| format!("  [{}] {}", x.code, x.message))
+            .collect();
+        return Err(Failure {
+            code: 1,
+            message: format!(
+                "kế hoạch không hợp lệ (lỗi nội bộ) / internal error, invalid plan:\n{}",
+                lines.join("\n")
+            ),
+        });
+    }
+
+    let s = &plan.stats;
+    let count = |r: Reason| plan.unmet.iter().filter(|u| u.reason == r).count();
+    eprintln!(
+        "mục tiêu / objective {} (cận trên / upper bound {}, {:.1} %), {} lượt thăm / visits, đi lại / travel {} min, \
+         chưa thăm / unmet: {} no_capacity, {} no_window, {} no_skill; lượt/thành viên / visits per volunteer {}–{}; \
+         {} vòng lặp / iterations, {:.2} s",
+        s.objective,
+        s.upper_bound,
+        if s.upper_bound > 0 {
+            100.0 * s.objective as f64 / s.upper_bound as f64
+        } else {
+            100.0
+        },
+        s.visits,
+        s.travel_minutes,
+        count(Reason::NoCapacity),
+        count(Reason::NoWindow),
+        count(Reason::NoSkill),
+        s.visits_per_volunteer_min,
+        s.visits_per_volunteer_max,
+        s.iterations,
+        elapsed
+    );
+    if let (Some(kept), Some(total)) = (s.hint_kept, s.hint_total) {
+        eprintln!("giữ từ kế hoạch cũ / kept from the hint: {kept} / {total} lượt thăm / visits");
+    }
+
+    let json = serde_json::to_string_pretty(&plan).map_err(|e| Failure {
+        code: 1,
+        message: e.to_string(),
+    })?;
+    match &args.output {
+        Some(path) => std::fs::write(path, json + "\n").map_err(|e| Failure {
+            code: 1,
+            message: format!("không ghi được / cannot write {}: {e}", path.display()),
+        })?,
+        None if args.explain.is_none() => println!("{json}"),
+        None => {}
+    }
+    if let Some(id) = &args.explain {
+        if let Some((vi, en)) = doorstep_scheduler::explain(&problem, &plan, id) {
+            println!("{id}: {vi}\n{id}: {en}");
+        }
+    }
+    Ok(())
 }
