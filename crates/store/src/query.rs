@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use doorstep_core::{NeedStatus, NeedStep, Presence};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, IntoActiveModel, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
 };
 
 use crate::entity::{area, audit, household, member, need, resident, team, user};
