@@ -1,13 +1,121 @@
-//! `doorstep moon`.
+//! `doorstep moon`: instants of the moon's phases.
+//!
+//! One JSON object per line, in time order, UTC to the whole second:
+//! `{"phase":"full","at":"2026-01-03T10:02:55Z"}`.
 
 use std::process::ExitCode;
 
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use doorstep_lunar::{END_INSTANT, FIRST_INSTANT, Phase, phases};
+use serde::Serialize;
+
+use super::lunar::print_lines;
+
 /// Arguments of `doorstep moon`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(
+    about = "Thời điểm các tuần trăng / Instants of the moon's phases",
+    long_about = "Thời điểm trăng non, thượng huyền, trăng tròn, hạ huyền (UTC).\n\
+                  Instants of the new moon, first quarter, full moon and last quarter (UTC).\n\n\
+                  Prints one JSON object per line in time order, UTC to the whole second:\n  \
+                  {\"phase\":\"full\",\"at\":\"2026-01-03T10:02:55Z\"}\n\
+                  Phases: new, first_quarter, full, last_quarter. The interval is [--from, --to):\n\
+                  a date means 00:00 UTC of that day. Supported: 1800-01-01 to 2200-01-01.\n\
+                  Accuracy: within about 20 s of the JPL ephemerides (Meeus ch. 49).",
+    after_help = "Examples:\n  \
+                  doorstep moon --from 2026-01-01 --to 2027-01-01\n  \
+                  doorstep moon --from 2026-01-01 --to 2027-01-01 --phase full"
+)]
+pub struct Args {
+    /// Start of the interval (included): YYYY-MM-DD (00:00 UTC) or an RFC 3339 instant.
+    #[arg(long, value_name = "WHEN")]
+    from: String,
+
+    /// End of the interval (excluded): YYYY-MM-DD (00:00 UTC) or an RFC 3339 instant.
+    #[arg(long, value_name = "WHEN")]
+    to: String,
+
+    /// Only these phases (repeatable): new, first_quarter, full, last_quarter.
+    #[arg(long, value_name = "PHASE", value_parser = ["new", "first_quarter", "full", "last_quarter"])]
+    phase: Vec<String>,
+}
+
+/// One output line; the field order is part of the format.
+#[derive(Serialize)]
+struct Line {
+    phase: &'static str,
+    at: String,
+}
 
 /// Runs `doorstep moon`.
-pub fn run(_args: Args) -> ExitCode {
-    eprintln!("doorstep moon: not available in this build");
-    ExitCode::from(1)
+pub fn run(args: Args) -> ExitCode {
+    let from = parse_instant("--from", &args.from);
+    let to = parse_instant("--to", &args.to);
+    let (from, to) = match (from, to) {
+        (Ok(f), Ok(t)) => (f, t),
+        (f, t) => {
+            for e in [f.err(), t.err()].into_iter().flatten() {
+                eprintln!("doorstep moon: {e}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    if from >= to {
+        eprintln!(
+            "doorstep moon: --to {} phải sau --from {} / --to {} must be after --from {}",
+            args.to, args.from, args.to, args.from
+        );
+        return ExitCode::from(2);
+    }
+    let wanted: Vec<Phase> = args
+        .phase
+        .iter()
+        .map(|p| p.parse().expect("clap checked the phase names"))
+        .collect();
+    let list = match phases(from, to) {
+        Ok(list) => list,
+        Err(e) => {
+            eprintln!("doorstep moon: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let lines: Vec<Line> = list
+        .into_iter()
+        .filter(|p| wanted.is_empty() || wanted.contains(&p.phase))
+        .map(|p| Line {
+            phase: p.phase.as_str(),
+            at: p
+                .at
+                .round_subsecs(0)
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+        })
+        .collect();
+    print_lines(&lines)
+}
+
+fn parse_instant(flag: &str, text: &str) -> Result<DateTime<Utc>, String> {
+    let parsed = if text.len() == 10 {
+        super::lunar::parse_civil_date(text)
+            .ok()
+            .and_then(|d: NaiveDate| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc())
+    } else {
+        DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let at = parsed.ok_or_else(|| {
+        format!(
+            "{flag} \"{text}\" không phải ngày YYYY-MM-DD hay thời điểm RFC 3339 (từ {FIRST_INSTANT} đến {END_INSTANT}) / \
+             {flag} \"{text}\" is not a date YYYY-MM-DD or an RFC 3339 instant (from {FIRST_INSTANT} to {END_INSTANT})"
+        )
+    })?;
+    if at < FIRST_INSTANT || at > END_INSTANT {
+        return Err(format!(
+            "{flag} {text} nằm ngoài phạm vi hỗ trợ {FIRST_INSTANT} đến {END_INSTANT} / \
+             {flag} {text} is outside the supported range {FIRST_INSTANT} to {END_INSTANT}"
+        ));
+    }
+    Ok(at)
 }
