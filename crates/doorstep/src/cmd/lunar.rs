@@ -17,25 +17,24 @@ use serde::Serialize;
 
 /// Arguments of `doorstep lunar`.
 #[derive(Debug, clap::Args)]
-#[command(
-    about = "Ngày âm lịch Việt Nam (UTC+7) của ngày dương lịch, và ngược lại / \
-             Vietnamese lunar dates (UTC+7) of civil dates, and back",
-    long_about = "Ngày âm lịch Việt Nam (UTC+7) của ngày dương lịch, và ngược lại.\n\
-                  Vietnamese lunar dates (UTC+7) of civil dates, and back.\n\n\
-                  Prints one JSON object per line, in input order:\n  \
-                  {\"solar\":\"2026-11-28\",\"day\":20,\"month\":10,\"year\":2026,\"leap\":false,\"year_name\":\"Bính Ngọ\"}\n\
-                  `year` is the lunar year's number (the Gregorian year of its Tết), `leap` marks a leap month\n\
-                  (tháng nhuận), `year_name` is the year's can chi.\n\n\
-                  Supported: civil dates 1800-01-01 to 2199-12-31 and the lunar dates of those days.\n\
-                  Bad input (an impossible date, a date out of range, --leap on a month that is not leap,\n\
-                  a bad line in the --input file) is reported with its line, nothing is printed on stdout,\n\
-                  and the exit code is 2.",
-    after_help = "Examples:\n  \
-                  doorstep lunar 2026-11-28 2027-02-06\n  \
-                  doorstep lunar --input dates.txt\n  \
-                  doorstep lunar --to-solar 15/8/2026\n  \
-                  doorstep lunar --to-solar 1/11/2033 --leap"
-)]
+#[command(after_help = "\
+Ngày âm lịch Việt Nam (UTC+7) của ngày dương lịch, và ngược lại.
+Vietnamese lunar dates (UTC+7) of civil dates, and back.
+
+Output: one JSON object per line, in input order:
+  {\"solar\":\"2026-11-28\",\"day\":20,\"month\":10,\"year\":2026,\"leap\":false,\"year_name\":\"Bính Ngọ\"}
+`year` is the lunar year's number (the Gregorian year of its Tết), `leap` marks a leap month
+(tháng nhuận), `year_name` is the year's can chi.
+
+Supported: civil dates 1800-01-01 to 2199-12-31 and the lunar dates of those days.
+Bad input (an impossible date, a date out of range, --leap on a month that is not leap, a bad
+line in the --input file) is reported with its place; nothing is printed on stdout; exit code 2.
+
+Examples:
+  doorstep lunar 2026-11-28 2027-02-06
+  doorstep lunar --input dates.txt
+  doorstep lunar --to-solar 15/8/2026
+  doorstep lunar --to-solar 1/11/2033 --leap")]
 pub struct Args {
     /// Civil dates (dương lịch), YYYY-MM-DD.
     #[arg(value_name = "DATE", conflicts_with_all = ["input", "to_solar"], required_unless_present_any = ["input", "to_solar"])]

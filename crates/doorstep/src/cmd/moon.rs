@@ -13,19 +13,19 @@ use super::lunar::print_lines;
 
 /// Arguments of `doorstep moon`.
 #[derive(Debug, clap::Args)]
-#[command(
-    about = "Thời điểm các tuần trăng / Instants of the moon's phases",
-    long_about = "Thời điểm trăng non, thượng huyền, trăng tròn, hạ huyền (UTC).\n\
-                  Instants of the new moon, first quarter, full moon and last quarter (UTC).\n\n\
-                  Prints one JSON object per line in time order, UTC to the whole second:\n  \
-                  {\"phase\":\"full\",\"at\":\"2026-01-03T10:02:55Z\"}\n\
-                  Phases: new, first_quarter, full, last_quarter. The interval is [--from, --to):\n\
-                  a date means 00:00 UTC of that day. Supported: 1800-01-01 to 2200-01-01.\n\
-                  Accuracy: within about 20 s of the JPL ephemerides (Meeus ch. 49).",
-    after_help = "Examples:\n  \
-                  doorstep moon --from 2026-01-01 --to 2027-01-01\n  \
-                  doorstep moon --from 2026-01-01 --to 2027-01-01 --phase full"
-)]
+#[command(after_help = "\
+Thời điểm trăng non, thượng huyền, trăng tròn, hạ huyền (UTC).
+Instants of the new moon, first quarter, full moon and last quarter (UTC).
+
+Output: one JSON object per line, in time order, UTC to the whole second:
+  {\"phase\":\"full\",\"at\":\"2026-01-03T10:02:55Z\"}
+Phases: new, first_quarter, full, last_quarter. The interval is [--from, --to); a date means
+00:00 UTC of that day. Supported: 1800-01-01 to 2200-01-01. Accuracy: a few seconds against the
+JPL ephemerides (Meeus, Astronomical Algorithms, ch. 49). Bad input: a message, exit code 2.
+
+Examples:
+  doorstep moon --from 2026-01-01 --to 2027-01-01
+  doorstep moon --from 2026-01-01 --to 2027-01-01 --phase full")]
 pub struct Args {
     /// Start of the interval (included): YYYY-MM-DD (00:00 UTC) or an RFC 3339 instant.
     #[arg(long, value_name = "WHEN")]
