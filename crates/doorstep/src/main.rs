@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod config;
 
 /// doorstep plans door-to-door visits for community digital-technology teams.
 #[derive(Debug, Parser)]
@@ -21,6 +22,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve the HTTP API and pages.
+    Serve(cmd::serve::Args),
+    /// Apply or list database migrations.
+    Migrate(cmd::migrate::Args),
+    /// Load the demo data (Thanh Hóa) into the configured database.
+    Demo(cmd::demo::Args),
+    /// Import data files.
+    Import(cmd::import::Args),
     /// Vietnamese lunar dates of civil dates, and back.
     Lunar(cmd::lunar::Args),
     /// Instants of the moon's phases.
@@ -36,6 +45,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Serve(args) => cmd::serve::run(args),
+        Command::Migrate(args) => cmd::migrate::run(args),
+        Command::Demo(args) => cmd::demo::run(args),
+        Command::Import(args) => cmd::import::run(args),
         Command::Lunar(args) => cmd::lunar::run(args),
         Command::Moon(args) => cmd::moon::run(args),
         Command::Tide(args) => cmd::tide::run(args),

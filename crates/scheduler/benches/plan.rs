@@ -22,7 +22,10 @@ fn main() {
             }
             "--threads" => params.threads = val().parse().expect("a count"),
             "--seed" => params.seed = val().parse().expect("a number"),
-            "--iterations" => params.max_iterations = Some(val().parse().expect("a count")),
+            "--iterations" => {
+                params.max_iterations = Some(val().parse().expect("a count"));
+                params.time_limit = None;
+            }
             "--balance" => params.balance = true,
             "--out" => out = Some(val()),
             "--bench" => {}

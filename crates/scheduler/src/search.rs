@@ -136,7 +136,7 @@ impl<'a> Worker<'a> {
         seed: u64,
     ) -> Self {
         let visits = start.routes.iter().map(Vec::len).sum::<usize>();
-        let kmax = (visits / 8).clamp(6, 40);
+        let kmax = (visits / tune("KDIV", 8.0) as usize).clamp(6, tune("KMAX", 40.0) as usize);
         Worker {
             p,
             g,
@@ -458,7 +458,7 @@ impl<'a> Worker<'a> {
     }
 
     fn temperature(&self) -> f64 {
-        let (t0, t1) = (1.2f64, 0.03f64);
+        let (t0, t1) = (tune("T0", 1.2), tune("T1", 0.03));
         let f = (self.iter % self.cycle) as f64 / self.cycle as f64;
         t0 * (t1 / t0).powf(f)
     }
@@ -654,7 +654,7 @@ pub(crate) fn run(p: &Problem, g: &Goal, start: Sol, sp: &SearchParams) -> (Sol,
                     .wrapping_add(ti as u64 * 7919 + 1);
                 let mut w = Worker::new(p, g, shift_cands, start, seed);
                 // threads anneal on different cycles so that they explore differently
-                w.cycle = 3000 + 1500 * ti as u64;
+                w.cycle = tune("CYCLE", 3000.0) as u64 + tune("CYCLE2", 1500.0) as u64 * ti as u64;
                 let mut epochs: u64 = 0;
                 let search_start = Instant::now();
                 loop {
@@ -710,4 +710,8 @@ pub(crate) fn run(p: &Problem, g: &Goal, start: Sol, sp: &SearchParams) -> (Sol,
     }
     let best = best.unwrap_or(start);
     (best, iters.into_inner().expect("iters"))
+}
+
+pub(crate) fn tune(name: &str, default: f64) -> f64 {
+    std::env::var(format!("DS_{name}")).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }

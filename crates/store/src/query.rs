@@ -600,3 +600,74 @@ pub async fn table_counts(db: &impl ConnectionTrait) -> Result<BTreeMap<&'static
     counts.insert("mail_outbox", outbox::Entity::find().count(db).await?);
     Ok(counts)
 }
+
+/// A household with its residents and their needs.
+#[derive(Clone, Debug)]
+pub struct HouseholdView {
+    /// The household.
+    pub household: household::Model,
+    /// Its village's name.
+    pub village: Option<String>,
+    /// Residents with their needs.
+    pub residents: Vec<(resident::Model, Vec<need::Model>)>,
+}
+
+/// Every household of a team with residents and needs, in register order.
+///
+/// # Errors
+/// The database fails.
+pub async fn team_households(db: &impl ConnectionTrait, team_id: i32) -> Result<Vec<HouseholdView>, StoreError> {
+    let households = household::Entity::find()
+        .filter(household::Column::TeamId.eq(team_id))
+        .order_by_asc(household::Column::ExternalId)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = households.iter().map(|h| h.id).collect();
+    let mut residents: BTreeMap<i32, Vec<resident::Model>> = BTreeMap::new();
+    let mut resident_ids = Vec::new();
+    for chunk in ids.chunks(500) {
+        for r in resident::Entity::find()
+            .filter(resident::Column::HouseholdId.is_in(chunk.to_vec()))
+            .order_by_asc(resident::Column::Id)
+            .all(db)
+            .await?
+        {
+            resident_ids.push(r.id);
+            residents.entry(r.household_id).or_default().push(r);
+        }
+    }
+    let mut needs: BTreeMap<i32, Vec<need::Model>> = BTreeMap::new();
+    for chunk in resident_ids.chunks(500) {
+        for n in need::Entity::find()
+            .filter(need::Column::ResidentId.is_in(chunk.to_vec()))
+            .order_by_asc(need::Column::Id)
+            .all(db)
+            .await?
+        {
+            needs.entry(n.resident_id).or_default().push(n);
+        }
+    }
+    let villages: BTreeMap<i32, String> = area::Entity::find()
+        .filter(area::Column::Level.eq("village"))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    Ok(households
+        .into_iter()
+        .map(|household| HouseholdView {
+            village: household.village_id.and_then(|v| villages.get(&v).cloned()),
+            residents: residents
+                .remove(&household.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| {
+                    let n = needs.remove(&r.id).unwrap_or_default();
+                    (r, n)
+                })
+                .collect(),
+            household,
+        })
+        .collect())
+}

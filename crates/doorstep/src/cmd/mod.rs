@@ -2,8 +2,13 @@
 //! returns the process exit code: 0 on success, 2 for bad input, 1 for any
 //! other failure.
 
+mod common;
+pub mod demo;
+pub mod import;
 pub mod lunar;
+pub mod migrate;
 pub mod moon;
 pub mod plan;
+pub mod serve;
 pub mod tide;
 pub mod windows;

@@ -1,0 +1,147 @@
+//! Server-rendered pages: light, readable on a cheap phone over a weak
+//! connection, no scripts or fonts from elsewhere. Vietnamese first, English
+//! second.
+
+use axum::extract::{Path, State};
+use axum::response::Html;
+use doorstep_core::{NeedStatus, NeedStep, Presence};
+
+use crate::teams::{find, summary};
+use crate::{ApiError, AppState};
+
+const STYLE: &str = "body{font:16px/1.45 system-ui,sans-serif;margin:0;color:#1b1f23;background:#f6f7f9}\
+header{background:#0b5d3b;color:#fff;padding:.8rem 1rem}header a{color:#fff;text-decoration:none}\
+main{padding:1rem;max-width:60rem;margin:auto}.card{background:#fff;border-radius:.5rem;padding:1rem;margin:0 0 1rem;box-shadow:0 1px 2px #0002}\
+.en{color:#5b6470;font-size:.9em}table{border-collapse:collapse;width:100%;background:#fff}\
+td,th{padding:.45rem;border-bottom:1px solid #e3e6ea;text-align:left;vertical-align:top}\
+.tag{display:inline-block;border-radius:1rem;padding:0 .5rem;margin:.1rem;font-size:.85em;background:#e8f1ec}\
+.at_sea{background:#dbeafe}.abroad{background:#fde68a}.working_away{background:#fce7f3}\
+.num{font-size:1.6em;font-weight:600}.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr));gap:.6rem}";
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>{} · doorstep</title><style>{STYLE}</style></head><body>\
+         <header><a href=\"/\"><strong>doorstep</strong> · Tổ công nghệ số cộng đồng</a></header>\
+         <main>{body}</main></body></html>",
+        escape(title)
+    ))
+}
+
+fn stat(value: usize, vi: &str, en: &str) -> String {
+    format!("<div class=\"card\"><div class=\"num\">{value}</div>{vi}<br><span class=\"en\">{en}</span></div>")
+}
+
+/// `GET /`: the teams.
+pub async fn home(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
+    let mut body = String::from("<h1>Các tổ <span class=\"en\">/ Teams</span></h1>");
+    let teams = doorstep_store::list_teams(state.store.connection()).await?;
+    if teams.is_empty() {
+        body.push_str(
+            "<p class=\"card\">Chưa có tổ nào. Chạy <code>doorstep demo</code> để nạp dữ liệu mẫu.<br>\
+             <span class=\"en\">No team yet. Run <code>doorstep demo</code> to load the demo data.</span></p>",
+        );
+    }
+    for team in &teams {
+        let (s, _) = summary(&state, team).await?;
+        body.push_str(&format!(
+            "<div class=\"card\"><h2><a href=\"/teams/{}\">{}</a></h2><p>{}</p>\
+             <p>{} thành viên · {} hộ · {} người · <strong>{}</strong> hộ còn nhu cầu hỗ trợ<br>\
+             <span class=\"en\">{} members · {} households · {} residents · {} households with open needs</span></p></div>",
+            s.id,
+            escape(&s.name),
+            escape(&s.area),
+            s.members,
+            s.households,
+            s.residents,
+            s.households_with_open_needs,
+            s.members,
+            s.households,
+            s.residents,
+            s.households_with_open_needs
+        ));
+    }
+    Ok(page("Các tổ / Teams", &body))
+}
+
+/// `GET /teams/{team_id}`: one team's households.
+pub async fn team(State(state): State<AppState>, Path(id): Path<String>) -> Result<Html<String>, ApiError> {
+    let team = find(&state, &id).await?;
+    let (s, households) = summary(&state, &team).await?;
+    let mut body = format!(
+        "<h1>{}</h1><p>{} · múi giờ <span class=\"en\">time zone</span> {}{}</p><div class=\"grid\">{}{}{}{}{}</div>",
+        escape(&s.name),
+        escape(&s.area),
+        escape(&s.timezone),
+        s.tide_station
+            .as_deref()
+            .map(|st| format!(" · trạm thủy triều <span class=\"en\">tide station</span> {}", escape(st)))
+            .unwrap_or_default(),
+        stat(s.households, "hộ", "households"),
+        stat(s.residents, "người", "residents"),
+        stat(s.households_with_open_needs, "hộ còn nhu cầu", "households with open needs"),
+        stat(s.presence.get("at_sea").copied().unwrap_or(0), "người đi biển", "at sea"),
+        stat(s.presence.get("abroad").copied().unwrap_or(0), "người ở nước ngoài", "abroad"),
+    );
+    body.push_str(
+        "<h2>Hộ gia đình <span class=\"en\">/ Households</span></h2><table><thead><tr>\
+         <th>Mã hộ<br><span class=\"en\">Key</span></th><th>Địa chỉ<br><span class=\"en\">Address</span></th>\
+         <th>Nhân khẩu<br><span class=\"en\">Residents</span></th></tr></thead><tbody>",
+    );
+    for h in &households {
+        let mut residents = String::new();
+        for (r, needs) in &h.residents {
+            let presence = Presence::parse(&r.presence).unwrap_or(Presence::Home);
+            let open: Vec<&str> = needs
+                .iter()
+                .filter(|n| n.status == NeedStatus::Open.code())
+                .filter_map(|n| NeedStep::parse(&n.step))
+                .map(|n| n.label_vi())
+                .collect();
+            residents.push_str(&format!(
+                "<div>{}{} <span class=\"tag {}\">{}{}</span>{}</div>",
+                escape(&r.full_name),
+                r.birth_year.map(|y| format!(" ({y})")).unwrap_or_default(),
+                presence.code(),
+                presence.label_vi(),
+                r.country.as_deref().map(|c| format!(" · {}", escape(c))).unwrap_or_default(),
+                open.iter().map(|n| format!(" <span class=\"tag\">{}</span>", escape(n))).collect::<String>()
+            ));
+        }
+        body.push_str(&format!(
+            "<tr><td>{}</td><td>{}<br><span class=\"en\">{}</span></td><td>{}</td></tr>",
+            escape(&h.household.external_id),
+            escape(&h.household.address),
+            escape(h.village.as_deref().unwrap_or("")),
+            residents
+        ));
+    }
+    body.push_str("</tbody></table>");
+    Ok(page(&s.name, &body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(escape("<b>\"Lê\" & 'Lan'</b>"), "&lt;b&gt;&quot;Lê&quot; &amp; &#39;Lan&#39;&lt;/b&gt;");
+    }
+}

@@ -1,0 +1,77 @@
+//! What the database-backed subcommands share: configuration, logging and
+//! the connection, each failure turned into one clear message.
+
+use std::process::ExitCode;
+
+use doorstep_store::Store;
+
+use crate::config::{self, Settings};
+
+/// A failure that ends a command: its message and exit code.
+#[derive(Debug)]
+pub struct Failure {
+    /// What to print on stderr.
+    pub message: String,
+    /// 2 for bad input (configuration, files, arguments), 1 otherwise.
+    pub code: u8,
+}
+
+impl Failure {
+    /// Bad input: exit code 2.
+    pub fn input(message: impl Into<String>) -> Failure {
+        Failure { message: message.into(), code: 2 }
+    }
+
+    /// Anything else: exit code 1.
+    pub fn other(message: impl Into<String>) -> Failure {
+        Failure { message: message.into(), code: 1 }
+    }
+}
+
+/// Prints a failure, or nothing, and gives the exit code.
+pub fn finish(result: Result<(), Failure>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("doorstep: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// Loads the configuration and starts logging on stderr.
+pub fn settings() -> Result<Settings, Failure> {
+    let settings = config::load(&config::Sources::from_process())
+        .map_err(|e| Failure::input(format!("configuration: {e:#}")))?;
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| settings.log.level.clone());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .try_init();
+    Ok(settings)
+}
+
+/// Opens the configured database.
+pub async fn open(settings: &Settings) -> Result<Store, Failure> {
+    Store::connect(&settings.database.url)
+        .await
+        .map_err(|e| Failure::other(format!("{e}\n  (set DATABASE_URL or DOORSTEP__DATABASE__URL, or database.url in config/)")))
+}
+
+/// Opens the database and applies pending migrations.
+pub async fn open_migrated(settings: &Settings) -> Result<Store, Failure> {
+    let store = open(settings).await?;
+    store
+        .migrate_up()
+        .await
+        .map_err(|e| Failure::other(format!("migrations failed: {e}")))?;
+    Ok(store)
+}
+
+/// A multi-threaded runtime for one command.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::other(format!("cannot start the async runtime: {e}")))
+}

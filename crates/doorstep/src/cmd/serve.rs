@@ -1,0 +1,73 @@
+//! `doorstep serve`.
+
+use std::process::ExitCode;
+
+use super::common::{Failure, finish, open, runtime, settings};
+
+/// Arguments of `doorstep serve`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Load the demo data before serving (nothing changes if it is there).
+    #[arg(long)]
+    demo: bool,
+    /// Do not apply pending migrations on start.
+    #[arg(long)]
+    no_migrate: bool,
+    /// Listen on this address instead of server.address.
+    #[arg(long)]
+    address: Option<String>,
+}
+
+/// Runs `doorstep serve` until Ctrl-C or SIGTERM.
+pub fn run(args: Args) -> ExitCode {
+    finish(runtime().and_then(|rt| rt.block_on(serve(args))))
+}
+
+async fn serve(args: Args) -> Result<(), Failure> {
+    let settings = settings()?;
+    let store = open(&settings).await?;
+    if settings.server.migrate_on_start && !args.no_migrate {
+        let applied = store
+            .migrate_up()
+            .await
+            .map_err(|e| Failure::other(format!("migrations failed: {e}")))?;
+        for name in applied {
+            tracing::info!(migration = %name, "applied");
+        }
+    }
+    if args.demo {
+        super::demo::load(&store).await?;
+    }
+    let address = args.address.unwrap_or(settings.server.address);
+    let listener = tokio::net::TcpListener::bind(&address)
+        .await
+        .map_err(|e| Failure::input(format!("cannot listen on {address}: {e} (server.address / DOORSTEP__SERVER__ADDRESS)")))?;
+    let local = listener.local_addr().map_err(|e| Failure::other(e.to_string()))?;
+    println!("doorstep: listening on http://{local}");
+    let app = doorstep_api::router(doorstep_api::AppState { store });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| Failure::other(format!("server error: {e}")))
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
