@@ -64,7 +64,10 @@ fn main() {
     let horizon_to = Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap();
     let (best, median, windows) = measure(25, || {
         let h = tide.horizon(horizon_from, horizon_to);
-        (h.windows_above(0.5).len(), h.windows_near(doorstep_tide::ExtremeKind::High, 90).len())
+        (
+            h.windows_above(0.5).len(),
+            h.windows_near(doorstep_tide::ExtremeKind::High, 90).len(),
+        )
     });
     println!(
         "horizon of a month + windows above 0.5 m ({}) and near high water ({}): best {:.2} ms, median {:.2} ms",

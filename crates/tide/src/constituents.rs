@@ -237,7 +237,10 @@ impl Constituent {
                 let mut arg = 0.0;
                 let mut f = 1.0;
                 for &(name, k) in parents {
-                    let parent = constituent(name).expect("compound parents are in the table");
+                    let parent = TABLE
+                        .iter()
+                        .find(|c| c.name == name)
+                        .expect("compound parents are in the table");
                     let (pv, pf) = parent.v0u_f_raw(v0, nodal);
                     arg += f64::from(k) * pv;
                     f *= pf.powi(i32::from(k.unsigned_abs()));

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::astro::{year_arguments, year_of, year_start};
-use crate::constituents::constituent;
+use crate::constituents::{Constituent, constituent};
 use crate::extreme::{Extreme, ExtremeKind};
 use crate::station::HarmonicStation;
 
@@ -25,8 +25,8 @@ pub fn node_factors(name: &str, year: i32) -> Option<(f64, f64)> {
 #[derive(Debug, Clone)]
 pub struct HarmonicPredictor {
     z0: f64,
-    /// (amplitude m, G rad, ω rad/s, constituent name)
-    terms: Vec<(f64, f64, f64, &'static str)>,
+    /// (amplitude m, G rad, ω rad/s, constituent)
+    terms: Vec<(f64, f64, f64, &'static Constituent)>,
 }
 
 /// The terms of one year, ready to sum: amplitude·f, phase V0+u−G (rad)
@@ -90,7 +90,7 @@ impl HarmonicPredictor {
                     c.amplitude_m,
                     c.phase_deg.to_radians(),
                     c.constituent.speed_deg_per_hour.to_radians() / 3_600.0,
-                    c.constituent.name,
+                    c.constituent,
                 )
             })
             .collect();
@@ -108,8 +108,7 @@ impl HarmonicPredictor {
             Vec::with_capacity(n),
             Vec::with_capacity(n),
         );
-        for &(a, g, w, name) in &self.terms {
-            let c = constituent(name).expect("station constituents come from the table");
+        for &(a, g, w, c) in &self.terms {
             let (v0u, f) = c.v0u_f(&v0, &nodal);
             amp.push(a * f);
             phase.push((v0u.to_radians() - g).rem_euclid(std::f64::consts::TAU));
@@ -143,8 +142,8 @@ impl HarmonicPredictor {
 
     /// `count` heights from `from`, every `step_seconds` (> 0).
     ///
-    /// The per-year terms are computed once per year and the angles advance
-    /// by rotation, so a year of minutes takes milliseconds.
+    /// The per-year terms are computed once per year and every term advances
+    /// by a two-term recurrence, so a year of minutes takes milliseconds.
     pub fn heights(&self, from: DateTime<Utc>, step_seconds: i64, count: usize) -> Vec<f64> {
         assert!(step_seconds > 0, "the step is positive");
         let mut out = Vec::with_capacity(count);
@@ -218,45 +217,34 @@ impl Years {
 
 /// Appends `n` heights at `t0`, `t0 + step`, … (all within `yt`'s year).
 fn series(yt: &YearTerms, t0: f64, step: f64, n: usize, out: &mut Vec<f64>) {
-    // Re-seed the rotation now and then so that rounding never accumulates.
+    // Each term y(k) = A·cos(θ + k·φ) obeys y(k+1) = 2cos φ · y(k) − y(k−1):
+    // one multiplication and two additions per term and step. Re-seeding now
+    // and then keeps rounding from accumulating.
     const RESEED: usize = 4096;
     let m = yt.amp.len();
-    // Pad to a multiple of 4 so that the inner loop vectorises.
-    let padded = m.div_ceil(4) * 4;
-    let mut amp = yt.amp.clone();
-    amp.resize(padded, 0.0);
-    let mut rc = vec![1.0; padded];
-    let mut rs = vec![0.0; padded];
+    let lanes = m.div_ceil(4);
+    let mut twice_cos = vec![[0.0f64; 4]; lanes];
     for k in 0..m {
-        let (s, c) = (yt.omega[k] * step).sin_cos();
-        rc[k] = c;
-        rs[k] = s;
+        twice_cos[k / 4][k % 4] = 2.0 * (yt.omega[k] * step).cos();
     }
-    let mut c = vec![0.0; padded];
-    let mut s = vec![0.0; padded];
+    let mut cur = vec![[0.0f64; 4]; lanes];
+    let mut prev = vec![[0.0f64; 4]; lanes];
     let mut done = 0;
     while done < n {
         let dt = yt.local(t0 + step * done as f64);
         for k in 0..m {
-            let (sk, ck) = (yt.omega[k] * dt + yt.phase[k]).sin_cos();
-            c[k] = ck;
-            s[k] = sk;
+            let theta = yt.omega[k] * dt + yt.phase[k];
+            cur[k / 4][k % 4] = yt.amp[k] * theta.cos();
+            prev[k / 4][k % 4] = yt.amp[k] * (theta - yt.omega[k] * step).cos();
         }
         let chunk = RESEED.min(n - done);
         for _ in 0..chunk {
             let mut acc = [0.0f64; 4];
-            for (((a4, c4), s4), (rc4, rs4)) in amp
-                .chunks_exact(4)
-                .zip(c.chunks_exact_mut(4))
-                .zip(s.chunks_exact_mut(4))
-                .zip(rc.chunks_exact(4).zip(rs.chunks_exact(4)))
-            {
-                for l in 0..4 {
-                    acc[l] += a4[l] * c4[l];
-                    let nc = c4[l] * rc4[l] - s4[l] * rs4[l];
-                    s4[l] = s4[l] * rc4[l] + c4[l] * rs4[l];
-                    c4[l] = nc;
-                }
+            for ((c, p), k) in cur.iter_mut().zip(prev.iter_mut()).zip(&twice_cos) {
+                acc = add4(acc, *c);
+                let next = recur4(*k, *c, *p);
+                *p = *c;
+                *c = next;
             }
             out.push(yt.z0 + (acc[0] + acc[1]) + (acc[2] + acc[3]));
         }
@@ -264,76 +252,89 @@ fn series(yt: &YearTerms, t0: f64, step: f64, n: usize, out: &mut Vec<f64>) {
     }
 }
 
+#[inline(always)]
+fn add4(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
+    [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]]
+}
+
+/// k·cur − prev, lane by lane.
+#[inline(always)]
+fn recur4(k: [f64; 4], cur: [f64; 4], prev: [f64; 4]) -> [f64; 4] {
+    [
+        k[0] * cur[0] - prev[0],
+        k[1] * cur[1] - prev[1],
+        k[2] * cur[2] - prev[2],
+        k[3] * cur[3] - prev[3],
+    ]
+}
+
 /// Finds the extremes in [a, b] (Unix seconds, inside `yt`'s year).
 ///
-/// The first and second derivatives are sampled on a grid by rotation; a
+/// The first and second derivatives are sampled on a grid by recurrence; a
 /// cubic Hermite model of the derivative on each grid cell brackets its
 /// zeros — a sign change, or a dip through zero between two samples of the
 /// same sign (the weak extremes of diurnal coasts) — and one exact Newton
 /// step on the analytic derivative polishes each.
 fn extremes_in(yt: &YearTerms, a: f64, b: f64, out: &mut Vec<Extreme>) {
     let m = yt.amp.len();
-    // Pad to a multiple of 4 so that the inner loop vectorises.
-    let padded = m.div_ceil(4) * 4;
+    let lanes = m.div_ceil(4);
     let cells = ((b - a) / GRID_SECONDS).ceil().max(1.0) as usize;
-    let (mut w1, mut w2) = (vec![0.0; padded], vec![0.0; padded]);
-    let (mut rc, mut rs) = (vec![1.0; padded], vec![0.0; padded]);
+    // d1 = Σ −Aω sin θ and d2 = Σ −Aω² cos θ; each term advances on the grid
+    // by the recurrence y(k+1) = 2cos φ · y(k) − y(k−1).
+    let mut twice_cos = vec![[0.0f64; 4]; lanes];
     for k in 0..m {
-        w1[k] = -yt.amp[k] * yt.omega[k];
-        w2[k] = -yt.amp[k] * yt.omega[k] * yt.omega[k];
-        let (s, c) = (yt.omega[k] * GRID_SECONDS).sin_cos();
-        rc[k] = c;
-        rs[k] = s;
+        twice_cos[k / 4][k % 4] = 2.0 * (yt.omega[k] * GRID_SECONDS).cos();
     }
-    let (mut c, mut s) = (vec![0.0; padded], vec![0.0; padded]);
-    let seed = |t: f64, c: &mut [f64], s: &mut [f64]| {
+    // Per lane group: [sin now, sin before, cos now, cos before].
+    let mut state = vec![[[0.0f64; 4]; 4]; lanes];
+    let seed = |t: f64, state: &mut [[[f64; 4]; 4]]| {
         let dt = yt.local(t);
         for k in 0..m {
-            let (sk, ck) = (yt.omega[k] * dt + yt.phase[k]).sin_cos();
-            c[k] = ck;
-            s[k] = sk;
+            let w = yt.omega[k];
+            let theta = w * dt + yt.phase[k];
+            let (w1, w2) = (-yt.amp[k] * w, -yt.amp[k] * w * w);
+            let (s, c) = theta.sin_cos();
+            let (sp, cp) = (theta - w * GRID_SECONDS).sin_cos();
+            let g = &mut state[k / 4];
+            g[0][k % 4] = w1 * s;
+            g[1][k % 4] = w1 * sp;
+            g[2][k % 4] = w2 * c;
+            g[3][k % 4] = w2 * cp;
         }
     };
-    let derivs = |c: &[f64], s: &[f64]| {
+    let sums = |state: &[[[f64; 4]; 4]]| {
         let (mut d1, mut d2) = ([0.0f64; 4], [0.0f64; 4]);
-        for (((w14, w24), c4), s4) in w1
-            .chunks_exact(4)
-            .zip(w2.chunks_exact(4))
-            .zip(c.chunks_exact(4))
-            .zip(s.chunks_exact(4))
-        {
-            for l in 0..4 {
-                d1[l] += w14[l] * s4[l];
-                d2[l] += w24[l] * c4[l];
-            }
+        for g in state {
+            d1 = add4(d1, g[0]);
+            d2 = add4(d2, g[2]);
         }
-        ((d1[0] + d1[1]) + (d1[2] + d1[3]), (d2[0] + d2[1]) + (d2[2] + d2[3]))
+        (
+            (d1[0] + d1[1]) + (d1[2] + d1[3]),
+            (d2[0] + d2[1]) + (d2[2] + d2[3]),
+        )
     };
-    seed(a, &mut c, &mut s);
-    let (mut d1_prev, mut d2_prev) = derivs(&c, &s);
+    seed(a, &mut state);
+    let (mut d1_prev, mut d2_prev) = sums(&state);
     let mut t_prev = a;
     if d1_prev == 0.0 {
         push_extreme(yt, a, a, a, out);
     }
     for j in 1..=cells {
-        let t = if j == cells { b } else { a + GRID_SECONDS * j as f64 };
-        if j == cells || j % 1024 == 0 {
-            seed(t, &mut c, &mut s);
+        let t = if j == cells {
+            b
         } else {
-            for (((c4, s4), rc4), rs4) in c
-                .chunks_exact_mut(4)
-                .zip(s.chunks_exact_mut(4))
-                .zip(rc.chunks_exact(4))
-                .zip(rs.chunks_exact(4))
-            {
-                for l in 0..4 {
-                    let nc = c4[l] * rc4[l] - s4[l] * rs4[l];
-                    s4[l] = s4[l] * rc4[l] + c4[l] * rs4[l];
-                    c4[l] = nc;
-                }
+            a + GRID_SECONDS * j as f64
+        };
+        if j == cells || j % 1024 == 0 {
+            seed(t, &mut state);
+        } else {
+            for (g, k) in state.iter_mut().zip(&twice_cos) {
+                let ns = recur4(*k, g[0], g[1]);
+                let nc = recur4(*k, g[2], g[3]);
+                *g = [ns, g[0], nc, g[2]];
             }
         }
-        let (d1, d2) = derivs(&c, &s);
+        let (d1, d2) = sums(&state);
         let h = t - t_prev;
         if h > 0.0 {
             let cubic = Cubic::hermite(d1_prev, d2_prev * h, d1, d2 * h);
