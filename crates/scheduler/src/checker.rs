@@ -43,6 +43,9 @@ fn leg(a: Point, b: Point, speed: f64, detour: f64) -> i64 {
     (km * detour / speed * 60.0 - 1e-9).ceil() as i64
 }
 
+/// A visit on a route: start, end, place, household.
+type Stop<'a> = (i64, i64, Point, &'a str);
+
 /// Checks a plan against an instance.
 ///
 /// # Errors
@@ -94,7 +97,7 @@ pub fn check(inst: &Instance, plan: &Plan) -> Result<Score, Vec<Violation>> {
     };
 
     let mut seen: HashMap<&str, usize> = HashMap::new();
-    let mut per_shift: BTreeMap<(&str, usize), Vec<(i64, i64, Point, &str)>> = BTreeMap::new();
+    let mut per_shift: BTreeMap<(&str, usize), Vec<Stop<'_>>> = BTreeMap::new();
     let mut per_day: BTreeMap<(&str, i64), u32> = BTreeMap::new();
     let mut objective = 0u64;
     for (i, x) in plan.visits.iter().enumerate() {

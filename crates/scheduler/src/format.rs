@@ -218,6 +218,11 @@ pub struct PlanStats {
     pub households: u64,
     /// Search iterations run (all threads).
     pub iterations: u64,
+    /// Iterations per thread the annealing schedule was planned over: with
+    /// the same seed and threads, `--iterations` with this number reproduces
+    /// a run that was not cut short by its time limit.
+    #[serde(default)]
+    pub planned_iterations: u64,
     /// Visits of the least and the most loaded volunteer (among volunteers with shifts).
     pub visits_per_volunteer_min: u64,
     /// See `visits_per_volunteer_min`.

@@ -125,10 +125,11 @@ pub fn plan(problem: &Problem, params: &Params) -> Plan {
         max_iterations: params.max_iterations,
         start,
     };
-    let (mut best, iterations) = search::run(p, &goal, initial, &sp);
+    let (mut best, iterations, planned) = search::run(p, &goal, initial, &sp);
     search::polish(p, &mut best);
     let mut out = to_plan(p, &best, &hint_start);
     out.stats.iterations = iterations;
+    out.stats.planned_iterations = planned;
     if params.hint.is_some() {
         out.stats.hint_total = Some(hint_total);
         out.stats.hint_kept = Some(best.kept as u64);
@@ -208,6 +209,7 @@ fn to_plan(p: &Problem, sol: &Sol, hint_start: &[Option<i64>]) -> Plan {
         visits: visits.len() as u64,
         households: p.hhs.len() as u64,
         iterations: 0,
+        planned_iterations: 0,
         visits_per_volunteer_min: with_shifts.iter().copied().min().unwrap_or(0),
         visits_per_volunteer_max: with_shifts.iter().copied().max().unwrap_or(0),
         hint_kept: None,

@@ -3,11 +3,14 @@
 //! place) accepted by simulated annealing, on one or more threads that share
 //! their best plan at fixed iteration counts.
 //!
-//! Determinism: each thread's run is a function of the seed, its index and the
-//! number of epochs (`EPOCH` iterations each) it ran. Threads exchange plans
-//! only between epochs and the time limit is only looked at between epochs,
-//! so a run is reproduced exactly by the same seed, thread count and epoch
-//! count (`Params::max_iterations` fixes the latter).
+//! Determinism: the annealing temperature is a function of the iteration
+//! number and the planned number of iterations. With an iteration budget
+//! (`Params::max_iterations`) the plan is a function of the seed, the thread
+//! count and the budget only: threads exchange plans between epochs of
+//! `EPOCH` iterations, through a barrier, ties broken by thread index. With a
+//! time limit the planned number is re-estimated from the speed so far, so
+//! that the temperature reaches its floor at the limit; such a run depends on
+//! how fast the machine was.
 
 use std::sync::{Barrier, Mutex};
 use std::time::{Duration, Instant};
@@ -22,6 +25,9 @@ pub(crate) const EPOCH: u64 = 64;
 /// Weight of a travel minute in the annealing value (the plan's objective
 /// ranks travel strictly after priority; see `Sol::better`).
 const W_TRAVEL: f64 = 0.002;
+/// How often per run a thread that fell behind restarts from the best plan
+/// of all threads.
+const SYNCS_PER_RUN: u64 = 12;
 
 /// What the search optimises besides priority.
 #[derive(Debug, Clone)]
@@ -123,7 +129,8 @@ struct Worker<'a> {
     pool_mark: Vec<u32>,
     removed_mark: Vec<u32>,
     iter: u64,
-    cycle: u64,
+    /// Iterations the annealing schedule is planned over.
+    planned: u64,
     kmax: usize,
 }
 
@@ -136,7 +143,7 @@ impl<'a> Worker<'a> {
         seed: u64,
     ) -> Self {
         let visits = start.routes.iter().map(Vec::len).sum::<usize>();
-        let kmax = (visits / tune("KDIV", 8.0) as usize).clamp(6, tune("KMAX", 40.0) as usize);
+        let kmax = (visits / 8).clamp(6, 40);
         Worker {
             p,
             g,
@@ -152,7 +159,7 @@ impl<'a> Worker<'a> {
             pool_mark: vec![0; p.hhs.len()],
             removed_mark: vec![0; p.hhs.len()],
             iter: 0,
-            cycle: 4000,
+            planned: u64::MAX,
             kmax,
         }
     }
@@ -458,8 +465,12 @@ impl<'a> Worker<'a> {
     }
 
     fn temperature(&self) -> f64 {
-        let (t0, t1) = (tune("T0", 1.2), tune("T1", 0.03));
-        let f = (self.iter % self.cycle) as f64 / self.cycle as f64;
+        let (t0, t1) = (1.2f64, 0.03f64);
+        let f = if self.planned == u64::MAX {
+            0.5
+        } else {
+            (self.iter as f64 / self.planned as f64).min(1.0)
+        };
         t0 * (t1 / t0).powf(f)
     }
 
@@ -569,10 +580,9 @@ pub(crate) fn construct(p: &Problem, g: &Goal, hint_start: &[Option<i64>]) -> So
             }
             if let Some((pos, d)) =
                 route::best_insertion(p, s as u32, &sol.routes[s], &timing[s], c)
+                && best.is_none_or(|x| d < x.2)
             {
-                if best.is_none_or(|x| d < x.2) {
-                    best = Some((c, pos, d));
-                }
+                best = Some((c, pos, d));
             }
         }
         if let Some((c, pos, _)) = best {
@@ -621,8 +631,16 @@ pub(crate) fn polish(p: &Problem, sol: &mut Sol) {
     }
 }
 
-/// Runs the search and returns the best plan found and the iteration count.
-pub(crate) fn run(p: &Problem, g: &Goal, start: Sol, sp: &SearchParams) -> (Sol, u64) {
+/// What the threads agree on between epochs.
+struct Shared {
+    stop: bool,
+    /// The planned iterations per thread: the annealing schedule runs over them.
+    planned: u64,
+}
+
+/// Runs the search; returns the best plan found, the iterations run (all
+/// threads) and the planned iterations per thread.
+pub(crate) fn run(p: &Problem, g: &Goal, start: Sol, sp: &SearchParams) -> (Sol, u64, u64) {
     let shift_cands: Vec<Vec<u32>> = {
         let mut v = vec![Vec::new(); p.shifts.len()];
         for (i, c) in p.cands.iter().enumerate() {
@@ -631,18 +649,20 @@ pub(crate) fn run(p: &Problem, g: &Goal, start: Sol, sp: &SearchParams) -> (Sol,
         v
     };
     let threads = sp.threads.max(1);
-    let slots: Vec<Mutex<Option<Sol>>> = (0..threads).map(|_| Mutex::new(None)).collect();
-    let stop = Mutex::new(false);
-    let barrier = Barrier::new(threads);
-    let iters = Mutex::new(0u64);
-    let shift_cands = &shift_cands;
-    let (slots_r, stop_r, barrier_r, iters_r) = (&slots, &stop, &barrier, &iters);
-
     let nothing_to_do = p.cands.is_empty()
         || (sp.time_limit.is_some_and(|t| t.is_zero()) && sp.max_iterations.is_none());
     if nothing_to_do {
-        return (start, 0);
+        return (start, 0, 0);
     }
+    let slots: Vec<Mutex<Option<Sol>>> = (0..threads).map(|_| Mutex::new(None)).collect();
+    let shared = Mutex::new(Shared {
+        stop: false,
+        planned: sp.max_iterations.unwrap_or(u64::MAX),
+    });
+    let barrier = Barrier::new(threads);
+    let iters = Mutex::new(0u64);
+    let shift_cands = &shift_cands;
+    let (slots_r, shared_r, barrier_r, iters_r) = (&slots, &shared, &barrier, &iters);
 
     std::thread::scope(|scope| {
         for ti in 0..threads {
@@ -653,8 +673,7 @@ pub(crate) fn run(p: &Problem, g: &Goal, start: Sol, sp: &SearchParams) -> (Sol,
                     .wrapping_mul(0x9E37_79B9_7F4A_7C15)
                     .wrapping_add(ti as u64 * 7919 + 1);
                 let mut w = Worker::new(p, g, shift_cands, start, seed);
-                // threads anneal on different cycles so that they explore differently
-                w.cycle = tune("CYCLE", 3000.0) as u64 + tune("CYCLE2", 1500.0) as u64 * ti as u64;
+                w.planned = shared_r.lock().expect("shared").planned;
                 let mut epochs: u64 = 0;
                 let search_start = Instant::now();
                 loop {
@@ -664,23 +683,40 @@ pub(crate) fn run(p: &Problem, g: &Goal, start: Sol, sp: &SearchParams) -> (Sol,
                     epochs += 1;
                     *slots_r[ti].lock().expect("slot") = Some(w.best.clone());
                     if ti == 0 {
+                        let mut sh = shared_r.lock().expect("shared");
+                        if sp.max_iterations.is_none() {
+                            // plan the schedule from the speed so far: the
+                            // temperature reaches its floor at the time limit
+                            if let Some(limit) = sp.time_limit {
+                                let per_iter =
+                                    search_start.elapsed().as_secs_f64() / (epochs * EPOCH) as f64;
+                                let left = limit.as_secs_f64() - sp.start.elapsed().as_secs_f64();
+                                let n =
+                                    (left.max(0.0) / per_iter.max(1e-9)) as u64 + epochs * EPOCH;
+                                sh.planned = n.div_ceil(EPOCH) * EPOCH;
+                            }
+                        }
                         let done_iters = sp.max_iterations.is_some_and(|m| epochs * EPOCH >= m);
                         let done_time = sp.time_limit.is_some_and(|limit| {
                             let per_epoch = search_start.elapsed() / epochs as u32;
-                            sp.start.elapsed() + per_epoch > limit
+                            sp.start.elapsed() + per_epoch / 2 > limit
                         });
-                        *stop_r.lock().expect("stop") = done_iters || done_time;
+                        sh.stop = done_iters || done_time;
                     }
                     barrier_r.wait();
-                    let stop_now = *stop_r.lock().expect("stop");
+                    let (stop_now, planned) = {
+                        let sh = shared_r.lock().expect("shared");
+                        (sh.stop, sh.planned)
+                    };
+                    w.planned = planned;
                     // the best of all threads; ties go to the lowest index
                     let mut global: Option<Sol> = None;
                     for slot in slots_r.iter() {
                         let s = slot.lock().expect("slot");
-                        if let Some(s) = s.as_ref() {
-                            if global.as_ref().is_none_or(|gb| s.better(gb, g)) {
-                                global = Some(s.clone());
-                            }
+                        if let Some(s) = s.as_ref()
+                            && global.as_ref().is_none_or(|gb| s.better(gb, g))
+                        {
+                            global = Some(s.clone());
                         }
                     }
                     barrier_r.wait();
@@ -689,11 +725,9 @@ pub(crate) fn run(p: &Problem, g: &Goal, start: Sol, sp: &SearchParams) -> (Sol,
                         break;
                     }
                     let global = global.expect("every thread published");
-                    // share at the start of each annealing cycle
-                    if (w.iter % w.cycle) < EPOCH && global.better(&w.best, g) {
+                    let sync = (planned / EPOCH / SYNCS_PER_RUN).max(1);
+                    if epochs.is_multiple_of(sync) && global.better(&w.best, g) {
                         w.adopt(&global);
-                    } else if global.better(&w.best, g) {
-                        w.best = global;
                     }
                 }
             });
@@ -702,16 +736,13 @@ pub(crate) fn run(p: &Problem, g: &Goal, start: Sol, sp: &SearchParams) -> (Sol,
     let mut best: Option<Sol> = None;
     for slot in slots {
         let s = slot.into_inner().expect("slot");
-        if let Some(s) = s {
-            if best.as_ref().is_none_or(|b| s.better(b, g)) {
-                best = Some(s);
-            }
+        if let Some(s) = s
+            && best.as_ref().is_none_or(|b| s.better(b, g))
+        {
+            best = Some(s);
         }
     }
     let best = best.unwrap_or(start);
-    (best, iters.into_inner().expect("iters"))
-}
-
-pub(crate) fn tune(name: &str, default: f64) -> f64 {
-    std::env::var(format!("DS_{name}")).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    let planned = shared.into_inner().expect("shared").planned;
+    (best, iters.into_inner().expect("iters"), planned)
 }
