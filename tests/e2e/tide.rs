@@ -309,7 +309,7 @@ fn a_bad_station_file_names_file_field_and_expectation() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains("vn_qui_nhon.toml: constituents[0].speed_deg_per_hour"),
+        err.contains("vn_qui_nhon.toml:19: constituents[0].speed_deg_per_hour"),
         "{err}"
     );
     assert!(err.contains("expected 15.0410686"), "{err}");

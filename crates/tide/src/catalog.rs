@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::predictor::Predictor;
-use crate::station::{Problem, Station, StationError, parse_station};
+use crate::station::{Problem, Station, StationError, line_of, parse_station};
 
 /// The stations of a catalog, every secondary's reference present.
 #[derive(Debug, Clone, Default)]
@@ -42,12 +42,22 @@ impl Catalog {
     ) -> Result<Catalog, CatalogError> {
         let mut errors = Vec::new();
         let mut parsed: Vec<(String, Station)> = Vec::new();
+        let mut texts: Vec<(String, &str)> = Vec::new();
         for (file, text) in files {
             match parse_station(file, text) {
-                Ok(s) => parsed.push((file.to_owned(), s)),
+                Ok(s) => {
+                    parsed.push((file.to_owned(), s));
+                    texts.push((file.to_owned(), text));
+                }
                 Err(e) => errors.push(e),
             }
         }
+        let line = |file: &str, field: &str| {
+            texts
+                .iter()
+                .find(|(f, _)| f == file)
+                .and_then(|(_, t)| line_of(t, field))
+        };
         parsed.sort_by(|a, b| a.1.id().cmp(b.1.id()));
         for pair in parsed.windows(2) {
             if pair[0].1.id() == pair[1].1.id() {
@@ -55,6 +65,7 @@ impl Catalog {
                     file: pair[1].0.clone(),
                     problems: vec![Problem {
                         field: "id".into(),
+                        line: line(&pair[1].0, "id"),
                         message: format!(
                             "\"{}\" is also the id of {}; expected a unique id",
                             pair[1].1.id(),
@@ -85,6 +96,7 @@ impl Catalog {
                         problems: vec![Problem {
                             field: "secondary.reference".into(),
                             message,
+                            line: line(file, "secondary.reference"),
                         }],
                     });
                 }

@@ -123,6 +123,9 @@ pub struct Problem {
     pub field: String,
     /// What is wrong and what was expected.
     pub message: String,
+    /// The line (1-based) of the field, or of its table when the field is
+    /// missing; `None` when there is no such line.
+    pub line: Option<usize>,
 }
 
 /// Everything wrong with a station file.
@@ -140,10 +143,14 @@ impl fmt::Display for StationError {
             if k > 0 {
                 writeln!(f)?;
             }
+            write!(f, "{}", self.file)?;
+            if let Some(line) = p.line {
+                write!(f, ":{line}")?;
+            }
             if p.field.is_empty() {
-                write!(f, "{}: {}", self.file, p.message)?;
+                write!(f, ": {}", p.message)?;
             } else {
-                write!(f, "{}: {}: {}", self.file, p.field, p.message)?;
+                write!(f, ": {}: {}", p.field, p.message)?;
             }
         }
         Ok(())
@@ -160,6 +167,7 @@ impl Reader<'_> {
         self.problems.push(Problem {
             field: field.into(),
             message: message.into(),
+            line: None,
         });
     }
 
@@ -321,9 +329,13 @@ pub fn parse_station(file_name: &str, text: &str) -> Result<Station, StationErro
     let table: toml::Table = match text.parse() {
         Ok(t) => t,
         Err(e) => {
+            let line = e
+                .span()
+                .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
             return Err(fail(vec![Problem {
                 field: String::new(),
                 message: format!("not valid TOML: {}", e.to_string().trim_end()),
+                line,
             }]));
         }
     };
@@ -409,7 +421,11 @@ pub fn parse_station(file_name: &str, text: &str) -> Result<Station, StationErro
     };
 
     if !r.problems.is_empty() {
-        return Err(fail(r.problems));
+        let mut problems = r.problems;
+        for p in &mut problems {
+            p.line = line_of(text, &p.field);
+        }
+        return Err(fail(problems));
     }
     let (Some(id), Some(name), Some(latitude), Some(longitude), Some(timezone)) =
         (id, name, latitude, longitude, timezone)
@@ -633,4 +649,71 @@ fn parse_secondary(r: &mut Reader<'_>, table: &toml::Table) -> Option<SecondaryS
         high_water_height: correction(hw_r?, hw_o?),
         low_water_height: correction(lw_r?, lw_o?),
     })
+}
+
+/// The line (1-based) of a field path such as `z0_m`,
+/// `constituents[3].speed_deg_per_hour` or `secondary.reference`; the line
+/// of its table header when the key is absent.
+pub(crate) fn line_of(text: &str, field: &str) -> Option<usize> {
+    if field.is_empty() {
+        return None;
+    }
+    // Which table the field lives in, and its key.
+    let (table, index, key) = if let Some(rest) = field.strip_prefix("constituents[") {
+        let (index, key) = rest.split_once(']')?;
+        (
+            Some("constituents"),
+            index.parse::<usize>().ok(),
+            key.strip_prefix('.').unwrap_or(""),
+        )
+    } else if let Some(key) = field.strip_prefix("secondary.") {
+        (Some("secondary"), None, key)
+    } else {
+        (None, None, field)
+    };
+    let mut section: Option<&str> = None;
+    let mut count: usize = 0;
+    let mut header_line = None;
+    for (k, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.starts_with("[[") {
+            section = line
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .map(str::trim);
+            if section == Some("constituents") {
+                count += 1;
+            }
+        } else if line.starts_with('[') {
+            section = line
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .map(str::trim);
+        }
+        let here = match (table, section) {
+            (None, None) => true,
+            (Some("constituents"), Some("constituents")) => index == Some(count.wrapping_sub(1)),
+            (Some("secondary"), Some("secondary")) => true,
+            _ => false,
+        };
+        if !here {
+            continue;
+        }
+        if line.starts_with('[') {
+            header_line = Some(k + 1);
+            if key.is_empty() {
+                return header_line;
+            }
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+            && !key.is_empty()
+        {
+            return Some(k + 1);
+        }
+    }
+    header_line
 }

@@ -43,45 +43,49 @@ fn a_good_file_parses_and_aliases_map_to_noaa_names() {
 #[case::wrong_speed(
     "speed_deg_per_hour = 28.9841042",
     "speed_deg_per_hour = 28.98411",
-    "demo.toml: constituents[0].speed_deg_per_hour: 28.98411 disagrees with the speed of M2 in the table; expected 28.9841042"
+    "demo.toml:19: constituents[0].speed_deg_per_hour: 28.98411 disagrees with the speed of M2 in the table; expected 28.9841042"
 )]
 #[case::unknown_constituent(
     "name = \"M2\"",
     "name = \"MA2\"",
-    "demo.toml: constituents[0].name: unknown constituent \"MA2\""
+    "demo.toml:16: constituents[0].name: unknown constituent \"MA2\""
 )]
 #[case::missing_field("z0_m = 0.0\n", "", "demo.toml: z0_m: missing; expected metres")]
 #[case::missing_amplitude(
     "amplitude_m = 1.0\n",
     "",
-    "demo.toml: constituents[0].amplitude_m: missing; expected metres"
+    "demo.toml:15: constituents[0].amplitude_m: missing; expected metres"
 )]
 #[case::wrong_type(
     "latitude = 20.0",
     "latitude = \"20N\"",
-    "demo.toml: latitude: expected degrees north in [-90, 90], found string"
+    "demo.toml:4: latitude: expected degrees north in [-90, 90], found string"
 )]
 #[case::wrong_id(
     "id = \"demo\"",
     "id = \"other\"",
-    "demo.toml: id: \"other\" differs from the file name; expected \"demo\""
+    "demo.toml:2: id: \"other\" differs from the file name; expected \"demo\""
 )]
 #[case::unknown_key(
     "notes = \"\"",
     "notes = \"\"\ncolour = 1",
-    "demo.toml: colour: unknown field"
+    "demo.toml:14: colour: unknown field"
 )]
 #[case::bad_datum(
     "datum = \"MSL\"",
     "datum = \"LAT\"",
-    "demo.toml: datum: \"LAT\" is not known; expected \"MSL\" or \"chart datum\""
+    "demo.toml:7: datum: \"LAT\" is not known; expected \"MSL\" or \"chart datum\""
 )]
 #[case::bad_phase_reference(
     "phase_reference = \"greenwich\"",
     "phase_reference = \"local\"",
-    "demo.toml: phase_reference: \"local\" is not supported; expected \"greenwich\""
+    "demo.toml:9: phase_reference: \"local\" is not supported; expected \"greenwich\""
 )]
-#[case::bad_toml("approximate = false", "approximate = ", "demo.toml: not valid TOML")]
+#[case::bad_toml(
+    "approximate = false",
+    "approximate = ",
+    "demo.toml:12: not valid TOML"
+)]
 fn each_mistake_names_file_field_and_expectation(
     #[case] from: &str,
     #[case] to: &str,
@@ -144,7 +148,7 @@ fn a_catalog_refuses_a_missing_reference_and_duplicate_ids() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("port.toml: secondary.reference: unknown station \"demo\""),
+        err.contains("port.toml:12: secondary.reference: unknown station \"demo\""),
         "{err}"
     );
     let err = Catalog::from_files([("demo.toml", GOOD), ("x/demo.toml", GOOD)])
@@ -158,7 +162,9 @@ fn a_secondary_needs_its_time_offsets() {
     let text = SECONDARY.replacen("low_water_time_offset_min = -15\n", "", 1);
     let err = parse_station("port.toml", &text).unwrap_err().to_string();
     assert!(
-        err.contains("port.toml: secondary.low_water_time_offset_min: missing; expected minutes"),
+        err.contains(
+            "port.toml:11: secondary.low_water_time_offset_min: missing; expected minutes"
+        ),
         "{err}"
     );
 }
