@@ -444,8 +444,14 @@ impl Cubic {
             roots[0] = self.root(0.0, 1.0);
             return 1;
         }
-        // Same sign at both ends: look for a turning point of the cubic
-        // inside the cell whose value has the other sign.
+        // Same sign at both ends. The Hermite basis bounds the cubic by
+        // min(|y0|, |y1|) − 4/27·(|m0| + |m1|): most cells stop here.
+        let (m0, m1) = (self.c[1], self.c[3] * 3.0 + self.c[2] * 2.0 + self.c[1]);
+        if y0.abs().min(y1.abs()) > 4.0 / 27.0 * (m0.abs() + m1.abs()) {
+            return 0;
+        }
+        // Look for a turning point of the cubic inside the cell whose value
+        // has the other sign.
         let (a, b, c) = (3.0 * self.c[3], 2.0 * self.c[2], self.c[1]);
         let mut turning = [f64::NAN; 2];
         if a.abs() < 1e-300 {

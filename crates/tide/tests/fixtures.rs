@@ -203,3 +203,22 @@ fn weak_extremes_alternate_on_the_diurnal_coast() {
         }
     }
 }
+
+#[test]
+fn a_series_across_new_year_uses_each_year_s_terms() {
+    let p = predictor("vn_vung_tau");
+    let from = "2025-12-31T22:00:00Z".parse::<DateTime<Utc>>().unwrap();
+    let series = p.heights(from, 420, 40);
+    for (k, h) in series.iter().enumerate() {
+        let t = from + chrono::Duration::seconds(420 * k as i64);
+        assert!((h - p.height(t)).abs() < 1e-9, "{t}");
+    }
+    // Extremes across New Year alternate too.
+    let ex = p.extremes(
+        from - chrono::Duration::days(2),
+        from + chrono::Duration::days(2),
+    );
+    for w in ex.windows(2) {
+        assert_ne!(w[0].kind, w[1].kind);
+    }
+}
