@@ -1,6 +1,7 @@
 //! End-to-end tests: one test binary made of modules, so linking happens once.
 
 mod architecture;
+mod foundation;
 mod lunar;
 mod plan;
 mod tide;

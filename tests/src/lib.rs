@@ -38,3 +38,169 @@ pub fn repo_root() -> PathBuf {
         .expect("tests/ sits in the repository root")
         .to_path_buf()
 }
+
+/// The variable that points the tests at a PostgreSQL server (an admin URL
+/// such as `postgres://postgres@127.0.0.1:5432/test`). Unset: SQLite.
+pub const POSTGRES_VAR: &str = "DOORSTEP_TEST_POSTGRES";
+
+/// A fresh, empty database for one test: a SQLite file in a temporary
+/// folder, or a new PostgreSQL database when [`POSTGRES_VAR`] is set,
+/// dropped again when the test ends.
+pub struct TestDb {
+    /// The URL to give doorstep.
+    pub url: String,
+    postgres: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// Creates the database.
+    pub async fn new() -> TestDb {
+        match std::env::var(POSTGRES_VAR) {
+            Ok(admin) if !admin.is_empty() => {
+                use sea_orm::ConnectionTrait;
+                static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+                let name = format!(
+                    "doorstep_test_{}_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.subsec_nanos())
+                );
+                let db = sea_orm::Database::connect(&admin).await.expect("the PostgreSQL test server answers");
+                db.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("CREATE DATABASE");
+                db.close().await.ok();
+                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+                TestDb { url: format!("{base}/{name}"), postgres: Some((admin, name)), _dir: None }
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("a temporary folder");
+                let url = format!("sqlite://{}/doorstep.sqlite", dir.path().display());
+                TestDb { url, postgres: None, _dir: Some(dir) }
+            }
+        }
+    }
+
+    /// Creates the database from synchronous code.
+    pub fn blocking() -> TestDb {
+        runtime().block_on(TestDb::new())
+    }
+
+    /// Opens it with doorstep's store.
+    pub async fn store(&self) -> doorstep_store::Store {
+        doorstep_store::Store::connect(&self.url).await.expect("the test database opens")
+    }
+
+    /// `"postgres"` or `"sqlite"`.
+    pub fn backend(&self) -> &'static str {
+        if self.postgres.is_some() { "postgres" } else { "sqlite" }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.postgres.take() {
+            // Dropping needs async I/O; a thread of its own keeps this safe
+            // inside or outside a runtime.
+            let _ = std::thread::spawn(move || {
+                runtime().block_on(async {
+                    use sea_orm::ConnectionTrait;
+                    if let Ok(db) = sea_orm::Database::connect(&admin).await {
+                        let _ = db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                        let _ = db.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// A small runtime for synchronous tests.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// A running `doorstep serve`, stopped when dropped.
+pub struct Server {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// `127.0.0.1:PORT`.
+    pub address: String,
+    child: std::process::Child,
+}
+
+impl Server {
+    /// Starts `doorstep serve ARGS…` on a free port with the given database
+    /// and waits until it listens.
+    pub fn start(db: &TestDb, args: &[&str]) -> Server {
+        use std::io::BufRead;
+        let mut child = doorstep()
+            .arg("serve")
+            .args(["--address", "127.0.0.1:0"])
+            .args(args)
+            .env("DOORSTEP__DATABASE__URL", &db.url)
+            .env("DOORSTEP_ENV", "test")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("doorstep serve starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let address = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(url) = line.strip_prefix("doorstep: listening on http://") {
+                        break url.trim().to_string();
+                    }
+                }
+                _ => {
+                    let status = child.wait().expect("doorstep serve ended");
+                    panic!("doorstep serve ended before listening: {status}");
+                }
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { base: format!("http://{address}"), address, child }
+    }
+
+    /// `GET path`: the status code and the body.
+    pub fn get(&self, path: &str) -> (u16, String) {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&self.address).expect("the server accepts");
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.address).unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        let text = String::from_utf8_lossy(&raw).to_string();
+        let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
+        let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("a status code");
+        let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
+        (status, if chunked { dechunk(body) } else { body.to_string() })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else { break };
+        if size == 0 || after.len() < size {
+            break;
+        }
+        out.push_str(&after[..size]);
+        rest = &after[size..].trim_start_matches("\r\n");
+    }
+    out
+}

@@ -63,6 +63,7 @@ pub async fn import_register(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<ImportReport, ImportError> {
+    let mut parsed = register::parse(bytes, now.year()).map_err(|errors| ImportError::Invalid { errors })?;
     let db = store.connection();
     let Some(team) = doorstep_store::find_team(db, team_id).await? else {
         let known = doorstep_store::list_teams(db)
@@ -76,7 +77,6 @@ pub async fn import_register(
             known: if known.is_empty() { "none".into() } else { known },
         });
     };
-    let mut parsed = register::parse(bytes, now.year()).map_err(|errors| ImportError::Invalid { errors })?;
     let villages = doorstep_store::villages_of_team(db, &team).await?;
     let mut village_errors = Vec::new();
     parsed.households.retain_mut(|h| {
