@@ -58,6 +58,9 @@ pub(crate) fn travel(p: &Problem, shift: u32, route: &[u32]) -> i64 {
 pub(crate) struct Timing {
     pub dep: Vec<i64>,
     pub latest: Vec<i64>,
+    /// Minutes of service and travel: a visit longer than the shift's
+    /// length minus this cannot be added.
+    pub busy: i64,
     pub valid: bool,
 }
 
@@ -69,12 +72,15 @@ impl Timing {
         self.dep.clear();
         self.latest.clear();
         self.valid = false;
+        self.busy = 0;
         let (mut t, mut loc) = (sh.start, home);
         for &c in route {
             let cand = &p.cands[c as usize];
-            let Some(s) = first_start(p.cand_ivs(c), t + p.tt(loc, cand.loc)) else {
+            let tt = p.tt(loc, cand.loc);
+            let Some(s) = first_start(p.cand_ivs(c), t + tt) else {
                 return false;
             };
+            self.busy += tt + p.hhs[cand.hh as usize].service;
             t = s + p.hhs[cand.hh as usize].service;
             self.dep.push(t);
             loc = cand.loc;
@@ -82,6 +88,7 @@ impl Timing {
         if t + p.tt(loc, home) > sh.end {
             return false;
         }
+        self.busy += p.tt(loc, home);
         self.latest.resize(route.len(), 0);
         let (mut bound_end, mut next) = (sh.end, home);
         for i in (0..route.len()).rev() {
@@ -115,6 +122,10 @@ pub(crate) fn best_insertion(
     let ivs = p.cand_ivs(c);
     let svc = p.hhs[cand.hh as usize].service;
     let n = route.len();
+    // travel obeys the triangle inequality up to rounding (1 minute)
+    if timing.busy + svc - 1 > sh.end - sh.start {
+        return None;
+    }
     let mut best: Option<(usize, i64)> = None;
     for pos in 0..=n {
         let (prev_dep, prev_loc) = if pos == 0 {

@@ -391,7 +391,9 @@ impl<'a> Worker<'a> {
                         (dist, h)
                     })
                     .collect();
-                scored.sort_unstable();
+                if k < scored.len() {
+                    scored.select_nth_unstable(k);
+                }
                 for &(_, h) in scored.iter().take(k) {
                     self.remove_household(h);
                 }
@@ -408,7 +410,9 @@ impl<'a> Worker<'a> {
                         )
                     })
                     .collect();
-                scored.sort_unstable();
+                if k < scored.len() {
+                    scored.select_nth_unstable(k);
+                }
                 for &(_, h) in scored.iter().take(k) {
                     self.remove_household(h);
                 }
