@@ -17,7 +17,11 @@ fn fk(from: &'static str, column: &'static str, to: &'static str) -> ForeignKeyC
         .take()
 }
 
-fn fk_null(from: &'static str, column: &'static str, to: &'static str) -> ForeignKeyCreateStatement {
+fn fk_null(
+    from: &'static str,
+    column: &'static str,
+    to: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(from, column)
         .to(to, "id")
@@ -25,7 +29,12 @@ fn fk_null(from: &'static str, column: &'static str, to: &'static str) -> Foreig
         .take()
 }
 
-fn index(table: &'static str, name: &'static str, columns: &[&'static str], unique: bool) -> IndexCreateStatement {
+fn index(
+    table: &'static str,
+    name: &'static str,
+    columns: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
     let mut index = Index::create();
     index.name(name).table(table);
     for column in columns {
@@ -251,21 +260,61 @@ fn indexes() -> Vec<IndexCreateStatement> {
         index("areas", "ix_areas_parent", &["parent_id"], false),
         index("teams", "ix_teams_area", &["area_id"], false),
         index("members", "ix_members_team", &["team_id"], false),
-        index("households", "ux_households_team_external", &["team_id", "external_id"], true),
-        index("households", "ix_households_village", &["village_id"], false),
-        index("residents", "ux_residents_household_external", &["household_id", "external_id"], true),
-        index("needs", "ux_needs_resident_step", &["resident_id", "step"], true),
+        index(
+            "households",
+            "ux_households_team_external",
+            &["team_id", "external_id"],
+            true,
+        ),
+        index(
+            "households",
+            "ix_households_village",
+            &["village_id"],
+            false,
+        ),
+        index(
+            "residents",
+            "ux_residents_household_external",
+            &["household_id", "external_id"],
+            true,
+        ),
+        index(
+            "needs",
+            "ux_needs_resident_step",
+            &["resident_id", "step"],
+            true,
+        ),
         index("plans", "ix_plans_team", &["team_id"], false),
         index("visits", "ix_visits_plan", &["plan_id"], false),
-        index("visits", "ix_visits_member_start", &["member_id", "start_at"], false),
+        index(
+            "visits",
+            "ix_visits_member_start",
+            &["member_id", "start_at"],
+            false,
+        ),
         index("visits", "ix_visits_household", &["household_id"], false),
-        index("unmet", "ux_unmet_plan_household", &["plan_id", "household_id"], true),
+        index(
+            "unmet",
+            "ux_unmet_plan_household",
+            &["plan_id", "household_id"],
+            true,
+        ),
         index("users", "ux_users_username", &["username"], true),
         index("sessions", "ux_sessions_token", &["token_hash"], true),
         index("api_tokens", "ux_api_tokens_token", &["token_hash"], true),
-        index("audit_log", "ix_audit_entity", &["entity", "entity_id"], false),
+        index(
+            "audit_log",
+            "ix_audit_entity",
+            &["entity", "entity_id"],
+            false,
+        ),
         index("mail_outbox", "ix_outbox_status", &["status"], false),
-        index("mail_outbox", "ux_outbox_member_day_kind", &["member_id", "day", "kind"], true),
+        index(
+            "mail_outbox",
+            "ux_outbox_member_day_kind",
+            &["member_id", "day", "kind"],
+            true,
+        ),
     ]
 }
 
@@ -312,7 +361,10 @@ impl MigrationTrait for Migration {
                 .await?;
         }
         for table in tables().iter().rev() {
-            let name = table.get_table_name().expect("every table is named").clone();
+            let name = table
+                .get_table_name()
+                .expect("every table is named")
+                .clone();
             manager
                 .drop_table(Table::drop().table(name).if_exists().take())
                 .await?;

@@ -12,7 +12,11 @@ fn pure_crates_do_not_depend_on_io_crates() {
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .output()
         .expect("cargo metadata runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
 
     let names: BTreeMap<&str, &str> = metadata["packages"]
@@ -46,7 +50,12 @@ fn pure_crates_do_not_depend_on_io_crates() {
         .collect();
 
     let forbidden = ["tokio", "sea-orm", "sqlx", "axum", "hyper", "lettre"];
-    for pure in ["doorstep-lunar", "doorstep-tide", "doorstep-core", "doorstep-scheduler"] {
+    for pure in [
+        "doorstep-lunar",
+        "doorstep-tide",
+        "doorstep-core",
+        "doorstep-scheduler",
+    ] {
         let root = names
             .iter()
             .find(|(_, n)| **n == pure)
@@ -60,7 +69,9 @@ fn pure_crates_do_not_depend_on_io_crates() {
             }
             let name = names[id];
             assert!(
-                !forbidden.iter().any(|f| name == *f || name.starts_with(&format!("{f}-"))),
+                !forbidden
+                    .iter()
+                    .any(|f| name == *f || name.starts_with(&format!("{f}-"))),
                 "{pure} depends on {name}, but pure crates must not reach I/O crates"
             );
             stack.extend(nodes.get(id).into_iter().flatten().copied());

@@ -28,7 +28,10 @@ async fn dump(db: &TestDb) -> serde_json::Value {
             serde_json::json!({ $(stringify!($m): $m::Entity::find().order_by_asc($m::Column::Id).into_json().all(c).await.unwrap()),* })
         };
     }
-    rows!(area, team, member, household, resident, need, plan, visit, unmet, user, session, api_token, audit, outbox)
+    rows!(
+        area, team, member, household, resident, need, plan, visit, unmet, user, session,
+        api_token, audit, outbox
+    )
 }
 
 #[test]
@@ -43,7 +46,11 @@ fn migrations_apply_on_an_empty_database() {
     assert!(text(&up.stdout).contains("applied m20261128_000001_initial"));
 
     let status = run(&db, &["migrate", "status"]);
-    assert!(!text(&status.stdout).contains("pending"), "{}", text(&status.stdout));
+    assert!(
+        !text(&status.stdout).contains("pending"),
+        "{}",
+        text(&status.stdout)
+    );
     let again = run(&db, &["migrate", "up"]);
     assert!(text(&again.stdout).contains("No pending migration"));
 }
@@ -53,12 +60,20 @@ fn demo_twice_leaves_the_same_rows() {
     let db = TestDb::blocking();
     let first = run(&db, &["demo"]);
     assert!(first.status.success(), "{}", text(&first.stderr));
-    assert!(text(&first.stdout).contains("1050 households"), "{}", text(&first.stdout));
+    assert!(
+        text(&first.stdout).contains("1050 households"),
+        "{}",
+        text(&first.stdout)
+    );
     let before = runtime().block_on(dump(&db));
 
     let second = run(&db, &["demo"]);
     assert!(second.status.success(), "{}", text(&second.stderr));
-    assert!(text(&second.stdout).contains("nothing changed"), "{}", text(&second.stdout));
+    assert!(
+        text(&second.stdout).contains("nothing changed"),
+        "{}",
+        text(&second.stdout)
+    );
     assert_eq!(before, runtime().block_on(dump(&db)));
 
     // The demo is what the brief describes.
@@ -69,7 +84,11 @@ fn demo_twice_leaves_the_same_rows() {
     assert_eq!(of_team(1), 7);
     assert_eq!(of_team(3), 25);
     let households = before["household"].as_array().unwrap();
-    let hai_thanh: Vec<i64> = households.iter().filter(|h| h["team_id"] == 1).map(|h| h["id"].as_i64().unwrap()).collect();
+    let hai_thanh: Vec<i64> = households
+        .iter()
+        .filter(|h| h["team_id"] == 1)
+        .map(|h| h["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(hai_thanh.len(), 300);
     let residents = before["resident"].as_array().unwrap();
     let fishing: std::collections::BTreeSet<i64> = residents
@@ -78,12 +97,20 @@ fn demo_twice_leaves_the_same_rows() {
         .map(|r| r["household_id"].as_i64().unwrap())
         .collect();
     let share = fishing.len() as f64 / hai_thanh.len() as f64;
-    assert!((0.3..=0.5).contains(&share), "share of fishing households {share}");
+    assert!(
+        (0.3..=0.5).contains(&share),
+        "share of fishing households {share}"
+    );
     assert!(residents.iter().any(|r| r["timezone"] == "Asia/Seoul"));
     assert!(residents.iter().any(|r| r["timezone"] == "Asia/Tokyo"));
     let users = before["user"].as_array().unwrap();
     assert_eq!(users.len(), 3);
-    assert!(users.iter().all(|u| u["password_hash"].as_str().unwrap().starts_with("$argon2id$")));
+    assert!(users.iter().all(|u| {
+        u["password_hash"]
+            .as_str()
+            .unwrap()
+            .starts_with("$argon2id$")
+    }));
 }
 
 const HEADER: &str = "Mã hộ,Mã nhân khẩu,Họ và tên,Năm sinh,Số điện thoại,Địa chỉ,Thôn/Tổ dân phố,Vĩ độ,Kinh độ,Hiện trạng,Quốc gia,Múi giờ,Nhu cầu";
@@ -111,13 +138,34 @@ fn a_register_with_one_bad_row_imports_nothing_and_names_the_line() {
     let out = run(&db, &["import", "households", &file, "--team", "1"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("register.csv:line 3, column \"Năm sinh\""), "{stderr}");
-    assert!(stderr.contains("register.csv:line 4, column \"Hiện trạng\""), "{stderr}");
+    assert!(
+        stderr.contains("register.csv:line 3, column \"Năm sinh\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("register.csv:line 4, column \"Hiện trạng\""),
+        "{stderr}"
+    );
     assert!(stderr.contains("nothing was imported"), "{stderr}");
-    assert_eq!(before, runtime().block_on(dump(&db)), "the database is exactly as it was");
+    assert_eq!(
+        before,
+        runtime().block_on(dump(&db)),
+        "the database is exactly as it was"
+    );
 
     // With --skip-invalid the good rows go in and the bad ones are listed.
-    let out = run(&db, &["import", "households", &file, "--team", "1", "--skip-invalid", "--json"]);
+    let out = run(
+        &db,
+        &[
+            "import",
+            "households",
+            &file,
+            "--team",
+            "1",
+            "--skip-invalid",
+            "--json",
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["changes"]["households_created"], 1);
@@ -131,7 +179,10 @@ fn reimporting_changes_nothing_and_a_changed_row_updates_its_resident() {
     assert!(run(&db, &["demo"]).status.success());
     let sample = repo_root().join("docs/examples/so-ho-hai-thanh.csv");
     let sample = sample.to_str().unwrap();
-    let out = run(&db, &["import", "households", sample, "--team", "1", "--json"]);
+    let out = run(
+        &db,
+        &["import", "households", sample, "--team", "1", "--json"],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["changes"]["households_created"], 4);
@@ -141,15 +192,20 @@ fn reimporting_changes_nothing_and_a_changed_row_updates_its_resident() {
     let out = run(&db, &["import", "households", sample, "--team", "1"]);
     assert!(out.status.success());
     assert!(text(&out.stdout).contains("Nothing changed"));
-    assert_eq!(after_first, runtime().block_on(dump(&db)), "a re-import writes nothing, not even an audit entry");
+    assert_eq!(
+        after_first,
+        runtime().block_on(dump(&db)),
+        "a re-import writes nothing, not even an audit entry"
+    );
 
     // The same register exported by Excel on a Vietnamese system: semicolons,
     // decimal commas, no BOM, a phone without its leading zero, one resident
     // renamed and moved abroad.
     let original = std::fs::read_to_string(sample).unwrap();
-    let changed = original
-        .trim_start_matches('\u{feff}')
-        .replace("Nguyễn Thị Hoa,1975,0987654321,,,,,Ở nhà,,,", "Nguyễn Thị Hoà,1975,987654321,,,,,Ở nước ngoài,Đài Loan,,");
+    let changed = original.trim_start_matches('\u{feff}').replace(
+        "Nguyễn Thị Hoa,1975,0987654321,,,,,Ở nhà,,,",
+        "Nguyễn Thị Hoà,1975,987654321,,,,,Ở nước ngoài,Đài Loan,,",
+    );
     let mut reader = changed.lines().map(|line| {
         let mut fields = Vec::new();
         let mut current = String::new();
@@ -164,15 +220,30 @@ fn reimporting_changes_nothing_and_a_changed_row_updates_its_resident() {
         fields.push(current);
         fields
             .iter()
-            .map(|f| if f.contains('.') && f.parse::<f64>().is_ok() { f.replace('.', ",") } else { f.clone() })
-            .map(|f| if f.contains([',', ';']) { format!("\"{f}\"") } else { f })
+            .map(|f| {
+                if f.contains('.') && f.parse::<f64>().is_ok() {
+                    f.replace('.', ",")
+                } else {
+                    f.clone()
+                }
+            })
+            .map(|f| {
+                if f.contains([',', ';']) {
+                    format!("\"{f}\"")
+                } else {
+                    f
+                }
+            })
             .collect::<Vec<_>>()
             .join(";")
     });
     let excel = reader.by_ref().collect::<Vec<_>>().join("\r\n");
     let dir = tempfile::tempdir().unwrap();
     let file = write(&dir, "excel.csv", excel.as_bytes());
-    let out = run(&db, &["import", "households", &file, "--team", "1", "--json"]);
+    let out = run(
+        &db,
+        &["import", "households", &file, "--team", "1", "--json"],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["changes"]["residents_updated"], 1, "{report}");
@@ -197,20 +268,45 @@ fn bad_files_unknown_teams_and_broken_configuration_are_named() {
     let missing = write(&dir, "missing.csv", "Mã hộ,Họ và tên\nH1,A\n".as_bytes());
     let out = run(&db, &["import", "households", &missing, "--team", "1"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("missing.csv:line 1, column \"Mã nhân khẩu\""), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("missing.csv:line 1, column \"Mã nhân khẩu\""),
+        "{}",
+        text(&out.stderr)
+    );
 
     let latin = write(&dir, "latin.csv", b"M\xe3 h\xf4,x\r\n");
     let out = run(&db, &["import", "households", &latin, "--team", "1"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("not UTF-8"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not UTF-8"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let good = repo_root().join("docs/examples/so-ho-hai-thanh.csv");
-    let out = run(&db, &["import", "households", good.to_str().unwrap(), "--team", "42"]);
+    let out = run(
+        &db,
+        &[
+            "import",
+            "households",
+            good.to_str().unwrap(),
+            "--team",
+            "42",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("team 42 does not exist"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("team 42 does not exist"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let config = tempfile::tempdir().unwrap();
-    std::fs::write(config.path().join("test.toml"), "[server]\naddress = \"127.0.0.1:0\"\nmigrate_on_start = maybe\n").unwrap();
+    std::fs::write(
+        config.path().join("test.toml"),
+        "[server]\naddress = \"127.0.0.1:0\"\nmigrate_on_start = maybe\n",
+    )
+    .unwrap();
     let out = doorstep()
         .args(["migrate", "status"])
         .env("DOORSTEP_CONFIG_DIR", config.path())
@@ -219,20 +315,29 @@ fn bad_files_unknown_teams_and_broken_configuration_are_named() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("test.toml") && stderr.contains("line 3"), "{stderr}");
+    assert!(
+        stderr.contains("test.toml") && stderr.contains("line 3"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn an_unreachable_database_gives_one_clear_message() {
     let out = doorstep()
         .args(["migrate", "status"])
-        .env("DOORSTEP__DATABASE__URL", "postgres://doorstep:secret@127.0.0.1:1/nowhere")
+        .env(
+            "DOORSTEP__DATABASE__URL",
+            "postgres://doorstep:secret@127.0.0.1:1/nowhere",
+        )
         .env("DOORSTEP_ENV", "test")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("cannot open the database postgres://doorstep:***@127.0.0.1:1/nowhere"), "{stderr}");
+    assert!(
+        stderr.contains("cannot open the database postgres://doorstep:***@127.0.0.1:1/nowhere"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("secret"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
@@ -244,9 +349,16 @@ fn the_audit_log_refuses_changes() {
     runtime().block_on(async {
         let store = db.store().await;
         let c = store.connection();
-        assert!(c.execute_unprepared("UPDATE audit_log SET actor = 'someone'").await.is_err());
+        assert!(
+            c.execute_unprepared("UPDATE audit_log SET actor = 'someone'")
+                .await
+                .is_err()
+        );
         assert!(c.execute_unprepared("DELETE FROM audit_log").await.is_err());
-        let entries = doorstep_store::entity::audit::Entity::find().all(c).await.unwrap();
+        let entries = doorstep_store::entity::audit::Entity::find()
+            .all(c)
+            .await
+            .unwrap();
         assert!(entries.iter().all(|e| e.actor == "demo"));
     });
 }
@@ -255,7 +367,10 @@ fn the_audit_log_refuses_changes() {
 fn serve_with_demo_answers_pages_and_json() {
     let db = TestDb::blocking();
     let server = Server::start(&db, &["--demo"]);
-    assert_eq!(server.get("/healthz"), (200, "{\"status\":\"ok\"}".to_string()));
+    assert_eq!(
+        server.get("/healthz"),
+        (200, "{\"status\":\"ok\"}".to_string())
+    );
     let (status, body) = server.get("/readyz");
     assert_eq!(status, 200);
     assert!(body.contains(db.backend()), "{body}");
@@ -266,7 +381,10 @@ fn serve_with_demo_answers_pages_and_json() {
     assert_eq!(teams[0]["households"], 300);
     let (status, body) = server.get("/");
     assert_eq!(status, 200);
-    assert!(body.contains("Tổ công nghệ số cộng đồng phường Hải Thanh"), "{body}");
+    assert!(
+        body.contains("Tổ công nghệ số cộng đồng phường Hải Thanh"),
+        "{body}"
+    );
     let (status, body) = server.get("/api/v1/teams/x/households");
     assert_eq!(status, 400);
     assert!(body.contains("team_id"));

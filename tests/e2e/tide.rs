@@ -314,3 +314,21 @@ fn a_bad_station_file_names_file_field_and_expectation() {
     );
     assert!(err.contains("expected 15.0410686"), "{err}");
 }
+
+#[test]
+fn help_explains_the_formats() {
+    let out = tide(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "--station",
+        "--extremes",
+        "--list",
+        "--stations",
+        "height_m",
+        "\"kind\":\"high\"",
+        "exit code is 2",
+    ] {
+        assert!(help.contains(needle), "{needle}:\n{help}");
+    }
+}

@@ -59,7 +59,8 @@ impl TestDb {
         match std::env::var(POSTGRES_VAR) {
             Ok(admin) if !admin.is_empty() => {
                 use sea_orm::ConnectionTrait;
-                static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+                static COUNTER: std::sync::atomic::AtomicUsize =
+                    std::sync::atomic::AtomicUsize::new(0);
                 let name = format!(
                     "doorstep_test_{}_{}_{}",
                     std::process::id(),
@@ -68,16 +69,30 @@ impl TestDb {
                         .duration_since(std::time::UNIX_EPOCH)
                         .map_or(0, |d| d.subsec_nanos())
                 );
-                let db = sea_orm::Database::connect(&admin).await.expect("the PostgreSQL test server answers");
-                db.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("CREATE DATABASE");
+                let db = sea_orm::Database::connect(&admin)
+                    .await
+                    .expect("the PostgreSQL test server answers");
+                db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("CREATE DATABASE");
                 db.close().await.ok();
-                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
-                TestDb { url: format!("{base}/{name}"), postgres: Some((admin, name)), _dir: None }
+                let base = admin
+                    .rsplit_once('/')
+                    .map_or(admin.as_str(), |(base, _)| base);
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    postgres: Some((admin, name)),
+                    _dir: None,
+                }
             }
             _ => {
                 let dir = tempfile::tempdir().expect("a temporary folder");
                 let url = format!("sqlite://{}/doorstep.sqlite", dir.path().display());
-                TestDb { url, postgres: None, _dir: Some(dir) }
+                TestDb {
+                    url,
+                    postgres: None,
+                    _dir: Some(dir),
+                }
             }
         }
     }
@@ -89,12 +104,18 @@ impl TestDb {
 
     /// Opens it with doorstep's store.
     pub async fn store(&self) -> doorstep_store::Store {
-        doorstep_store::Store::connect(&self.url).await.expect("the test database opens")
+        doorstep_store::Store::connect(&self.url)
+            .await
+            .expect("the test database opens")
     }
 
     /// `"postgres"` or `"sqlite"`.
     pub fn backend(&self) -> &'static str {
-        if self.postgres.is_some() { "postgres" } else { "sqlite" }
+        if self.postgres.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
     }
 }
 
@@ -107,7 +128,11 @@ impl Drop for TestDb {
                 runtime().block_on(async {
                     use sea_orm::ConnectionTrait;
                     if let Ok(db) = sea_orm::Database::connect(&admin).await {
-                        let _ = db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                        let _ = db
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .await;
                         let _ = db.close().await;
                     }
                 });
@@ -166,21 +191,43 @@ impl Server {
         };
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Server { base: format!("http://{address}"), address, child }
+        Server {
+            base: format!("http://{address}"),
+            address,
+            child,
+        }
     }
 
     /// `GET path`: the status code and the body.
     pub fn get(&self, path: &str) -> (u16, String) {
         use std::io::{Read, Write};
         let mut stream = std::net::TcpStream::connect(&self.address).expect("the server accepts");
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.address).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.address
+        )
+        .unwrap();
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).unwrap();
         let text = String::from_utf8_lossy(&raw).to_string();
         let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
-        let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("a status code");
-        let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
-        (status, if chunked { dechunk(body) } else { body.to_string() })
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("a status code");
+        let chunked = head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked");
+        (
+            status,
+            if chunked {
+                dechunk(body)
+            } else {
+                body.to_string()
+            },
+        )
     }
 }
 
@@ -195,12 +242,14 @@ fn dechunk(body: &str) -> String {
     let mut out = String::new();
     let mut rest = body;
     while let Some((size, after)) = rest.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else { break };
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
         if size == 0 || after.len() < size {
             break;
         }
         out.push_str(&after[..size]);
-        rest = &after[size..].trim_start_matches("\r\n");
+        rest = after[size..].trim_start_matches("\r\n");
     }
     out
 }

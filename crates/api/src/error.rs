@@ -33,7 +33,11 @@ impl IntoResponse for ApiError {
                 )
             }
         };
-        (status, Json(json!({"error": {"code": code, "message": message}}))).into_response()
+        (
+            status,
+            Json(json!({"error": {"code": code, "message": message}})),
+        )
+            .into_response()
     }
 }
 
@@ -47,5 +51,9 @@ pub fn parse_id(name: &str, text: &str) -> Result<i32, ApiError> {
     text.parse::<i32>()
         .ok()
         .filter(|id| *id > 0)
-        .ok_or_else(|| ApiError::BadRequest(format!("path parameter {name}: expected a positive whole number, got {text:?}")))
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "path parameter {name}: expected a positive whole number, got {text:?}"
+            ))
+        })
 }

@@ -49,7 +49,9 @@ async fn ready(
     match state.store.ready().await {
         Ok(true) => (
             axum::http::StatusCode::OK,
-            axum::Json(serde_json::json!({"status": "ready", "database": state.store.backend_name()})),
+            axum::Json(
+                serde_json::json!({"status": "ready", "database": state.store.backend_name()}),
+            ),
         ),
         Ok(false) => (
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
@@ -59,7 +61,9 @@ async fn ready(
             tracing::warn!(error = %e, "readiness check failed");
             (
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(serde_json::json!({"status": "not_ready", "reason": "database unreachable"})),
+                axum::Json(
+                    serde_json::json!({"status": "not_ready", "reason": "database unreachable"}),
+                ),
             )
         }
     }

@@ -45,7 +45,9 @@ fn page(title: &str, body: &str) -> Html<String> {
 }
 
 fn stat(value: usize, vi: &str, en: &str) -> String {
-    format!("<div class=\"card\"><div class=\"num\">{value}</div>{vi}<br><span class=\"en\">{en}</span></div>")
+    format!(
+        "<div class=\"card\"><div class=\"num\">{value}</div>{vi}<br><span class=\"en\">{en}</span></div>"
+    )
 }
 
 /// `GET /`: the teams.
@@ -81,7 +83,10 @@ pub async fn home(State(state): State<AppState>) -> Result<Html<String>, ApiErro
 }
 
 /// `GET /teams/{team_id}`: one team's households.
-pub async fn team(State(state): State<AppState>, Path(id): Path<String>) -> Result<Html<String>, ApiError> {
+pub async fn team(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Html<String>, ApiError> {
     let team = find(&state, &id).await?;
     let (s, households) = summary(&state, &team).await?;
     let mut body = format!(
@@ -91,13 +96,28 @@ pub async fn team(State(state): State<AppState>, Path(id): Path<String>) -> Resu
         escape(&s.timezone),
         s.tide_station
             .as_deref()
-            .map(|st| format!(" · trạm thủy triều <span class=\"en\">tide station</span> {}", escape(st)))
+            .map(|st| format!(
+                " · trạm thủy triều <span class=\"en\">tide station</span> {}",
+                escape(st)
+            ))
             .unwrap_or_default(),
         stat(s.households, "hộ", "households"),
         stat(s.residents, "người", "residents"),
-        stat(s.households_with_open_needs, "hộ còn nhu cầu", "households with open needs"),
-        stat(s.presence.get("at_sea").copied().unwrap_or(0), "người đi biển", "at sea"),
-        stat(s.presence.get("abroad").copied().unwrap_or(0), "người ở nước ngoài", "abroad"),
+        stat(
+            s.households_with_open_needs,
+            "hộ còn nhu cầu",
+            "households with open needs"
+        ),
+        stat(
+            s.presence.get("at_sea").copied().unwrap_or(0),
+            "người đi biển",
+            "at sea"
+        ),
+        stat(
+            s.presence.get("abroad").copied().unwrap_or(0),
+            "người ở nước ngoài",
+            "abroad"
+        ),
     );
     body.push_str(
         "<h2>Hộ gia đình <span class=\"en\">/ Households</span></h2><table><thead><tr>\
@@ -120,8 +140,13 @@ pub async fn team(State(state): State<AppState>, Path(id): Path<String>) -> Resu
                 r.birth_year.map(|y| format!(" ({y})")).unwrap_or_default(),
                 presence.code(),
                 presence.label_vi(),
-                r.country.as_deref().map(|c| format!(" · {}", escape(c))).unwrap_or_default(),
-                open.iter().map(|n| format!(" <span class=\"tag\">{}</span>", escape(n))).collect::<String>()
+                r.country
+                    .as_deref()
+                    .map(|c| format!(" · {}", escape(c)))
+                    .unwrap_or_default(),
+                open.iter()
+                    .map(|n| format!(" <span class=\"tag\">{}</span>", escape(n)))
+                    .collect::<String>()
             ));
         }
         body.push_str(&format!(
@@ -142,6 +167,9 @@ mod tests {
 
     #[test]
     fn text_is_escaped() {
-        assert_eq!(escape("<b>\"Lê\" & 'Lan'</b>"), "&lt;b&gt;&quot;Lê&quot; &amp; &#39;Lan&#39;&lt;/b&gt;");
+        assert_eq!(
+            escape("<b>\"Lê\" & 'Lan'</b>"),
+            "&lt;b&gt;&quot;Lê&quot; &amp; &#39;Lan&#39;&lt;/b&gt;"
+        );
     }
 }

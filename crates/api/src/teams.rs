@@ -39,13 +39,21 @@ pub struct TeamSummary {
     pub households_with_open_needs: usize,
 }
 
-pub(crate) async fn summary(state: &AppState, team: &team::Model) -> Result<(TeamSummary, Vec<HouseholdView>), ApiError> {
+pub(crate) async fn summary(
+    state: &AppState,
+    team: &team::Model,
+) -> Result<(TeamSummary, Vec<HouseholdView>), ApiError> {
     let db = state.store.connection();
     let households = doorstep_store::team_households(db, team.id).await?;
     let members = doorstep_store::team_members(db, team.id).await?;
-    let area = doorstep_store::find_area(db, team.area_id).await?.map(|a| a.name).unwrap_or_default();
-    let mut presence: BTreeMap<&'static str, usize> = Presence::ALL.iter().map(|p| (p.code(), 0)).collect();
-    let mut open_needs: BTreeMap<&'static str, usize> = NeedStep::ALL.iter().map(|n| (n.code(), 0)).collect();
+    let area = doorstep_store::find_area(db, team.area_id)
+        .await?
+        .map(|a| a.name)
+        .unwrap_or_default();
+    let mut presence: BTreeMap<&'static str, usize> =
+        Presence::ALL.iter().map(|p| (p.code(), 0)).collect();
+    let mut open_needs: BTreeMap<&'static str, usize> =
+        NeedStep::ALL.iter().map(|n| (n.code(), 0)).collect();
     let mut residents = 0;
     let mut households_with_open_needs = 0;
     for h in &households {
@@ -99,7 +107,10 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<TeamSummary>
 }
 
 /// `GET /api/v1/teams/{team_id}`.
-pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<TeamSummary>, ApiError> {
+pub async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<TeamSummary>, ApiError> {
     let team = find(&state, &id).await?;
     Ok(Json(summary(&state, &team).await?.0))
 }
@@ -136,7 +147,10 @@ struct NeedJson {
 }
 
 /// `GET /api/v1/teams/{team_id}/households`.
-pub async fn households(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Vec<HouseholdJson>>, ApiError> {
+pub async fn households(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<HouseholdJson>>, ApiError> {
     let team = find(&state, &id).await?;
     let households = doorstep_store::team_households(state.store.connection(), team.id).await?;
     Ok(Json(
@@ -161,7 +175,13 @@ pub async fn households(State(state): State<AppState>, Path(id): Path<String>) -
                         country: r.country,
                         timezone: r.timezone,
                         availability: r.availability.and_then(|a| serde_json::from_str(&a).ok()),
-                        needs: needs.into_iter().map(|n| NeedJson { step: n.step, status: n.status }).collect(),
+                        needs: needs
+                            .into_iter()
+                            .map(|n| NeedJson {
+                                step: n.step,
+                                status: n.status,
+                            })
+                            .collect(),
                     })
                     .collect(),
             })

@@ -17,8 +17,18 @@ pub struct Country {
     pub default_timezone: Option<&'static str>,
 }
 
-const fn c(code: &'static str, name_vi: &'static str, name_en: &'static str, tz: Option<&'static str>) -> Country {
-    Country { code, name_vi, name_en, default_timezone: tz }
+const fn c(
+    code: &'static str,
+    name_vi: &'static str,
+    name_en: &'static str,
+    tz: Option<&'static str>,
+) -> Country {
+    Country {
+        code,
+        name_vi,
+        name_en,
+        default_timezone: tz,
+    }
 }
 
 /// The countries known by name.
@@ -34,7 +44,12 @@ pub const COUNTRIES: &[Country] = &[
     c("LA", "Lào", "Laos", Some("Asia/Vientiane")),
     c("KH", "Campuchia", "Cambodia", Some("Asia/Phnom_Penh")),
     c("SA", "Ả Rập Xê Út", "Saudi Arabia", Some("Asia/Riyadh")),
-    c("AE", "Các Tiểu vương quốc Ả Rập Thống nhất", "United Arab Emirates", Some("Asia/Dubai")),
+    c(
+        "AE",
+        "Các Tiểu vương quốc Ả Rập Thống nhất",
+        "United Arab Emirates",
+        Some("Asia/Dubai"),
+    ),
     c("QA", "Qatar", "Qatar", Some("Asia/Qatar")),
     c("DE", "Đức", "Germany", Some("Europe/Berlin")),
     c("CZ", "Séc", "Czechia", Some("Europe/Prague")),
@@ -66,7 +81,10 @@ mod tests {
 
     #[test]
     fn countries_are_found_by_code_and_name() {
-        assert_eq!(find_country("kr").unwrap().default_timezone, Some("Asia/Seoul"));
+        assert_eq!(
+            find_country("kr").unwrap().default_timezone,
+            Some("Asia/Seoul")
+        );
         assert_eq!(find_country("Hàn Quốc").unwrap().code, "KR");
         assert_eq!(find_country("nhat ban").unwrap().code, "JP");
         assert_eq!(find_country("Úc").unwrap().default_timezone, None);

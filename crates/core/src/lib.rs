@@ -19,4 +19,7 @@ mod domain;
 
 pub use country::{COUNTRIES, Country, find_country};
 
-pub use domain::{AreaLevel, MemberRole, NeedStatus, NeedStep, Presence, Skill, UserRole, VisitMode, VisitStatus, fold_vietnamese};
+pub use domain::{
+    AreaLevel, MemberRole, NeedStatus, NeedStep, Presence, Skill, UserRole, VisitMode, VisitStatus,
+    fold_vietnamese,
+};

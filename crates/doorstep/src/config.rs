@@ -83,7 +83,8 @@ impl Sources {
     /// `DOORSTEP_ENV` (default `development`) and the environment variables.
     pub fn from_process() -> Sources {
         Sources {
-            dir: std::env::var_os("DOORSTEP_CONFIG_DIR").map_or_else(|| PathBuf::from("config"), PathBuf::from),
+            dir: std::env::var_os("DOORSTEP_CONFIG_DIR")
+                .map_or_else(|| PathBuf::from("config"), PathBuf::from),
             environment: std::env::var("DOORSTEP_ENV").unwrap_or_else(|_| "development".into()),
             vars: std::env::vars().collect(),
         }
@@ -115,10 +116,17 @@ pub fn load(sources: &Sources) -> anyhow::Result<Settings> {
     let mut overrides = toml::Table::new();
     let plain_url = sources.vars.iter().find(|(k, _)| k == "DATABASE_URL");
     if let Some((_, url)) = plain_url {
-        set(&mut overrides, "database", "url", toml::Value::String(url.clone()));
+        set(
+            &mut overrides,
+            "database",
+            "url",
+            toml::Value::String(url.clone()),
+        );
     }
     for (name, value) in &sources.vars {
-        let Some(path) = name.strip_prefix("DOORSTEP__") else { continue };
+        let Some(path) = name.strip_prefix("DOORSTEP__") else {
+            continue;
+        };
         let Some((section, key)) = path.split_once("__") else {
             bail!("{name}: expected DOORSTEP__SECTION__KEY, for example DOORSTEP__SERVER__ADDRESS");
         };
@@ -127,7 +135,11 @@ pub fn load(sources: &Sources) -> anyhow::Result<Settings> {
             .get(&section)
             .and_then(toml::Value::as_table)
             .and_then(|t| t.get(&key))
-            .with_context(|| format!("{name}: there is no key {key:?} in section [{section}] of config/default.toml"))?;
+            .with_context(|| {
+                format!(
+                    "{name}: there is no key {key:?} in section [{section}] of config/default.toml"
+                )
+            })?;
         let value = match known {
             toml::Value::Boolean(_) => match value.as_str() {
                 "true" | "1" => toml::Value::Boolean(true),
@@ -135,7 +147,9 @@ pub fn load(sources: &Sources) -> anyhow::Result<Settings> {
                 _ => bail!("{name}={value:?}: expected true or false"),
             },
             toml::Value::Integer(_) => toml::Value::Integer(
-                value.parse().with_context(|| format!("{name}={value:?}: expected a whole number"))?,
+                value
+                    .parse()
+                    .with_context(|| format!("{name}={value:?}: expected a whole number"))?,
             ),
             _ => toml::Value::String(value.clone()),
         };
@@ -145,7 +159,12 @@ pub fn load(sources: &Sources) -> anyhow::Result<Settings> {
     let settings: Settings = toml::Value::Table(merged)
         .try_into()
         .context("the merged configuration is incomplete")?;
-    if settings.teams.default_timezone.parse::<chrono_tz::Tz>().is_err() {
+    if settings
+        .teams
+        .default_timezone
+        .parse::<chrono_tz::Tz>()
+        .is_err()
+    {
         bail!(
             "teams.default_timezone = {:?} is not an IANA time zone such as Asia/Ho_Chi_Minh",
             settings.teams.default_timezone
@@ -156,7 +175,8 @@ pub fn load(sources: &Sources) -> anyhow::Result<Settings> {
 
 /// One file, checked alone against the schema so errors carry its name.
 fn parse_layer(path: &Path, text: &str) -> anyhow::Result<toml::Table> {
-    let table: toml::Table = toml::from_str(text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let table: toml::Table =
+        toml::from_str(text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     check_keys(path, &table)?;
     Ok(table)
 }
@@ -174,11 +194,18 @@ fn check_keys(path: &Path, table: &toml::Table) -> anyhow::Result<()> {
             bail!(
                 "{}: unknown section [{section}]; expected one of {}",
                 path.display(),
-                schema.iter().map(|(s, _)| format!("[{s}]")).collect::<Vec<_>>().join(", ")
+                schema
+                    .iter()
+                    .map(|(s, _)| format!("[{s}]"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         };
         let Some(entries) = value.as_table() else {
-            bail!("{}: {section} must be a section [{section}], not a value", path.display());
+            bail!(
+                "{}: {section} must be a section [{section}], not a value",
+                path.display()
+            );
         };
         for key in entries.keys() {
             if !keys.contains(&key.as_str()) {
@@ -221,21 +248,31 @@ mod tests {
         Sources {
             dir: dir.to_path_buf(),
             environment: "development".into(),
-            vars: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            vars: vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         }
     }
 
     #[test]
     fn defaults_then_environment_file_then_variables() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("development.toml"), "[server]\naddress = \"127.0.0.1:9000\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("development.toml"),
+            "[server]\naddress = \"127.0.0.1:9000\"\n",
+        )
+        .unwrap();
         let settings = load(&sources(dir.path(), &[])).unwrap();
         assert_eq!(settings.server.address, "127.0.0.1:9000");
         assert_eq!(settings.database.url, "sqlite://data/doorstep.sqlite");
 
         let settings = load(&sources(
             dir.path(),
-            &[("DOORSTEP__SERVER__ADDRESS", "0.0.0.0:1"), ("DATABASE_URL", "postgres://x@h/db")],
+            &[
+                ("DOORSTEP__SERVER__ADDRESS", "0.0.0.0:1"),
+                ("DATABASE_URL", "postgres://x@h/db"),
+            ],
         ))
         .unwrap();
         assert_eq!(settings.server.address, "0.0.0.0:1");
@@ -243,7 +280,11 @@ mod tests {
 
         let settings = load(&sources(
             dir.path(),
-            &[("DOORSTEP__DATABASE__URL", "sqlite://a"), ("DATABASE_URL", "sqlite://b"), ("DOORSTEP__SERVER__MIGRATE_ON_START", "false")],
+            &[
+                ("DOORSTEP__DATABASE__URL", "sqlite://a"),
+                ("DATABASE_URL", "sqlite://b"),
+                ("DOORSTEP__SERVER__MIGRATE_ON_START", "false"),
+            ],
         ))
         .unwrap();
         assert_eq!(settings.database.url, "sqlite://a");
@@ -256,18 +297,28 @@ mod tests {
         let file = dir.path().join("development.toml");
         std::fs::write(&file, "[server]\naddress = \"x\"\nport = = 3\n").unwrap();
         let message = format!("{:#}", load(&sources(dir.path(), &[])).unwrap_err());
-        assert!(message.contains("development.toml") && message.contains("line 3"), "{message}");
+        assert!(
+            message.contains("development.toml") && message.contains("line 3"),
+            "{message}"
+        );
 
         std::fs::write(&file, "[server]\nadress = \"x\"\n").unwrap();
         let message = format!("{:#}", load(&sources(dir.path(), &[])).unwrap_err());
         assert!(message.contains("unknown key server.adress"), "{message}");
 
         std::fs::remove_file(&file).unwrap();
-        let message = format!("{:#}", load(&sources(dir.path(), &[("DOORSTEP__SERVER__PORT", "1")])).unwrap_err());
+        let message = format!(
+            "{:#}",
+            load(&sources(dir.path(), &[("DOORSTEP__SERVER__PORT", "1")])).unwrap_err()
+        );
         assert!(message.contains("DOORSTEP__SERVER__PORT"), "{message}");
         let message = format!(
             "{:#}",
-            load(&sources(dir.path(), &[("DOORSTEP__SERVER__MIGRATE_ON_START", "yes")])).unwrap_err()
+            load(&sources(
+                dir.path(),
+                &[("DOORSTEP__SERVER__MIGRATE_ON_START", "yes")]
+            ))
+            .unwrap_err()
         );
         assert!(message.contains("expected true or false"), "{message}");
     }
@@ -276,14 +327,19 @@ mod tests {
     fn the_shipped_files_are_valid() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
         for environment in ["development", "test", "production"] {
-            let sources = Sources { environment: environment.into(), ..sources(&dir, &[]) };
+            let sources = Sources {
+                environment: environment.into(),
+                ..sources(&dir, &[])
+            };
             load(&sources).unwrap_or_else(|e| panic!("{environment}: {e:#}"));
         }
     }
 
     #[test]
     fn database_passwords_stay_out_of_debug_output() {
-        let settings = DatabaseSettings { url: "postgres://u:hunter2@h/db".into() };
+        let settings = DatabaseSettings {
+            url: "postgres://u:hunter2@h/db".into(),
+        };
         assert!(!format!("{settings:?}").contains("hunter2"));
     }
 }

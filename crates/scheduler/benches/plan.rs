@@ -27,6 +27,10 @@ fn main() {
                 params.time_limit = None;
             }
             "--balance" => params.balance = true,
+            "--hint" => {
+                let text = std::fs::read_to_string(val()).expect("readable hint");
+                params.hint = Some(serde_json::from_str(&text).expect("a plan"));
+            }
             "--out" => out = Some(val()),
             "--bench" => {}
             _ => files.push(a),

@@ -50,6 +50,10 @@ pub use problem::{
 
 use search::{Goal, SearchParams, Sol};
 
+/// What keeping one visit of the hint plan is worth, in priority points: a
+/// re-plan gives up a kept visit only for a clearly better one.
+const HINT_WEIGHT: f64 = 1.0;
+
 /// How to plan.
 #[derive(Debug, Clone)]
 pub struct Params {
@@ -112,9 +116,34 @@ pub fn plan(problem: &Problem, params: &Params) -> Plan {
             }
         }
     }
+    // a hint visit that stays in its shift keeps its start time: only gaps
+    // around it are free for other visits
+    let hinted;
+    let p = if params.hint.is_some() {
+        let mut q = p.clone();
+        for h in 0..n_h {
+            let (Some(t), s) = (hint_start[h], hint_shift[h]) else { continue };
+            if q.pinned[h].is_some() {
+                continue;
+            }
+            let (b, e) = q.cand_range[h];
+            for c in b..e {
+                if q.cands[c as usize].shift == s && q.cand_ivs(c).iter().any(|&(a, z)| a <= t && t <= z) {
+                    let at = q.ivs.len() as u32;
+                    q.ivs.push((t, t));
+                    q.cands[c as usize].iv_begin = at;
+                    q.cands[c as usize].iv_end = at + 1;
+                }
+            }
+        }
+        hinted = q;
+        &hinted
+    } else {
+        p
+    };
     let goal = Goal {
         hint_shift,
-        w_kept: if params.hint.is_some() { 0.3 } else { 0.0 },
+        w_kept: if params.hint.is_some() { HINT_WEIGHT } else { 0.0 },
         w_balance: if params.balance { 0.002 } else { 0.0 },
     };
     let initial = search::construct(p, &goal, &hint_start);

@@ -11,7 +11,8 @@
 use chrono::{DateTime, Utc};
 use doorstep_core::{NeedStep, Presence};
 use doorstep_store::{
-    AreaInput, Change, MemberInput, RegisterHousehold, RegisterResident, Store, StoreError, TeamInput, UserInput,
+    AreaInput, Change, MemberInput, RegisterHousehold, RegisterResident, Store, StoreError,
+    TeamInput, UserInput,
 };
 use sea_orm::TransactionTrait;
 use serde_json::json;
@@ -23,8 +24,16 @@ pub const DEMO_PASSWORD: &str = "doorstep-demo";
 
 /// The demo users: sign-in name, role and what they see.
 pub const DEMO_USERS: &[(&str, &str, &str)] = &[
-    ("totruong.haithanh", "leader", "Tổ trưởng, tổ CNSCĐ phường Hải Thanh"),
-    ("tinhnguyen.haithanh", "volunteer", "Thành viên, tổ CNSCĐ phường Hải Thanh"),
+    (
+        "totruong.haithanh",
+        "leader",
+        "Tổ trưởng, tổ CNSCĐ phường Hải Thanh",
+    ),
+    (
+        "tinhnguyen.haithanh",
+        "volunteer",
+        "Thành viên, tổ CNSCĐ phường Hải Thanh",
+    ),
     ("canbo.thanhhoa", "official", "Cán bộ tỉnh Thanh Hóa"),
 ];
 
@@ -130,10 +139,30 @@ const PLACES: &[Place] = &[
         team: "Tổ công nghệ số cộng đồng phường Hải Thanh",
         station: Some("lach-bang"),
         villages: &[
-            Village { code: "38-HAITHANH-TANTHANH", name: "Tổ dân phố Tân Thành", latitude: 19.3712, longitude: 105.7981 },
-            Village { code: "38-HAITHANH-THANHBINH", name: "Tổ dân phố Thanh Bình", latitude: 19.3668, longitude: 105.7952 },
-            Village { code: "38-HAITHANH-THANHXUAN", name: "Tổ dân phố Thanh Xuân", latitude: 19.3645, longitude: 105.7898 },
-            Village { code: "38-HAITHANH-BACHAI", name: "Tổ dân phố Bắc Hải", latitude: 19.3731, longitude: 105.7915 },
+            Village {
+                code: "38-HAITHANH-TANTHANH",
+                name: "Tổ dân phố Tân Thành",
+                latitude: 19.3712,
+                longitude: 105.7981,
+            },
+            Village {
+                code: "38-HAITHANH-THANHBINH",
+                name: "Tổ dân phố Thanh Bình",
+                latitude: 19.3668,
+                longitude: 105.7952,
+            },
+            Village {
+                code: "38-HAITHANH-THANHXUAN",
+                name: "Tổ dân phố Thanh Xuân",
+                latitude: 19.3645,
+                longitude: 105.7898,
+            },
+            Village {
+                code: "38-HAITHANH-BACHAI",
+                name: "Tổ dân phố Bắc Hải",
+                latitude: 19.3731,
+                longitude: 105.7915,
+            },
         ],
         households: 300,
         members: 7,
@@ -149,9 +178,24 @@ const PLACES: &[Place] = &[
         team: "Tổ công nghệ số cộng đồng xã Định Bình",
         station: None,
         villages: &[
-            Village { code: "38-DINHBINH-THOPHAT", name: "Thôn Thọ Phật", latitude: 19.9881, longitude: 105.6322 },
-            Village { code: "38-DINHBINH-DONGPHU", name: "Thôn Đông Phú", latitude: 19.9823, longitude: 105.6405 },
-            Village { code: "38-DINHBINH-YENTRUNG", name: "Thôn Yên Trung", latitude: 19.9790, longitude: 105.6341 },
+            Village {
+                code: "38-DINHBINH-THOPHAT",
+                name: "Thôn Thọ Phật",
+                latitude: 19.9881,
+                longitude: 105.6322,
+            },
+            Village {
+                code: "38-DINHBINH-DONGPHU",
+                name: "Thôn Đông Phú",
+                latitude: 19.9823,
+                longitude: 105.6405,
+            },
+            Village {
+                code: "38-DINHBINH-YENTRUNG",
+                name: "Thôn Yên Trung",
+                latitude: 19.9790,
+                longitude: 105.6341,
+            },
         ],
         households: 160,
         members: 6,
@@ -167,11 +211,36 @@ const PLACES: &[Place] = &[
         team: "Tổ công nghệ số cộng đồng phường Lam Sơn",
         station: None,
         villages: &[
-            Village { code: "38-LAMSON-KP1", name: "Khu phố 1", latitude: 20.0801, longitude: 105.8571 },
-            Village { code: "38-LAMSON-KP2", name: "Khu phố 2", latitude: 20.0779, longitude: 105.8622 },
-            Village { code: "38-LAMSON-KP3", name: "Khu phố 3", latitude: 20.0752, longitude: 105.8598 },
-            Village { code: "38-LAMSON-KP4", name: "Khu phố 4", latitude: 20.0738, longitude: 105.8650 },
-            Village { code: "38-LAMSON-KP5", name: "Khu phố 5", latitude: 20.0814, longitude: 105.8644 },
+            Village {
+                code: "38-LAMSON-KP1",
+                name: "Khu phố 1",
+                latitude: 20.0801,
+                longitude: 105.8571,
+            },
+            Village {
+                code: "38-LAMSON-KP2",
+                name: "Khu phố 2",
+                latitude: 20.0779,
+                longitude: 105.8622,
+            },
+            Village {
+                code: "38-LAMSON-KP3",
+                name: "Khu phố 3",
+                latitude: 20.0752,
+                longitude: 105.8598,
+            },
+            Village {
+                code: "38-LAMSON-KP4",
+                name: "Khu phố 4",
+                latitude: 20.0738,
+                longitude: 105.8650,
+            },
+            Village {
+                code: "38-LAMSON-KP5",
+                name: "Khu phố 5",
+                latitude: 20.0814,
+                longitude: 105.8644,
+            },
         ],
         households: 450,
         members: 25,
@@ -187,9 +256,24 @@ const PLACES: &[Place] = &[
         team: "Tổ công nghệ số cộng đồng xã Luận Thành",
         station: None,
         villages: &[
-            Village { code: "38-LUANTHANH-DONGTAN", name: "Thôn Đông Tân", latitude: 19.9032, longitude: 105.3691 },
-            Village { code: "38-LUANTHANH-THANHSON", name: "Thôn Thành Sơn", latitude: 19.8955, longitude: 105.3802 },
-            Village { code: "38-LUANTHANH-LIENTHANH", name: "Thôn Liên Thành", latitude: 19.8921, longitude: 105.3733 },
+            Village {
+                code: "38-LUANTHANH-DONGTAN",
+                name: "Thôn Đông Tân",
+                latitude: 19.9032,
+                longitude: 105.3691,
+            },
+            Village {
+                code: "38-LUANTHANH-THANHSON",
+                name: "Thôn Thành Sơn",
+                latitude: 19.8955,
+                longitude: 105.3802,
+            },
+            Village {
+                code: "38-LUANTHANH-LIENTHANH",
+                name: "Thôn Liên Thành",
+                latitude: 19.8921,
+                longitude: 105.3733,
+            },
         ],
         households: 140,
         members: 5,
@@ -198,21 +282,35 @@ const PLACES: &[Place] = &[
     },
 ];
 
-const FAMILY: &[&str] = &["Nguyễn", "Lê", "Trần", "Phạm", "Hoàng", "Mai", "Đỗ", "Bùi", "Vũ", "Lương", "Trịnh", "Đinh"];
+const FAMILY: &[&str] = &[
+    "Nguyễn", "Lê", "Trần", "Phạm", "Hoàng", "Mai", "Đỗ", "Bùi", "Vũ", "Lương", "Trịnh", "Đinh",
+];
 const FAMILY_MOUNTAIN: &[&str] = &["Lò", "Vi", "Lang", "Hà", "Cầm", "Lương", "Ngân", "Lữ"];
 const MIDDLE_MALE: &[&str] = &["Văn", "Đức", "Minh", "Hữu", "Xuân", "Quang", "Công"];
 const MIDDLE_FEMALE: &[&str] = &["Thị", "Thị", "Ngọc", "Thu", "Thanh", "Hồng"];
-const GIVEN_MALE: &[&str] = &["Hùng", "Dũng", "Tuấn", "Hải", "Nam", "Bình", "Cường", "Thắng", "Long", "Sơn", "Tùng", "Đức", "Lâm", "Quý"];
-const GIVEN_FEMALE: &[&str] = &["Lan", "Hoa", "Hương", "Thủy", "Hằng", "Nga", "Mai", "Linh", "Huyền", "Yến", "Trang", "Hiền", "Loan", "Nhung"];
+const GIVEN_MALE: &[&str] = &[
+    "Hùng", "Dũng", "Tuấn", "Hải", "Nam", "Bình", "Cường", "Thắng", "Long", "Sơn", "Tùng", "Đức",
+    "Lâm", "Quý",
+];
+const GIVEN_FEMALE: &[&str] = &[
+    "Lan", "Hoa", "Hương", "Thủy", "Hằng", "Nga", "Mai", "Linh", "Huyền", "Yến", "Trang", "Hiền",
+    "Loan", "Nhung",
+];
 
 fn person(rng: &mut Seeded, male: bool, mountain: bool) -> String {
     let family = rng.pick(if mountain { FAMILY_MOUNTAIN } else { FAMILY });
-    let (middle, given) = if male { (MIDDLE_MALE, GIVEN_MALE) } else { (MIDDLE_FEMALE, GIVEN_FEMALE) };
+    let (middle, given) = if male {
+        (MIDDLE_MALE, GIVEN_MALE)
+    } else {
+        (MIDDLE_FEMALE, GIVEN_FEMALE)
+    };
     format!("{family} {} {}", rng.pick(middle), rng.pick(given))
 }
 
 fn phone(rng: &mut Seeded) -> String {
-    let prefix = rng.pick(&["091", "094", "097", "098", "086", "036", "038", "039", "083"]);
+    let prefix = rng.pick(&[
+        "091", "094", "097", "098", "086", "036", "038", "039", "083",
+    ]);
     format!("{prefix}{:07}", rng.next() % 10_000_000)
 }
 
@@ -279,13 +377,22 @@ fn register(place: &Place, village_ids: &[i32], seed: u64) -> Vec<RegisterHouseh
             let fishing = place.profile == Profile::Fishing && rng.chance(40);
             let abroad = place.profile == Profile::Abroad && rng.chance(35);
             let street = if place.profile == Profile::Ward || place.profile == Profile::Fishing {
-                format!("Số {}, ngõ {}, {}", 1 + rng.below(80), 1 + rng.below(12), village.name)
+                format!(
+                    "Số {}, ngõ {}, {}",
+                    1 + rng.below(80),
+                    1 + rng.below(12),
+                    village.name
+                )
             } else {
                 format!("Xóm {}, {}", 1 + rng.below(6), village.name)
             };
             let residents = (0..size)
                 .map(|i| {
-                    let male = if i == 0 { !rng.chance(20) } else { rng.chance(50) };
+                    let male = if i == 0 {
+                        !rng.chance(20)
+                    } else {
+                        rng.chance(50)
+                    };
                     let birth_year = if i == 0 {
                         1950 + rng.below(40) as i32
                     } else {
@@ -300,18 +407,33 @@ fn register(place: &Place, village_ids: &[i32], seed: u64) -> Vec<RegisterHouseh
                         full
                     };
                     let adult = birth_year <= 2005;
-                    let (presence, country, timezone, rules) = if fishing && male && adult && birth_year >= 1962 {
-                        (Presence::AtSea, None, None, Some(rule_fishing_crew()))
-                    } else if abroad && i > 0 && adult && birth_year >= 1985 {
-                        let (country, zone) = *rng.pick(&[("KR", "Asia/Seoul"), ("KR", "Asia/Seoul"), ("JP", "Asia/Tokyo"), ("TW", "Asia/Taipei")]);
-                        (Presence::Abroad, Some(country.to_string()), Some(zone.to_string()), Some(rule_abroad(zone)))
-                    } else if place.profile == Profile::Ward && adult && birth_year >= 1970 && rng.chance(15) {
-                        (Presence::WorkingAway, None, None, Some(rule_tet_home()))
-                    } else if birth_year < 1962 {
-                        (Presence::Home, None, None, Some(rule_daytime()))
-                    } else {
-                        (Presence::Home, None, None, Some(rule_evenings()))
-                    };
+                    let (presence, country, timezone, rules) =
+                        if fishing && male && adult && birth_year >= 1962 {
+                            (Presence::AtSea, None, None, Some(rule_fishing_crew()))
+                        } else if abroad && i > 0 && adult && birth_year >= 1985 {
+                            let (country, zone) = *rng.pick(&[
+                                ("KR", "Asia/Seoul"),
+                                ("KR", "Asia/Seoul"),
+                                ("JP", "Asia/Tokyo"),
+                                ("TW", "Asia/Taipei"),
+                            ]);
+                            (
+                                Presence::Abroad,
+                                Some(country.to_string()),
+                                Some(zone.to_string()),
+                                Some(rule_abroad(zone)),
+                            )
+                        } else if place.profile == Profile::Ward
+                            && adult
+                            && birth_year >= 1970
+                            && rng.chance(15)
+                        {
+                            (Presence::WorkingAway, None, None, Some(rule_tet_home()))
+                        } else if birth_year < 1962 {
+                            (Presence::Home, None, None, Some(rule_daytime()))
+                        } else {
+                            (Presence::Home, None, None, Some(rule_evenings()))
+                        };
                     RegisterResident {
                         external_id: format!("{}", i + 1),
                         full_name,
@@ -320,7 +442,11 @@ fn register(place: &Place, village_ids: &[i32], seed: u64) -> Vec<RegisterHouseh
                         presence,
                         country,
                         timezone,
-                        needs: if adult { needs(&mut rng, birth_year < 1965) } else { Vec::new() },
+                        needs: if adult {
+                            needs(&mut rng, birth_year < 1965)
+                        } else {
+                            Vec::new()
+                        },
                         availability: rules.map(|r| r.to_string()),
                     }
                 })
@@ -339,11 +465,17 @@ fn register(place: &Place, village_ids: &[i32], seed: u64) -> Vec<RegisterHouseh
 
 fn member_rules(rng: &mut Seeded) -> serde_json::Value {
     match rng.below(3) {
-        0 => json!({"mode": "in_person", "when": [{"weekdays": ["mon", "tue", "wed", "thu", "fri"], "hours": ["17:30", "21:00"]},
-                                                   {"weekdays": ["sat", "sun"], "hours": ["07:30", "17:00"]}]}),
-        1 => json!({"mode": "in_person", "when": [{"hours": ["07:30", "11:30"]}, {"hours": ["13:30", "17:00"]}]}),
-        _ => json!({"mode": "in_person", "when": [{"weekdays": ["sat", "sun"], "hours": ["07:00", "21:00"]},
-                                                   {"weekdays": ["tue", "thu"], "hours": ["18:00", "21:00"]}]}),
+        0 => {
+            json!({"mode": "in_person", "when": [{"weekdays": ["mon", "tue", "wed", "thu", "fri"], "hours": ["17:30", "21:00"]},
+                                                   {"weekdays": ["sat", "sun"], "hours": ["07:30", "17:00"]}]})
+        }
+        1 => {
+            json!({"mode": "in_person", "when": [{"hours": ["07:30", "11:30"]}, {"hours": ["13:30", "17:00"]}]})
+        }
+        _ => {
+            json!({"mode": "in_person", "when": [{"weekdays": ["sat", "sun"], "hours": ["07:00", "21:00"]},
+                                                   {"weekdays": ["tue", "thu"], "hours": ["18:00", "21:00"]}]})
+        }
     }
 }
 
@@ -436,7 +568,11 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
                     team_id,
                     full_name,
                     role: if m == 0 { "leader" } else { "volunteer" }.into(),
-                    email: Some(format!("{}.{}@demo.doorstep.invalid", place.key_prefix.to_lowercase(), m + 1)),
+                    email: Some(format!(
+                        "{}.{}@demo.doorstep.invalid",
+                        place.key_prefix.to_lowercase(),
+                        m + 1
+                    )),
                     phone: Some(phone(&mut rng)),
                     skills: skills.into_iter().map(str::to_string).collect(),
                     daily_visit_cap: [6, 8, 10][rng.below(3)],
@@ -452,7 +588,8 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
             member_ids.push(id);
         }
         let households = register(place, &village_ids, 7 + p as u64);
-        let changes = doorstep_store::apply_register(&txn, team_id, &households, "demo", now).await?;
+        let changes =
+            doorstep_store::apply_register(&txn, team_id, &households, "demo", now).await?;
         summary.households_created += changes.households_created;
         summary.residents_created += changes.residents_created;
         summary.updated += changes.households_updated + changes.residents_updated;

@@ -63,7 +63,8 @@ pub async fn import_register(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<ImportReport, ImportError> {
-    let mut parsed = register::parse(bytes, now.year()).map_err(|errors| ImportError::Invalid { errors })?;
+    let mut parsed =
+        register::parse(bytes, now.year()).map_err(|errors| ImportError::Invalid { errors })?;
     let db = store.connection();
     let Some(team) = doorstep_store::find_team(db, team_id).await? else {
         let known = doorstep_store::list_teams(db)
@@ -74,7 +75,11 @@ pub async fn import_register(
             .join(", ");
         return Err(ImportError::UnknownTeam {
             team_id,
-            known: if known.is_empty() { "none".into() } else { known },
+            known: if known.is_empty() {
+                "none".into()
+            } else {
+                known
+            },
         });
     };
     let villages = doorstep_store::villages_of_team(db, &team).await?;
@@ -93,7 +98,11 @@ pub async fn import_register(
                     message: format!(
                         "\"{name}\" is not a village of team {}; expected one of: {}",
                         team.name,
-                        villages.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", ")
+                        villages
+                            .iter()
+                            .map(|v| v.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 });
                 false
@@ -103,7 +112,9 @@ pub async fn import_register(
     parsed.errors.extend(village_errors);
     parsed.errors.sort_by_key(|e| e.line);
     if !parsed.errors.is_empty() && !options.skip_invalid {
-        return Err(ImportError::Invalid { errors: parsed.errors });
+        return Err(ImportError::Invalid {
+            errors: parsed.errors,
+        });
     }
     let households: Vec<_> = parsed.households.into_iter().map(|h| h.household).collect();
     let changes = doorstep_store::apply_register(db, team_id, &households, actor, now).await?;

@@ -29,7 +29,11 @@ pub struct RowError {
 
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, column \"{}\": {}", self.line, self.field, self.message)
+        write!(
+            f,
+            "line {}, column \"{}\": {}",
+            self.line, self.field, self.message
+        )
     }
 }
 
@@ -90,13 +94,25 @@ impl Column {
     /// Other headers accepted for the column (folded).
     fn aliases(self) -> &'static [&'static str] {
         match self {
-            Column::HouseholdKey => &["household key", "household id", "household", "ma ho gia dinh", "so ho"],
+            Column::HouseholdKey => &[
+                "household key",
+                "household id",
+                "household",
+                "ma ho gia dinh",
+                "so ho",
+            ],
             Column::ResidentKey => &["resident key", "resident id", "ma cu dan", "ma nguoi"],
             Column::FullName => &["full name", "name", "ho ten"],
             Column::BirthYear => &["birth year", "nam sinh"],
             Column::Phone => &["phone", "dien thoai", "sdt"],
             Column::Address => &["address"],
-            Column::Village => &["village", "thon", "to dan pho", "thon, to dan pho", "thon to dan pho"],
+            Column::Village => &[
+                "village",
+                "thon",
+                "to dan pho",
+                "thon, to dan pho",
+                "thon to dan pho",
+            ],
             Column::Latitude => &["latitude", "lat"],
             Column::Longitude => &["longitude", "lon", "lng"],
             Column::Presence => &["presence", "tinh trang", "noi o hien tai"],
@@ -156,7 +172,13 @@ pub fn parse(bytes: &[u8], current_year: i32) -> Result<ParsedRegister, Vec<RowE
         .from_reader(text.as_bytes());
     let headers = reader
         .headers()
-        .map_err(|e| vec![file_error(1, "header", &format!("cannot read the header row: {e}"))])?
+        .map_err(|e| {
+            vec![file_error(
+                1,
+                "header",
+                &format!("cannot read the header row: {e}"),
+            )]
+        })?
         .clone();
     let columns = map_columns(&headers)?;
 
@@ -168,7 +190,11 @@ pub fn parse(bytes: &[u8], current_year: i32) -> Result<ParsedRegister, Vec<RowE
             Ok(record) => record,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line() as usize);
-                register.errors.push(file_error(line, "row", &format!("cannot read the row: {e}")));
+                register.errors.push(file_error(
+                    line,
+                    "row",
+                    &format!("cannot read the row: {e}"),
+                ));
                 continue;
             }
         };
@@ -186,7 +212,11 @@ pub fn parse(bytes: &[u8], current_year: i32) -> Result<ParsedRegister, Vec<RowE
         };
         let mut errors = Vec::new();
         let mut error = |column: Column, message: String| {
-            errors.push(RowError { line, field: header_of(&headers, &columns, column), message });
+            errors.push(RowError {
+                line,
+                field: header_of(&headers, &columns, column),
+                message,
+            });
         };
         let row = read_row(&cell, current_year, &mut error);
         let key = cell(Column::HouseholdKey).unwrap_or_default().to_string();
@@ -194,7 +224,12 @@ pub fn parse(bytes: &[u8], current_year: i32) -> Result<ParsedRegister, Vec<RowE
         // Household fields must agree between the rows of one household.
         if !key.is_empty() {
             let seen = first_line.entry(key.clone()).or_default();
-            for column in [Column::Address, Column::Village, Column::Latitude, Column::Longitude] {
+            for column in [
+                Column::Address,
+                Column::Village,
+                Column::Latitude,
+                Column::Longitude,
+            ] {
                 let Some(value) = cell(column) else { continue };
                 match seen.get(&column) {
                     Some((other, previous)) if previous != value => error(
@@ -258,19 +293,28 @@ pub fn parse(bytes: &[u8], current_year: i32) -> Result<ParsedRegister, Vec<RowE
         register.errors.extend(errors);
     }
     // A household whose rows all failed never got an address.
-    register.households.retain(|h| !h.household.residents.is_empty());
+    register
+        .households
+        .retain(|h| !h.household.residents.is_empty());
     for household in &register.households {
         if household.household.address.is_empty() {
             register.errors.push(RowError {
                 line: household.line,
                 field: Column::Address.header().to_string(),
-                message: format!("household {} has no address on any row", household.household.external_id),
+                message: format!(
+                    "household {} has no address on any row",
+                    household.household.external_id
+                ),
             });
         }
     }
     register.errors.sort_by_key(|e| e.line);
     if register.rows == 0 && register.errors.is_empty() {
-        return Err(vec![file_error(2, "row", "the register has a header but no rows")]);
+        return Err(vec![file_error(
+            2,
+            "row",
+            "the register has a header but no rows",
+        )]);
     }
     Ok(register)
 }
@@ -327,7 +371,9 @@ fn read_row<'a>(
             None => {
                 ok &= bad(
                     Column::Phone,
-                    format!("\"{text}\" is not a Vietnamese phone number such as 0912345678 or +84912345678"),
+                    format!(
+                        "\"{text}\" is not a Vietnamese phone number such as 0912345678 or +84912345678"
+                    ),
                     error,
                 );
                 None
@@ -340,19 +386,39 @@ fn read_row<'a>(
         (Ok(None), Ok(None)) => None,
         (Ok(Some(lat)), Ok(Some(lon))) => Some((lat, lon)),
         (Err(text), _) => {
-            ok &= bad(Column::Latitude, format!("\"{text}\" is not a latitude in degrees (-90 to 90), such as 19,3712 or 19.3712"), error);
+            ok &= bad(
+                Column::Latitude,
+                format!(
+                    "\"{text}\" is not a latitude in degrees (-90 to 90), such as 19,3712 or 19.3712"
+                ),
+                error,
+            );
             None
         }
         (_, Err(text)) => {
-            ok &= bad(Column::Longitude, format!("\"{text}\" is not a longitude in degrees (-180 to 180), such as 105,7981 or 105.7981"), error);
+            ok &= bad(
+                Column::Longitude,
+                format!(
+                    "\"{text}\" is not a longitude in degrees (-180 to 180), such as 105,7981 or 105.7981"
+                ),
+                error,
+            );
             None
         }
         (Ok(None), Ok(Some(_))) => {
-            ok &= bad(Column::Latitude, "is empty but the longitude is given; give both or neither".into(), error);
+            ok &= bad(
+                Column::Latitude,
+                "is empty but the longitude is given; give both or neither".into(),
+                error,
+            );
             None
         }
         (Ok(Some(_)), Ok(None)) => {
-            ok &= bad(Column::Longitude, "is empty but the latitude is given; give both or neither".into(), error);
+            ok &= bad(
+                Column::Longitude,
+                "is empty but the latitude is given; give both or neither".into(),
+                error,
+            );
             None
         }
     };
@@ -378,7 +444,9 @@ fn read_row<'a>(
             None => {
                 ok &= bad(
                     Column::Country,
-                    format!("\"{text}\" is not a known country; expected an ISO code such as KR, JP, TW or a name such as Hàn Quốc"),
+                    format!(
+                        "\"{text}\" is not a known country; expected an ISO code such as KR, JP, TW or a name such as Hàn Quốc"
+                    ),
                     error,
                 );
                 None
@@ -391,7 +459,9 @@ fn read_row<'a>(
             Err(_) => {
                 ok &= bad(
                     Column::Timezone,
-                    format!("\"{text}\" is not an IANA time zone such as Asia/Seoul or Europe/Berlin"),
+                    format!(
+                        "\"{text}\" is not an IANA time zone such as Asia/Seoul or Europe/Berlin"
+                    ),
                     error,
                 );
                 None
@@ -400,19 +470,29 @@ fn read_row<'a>(
         None => country.and_then(|c| c.default_timezone).map(str::to_string),
     };
     if presence == Presence::Abroad && country.is_none() && ok {
-        ok &= bad(Column::Country, "is empty but the resident is abroad; give the country (KR, JP, …)".into(), error);
+        ok &= bad(
+            Column::Country,
+            "is empty but the resident is abroad; give the country (KR, JP, …)".into(),
+            error,
+        );
     }
     if presence == Presence::Abroad && timezone.is_none() && country.is_some() && ok {
         ok &= bad(
             Column::Timezone,
-            format!("is empty and {} spans several time zones; give one, such as America/Los_Angeles", country.map_or("", |c| c.name_vi)),
+            format!(
+                "is empty and {} spans several time zones; give one, such as America/Los_Angeles",
+                country.map_or("", |c| c.name_vi)
+            ),
             error,
         );
     }
     if presence != Presence::Abroad && country.is_some() && ok {
         ok &= bad(
             Column::Country,
-            format!("is given but the presence is \"{}\"; set the presence to \"ở nước ngoài\" or leave the country empty", presence.label_vi()),
+            format!(
+                "is given but the presence is \"{}\"; set the presence to \"ở nước ngoài\" or leave the country empty",
+                presence.label_vi()
+            ),
             error,
         );
     }
@@ -429,7 +509,10 @@ fn read_row<'a>(
             None => {
                 ok &= bad(
                     Column::Needs,
-                    format!("\"{token}\" is not a need; expected some of: {}", NeedStep::codes()),
+                    format!(
+                        "\"{token}\" is not a need; expected some of: {}",
+                        NeedStep::codes()
+                    ),
                     error,
                 );
             }
@@ -445,7 +528,9 @@ fn read_row<'a>(
             birth_year,
             phone,
             presence,
-            country: (presence == Presence::Abroad).then(|| country.map(|c| c.code.to_string())).flatten(),
+            country: (presence == Presence::Abroad)
+                .then(|| country.map(|c| c.code.to_string()))
+                .flatten(),
             timezone: (presence == Presence::Abroad).then_some(timezone).flatten(),
             needs,
             availability: None,
@@ -496,11 +581,19 @@ fn map_columns(headers: &csv::StringRecord) -> Result<BTreeMap<Column, usize>, V
             errors.push(file_error(
                 1,
                 header,
-                &format!("column {} and column {} both hold \"{}\"; keep one", previous + 1, index + 1, column.header()),
+                &format!(
+                    "column {} and column {} both hold \"{}\"; keep one",
+                    previous + 1,
+                    index + 1,
+                    column.header()
+                ),
             ));
         }
     }
-    for column in Column::ALL.into_iter().filter(|c| c.required() && !columns.contains_key(c)) {
+    for column in Column::ALL
+        .into_iter()
+        .filter(|c| c.required() && !columns.contains_key(c))
+    {
         errors.push(file_error(
             1,
             column.header(),
@@ -511,10 +604,18 @@ fn map_columns(headers: &csv::StringRecord) -> Result<BTreeMap<Column, usize>, V
             ),
         ));
     }
-    if errors.is_empty() { Ok(columns) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(columns)
+    } else {
+        Err(errors)
+    }
 }
 
-fn header_of(headers: &csv::StringRecord, columns: &BTreeMap<Column, usize>, column: Column) -> String {
+fn header_of(
+    headers: &csv::StringRecord,
+    columns: &BTreeMap<Column, usize>,
+    column: Column,
+) -> String {
     columns
         .get(&column)
         .and_then(|i| headers.get(*i))
@@ -522,7 +623,11 @@ fn header_of(headers: &csv::StringRecord, columns: &BTreeMap<Column, usize>, col
 }
 
 fn file_error(line: usize, field: &str, message: &str) -> RowError {
-    RowError { line, field: field.to_string(), message: message.to_string() }
+    RowError {
+        line,
+        field: field.to_string(),
+        message: message.to_string(),
+    }
 }
 
 /// Reads a number written with a decimal point or a decimal comma.
@@ -537,8 +642,14 @@ fn number(text: Option<&str>, range: std::ops::RangeInclusive<f64>) -> Result<Op
 /// Normalises a Vietnamese phone number to its national form (0…), giving
 /// back the leading zero that spreadsheets drop.
 fn normalise_phone(text: &str) -> Option<String> {
-    let digits: String = text.chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')')).collect();
-    let national = if let Some(rest) = digits.strip_prefix("+84").or_else(|| digits.strip_prefix("84").filter(|r| r.len() == 9)) {
+    let digits: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
+        .collect();
+    let national = if let Some(rest) = digits
+        .strip_prefix("+84")
+        .or_else(|| digits.strip_prefix("84").filter(|r| r.len() == 9))
+    {
         format!("0{rest}")
     } else if digits.len() == 9 && !digits.starts_with('0') {
         format!("0{digits}")
@@ -579,7 +690,10 @@ mod tests {
 
     #[test]
     fn semicolons_and_a_bom_are_read() {
-        let csv = format!("\u{feff}{}\nH1;1;A;;;Đường 1;;19,5;105,7;;;;\n", HEADER.replace(',', ";"));
+        let csv = format!(
+            "\u{feff}{}\nH1;1;A;;;Đường 1;;19,5;105,7;;;;\n",
+            HEADER.replace(',', ";")
+        );
         let register = parse(csv.as_bytes(), 2026).unwrap();
         assert_eq!(register.errors, vec![]);
         assert_eq!(register.households[0].household.longitude, Some(105.7));
@@ -589,10 +703,20 @@ mod tests {
     fn every_bad_row_is_reported_with_line_and_column() {
         let csv = format!("{HEADER}\nH1,1,A,1850,12,X,,,,,,,\nH2,1,,2000,,Y,,,,trên trời,,,fly\n");
         let register = parse(csv.as_bytes(), 2026).unwrap();
-        let found: Vec<(usize, &str)> = register.errors.iter().map(|e| (e.line, e.field.as_str())).collect();
+        let found: Vec<(usize, &str)> = register
+            .errors
+            .iter()
+            .map(|e| (e.line, e.field.as_str()))
+            .collect();
         assert_eq!(
             found,
-            vec![(2, "Năm sinh"), (2, "Số điện thoại"), (3, "Họ và tên"), (3, "Hiện trạng"), (3, "Nhu cầu")]
+            vec![
+                (2, "Năm sinh"),
+                (2, "Số điện thoại"),
+                (3, "Họ và tên"),
+                (3, "Hiện trạng"),
+                (3, "Nhu cầu")
+            ]
         );
         assert!(register.households.is_empty());
     }
@@ -608,7 +732,9 @@ mod tests {
 
     #[test]
     fn households_must_agree_between_rows() {
-        let csv = format!("{HEADER}\nH1,1,A,,,Đường 1,,,,,,,\nH1,2,B,,,Đường 2,,,,,,,\nH1,1,C,,,,,,,,,,\n");
+        let csv = format!(
+            "{HEADER}\nH1,1,A,,,Đường 1,,,,,,,\nH1,2,B,,,Đường 2,,,,,,,\nH1,1,C,,,,,,,,,,\n"
+        );
         let register = parse(csv.as_bytes(), 2026).unwrap();
         assert_eq!(register.errors.len(), 2, "{:?}", register.errors);
         assert!(register.errors[0].message.contains("line 2"));
@@ -617,9 +743,15 @@ mod tests {
 
     #[test]
     fn phones_get_their_leading_zero_back() {
-        assert_eq!(normalise_phone("+84 912 345 678").as_deref(), Some("0912345678"));
+        assert_eq!(
+            normalise_phone("+84 912 345 678").as_deref(),
+            Some("0912345678")
+        );
         assert_eq!(normalise_phone("912345678").as_deref(), Some("0912345678"));
-        assert_eq!(normalise_phone("0237.3861.234").as_deref(), Some("02373861234"));
+        assert_eq!(
+            normalise_phone("0237.3861.234").as_deref(),
+            Some("02373861234")
+        );
         assert_eq!(normalise_phone("12"), None);
     }
 }

@@ -14,7 +14,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use doorstep_migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
+};
 
 pub use query::*;
 pub use sea_orm::DbErr as DatabaseError;
@@ -86,10 +88,15 @@ impl Store {
         }
         let db = Database::connect(options)
             .await
-            .map_err(|source| StoreError::Connect { url: redact(&url), source })?;
+            .map_err(|source| StoreError::Connect {
+                url: redact(&url),
+                source,
+            })?;
         if db.get_database_backend() == DatabaseBackend::Sqlite {
-            db.execute_unprepared("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")
-                .await?;
+            db.execute_unprepared(
+                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+            )
+            .await?;
         }
         Ok(Store { db })
     }
@@ -161,13 +168,15 @@ fn normalise_url(url: &str) -> Result<String, StoreError> {
     };
     let rest = rest.strip_prefix("//").unwrap_or(rest);
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path != ":memory:" && !path.is_empty() {
-        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory {
-                path: dir.display().to_string(),
-                source,
-            })?;
-        }
+    if path != ":memory:"
+        && let Some(dir) = Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory {
+            path: dir.display().to_string(),
+            source,
+        })?;
     }
     let query = if query.contains("mode=") {
         query.to_string()
@@ -210,6 +219,9 @@ mod tests {
         let url = format!("sqlite://{}/a.sqlite", dir.display());
         assert_eq!(normalise_url(&url).unwrap(), format!("{url}?mode=rwc"));
         assert!(dir.exists());
-        assert!(matches!(normalise_url("mysql://x"), Err(StoreError::UnsupportedUrl(_))));
+        assert!(matches!(
+            normalise_url("mysql://x"),
+            Err(StoreError::UnsupportedUrl(_))
+        ));
     }
 }

@@ -6,12 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use doorstep_core::{NeedStatus, NeedStep, Presence};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, IntoActiveModel, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
 };
 
-use crate::entity::{area, audit, household, member, need, resident, team, user};
 use crate::StoreError;
+use crate::entity::{area, audit, household, member, need, resident, team, user};
 
 /// Inserts `wanted` when there is no `existing` row, updates every column
 /// when a value differs, and otherwise writes nothing.
@@ -69,14 +69,19 @@ pub struct AreaInput {
 ///
 /// # Errors
 /// The parent code is unknown, or the database fails.
-pub async fn upsert_area(db: &impl ConnectionTrait, input: &AreaInput) -> Result<(i32, Change), StoreError> {
+pub async fn upsert_area(
+    db: &impl ConnectionTrait,
+    input: &AreaInput,
+) -> Result<(i32, Change), StoreError> {
     let parent_id = match &input.parent_code {
         Some(code) => Some(
             area::Entity::find()
                 .filter(area::Column::Code.eq(code.as_str()))
                 .one(db)
                 .await?
-                .ok_or_else(|| StoreError::NotFound(format!("area with code {code} does not exist")))?
+                .ok_or_else(|| {
+                    StoreError::NotFound(format!("area with code {code} does not exist"))
+                })?
                 .id,
         ),
         None => None,
@@ -125,7 +130,9 @@ pub async fn upsert_team(
         .filter(area::Column::Code.eq(input.area_code.as_str()))
         .one(db)
         .await?
-        .ok_or_else(|| StoreError::NotFound(format!("area with code {} does not exist", input.area_code)))?;
+        .ok_or_else(|| {
+            StoreError::NotFound(format!("area with code {} does not exist", input.area_code))
+        })?;
     let existing = team::Entity::find()
         .filter(team::Column::AreaId.eq(area.id))
         .filter(team::Column::Name.eq(input.name.as_str()))
@@ -257,7 +264,10 @@ pub async fn ensure_user(
 ///
 /// # Errors
 /// The database fails.
-pub async fn find_user_by_name(db: &impl ConnectionTrait, username: &str) -> Result<Option<user::Model>, StoreError> {
+pub async fn find_user_by_name(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<user::Model>, StoreError> {
     Ok(user::Entity::find()
         .filter(user::Column::Username.eq(username))
         .one(db)
@@ -295,7 +305,10 @@ pub async fn append_audit(
 ///
 /// # Errors
 /// The database fails.
-pub async fn find_team(db: &impl ConnectionTrait, id: i32) -> Result<Option<team::Model>, StoreError> {
+pub async fn find_team(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<team::Model>, StoreError> {
     Ok(team::Entity::find_by_id(id).one(db).await?)
 }
 
@@ -304,14 +317,20 @@ pub async fn find_team(db: &impl ConnectionTrait, id: i32) -> Result<Option<team
 /// # Errors
 /// The database fails.
 pub async fn list_teams(db: &impl ConnectionTrait) -> Result<Vec<team::Model>, StoreError> {
-    Ok(team::Entity::find().order_by_asc(team::Column::Id).all(db).await?)
+    Ok(team::Entity::find()
+        .order_by_asc(team::Column::Id)
+        .all(db)
+        .await?)
 }
 
 /// The area with this id.
 ///
 /// # Errors
 /// The database fails.
-pub async fn find_area(db: &impl ConnectionTrait, id: i32) -> Result<Option<area::Model>, StoreError> {
+pub async fn find_area(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<area::Model>, StoreError> {
     Ok(area::Entity::find_by_id(id).one(db).await?)
 }
 
@@ -320,7 +339,10 @@ pub async fn find_area(db: &impl ConnectionTrait, id: i32) -> Result<Option<area
 ///
 /// # Errors
 /// The database fails.
-pub async fn villages_of_team(db: &impl ConnectionTrait, team: &team::Model) -> Result<Vec<area::Model>, StoreError> {
+pub async fn villages_of_team(
+    db: &impl ConnectionTrait,
+    team: &team::Model,
+) -> Result<Vec<area::Model>, StoreError> {
     let Some(own) = find_area(db, team.area_id).await? else {
         return Ok(Vec::new());
     };
@@ -338,7 +360,10 @@ pub async fn villages_of_team(db: &impl ConnectionTrait, team: &team::Model) -> 
 ///
 /// # Errors
 /// The database fails.
-pub async fn team_members(db: &impl ConnectionTrait, team_id: i32) -> Result<Vec<member::Model>, StoreError> {
+pub async fn team_members(
+    db: &impl ConnectionTrait,
+    team_id: i32,
+) -> Result<Vec<member::Model>, StoreError> {
     Ok(member::Entity::find()
         .filter(member::Column::TeamId.eq(team_id))
         .order_by_asc(member::Column::Id)
@@ -427,7 +452,9 @@ pub async fn apply_register<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<RegisterChanges, StoreError> {
     let txn = db.begin().await?;
     if find_team(&txn, team_id).await?.is_none() {
-        return Err(StoreError::NotFound(format!("team {team_id} does not exist")));
+        return Err(StoreError::NotFound(format!(
+            "team {team_id} does not exist"
+        )));
     }
     let mut changes = RegisterChanges::default();
     let existing: BTreeMap<String, household::Model> = household::Entity::find()
@@ -453,7 +480,14 @@ pub async fn apply_register<C: ConnectionTrait + TransactionTrait>(
         let household_id = match old {
             Some(old) if old == wanted => old.id,
             Some(old) => {
-                household::Model { updated_at: now, ..wanted }.into_active_model().reset_all().update(&txn).await?;
+                household::Model {
+                    updated_at: now,
+                    ..wanted
+                }
+                .into_active_model()
+                .reset_all()
+                .update(&txn)
+                .await?;
                 changes.households_updated += 1;
                 old.id
             }
@@ -464,7 +498,15 @@ pub async fn apply_register<C: ConnectionTrait + TransactionTrait>(
                 active.insert(&txn).await?.id
             }
         };
-        apply_residents(&txn, household_id, &input.residents, actor, now, &mut changes).await?;
+        apply_residents(
+            &txn,
+            household_id,
+            &input.residents,
+            actor,
+            now,
+            &mut changes,
+        )
+        .await?;
     }
     if !changes.is_empty() {
         append_audit(
@@ -522,7 +564,14 @@ async fn apply_residents(
         let resident_id = match old {
             Some(old) if old == wanted => old.id,
             Some(old) => {
-                resident::Model { updated_at: now, ..wanted }.into_active_model().reset_all().update(db).await?;
+                resident::Model {
+                    updated_at: now,
+                    ..wanted
+                }
+                .into_active_model()
+                .reset_all()
+                .update(db)
+                .await?;
                 changes.residents_updated += 1;
                 old.id
             }
@@ -584,7 +633,9 @@ async fn apply_needs(
 ///
 /// # Errors
 /// The database fails.
-pub async fn table_counts(db: &impl ConnectionTrait) -> Result<BTreeMap<&'static str, u64>, StoreError> {
+pub async fn table_counts(
+    db: &impl ConnectionTrait,
+) -> Result<BTreeMap<&'static str, u64>, StoreError> {
     use crate::entity::*;
     let mut counts = BTreeMap::new();
     counts.insert("areas", area::Entity::find().count(db).await?);
@@ -616,7 +667,10 @@ pub struct HouseholdView {
 ///
 /// # Errors
 /// The database fails.
-pub async fn team_households(db: &impl ConnectionTrait, team_id: i32) -> Result<Vec<HouseholdView>, StoreError> {
+pub async fn team_households(
+    db: &impl ConnectionTrait,
+    team_id: i32,
+) -> Result<Vec<HouseholdView>, StoreError> {
     let households = household::Entity::find()
         .filter(household::Column::TeamId.eq(team_id))
         .order_by_asc(household::Column::ExternalId)

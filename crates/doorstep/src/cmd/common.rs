@@ -19,12 +19,18 @@ pub struct Failure {
 impl Failure {
     /// Bad input: exit code 2.
     pub fn input(message: impl Into<String>) -> Failure {
-        Failure { message: message.into(), code: 2 }
+        Failure {
+            message: message.into(),
+            code: 2,
+        }
     }
 
     /// Anything else: exit code 1.
     pub fn other(message: impl Into<String>) -> Failure {
-        Failure { message: message.into(), code: 1 }
+        Failure {
+            message: message.into(),
+            code: 1,
+        }
     }
 }
 
@@ -45,7 +51,9 @@ pub fn settings() -> Result<Settings, Failure> {
         .map_err(|e| Failure::input(format!("configuration: {e:#}")))?;
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| settings.log.level.clone());
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .try_init();
     Ok(settings)
@@ -53,9 +61,11 @@ pub fn settings() -> Result<Settings, Failure> {
 
 /// Opens the configured database.
 pub async fn open(settings: &Settings) -> Result<Store, Failure> {
-    Store::connect(&settings.database.url)
-        .await
-        .map_err(|e| Failure::other(format!("{e}\n  (set DATABASE_URL or DOORSTEP__DATABASE__URL, or database.url in config/)")))
+    Store::connect(&settings.database.url).await.map_err(|e| {
+        Failure::other(format!(
+            "{e}\n  (set DATABASE_URL or DOORSTEP__DATABASE__URL, or database.url in config/)"
+        ))
+    })
 }
 
 /// Opens the database and applies pending migrations.

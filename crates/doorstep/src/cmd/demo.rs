@@ -25,15 +25,24 @@ async fn demo() -> Result<(), Failure> {
 pub async fn load(store: &doorstep_store::Store) -> Result<(), Failure> {
     let summary = doorstep_service::demo::load(store, chrono::Utc::now())
         .await
-        .map_err(|e| Failure::other(format!("loading the demo data failed, nothing was written: {e}")))?;
+        .map_err(|e| {
+            Failure::other(format!(
+                "loading the demo data failed, nothing was written: {e}"
+            ))
+        })?;
     if summary.unchanged() {
-        println!("Dữ liệu mẫu đã có sẵn, không thay đổi gì / The demo data is already loaded; nothing changed");
+        println!(
+            "Dữ liệu mẫu đã có sẵn, không thay đổi gì / The demo data is already loaded; nothing changed"
+        );
     } else {
         println!(
             "Đã nạp dữ liệu mẫu / Demo data loaded: {} records created, {} updated, {} households, {} residents",
             summary.created, summary.updated, summary.households_created, summary.residents_created
         );
-        println!("Tài khoản mẫu (chỉ dùng thử) / Demo accounts (demo only), password \"{}\":", doorstep_service::demo::DEMO_PASSWORD);
+        println!(
+            "Tài khoản mẫu (chỉ dùng thử) / Demo accounts (demo only), password \"{}\":",
+            doorstep_service::demo::DEMO_PASSWORD
+        );
         for (user, _, who) in doorstep_service::demo::DEMO_USERS {
             println!("  {user} — {who}");
         }

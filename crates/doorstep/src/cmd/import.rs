@@ -44,8 +44,14 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 async fn import(args: Args) -> Result<(), Failure> {
-    let What::Households { file, team, skip_invalid, json } = args.what;
-    let bytes = std::fs::read(&file).map_err(|e| Failure::input(format!("{}: cannot read the file: {e}", file.display())))?;
+    let What::Households {
+        file,
+        team,
+        skip_invalid,
+        json,
+    } = args.what;
+    let bytes = std::fs::read(&file)
+        .map_err(|e| Failure::input(format!("{}: cannot read the file: {e}", file.display())))?;
     let settings = settings()?;
     let store = open_migrated(&settings).await?;
     let name = file.display().to_string();
@@ -67,7 +73,10 @@ async fn import(args: Args) -> Result<(), Failure> {
             ImportError::Store(e) => Failure::other(format!("{name}: import failed, nothing was written: {e}")),
         })?;
     if json {
-        println!("{}", serde_json::to_string(&report).expect("reports serialise"));
+        println!(
+            "{}",
+            serde_json::to_string(&report).expect("reports serialise")
+        );
     } else {
         let c = &report.changes;
         println!(
@@ -79,11 +88,21 @@ async fn import(args: Args) -> Result<(), Failure> {
         } else {
             println!(
                 "Hộ mới {} · hộ cập nhật {} · người mới {} · người cập nhật {} · nhu cầu mới {} · nhu cầu bỏ {}",
-                c.households_created, c.households_updated, c.residents_created, c.residents_updated, c.needs_opened, c.needs_closed
+                c.households_created,
+                c.households_updated,
+                c.residents_created,
+                c.residents_updated,
+                c.needs_opened,
+                c.needs_closed
             );
             println!(
                 "New households {} · updated {} · new residents {} · updated {} · needs opened {} · closed {}",
-                c.households_created, c.households_updated, c.residents_created, c.residents_updated, c.needs_opened, c.needs_closed
+                c.households_created,
+                c.households_updated,
+                c.residents_created,
+                c.residents_updated,
+                c.needs_opened,
+                c.needs_closed
             );
         }
     }

@@ -46,7 +46,11 @@ async fn migrate(args: Args) -> Result<(), Failure> {
                 .await
                 .map_err(|e| Failure::other(e.to_string()))?
             {
-                println!("{} {}", if state.applied { "applied" } else { "pending" }, state.name);
+                println!(
+                    "{} {}",
+                    if state.applied { "applied" } else { "pending" },
+                    state.name
+                );
             }
         }
     }

@@ -39,10 +39,14 @@ async fn serve(args: Args) -> Result<(), Failure> {
         super::demo::load(&store).await?;
     }
     let address = args.address.unwrap_or(settings.server.address);
-    let listener = tokio::net::TcpListener::bind(&address)
-        .await
-        .map_err(|e| Failure::input(format!("cannot listen on {address}: {e} (server.address / DOORSTEP__SERVER__ADDRESS)")))?;
-    let local = listener.local_addr().map_err(|e| Failure::other(e.to_string()))?;
+    let listener = tokio::net::TcpListener::bind(&address).await.map_err(|e| {
+        Failure::input(format!(
+            "cannot listen on {address}: {e} (server.address / DOORSTEP__SERVER__ADDRESS)"
+        ))
+    })?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Failure::other(e.to_string()))?;
     println!("doorstep: listening on http://{local}");
     let app = doorstep_api::router(doorstep_api::AppState { store });
     axum::serve(listener, app)
