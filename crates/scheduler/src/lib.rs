@@ -52,7 +52,7 @@ use search::{Goal, SearchParams, Sol};
 
 /// What keeping one visit of the hint plan is worth, in priority points: a
 /// re-plan gives up a kept visit only for a clearly better one.
-const HINT_WEIGHT: f64 = 1.0;
+const HINT_WEIGHT: f64 = 1.5;
 
 /// How to plan.
 #[derive(Debug, Clone)]
@@ -122,13 +122,17 @@ pub fn plan(problem: &Problem, params: &Params) -> Plan {
     let p = if params.hint.is_some() {
         let mut q = p.clone();
         for h in 0..n_h {
-            let (Some(t), s) = (hint_start[h], hint_shift[h]) else { continue };
+            let (Some(t), s) = (hint_start[h], hint_shift[h]) else {
+                continue;
+            };
             if q.pinned[h].is_some() {
                 continue;
             }
             let (b, e) = q.cand_range[h];
             for c in b..e {
-                if q.cands[c as usize].shift == s && q.cand_ivs(c).iter().any(|&(a, z)| a <= t && t <= z) {
+                if q.cands[c as usize].shift == s
+                    && q.cand_ivs(c).iter().any(|&(a, z)| a <= t && t <= z)
+                {
                     let at = q.ivs.len() as u32;
                     q.ivs.push((t, t));
                     q.cands[c as usize].iv_begin = at;
@@ -143,7 +147,11 @@ pub fn plan(problem: &Problem, params: &Params) -> Plan {
     };
     let goal = Goal {
         hint_shift,
-        w_kept: if params.hint.is_some() { HINT_WEIGHT } else { 0.0 },
+        w_kept: if params.hint.is_some() {
+            HINT_WEIGHT
+        } else {
+            0.0
+        },
         w_balance: if params.balance { 0.002 } else { 0.0 },
     };
     let initial = search::construct(p, &goal, &hint_start);
