@@ -25,7 +25,7 @@ use serde::Serialize;
 #[command(
     about = "Độ cao thủy triều, nước lớn và nước ròng của một trạm / \
              Tide heights and high and low waters of a station",
-    long_about = "Độ cao thủy triều, nước lớn và nước ròng của một trạm; danh mục trạm.\n\
+    after_help = "Độ cao thủy triều, nước lớn và nước ròng của một trạm; danh mục trạm.\n\
                   Tide heights and high and low waters of a station; the station catalog.\n\n\
                   Prints one JSON object per line (UTC, metres above the station's datum, 4 decimals):\n  \
                   heights:    {\"at\":\"2026-01-01T00:00:00Z\",\"height_m\":1.2345}\n  \
@@ -34,10 +34,10 @@ use serde::Serialize;
                   Heights cover [--from, --to) every --step; extremes are every high and low water in\n\
                   [--from, --to), time to the second. Harmonic prediction follows NOAA/XTide conventions;\n\
                   a secondary station is its reference station corrected by time and height offsets.\n\
-                  When the station is approximate, a note says so on stderr.\n\n\
+                  When the station is approximate (tạm tính), a note says so on stderr.\n\n\
                   Bad input (an unknown station, a bad station file, a bad date or step) is reported on\n\
-                  stderr with the file, field and what was expected; the exit code is 2.",
-    after_help = "Examples:\n  \
+                  stderr with the file, line, field and what was expected; the exit code is 2.\n\n\
+                  Examples:\n  \
                   doorstep tide --list\n  \
                   doorstep tide --station vn_qui_nhon --from 2026-01-01 --to 2026-02-01\n  \
                   doorstep tide --station lach-bang --from 2026-01-01 --to 2026-01-08 --extremes\n  \
