@@ -95,6 +95,24 @@ pub(crate) fn unmet_reason(p: &Problem, sol: &Sol, h: u32) -> (Reason, String, S
     let (wvi, wen) = windows_summary(p, h);
     if !p.has_lone_slot(h) {
         let n_vol = hh.eligible.len();
+        let mut shift_hours: Vec<String> = Vec::new();
+        for &v in &hh.eligible {
+            for &s in &p.vols[v as usize].shifts {
+                let sh = &p.shifts[s as usize];
+                let label = format!("{}–{}", hm(p, sh.start), hm(p, sh.end));
+                if !shift_hours.contains(&label) {
+                    shift_hours.push(label);
+                }
+            }
+        }
+        shift_hours.sort();
+        let more = if shift_hours.len() > 4 {
+            format!(" (+{})", shift_hours.len() - 4)
+        } else {
+            String::new()
+        };
+        shift_hours.truncate(4);
+        let hours = format!("{}{more}", shift_hours.join(", "));
         let n_shift: usize = hh
             .eligible
             .iter()
@@ -123,19 +141,19 @@ pub(crate) fn unmet_reason(p: &Problem, sol: &Sol, h: u32) -> (Reason, String, S
             ),
             None => (
                 format!(
-                    "{wvi}; {n_shift} ca của {n_vol} thành viên đủ kỹ năng không ca nào trùng những giờ đó"
+                    "{wvi}; {n_shift} ca của {n_vol} thành viên đủ kỹ năng (giờ {hours}) không ca nào trùng những giờ đó"
                 ),
                 format!(
-                    "{wen}; none of the {n_shift} shifts of the {n_vol} able volunteer(s) overlaps those hours"
+                    "{wen}; none of the {n_shift} shifts of the {n_vol} able volunteer(s) (at {hours}) overlaps those hours"
                 ),
             ),
             Some(len) => (
                 format!(
-                    "{wvi}; chỗ trùng dài nhất với {n_shift} ca của {n_vol} thành viên đủ kỹ năng chỉ {len} phút (đã trừ đường đi), cần {} phút",
+                    "{wvi}; chỗ trùng dài nhất với {n_shift} ca của {n_vol} thành viên đủ kỹ năng (giờ {hours}) chỉ {len} phút (đã trừ đường đi), cần {} phút",
                     hh.service
                 ),
                 format!(
-                    "{wen}; the longest overlap with the {n_shift} shifts of the {n_vol} able volunteer(s) is {len} min after travel, the visit needs {} min",
+                    "{wen}; the longest overlap with the {n_shift} shifts of the {n_vol} able volunteer(s) (at {hours}) is {len} min after travel, the visit needs {} min",
                     hh.service
                 ),
             ),
