@@ -11,8 +11,8 @@
 use chrono::{DateTime, Utc};
 use doorstep_core::{NeedStep, Presence};
 use doorstep_store::{
-    AreaInput, Change, MemberInput, RegisterHousehold, RegisterResident, Store, StoreError,
-    TeamInput, UserInput,
+    AreaInput, Change, Consent, MemberInput, RegisterHousehold, RegisterResident, Store,
+    StoreError, TeamInput, UserInput,
 };
 use sea_orm::TransactionTrait;
 use serde_json::json;
@@ -365,7 +365,17 @@ fn rule_tet_home() -> serde_json::Value {
     json!({"mode": "in_person", "when": [{"lunar_dates": ["12-23", "01-10"], "hours": ["08:00", "20:00"]}]})
 }
 
-fn register(place: &Place, village_ids: &[i32], seed: u64) -> Vec<RegisterHousehold> {
+/// The consent text residents agreed to in the demo.
+const CONSENT_TEXT: &str = "Tôi đồng ý để Tổ công nghệ số cộng đồng lưu họ tên, năm sinh, số điện thoại \
+và thời gian có thể gặp của tôi để hẹn hỗ trợ sử dụng dịch vụ số (mẫu 01/2025).";
+
+fn campaign_start() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2025-09-15T02:00:00Z")
+        .expect("a valid instant")
+        .with_timezone(&Utc)
+}
+
+fn register(place: &Place, village_ids: &[i32], leader: &str, seed: u64) -> Vec<RegisterHousehold> {
     let mut rng = Seeded(seed);
     let mountain = place.profile == Profile::Mountain;
     (0..place.households)
@@ -389,11 +399,14 @@ fn register(place: &Place, village_ids: &[i32], seed: u64) -> Vec<RegisterHouseh
             let residents = (0..size)
                 .map(|i| {
                     let male = if i == 0 {
-                        !rng.chance(20)
+                        fishing || !rng.chance(20)
                     } else {
                         rng.chance(50)
                     };
-                    let birth_year = if i == 0 {
+                    let birth_year = if i == 0 && fishing {
+                        // The skipper or crewman who heads the household.
+                        1965 + rng.below(30) as i32
+                    } else if i == 0 {
                         1950 + rng.below(40) as i32
                     } else {
                         1960 + rng.below(48) as i32
@@ -434,6 +447,20 @@ fn register(place: &Place, village_ids: &[i32], seed: u64) -> Vec<RegisterHouseh
                         } else {
                             (Presence::Home, None, None, Some(rule_evenings()))
                         };
+                    let wanted = if adult {
+                        needs(&mut rng, birth_year < 1965)
+                    } else {
+                        Vec::new()
+                    };
+                    // About a third of the steps are already done: the campaign
+                    // started in 2025.
+                    let (done, open): (Vec<NeedStep>, Vec<NeedStep>) =
+                        wanted.into_iter().partition(|_| rng.chance(30));
+                    let consent = adult.then(|| Consent {
+                        at: campaign_start() + chrono::Duration::days(rng.below(60) as i64),
+                        by: leader.to_string(),
+                        text: CONSENT_TEXT.to_string(),
+                    });
                     RegisterResident {
                         external_id: format!("{}", i + 1),
                         full_name,
@@ -442,12 +469,10 @@ fn register(place: &Place, village_ids: &[i32], seed: u64) -> Vec<RegisterHouseh
                         presence,
                         country,
                         timezone,
-                        needs: if adult {
-                            needs(&mut rng, birth_year < 1965)
-                        } else {
-                            Vec::new()
-                        },
+                        needs: open,
                         availability: rules.map(|r| r.to_string()),
+                        done,
+                        consent,
                     }
                 })
                 .collect();
@@ -548,6 +573,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
         summary.count(change);
         let mut rng = Seeded(1000 + p as u64);
         let mut member_ids = Vec::new();
+        let mut leader = String::new();
         for m in 0..place.members {
             let male = rng.chance(45);
             let village = rng.pick(place.villages);
@@ -562,6 +588,9 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
                 skills.push("public_services");
             }
             let full_name = person(&mut rng, male, place.profile == Profile::Mountain);
+            if m == 0 {
+                leader.clone_from(&full_name);
+            }
             let (id, change) = doorstep_store::upsert_member(
                 &txn,
                 &MemberInput {
@@ -587,7 +616,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
             summary.count(change);
             member_ids.push(id);
         }
-        let households = register(place, &village_ids, 7 + p as u64);
+        let households = register(place, &village_ids, &leader, 7 + p as u64);
         let changes =
             doorstep_store::apply_register(&txn, team_id, &households, "demo", now).await?;
         summary.households_created += changes.households_created;

@@ -534,6 +534,8 @@ fn read_row<'a>(
             timezone: (presence == Presence::Abroad).then_some(timezone).flatten(),
             needs,
             availability: None,
+            done: Vec::new(),
+            consent: None,
         },
     })
 }

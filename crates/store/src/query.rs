@@ -409,6 +409,21 @@ pub struct RegisterResident {
     pub needs: Vec<NeedStep>,
     /// Availability rules as JSON; `None` leaves the stored rules as they are.
     pub availability: Option<String>,
+    /// Steps already done (created or moved to done); a done step is never reopened.
+    pub done: Vec<NeedStep>,
+    /// The resident's consent; `None` leaves the stored consent as it is.
+    pub consent: Option<Consent>,
+}
+
+/// A resident's consent to being recorded and visited.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Consent {
+    /// When it was given.
+    pub at: DateTime<Utc>,
+    /// Who recorded it.
+    pub by: String,
+    /// The text the resident agreed to.
+    pub text: String,
 }
 
 /// What applying a register changed.
@@ -426,6 +441,8 @@ pub struct RegisterChanges {
     pub needs_opened: usize,
     /// Open needs no longer listed, now not applicable.
     pub needs_closed: usize,
+    /// Needs recorded as done.
+    pub needs_done: usize,
 }
 
 impl RegisterChanges {
@@ -555,9 +572,18 @@ async fn apply_residents(
                 Some(rules) => Some(rules.clone()),
                 None => old.as_ref().and_then(|r| r.availability.clone()),
             },
-            consent_at: old.as_ref().and_then(|r| r.consent_at),
-            consent_by: old.as_ref().and_then(|r| r.consent_by.clone()),
-            consent_text: old.as_ref().and_then(|r| r.consent_text.clone()),
+            consent_at: match &input.consent {
+                Some(consent) => Some(consent.at),
+                None => old.as_ref().and_then(|r| r.consent_at),
+            },
+            consent_by: match &input.consent {
+                Some(consent) => Some(consent.by.clone()),
+                None => old.as_ref().and_then(|r| r.consent_by.clone()),
+            },
+            consent_text: match &input.consent {
+                Some(consent) => Some(consent.text.clone()),
+                None => old.as_ref().and_then(|r| r.consent_text.clone()),
+            },
             created_at: old.as_ref().map_or(now, |r| r.created_at),
             updated_at: old.as_ref().map_or(now, |r| r.updated_at),
         };
@@ -582,7 +608,7 @@ async fn apply_residents(
                 active.insert(db).await?.id
             }
         };
-        apply_needs(db, resident_id, &input.needs, actor, now, changes).await?;
+        apply_needs(db, resident_id, input, actor, now, changes).await?;
     }
     Ok(())
 }
@@ -590,7 +616,7 @@ async fn apply_residents(
 async fn apply_needs(
     db: &impl ConnectionTrait,
     resident_id: i32,
-    listed: &[NeedStep],
+    input: &RegisterResident,
     actor: &str,
     now: DateTime<Utc>,
     changes: &mut RegisterChanges,
@@ -599,32 +625,54 @@ async fn apply_needs(
         .filter(need::Column::ResidentId.eq(resident_id))
         .all(db)
         .await?;
-    let listed: BTreeSet<&str> = listed.iter().map(|n| n.code()).collect();
-    for step in &listed {
+    let open: BTreeSet<&str> = input.needs.iter().map(|n| n.code()).collect();
+    let done: BTreeSet<&str> = input.done.iter().map(|n| n.code()).collect();
+    for (step, status) in open
+        .iter()
+        .filter(|s| !done.contains(*s))
+        .map(|s| (s, NeedStatus::Open))
+        .chain(done.iter().map(|s| (s, NeedStatus::Done)))
+    {
         if existing.iter().any(|n| n.step == *step) {
             continue;
         }
         need::ActiveModel {
             resident_id: Set(resident_id),
             step: Set(step.to_string()),
-            status: Set(NeedStatus::Open.code().to_string()),
+            status: Set(status.code().to_string()),
             updated_at: Set(now),
             updated_by: Set(Some(actor.to_string())),
             ..Default::default()
         }
         .insert(db)
         .await?;
-        changes.needs_opened += 1;
+        if status == NeedStatus::Open {
+            changes.needs_opened += 1;
+        } else {
+            changes.needs_done += 1;
+        }
     }
     for old in existing {
-        if old.status == NeedStatus::Open.code() && !listed.contains(old.step.as_str()) {
-            let mut active = old.into_active_model();
-            active.status = Set(NeedStatus::NotApplicable.code().to_string());
-            active.updated_at = Set(now);
-            active.updated_by = Set(Some(actor.to_string()));
-            active.update(db).await?;
+        let wanted = if done.contains(old.step.as_str()) {
+            NeedStatus::Done
+        } else if open.contains(old.step.as_str()) {
+            continue;
+        } else {
+            NeedStatus::NotApplicable
+        };
+        if old.status != NeedStatus::Open.code() {
+            continue;
+        }
+        if wanted == NeedStatus::Done {
+            changes.needs_done += 1;
+        } else {
             changes.needs_closed += 1;
         }
+        let mut active = old.into_active_model();
+        active.status = Set(wanted.code().to_string());
+        active.updated_at = Set(now);
+        active.updated_by = Set(Some(actor.to_string()));
+        active.update(db).await?;
     }
     Ok(())
 }
