@@ -118,13 +118,13 @@ fn run_inner(args: &Args) -> Result<(), Failure> {
             lines.join("\n")
         ))
     })?;
-    if let Some(id) = &args.explain {
-        if !instance.households.iter().any(|h| &h.id == id) {
-            return Err(bad_input(format!(
-                "--explain: không có hộ {id:?} trong {} / no household {id:?} in the instance",
-                args.input.display()
-            )));
-        }
+    if let Some(id) = &args.explain
+        && !instance.households.iter().any(|h| &h.id == id)
+    {
+        return Err(bad_input(format!(
+            "--explain: không có hộ {id:?} trong {} / no household {id:?} in the instance",
+            args.input.display()
+        )));
     }
     let hint: Option<Plan> = match &args.hint {
         Some(path) => Some(read_json(path, "kế hoạch gợi ý", "hint plan")?),
@@ -219,10 +219,10 @@ fn run_inner(args: &Args) -> Result<(), Failure> {
         None if args.explain.is_none() => println!("{json}"),
         None => {}
     }
-    if let Some(id) = &args.explain {
-        if let Some((vi, en)) = doorstep_scheduler::explain(&problem, &plan, id) {
-            println!("{id}: {vi}\n{id}: {en}");
-        }
+    if let Some(id) = &args.explain
+        && let Some((vi, en)) = doorstep_scheduler::explain(&problem, &plan, id)
+    {
+        println!("{id}: {vi}\n{id}: {en}");
     }
     Ok(())
 }
