@@ -33,6 +33,34 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// Today in a team's zone, solar and lunar:
+/// "Thứ Bảy 28/11/2026 · âm lịch 20/10 năm Bính Ngọ".
+pub(crate) fn today_line(zone: &str, now: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Datelike;
+    let zone: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
+    let date = now.with_timezone(&zone).date_naive();
+    let weekday = [
+        "Thứ Hai",
+        "Thứ Ba",
+        "Thứ Tư",
+        "Thứ Năm",
+        "Thứ Sáu",
+        "Thứ Bảy",
+        "Chủ Nhật",
+    ][date.weekday().num_days_from_monday() as usize];
+    let lunar = match doorstep_lunar::to_lunar(date) {
+        Ok(l) => format!(
+            " · âm lịch {}/{}{} năm {}",
+            l.day,
+            l.month,
+            if l.leap { " nhuận" } else { "" },
+            l.year_name()
+        ),
+        Err(_) => String::new(),
+    };
+    format!("{weekday} {}{lunar}", date.format("%d/%m/%Y"))
+}
+
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
@@ -52,7 +80,10 @@ fn stat(value: usize, vi: &str, en: &str) -> String {
 
 /// `GET /`: the teams.
 pub async fn home(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
-    let mut body = String::from("<h1>Các tổ <span class=\"en\">/ Teams</span></h1>");
+    let mut body = format!(
+        "<p class=\"en\">Hôm nay / Today: {}</p><h1>Các tổ <span class=\"en\">/ Teams</span></h1>",
+        today_line("Asia/Ho_Chi_Minh", chrono::Utc::now())
+    );
     let teams = doorstep_store::list_teams(state.store.connection()).await?;
     if teams.is_empty() {
         body.push_str(
@@ -90,7 +121,8 @@ pub async fn team(
     let team = find(&state, &id).await?;
     let (s, households) = summary(&state, &team).await?;
     let mut body = format!(
-        "<h1>{}</h1><p>{} · múi giờ <span class=\"en\">time zone</span> {}{}</p><div class=\"grid\">{}{}{}{}{}</div>",
+        "<p class=\"en\">Hôm nay / Today: {}</p><h1>{}</h1><p>{} · múi giờ <span class=\"en\">time zone</span> {}{}</p><div class=\"grid\">{}{}{}{}{}</div>",
+        today_line(&s.timezone, chrono::Utc::now()),
         escape(&s.name),
         escape(&s.area),
         escape(&s.timezone),
@@ -163,7 +195,21 @@ pub async fn team(
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{escape, today_line};
+
+    #[test]
+    fn today_is_shown_solar_and_lunar_in_the_team_zone() {
+        use chrono::TimeZone;
+        // 17:30 UTC on 27 November is already the 28th in Vietnam.
+        let now = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 27, 17, 30, 0)
+            .unwrap();
+        assert_eq!(
+            today_line("Asia/Ho_Chi_Minh", now),
+            "Thứ Bảy 28/11/2026 · âm lịch 20/10 năm Bính Ngọ"
+        );
+        assert!(today_line("Europe/Berlin", now).starts_with("Thứ Sáu 27/11/2026"));
+    }
 
     #[test]
     fn text_is_escaped() {
