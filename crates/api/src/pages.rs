@@ -11,7 +11,8 @@ use crate::{ApiError, AppState};
 
 const STYLE: &str = "body{font:16px/1.45 system-ui,sans-serif;margin:0;color:#1b1f23;background:#f6f7f9}\
 header{background:#0b5d3b;color:#fff;padding:.8rem 1rem}header a{color:#fff;text-decoration:none}\
-main{padding:1rem;max-width:60rem;margin:auto}.card{background:#fff;border-radius:.5rem;padding:1rem;margin:0 0 1rem;box-shadow:0 1px 2px #0002}\
+main{padding:1rem;max-width:60rem;margin:auto}h1{font-size:1.45rem;margin:.3rem 0}h2{font-size:1.15rem}\
+a{color:#0b5d3b}.card{background:#fff;border-radius:.5rem;padding:1rem;margin:0 0 1rem;box-shadow:0 1px 2px #0002}\
 .en{color:#5b6470;font-size:.9em}table{border-collapse:collapse;width:100%;background:#fff}\
 td,th{padding:.45rem;border-bottom:1px solid #e3e6ea;text-align:left;vertical-align:top}\
 .tag{display:inline-block;border-radius:1rem;padding:0 .5rem;margin:.1rem;font-size:.85em;background:#e8f1ec}\
