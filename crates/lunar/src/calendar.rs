@@ -114,11 +114,19 @@ fn new_moon_day(k: f64) -> i32 {
 }
 
 /// The civil day (UTC+7) on which the sun reaches `degrees` of apparent
-/// longitude, searching from the mean instant in Gregorian `year`.
+/// longitude after the March equinox of Gregorian `year`.
+fn solar_term_day(degrees: f64, year: i32) -> i32 {
+    match sun::tabulated_term(degrees, year) {
+        Some(jde) => vietnam_day_number(tt_to_ut(jde)),
+        None => computed_term_day(degrees, year),
+    }
+}
+
+/// As [`solar_term_day`] without the table (before 1800 and after 2199).
 ///
 /// The low-accuracy sun (±15 minutes) settles the day unless the instant is
 /// within an hour of local midnight; only then is the VSOP87 sun computed.
-fn solar_term_day(degrees: f64, year: i32) -> i32 {
+fn computed_term_day(degrees: f64, year: i32) -> i32 {
     let rough = sun::longitude_instant_rough(degrees, sun::longitude_guess(degrees, year));
     let local = tt_to_ut(rough) + 0.5 + VIETNAM_OFFSET_DAYS;
     let hour = (local - local.floor()) * 24.0;
@@ -585,7 +593,7 @@ mod tests {
                 let degrees = f64::from(j * 30);
                 let jde = sun::longitude_instant(degrees, sun::longitude_guess(degrees, year));
                 assert_eq!(
-                    solar_term_day(degrees, year),
+                    computed_term_day(degrees, year),
                     vietnam_day_number(tt_to_ut(jde)),
                     "{year} {degrees}°"
                 );

@@ -171,8 +171,7 @@ pub fn solar_terms(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<SolarTe
     for year in from.year() - 1..=to.year() {
         for step in 0..24u16 {
             let degrees = f64::from(step * 15);
-            let jde = sun::longitude_instant(degrees, sun::longitude_guess(degrees, year));
-            let at = instant_of_jd(tt_to_ut(jde));
+            let at = instant_of_jd(tt_to_ut(sun::term_jde(degrees, year)));
             if from <= at && at < to {
                 out.push(SolarTerm {
                     longitude: step * 15,

@@ -34,36 +34,45 @@
 //!
 //! # Method and sources
 //!
-//! * **New moons and the other phases**: Jean Meeus, *Astronomical
-//!   Algorithms*, 2nd ed. (1998), chapter 49, complete: the mean phase, every
-//!   periodic term for new moon, full moon and the quarters (with the
-//!   quarters' W correction) and the fourteen additional planetary
-//!   corrections. Meeus fitted these series to the ELP-2000/82 lunar theory and
-//!   gives their error as a few seconds on average, under about 20 seconds at
-//!   worst. The result is in Terrestrial Time (TT).
-//! * **Solar terms**: the sun's apparent longitude by Meeus chapter 25
-//!   ("higher accuracy"): the VSOP87 Earth longitude series as truncated in
-//!   Meeus appendix III (accurate to about 1″), the FK5 correction, nutation
-//!   in longitude (the four largest IAU 1980 terms, ±0.5″) and aberration. The
-//!   instant of longitude k·15° is found by Newton's method to 1 ms of
-//!   iteration; 1″ of longitude is about 24 s of time.
+//! * **Phases of the moon and solar terms, 1800–2199**: the JPL DE423
+//!   ephemeris (Folkner et al., JPL IOM 343R-10-001, 2010; the ephemeris
+//!   behind the fixtures after 2050, and agreeing with their DE421 for the
+//!   moon to well under a second). `tools/jpl_table.py` solves, in DE423, for
+//!   the instant when the apparent geocentric longitude of the moon minus
+//!   that of the sun is 0°, 90°, 180° or 270°, and when the sun's true
+//!   apparent longitude is a multiple of 15° (light time, annual aberration,
+//!   IAU 2006 precession to the ecliptic of date, IAU 2000A nutation: the
+//!   method skyfield uses for the fixtures), and stores each instant in
+//!   `src/jpl.rs` as milliseconds (TT) from a simple mean formula: 20,000
+//!   phases and 9,600 solar terms.
+//! * **Independent theory, and outside the table** (the calendar table's
+//!   edges in 1798–1799 and early 2200): Jean Meeus, *Astronomical
+//!   Algorithms*, 2nd ed. (1998), chapter 49 in full for the phases (every
+//!   periodic term of each phase, the quarters' W correction, the fourteen
+//!   planetary corrections), and chapter 25 "higher accuracy" for the sun
+//!   (the VSOP87 Earth series of appendix III, FK5 correction, nutation,
+//!   aberration) with Newton's method for the solar terms. Tests check that
+//!   the table and these theories agree everywhere (phases within 22 s, solar
+//!   terms within 30 s), so a corrupt table cannot pass.
 //! * **ΔT = TT − UT**: Espenak & Meeus (2006, NASA TP-2006-214141)
 //!   polynomials before 1986, the observed IERS values 1986–2026 (linear
-//!   between yearly values), a straight line from the 2026 value to the
-//!   Espenak–Meeus value of 2050, then Espenak–Meeus. UT1 is output as UTC
+//!   between yearly values), a parabola from the 2026 value, flat there as
+//!   the IERS predictions are, to the Espenak–Meeus value of 2050, then
+//!   Espenak–Meeus. UT1 is output as UTC
 //!   (they differ by less than 0.9 s since 1972).
 //!
 //! # Error bound
 //!
-//! Against JPL ephemeris truth (DE421 via skyfield, the fixtures in
-//! `tests/data/`), every full moon of 2026–2027 agrees within 20 s (the
-//! largest difference is printed by `cargo test -p doorstep-lunar --test
-//! fixtures -- --nocapture`), and every lunar date and Tết of 2020–2035
-//! matches exactly. The theory error is a few seconds to about 20 s; ΔT adds
-//! about 1 s in 1900–2026 and grows outside it (about 10 s around 1800,
-//! tens of seconds to minutes by 2100–2199, where no model can do better).
-//! A month start is wrong only when a new moon falls within that error of
-//! local midnight, which a handful of months in four centuries do.
+//! In TT the instants are those of DE423 to the millisecond of the table
+//! (DE423 itself is good to far better than a second for the moon over these
+//! centuries). In UT the error is that of ΔT: well under a second 1900–2026,
+//! a few seconds in the 19th century, and after 2026 whatever the earth's
+//! rotation does — tens of seconds by 2100, minutes by 2199, which no model
+//! can predict. Against the fixtures (`tests/data/`, skyfield with DE421),
+//! every lunar date and Tết of 2020–2035 matches and every full moon of
+//! 2026–2027 agrees to about a second. Meeus ch. 49 alone is within 22 s of
+//! DE423 over 1800–2199 (4.9 s r.m.s.); with it, one month start in four
+//! centuries would move (1967-07-08, whose new moon is 4 s after midnight).
 //!
 //! # Speed
 //!
@@ -84,6 +93,7 @@
 mod calendar;
 mod canchi;
 mod events;
+mod jpl;
 mod moon;
 mod sun;
 mod time;

@@ -4,6 +4,8 @@
 
 use std::f64::consts::PI;
 
+use crate::jpl;
+
 /// Mean synodic month in days.
 pub(crate) const SYNODIC_MONTH: f64 = 29.530_588_861;
 
@@ -93,9 +95,30 @@ pub(crate) fn lunation_near(jde: f64) -> f64 {
     ((jde - 2_451_550.097_66) / SYNODIC_MONTH).round()
 }
 
-/// The Julian Ephemeris Day (TT) of `phase` in lunation `k`
-/// (Meeus ch. 49; `k` = 0 is the new moon of 2000-01-06).
+/// The Julian Ephemeris Day (TT) of `phase` in lunation `k` (`k` = 0 is the
+/// new moon of 2000-01-06): from the JPL DE423 table where it has the
+/// lunation (1800–2199), else by Meeus ch. 49.
 pub(crate) fn phase_jde(k: f64, phase: Phase) -> f64 {
+    let row = usize::try_from(k.round() as i64 - i64::from(jpl::PHASE_FIRST_K))
+        .ok()
+        .and_then(|i| jpl::PHASES.get(i));
+    match row {
+        Some(row) => {
+            mean_phase_jde(k + phase.fraction()) + f64::from(row[phase as usize]) / 86_400_000.0
+        }
+        None => meeus_phase_jde(k, phase),
+    }
+}
+
+/// Meeus (49.1): the mean phase at `k` (+ 0, ¼, ½ or ¾).
+fn mean_phase_jde(k: f64) -> f64 {
+    let t = k / 1236.85;
+    2_451_550.097_66 + SYNODIC_MONTH * k + 0.000_154_37 * t * t - 0.000_000_150 * t.powi(3)
+        + 0.000_000_000_73 * t.powi(4)
+}
+
+/// The Julian Ephemeris Day (TT) of `phase` in lunation `k` by Meeus ch. 49.
+pub(crate) fn meeus_phase_jde(k: f64, phase: Phase) -> f64 {
     let k = k + phase.fraction();
     let t = k / 1236.85;
     let t2 = t * t;
@@ -246,15 +269,30 @@ mod tests {
     fn meeus_example_49a() {
         // Meeus example 49.a: the new moon of 1977 February, k = −283,
         // JDE = 2443192.65118.
-        let jde = phase_jde(-283.0, Phase::New);
+        let jde = meeus_phase_jde(-283.0, Phase::New);
         assert!((jde - 2_443_192.651_18).abs() < 1e-5, "{jde}");
+    }
+
+    #[test]
+    fn jpl_table_and_meeus_agree_within_25_seconds() {
+        // Two independent sources: a check of the generated table.
+        let mut worst = 0.0f64;
+        for i in 0..jpl::PHASES.len() {
+            let k = f64::from(jpl::PHASE_FIRST_K) + i as f64;
+            for phase in Phase::ALL {
+                let diff = (phase_jde(k, phase) - meeus_phase_jde(k, phase)) * 86_400.0;
+                worst = worst.max(diff.abs());
+            }
+        }
+        assert!(worst < 25.0, "largest difference {worst} s");
+        assert!(worst > 1.0, "the table is not used");
     }
 
     #[test]
     fn meeus_example_49b() {
         // Meeus example 49.b: the first last quarter of AD 2044, k = 544.75,
         // JDE = 2467636.49186.
-        let jde = phase_jde(544.0, Phase::LastQuarter);
+        let jde = meeus_phase_jde(544.0, Phase::LastQuarter);
         assert!((jde - 2_467_636.491_86).abs() < 1e-5, "{jde}");
     }
 }

@@ -4,6 +4,8 @@
 
 use std::f64::consts::{PI, TAU};
 
+use crate::jpl;
+
 /// VSOP87D Earth heliocentric longitude, as truncated in Meeus appendix III:
 /// series L0…L5 of terms `A cos(B + C τ)`, τ in Julian millennia from J2000,
 /// A in 10⁻⁸ rad.
@@ -243,6 +245,31 @@ fn solve(longitude: fn(f64) -> f64, degrees: f64, guess: f64) -> f64 {
     jde
 }
 
+/// The Julian Ephemeris Day (TT) at which the sun's apparent longitude is
+/// `degrees` (a multiple of 15°, possibly 360° or more for the next year)
+/// after the March equinox of Gregorian `year`: from the JPL DE423 table
+/// where it has the term, else by VSOP87.
+pub(crate) fn term_jde(degrees: f64, year: i32) -> f64 {
+    tabulated_term(degrees, year)
+        .unwrap_or_else(|| longitude_instant(degrees, longitude_guess(degrees, year)))
+}
+
+/// The tabulated instant of a solar term, if the table has it.
+pub(crate) fn tabulated_term(degrees: f64, year: i32) -> Option<f64> {
+    let (degrees, year) = if degrees >= 360.0 {
+        (degrees - 360.0, year + 1)
+    } else {
+        (degrees, year)
+    };
+    let step = (degrees / 15.0).round() as usize;
+    let offset = usize::try_from(year - jpl::TERM_FIRST_YEAR)
+        .ok()
+        .and_then(|i| jpl::TERMS.get(i))
+        .map(|row| row[step])
+        .filter(|&ms| ms != i32::MIN)?;
+    Some(longitude_guess(degrees, year) + f64::from(offset) / 86_400_000.0)
+}
+
 /// A first guess for the instant of longitude `degrees` in Gregorian `year`:
 /// the mean sun passes 0° near 20 March.
 pub(crate) fn longitude_guess(degrees: f64, year: i32) -> f64 {
@@ -277,6 +304,26 @@ mod tests {
                 diff.to_degrees()
             );
         }
+    }
+
+    #[test]
+    fn jpl_table_and_vsop87_agree_within_40_seconds() {
+        // Two independent sources: a check of the generated table.
+        let mut worst = 0.0f64;
+        for (i, row) in jpl::TERMS.iter().enumerate() {
+            let year = jpl::TERM_FIRST_YEAR + i as i32;
+            for (step, &ms) in row.iter().enumerate() {
+                if ms == i32::MIN {
+                    continue;
+                }
+                let degrees = step as f64 * 15.0;
+                let tabulated = tabulated_term(degrees, year).unwrap();
+                let computed = longitude_instant(degrees, longitude_guess(degrees, year));
+                worst = worst.max(((tabulated - computed) * 86_400.0).abs());
+            }
+        }
+        assert!(worst < 40.0, "largest difference {worst} s");
+        assert!(worst > 1.0, "the table is not used");
     }
 
     #[test]

@@ -53,9 +53,9 @@ const OBSERVED: [f64; 41] = [
 /// * before 1986: the polynomials of Espenak & Meeus (2006), as published in
 ///   NASA's *Five Millennium Canon of Solar Eclipses* (TP-2006-214141);
 /// * 1986–2026: observed values (IERS), interpolated linearly;
-/// * 2026–2050: a straight line from the 2026 value to the Espenak–Meeus value
-///   of 2050 (93.0 s), so the prediction joins the published model without a
-///   jump;
+/// * 2026–2050: a parabola that leaves the 2026 value flat (as the IERS
+///   predictions do) and meets the Espenak–Meeus value of 2050 (93.0 s), where
+///   its slope (2.0 s a year) also matches theirs;
 /// * after 2050: Espenak & Meeus (2006).
 pub(crate) fn delta_t(year: f64) -> f64 {
     let y = year;
@@ -91,9 +91,8 @@ pub(crate) fn delta_t(year: f64) -> f64 {
             OBSERVED[i] + (OBSERVED[i + 1] - OBSERVED[i]) * f
         } else if y < 2050.0 {
             let start = OBSERVED[OBSERVED.len() - 1];
-            start
-                + (espenak_meeus_after_2050(2050.0) - start) * (y - f64::from(last))
-                    / (2050.0 - f64::from(last))
+            let x = (y - f64::from(last)) / (2050.0 - f64::from(last));
+            start + (espenak_meeus_after_2050(2050.0) - start) * x * x
         } else {
             espenak_meeus_after_2050(y)
         }

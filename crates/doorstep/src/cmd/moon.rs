@@ -20,8 +20,9 @@ Instants of the new moon, first quarter, full moon and last quarter (UTC).
 Output: one JSON object per line, in time order, UTC to the whole second:
   {\"phase\":\"full\",\"at\":\"2026-01-03T10:02:55Z\"}
 Phases: new, first_quarter, full, last_quarter. The interval is [--from, --to); a date means
-00:00 UTC of that day. Supported: 1800-01-01 to 2200-01-01. Accuracy: a few seconds against the
-JPL ephemerides (Meeus, Astronomical Algorithms, ch. 49). Bad input: a message, exit code 2.
+00:00 UTC of that day. Supported: 1800-01-01 to 2200-01-01. Instants come from the JPL DE423
+ephemeris; in UTC they are as good as ΔT (under a second 1900–2026, growing after). Bad input:
+a message, exit code 2.
 
 Examples:
   doorstep moon --from 2026-01-01 --to 2027-01-01
