@@ -4,6 +4,9 @@
 //! outside (a CSV cell, a JSON field) are parsed into these types once, at the
 //! edge, and carried as types from then on.
 //!
+//! [`rules`] holds the availability rules: their language, their expansion
+//! into windows, their rendering in words, and presets.
+//!
 //! ```
 //! use doorstep_core::{NeedStep, Presence};
 //!
@@ -16,6 +19,7 @@
 
 mod country;
 mod domain;
+pub mod rules;
 
 pub use country::{COUNTRIES, Country, find_country};
 
