@@ -102,8 +102,8 @@ fn table() -> &'static Table {
 
 /// Builds the month table now, so that later calls do not pay for it.
 ///
-/// Every function of the calendar builds it on first use (about 10–20 ms on
-/// one core, see the benchmark); call this at start-up to move that cost.
+/// Every function of the calendar builds it on first use (under a
+/// millisecond, see the benchmark); call this at start-up to move that cost.
 pub fn prepare() {
     table();
 }
