@@ -326,7 +326,7 @@ impl ExpansionContext {
         let first = out.len();
         let zone = self.zone(term.timezone.unwrap_or(self.team_zone));
         if term.has_day_keys() || term.hours.is_some() {
-            self.day_spans(term, &zone, out);
+            self.day_spans(term, &zone, out, first);
         } else if self.from < self.to {
             out.push((self.from, self.to));
         }
@@ -339,18 +339,20 @@ impl ExpansionContext {
             out.truncate(first);
             out.extend(kept);
         }
-        if let Some(tide) = &term.tide {
-            if out.len() > first {
-                let water = self.tide_spans(tide)?;
-                let kept = intersect(&out[first..], &water);
-                out.truncate(first);
-                out.extend(kept);
-            }
+        if let Some(tide) = &term.tide
+            && out.len() > first
+        {
+            let water = self.tide_spans(tide)?;
+            let kept = intersect(&out[first..], &water);
+            out.truncate(first);
+            out.extend(kept);
         }
         Ok(())
     }
 
-    fn day_spans(&self, term: &Term, zone: &ZoneDays, out: &mut Vec<Span>) {
+    /// Appends the windows of the selected days; merges only with windows
+    /// of this term (from index `first` on).
+    fn day_spans(&self, term: &Term, zone: &ZoneDays, out: &mut Vec<Span>, first: usize) {
         let (start, end) = match term.hours {
             Some(h) => (i64::from(h.start()), h.end_after_start()),
             None => (0, 1440),
@@ -375,8 +377,11 @@ impl ExpansionContext {
             if s >= e {
                 continue;
             }
+            let out_len = out.len();
             match out.last_mut() {
-                Some(last) if s <= last.1 && s >= last.0 => last.1 = last.1.max(e),
+                Some(last) if out_len > first && s <= last.1 && s >= last.0 => {
+                    last.1 = last.1.max(e)
+                }
                 _ => out.push((s, e)),
             }
         }
@@ -410,18 +415,17 @@ impl ExpansionContext {
                 return false;
             }
         }
-        if let Some((a, b)) = term.dates {
-            if day.date < a || day.date > b {
-                return false;
-            }
+        if let Some((a, b)) = term.dates
+            && (day.date < a || day.date > b)
+        {
+            return false;
         }
-        if let Some(days) = &term.weekdays {
-            if !days
+        if let Some(days) = &term.weekdays
+            && !days
                 .iter()
                 .any(|w| w.num_days_from_monday() as u8 == day.weekday)
-            {
-                return false;
-            }
+        {
+            return false;
         }
         if let Some(am) = term.around_moon {
             let i = i as i64;

@@ -103,10 +103,10 @@ pub fn describe_term(term: &Term, lang: Lang) -> String {
             s.push_str(&zone_words(tz, lang));
         }
         parts.push(s);
-    } else if let Some(tz) = term.timezone {
-        if term.has_day_keys() || term.between.is_some() {
-            parts.push(zone_words(tz, lang));
-        }
+    } else if let Some(tz) = term.timezone
+        && (term.has_day_keys() || term.between.is_some())
+    {
+        parts.push(zone_words(tz, lang));
     }
     if let Some(t) = &term.tide {
         parts.push(tide(&t.station, t.level, lang));
