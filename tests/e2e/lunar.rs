@@ -165,6 +165,36 @@ fn lunar_to_solar_finds_every_fixture_tet() {
 }
 
 #[test]
+fn lunar_reads_standard_input_with_a_dash() {
+    use std::process::Stdio;
+    let mut child = doorstep()
+        .args(["lunar", "--input", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("doorstep runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"2026-02-17\n2026-09-25\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines = json_lines(&stdout(&output));
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        (lines[0]["day"].as_i64(), lines[0]["month"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        (lines[1]["day"].as_i64(), lines[1]["month"].as_i64()),
+        (Some(15), Some(8))
+    );
+}
+
+#[test]
 fn lunar_batch_with_bad_lines_reports_each_and_prints_nothing() {
     let mut file = tempfile::NamedTempFile::new().unwrap();
     write!(file, "2026-11-28\n\n2026-02-30\n2200-01-01\r\nhello\n").unwrap();

@@ -188,8 +188,8 @@ pub enum Error {
     },
     /// A month and day that is not `MM-DD`.
     #[error(
-        "\"{text}\" không phải tháng-ngày âm lịch dạng MM-DD (ví dụ 12-23) / \
-         \"{text}\" is not a lunar month-day MM-DD (for example 12-23)"
+        "\"{text}\" không phải tháng-ngày âm lịch dạng MM-DD, tháng 1–12, ngày 1–30 (ví dụ 12-23) / \
+         \"{text}\" is not a lunar month-day MM-DD, month 1–12, day 1–30 (for example 12-23)"
     )]
     InvalidMonthDay {
         /// The text given.
