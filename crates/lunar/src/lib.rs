@@ -43,8 +43,8 @@
 //!   apparent longitude is a multiple of 15° (light time, annual aberration,
 //!   IAU 2006 precession to the ecliptic of date, IAU 2000A nutation: the
 //!   method skyfield uses for the fixtures), and stores each instant in
-//!   `src/jpl.rs` as milliseconds (TT) from a simple mean formula: 20,000
-//!   phases and 9,600 solar terms.
+//!   `src/jpl.rs` as milliseconds (TT) from a simple mean formula: 19,792
+//!   phase instants (4,948 lunations) and 9,597 solar terms.
 //! * **Independent theory, and outside the table** (the calendar table's
 //!   edges in 1798–1799 and early 2200): Jean Meeus, *Astronomical
 //!   Algorithms*, 2nd ed. (1998), chapter 49 in full for the phases (every

@@ -1,6 +1,6 @@
 //! Time scales: Julian days, civil days at UTC+7, and ΔT = TT − UT.
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 
 /// Julian day of the Unix epoch, 1970-01-01T00:00:00 UT.
 const UNIX_EPOCH_JD: f64 = 2_440_587.5;
@@ -18,8 +18,6 @@ pub(crate) fn day_number(date: NaiveDate) -> i32 {
 pub(crate) fn date_of_day_number(jdn: i32) -> NaiveDate {
     NaiveDate::from_num_days_from_ce_opt(jdn - 1_721_425).expect("day numbers of supported dates")
 }
-
-use chrono::Datelike;
 
 /// The UT instant of a Julian day (UT), to the millisecond.
 pub(crate) fn instant_of_jd(jd_ut: f64) -> DateTime<Utc> {
