@@ -35,9 +35,9 @@
 //! # Method and sources
 //!
 //! * **Phases of the moon and solar terms, 1800–2199**: the JPL DE423
-//!   ephemeris (Folkner et al., JPL IOM 343R-10-001, 2010; the ephemeris
-//!   behind the fixtures after 2050, and agreeing with their DE421 for the
-//!   moon to well under a second). `tools/jpl_table.py` solves, in DE423, for
+//!   ephemeris (Folkner, 2010), the ephemeris behind the fixtures after 2050;
+//!   their DE421 full moons of 2026–2027 agree with it within their rounding
+//!   to the second. `tools/jpl_table.py` solves, in DE423, for
 //!   the instant when the apparent geocentric longitude of the moon minus
 //!   that of the sun is 0°, 90°, 180° or 270°, and when the sun's true
 //!   apparent longitude is a multiple of 15° (light time, annual aberration,
@@ -59,8 +59,8 @@
 //!   polynomials before 1986, the observed IERS values 1986–2026 (linear
 //!   between yearly values), a parabola from the 2026 value, flat there as
 //!   the IERS predictions are, to the Espenak–Meeus value of 2050, then
-//!   Espenak–Meeus. UT1 is output as UTC
-//!   (they differ by less than 0.9 s since 1972).
+//!   Espenak–Meeus. UT1 is output as UTC (they differ by less than 0.9 s
+//!   since 1972).
 //!
 //! # Error bound
 //!
