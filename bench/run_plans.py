@@ -31,7 +31,9 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LIMITS = {"S": 2.0, "M": 10.0, "L": 30.0}
-# best peer objective at 60 s (S, M) from ../shared/bench/README.md and the bar derived from it
+# best peer objective at 60 s (S, M) from ../shared/bench/README.md and the bar derived from it;
+# for generated instances --peers measures it (bar: S ≥ vrp-cli 60 s, M ≥ 1.03 × vrp-cli 60 s,
+# L ≥ vrp-cli 300 s)
 BARS = {"public-S-101": (309, 309), "public-M-202": (1355, 1396)}
 
 
@@ -132,6 +134,19 @@ def greedy(bench, inst, out):
     return s.get("objective") if s.get("valid") else None
 
 
+def vrpcli(bench, inst, out, limit):
+    """Best peer's objective: vrp-cli with the given time limit (cached)."""
+    plan = os.path.join(out, os.path.basename(inst).replace(".json", ".vrpcli%ds.json" % limit))
+    if not os.path.exists(plan):
+        r = subprocess.run([sys.executable, os.path.join(bench, "peers", "peer_vrpcli.py"), inst,
+                            "--time-limit", str(limit), "--out", plan], capture_output=True, text=True)
+        if r.returncode != 0:
+            print("note: vrp-cli failed on %s: %s" % (inst, r.stderr.strip()[-200:]), file=sys.stderr)
+            return None
+    s = validate(bench, inst, plan)
+    return s.get("objective") if s.get("valid") else None
+
+
 def plan_cmd(args, inst, out_plan, limit, extra=()):
     return [args.doorstep, "plan", "--input", inst, "--time-limit", str(limit), "--seed", str(args.seed),
             "--threads", str(args.threads), "--output", out_plan, *extra]
@@ -155,6 +170,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-lp", action="store_true")
     ap.add_argument("--no-greedy", action="store_true")
+    ap.add_argument("--peers", action="store_true",
+                    help="also run vrp-cli (the best peer) for 60 s (S, M) or 300 s (L) on generated instances; "
+                         "plans are cached in --out; needs vrp-cli on PATH or $VRP_CLI")
     ap.add_argument("--stability", action="store_true", help="re-plan public M without one volunteer, with a hint")
     ap.add_argument("--stability-all", action="store_true", help="remove each volunteer in turn (default: the busiest)")
     ap.add_argument("--balance", action="store_true", help="spread with and without --balance on public M")
@@ -187,7 +205,7 @@ def main():
                                     "--seed", seed, "--out", path], check=True, capture_output=True)
                 instances.append((name, path, preset))
 
-    head = ("instance", "objective", "bar", "greedy", "UB", "UBcap", "LP bound", "gap to LP", "coverage",
+    head = ("instance", "objective", "bar", "vrp-cli", "greedy", "UB", "UBcap", "LP bound", "gap to LP", "coverage",
             "travel", "time s", "peak MB", "valid")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
@@ -201,12 +219,16 @@ def main():
         s = validate(bench, path, out_plan)
         lp = lp_bound(bench, path, highspy)
         gr = None if args.no_greedy else greedy(bench, path, args.out)
-        bar = BARS.get(name, (None, None))[1]
+        peer, bar = BARS.get(name, (None, None))
+        if peer is None and args.peers:
+            peer = vrpcli(bench, path, args.out, 300 if preset == "L" else 60)
+            if peer is not None:
+                bar = round(peer * 1.03) if preset == "M" else peer
         obj = s.get("objective")
         gap = None if lp in (None, 0) or obj is None else 100.0 * (lp - obj) / lp
         rows[name] = s
-        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f | %.0f | %s |" % (
-            name, fmt(obj), fmt(bar, "≥ {}") if bar else "", fmt(gr), fmt(s.get("upper_bound")),
+        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f | %.0f | %s |" % (
+            name, fmt(obj), fmt(bar, "≥ {}") if bar else "", fmt(peer), fmt(gr), fmt(s.get("upper_bound")),
             fmt(s.get("upper_bound_capacity")), fmt(lp, "{:.1f}"), fmt(gap, "{:.1f} %"),
             fmt(s.get("coverage"), "{:.3f}"), fmt(s.get("travel_minutes")), wall, mb,
             "yes" if s.get("valid") else "NO %s" % s.get("violations", s.get("error"))))

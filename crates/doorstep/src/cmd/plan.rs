@@ -135,10 +135,11 @@ fn run_inner(args: &Args) -> Result<(), Failure> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(2)))
         .max(1);
     let params = Params {
+        // the limit covers reading and checking the instance too
         time_limit: if args.iterations.is_some() {
             None
         } else {
-            Some(Duration::from_secs_f64(args.time_limit))
+            Some(Duration::from_secs_f64(args.time_limit).saturating_sub(t0.elapsed()))
         },
         max_iterations: args.iterations,
         seed: args.seed,
