@@ -23,18 +23,52 @@ type Minute = i64;
 type Span = (Minute, Minute);
 
 /// A concrete half-open interval of time `[start, end)`, whole minutes.
+///
+/// Held as minutes since the Unix epoch: a million residents' windows are
+/// made without calendar arithmetic, which happens only when an instant is
+/// asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Window {
-    /// The first instant inside.
-    pub start: DateTime<Utc>,
-    /// The first instant after.
-    pub end: DateTime<Utc>,
+    start: Minute,
+    end: Minute,
 }
 
 impl Window {
+    /// The window `[start, end)`, both cut down to the whole minute; `None`
+    /// unless it is at least a minute long.
+    pub fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Option<Window> {
+        let (start, end) = (to_minute(start), to_minute(end));
+        (start < end).then_some(Window { start, end })
+    }
+
+    /// The first instant inside.
+    pub fn start(&self) -> DateTime<Utc> {
+        instant(self.start)
+    }
+
+    /// The first instant after.
+    pub fn end(&self) -> DateTime<Utc> {
+        instant(self.end)
+    }
+
+    /// The start in minutes since 1970-01-01T00:00Z.
+    pub fn start_minute(&self) -> i64 {
+        self.start
+    }
+
+    /// The end in minutes since 1970-01-01T00:00Z.
+    pub fn end_minute(&self) -> i64 {
+        self.end
+    }
+
     /// The length in minutes.
     pub fn minutes(&self) -> i64 {
-        (self.end - self.start).num_minutes()
+        self.end - self.start
+    }
+
+    /// True when `at` lies inside.
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        self.start() <= at && at < self.end()
     }
 }
 
@@ -276,10 +310,7 @@ impl ExpansionContext {
         let spans = self.rule_spans(rule, blackouts)?;
         Ok(spans
             .into_iter()
-            .map(|(s, e)| Window {
-                start: instant(s),
-                end: instant(e),
-            })
+            .map(|(start, end)| Window { start, end })
             .collect())
     }
 

@@ -31,7 +31,7 @@
 //! let ctx = ExpansionContext::new(from, to, chrono_tz::Asia::Ho_Chi_Minh, Default::default()).unwrap();
 //! let windows = ctx.expand(&rule).unwrap();
 //! assert_eq!(windows.len(), 2); // Saturday 5 and Sunday 6 December
-//! assert_eq!(windows[0].start, Utc.with_ymd_and_hms(2026, 12, 5, 10, 0, 0).unwrap());
+//! assert_eq!(windows[0].start(), Utc.with_ymd_and_hms(2026, 12, 5, 10, 0, 0).unwrap());
 //! ```
 //!
 //! The language, its meaning and one worked example per user story are in

@@ -313,16 +313,31 @@ fn shown(v: &Value) -> String {
     }
 }
 
-fn field(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{path}.{key}")
+/// A JSON path, built without allocating and written out only for an error.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root,
+    Key(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Root => Ok(()),
+            Path::Key(Path::Root, key) => f.write_str(key),
+            Path::Key(parent, key) => write!(f, "{parent}.{key}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
     }
 }
 
-fn index(path: &str, i: usize) -> String {
-    format!("{path}[{i}]")
+fn field<'a>(path: &'a Path<'a>, key: &'a str) -> Path<'a> {
+    Path::Key(path, key)
+}
+
+fn index<'a>(path: &'a Path<'a>, i: usize) -> Path<'a> {
+    Path::Index(path, i)
 }
 
 struct Walker<'a> {
@@ -331,14 +346,14 @@ struct Walker<'a> {
 }
 
 impl Walker<'_> {
-    fn fail(&mut self, path: &str, vi: impl Into<String>, en: impl Into<String>) {
-        self.errors.push(RuleError::new(path, vi, en));
+    fn fail(&mut self, path: &Path<'_>, vi: impl Into<String>, en: impl Into<String>) {
+        self.errors.push(RuleError::new(&path.to_string(), vi, en));
     }
 
     /// The object at `path`, its unknown keys reported.
     fn object<'v>(
         &mut self,
-        path: &str,
+        path: &Path<'_>,
         v: &'v Value,
         keys: &[&str],
         what_vi: &str,
@@ -365,14 +380,14 @@ impl Walker<'_> {
     }
 
     fn rule(&mut self, v: &Value) -> Option<Rule> {
-        let map = self.object("", v, RULE_KEYS, "một quy tắc", "a rule")?;
+        let map = self.object(&Path::Root, v, RULE_KEYS, "một quy tắc", "a rule")?;
         let version = match map.get("version") {
             None => Some(RULE_VERSION),
             Some(x) => match x.as_u64() {
                 Some(n) if n == u64::from(RULE_VERSION) => Some(RULE_VERSION),
                 _ => {
                     self.fail(
-                        "version",
+                        &field(&Path::Root, "version"),
                         format!(
                             "phiên bản không được hỗ trợ, cần {RULE_VERSION}, nhận {}",
                             shown(x)
@@ -388,22 +403,22 @@ impl Walker<'_> {
         };
         let mode = match map.get("mode") {
             None => Some(VisitMode::InPerson),
-            Some(x) => self.mode("mode", x),
+            Some(x) => self.mode(&field(&Path::Root, "mode"), x),
         };
         let when = match map.get("when") {
             None => {
                 self.fail(
-                    "when",
+                    &field(&Path::Root, "when"),
                     "thiếu; cần một danh sách điều kiện (ít nhất một)",
                     "missing; expected a list of at least one term",
                 );
                 None
             }
-            Some(x) => self.terms("when", x, false),
+            Some(x) => self.terms(&field(&Path::Root, "when"), x, false),
         };
         let except = match map.get("except") {
             None => Some(Vec::new()),
-            Some(x) => self.terms("except", x, true),
+            Some(x) => self.terms(&field(&Path::Root, "except"), x, true),
         };
         Some(Rule {
             version: version?,
@@ -416,16 +431,22 @@ impl Walker<'_> {
     fn blackout(&mut self, v: &Value) -> Option<Blackout> {
         let mut keys: Vec<&str> = TERM_KEYS.to_vec();
         keys.push("mode");
-        let map = self.object("", v, &keys, "một đợt tạm ngừng", "a blackout period")?;
+        let map = self.object(
+            &Path::Root,
+            v,
+            &keys,
+            "một đợt tạm ngừng",
+            "a blackout period",
+        )?;
         let mode = match map.get("mode") {
             None => Some(None),
-            Some(x) => self.mode("mode", x).map(Some),
+            Some(x) => self.mode(&field(&Path::Root, "mode"), x).map(Some),
         };
         let label = match map.get("label") {
             Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
             _ => {
                 self.fail(
-                    "label",
+                    &field(&Path::Root, "label"),
                     "cần tên đợt (ví dụ \"bão số 3\")",
                     "expected a non-empty name (for example \"bão số 3\")",
                 );
@@ -434,7 +455,7 @@ impl Walker<'_> {
         };
         let mut term_map = map.clone();
         term_map.remove("mode");
-        let term = self.term("", &Value::Object(term_map));
+        let term = self.term(&Path::Root, &Value::Object(term_map));
         Some(Blackout {
             label: label?,
             mode: mode?,
@@ -442,7 +463,7 @@ impl Walker<'_> {
         })
     }
 
-    fn mode(&mut self, path: &str, v: &Value) -> Option<VisitMode> {
+    fn mode(&mut self, path: &Path<'_>, v: &Value) -> Option<VisitMode> {
         match v.as_str() {
             Some("in_person") => Some(VisitMode::InPerson),
             Some("remote") => Some(VisitMode::Remote),
@@ -457,7 +478,7 @@ impl Walker<'_> {
         }
     }
 
-    fn terms(&mut self, path: &str, v: &Value, may_be_empty: bool) -> Option<Vec<Term>> {
+    fn terms(&mut self, path: &Path<'_>, v: &Value, may_be_empty: bool) -> Option<Vec<Term>> {
         let Some(items) = v.as_array() else {
             self.fail(
                 path,
@@ -482,7 +503,7 @@ impl Walker<'_> {
         terms.into_iter().collect()
     }
 
-    fn term(&mut self, path: &str, v: &Value) -> Option<Term> {
+    fn term(&mut self, path: &Path<'_>, v: &Value) -> Option<Term> {
         let map = self.object(path, v, TERM_KEYS, "một điều kiện", "a term")?;
         let before = self.errors.len();
         let mut term = Term::default();
@@ -530,7 +551,12 @@ impl Walker<'_> {
     }
 
     /// The two items of a `[from, to]` pair.
-    fn pair<'v>(&mut self, path: &str, v: &'v Value, form: &str) -> Option<(&'v Value, &'v Value)> {
+    fn pair<'v>(
+        &mut self,
+        path: &Path<'_>,
+        v: &'v Value,
+        form: &str,
+    ) -> Option<(&'v Value, &'v Value)> {
         match v.as_array().map(Vec::as_slice) {
             Some([a, b]) => Some((a, b)),
             _ => {
@@ -544,14 +570,14 @@ impl Walker<'_> {
         }
     }
 
-    fn lunar_days(&mut self, path: &str, v: &Value) -> Option<(u8, u8)> {
+    fn lunar_days(&mut self, path: &Path<'_>, v: &Value) -> Option<(u8, u8)> {
         let (a, b) = self.pair(path, v, "ngày âm lịch 1–30 / lunar days 1–30")?;
         let a = self.lunar_day(&index(path, 0), a);
         let b = self.lunar_day(&index(path, 1), b);
         Some((a?, b?))
     }
 
-    fn lunar_day(&mut self, path: &str, v: &Value) -> Option<u8> {
+    fn lunar_day(&mut self, path: &Path<'_>, v: &Value) -> Option<u8> {
         match v.as_u64() {
             Some(d @ 1..=30) => Some(d as u8),
             _ => {
@@ -565,14 +591,18 @@ impl Walker<'_> {
         }
     }
 
-    fn lunar_dates(&mut self, path: &str, v: &Value) -> Option<(LunarMonthDay, LunarMonthDay)> {
+    fn lunar_dates(
+        &mut self,
+        path: &Path<'_>,
+        v: &Value,
+    ) -> Option<(LunarMonthDay, LunarMonthDay)> {
         let (a, b) = self.pair(path, v, "\"MM-DD\"")?;
         let a = self.month_day(&index(path, 0), a);
         let b = self.month_day(&index(path, 1), b);
         Some((a?, b?))
     }
 
-    fn month_day(&mut self, path: &str, v: &Value) -> Option<LunarMonthDay> {
+    fn month_day(&mut self, path: &Path<'_>, v: &Value) -> Option<LunarMonthDay> {
         let parsed = v.as_str().and_then(|s| {
             let (m, d) = s.split_once('-')?;
             if m.len() != 2 || d.len() != 2 {
@@ -596,7 +626,7 @@ impl Walker<'_> {
         parsed
     }
 
-    fn around_moon(&mut self, path: &str, v: &Value) -> Option<AroundMoon> {
+    fn around_moon(&mut self, path: &Path<'_>, v: &Value) -> Option<AroundMoon> {
         let map = self.object(
             path,
             v,
@@ -652,7 +682,7 @@ impl Walker<'_> {
         })
     }
 
-    fn dates(&mut self, path: &str, v: &Value) -> Option<(NaiveDate, NaiveDate)> {
+    fn dates(&mut self, path: &Path<'_>, v: &Value) -> Option<(NaiveDate, NaiveDate)> {
         let (a, b) = self.pair(path, v, "\"YYYY-MM-DD\"")?;
         let a = self.date(&index(path, 0), a);
         let b = self.date(&index(path, 1), b);
@@ -668,7 +698,7 @@ impl Walker<'_> {
         Some((a, b))
     }
 
-    fn date(&mut self, path: &str, v: &Value) -> Option<NaiveDate> {
+    fn date(&mut self, path: &Path<'_>, v: &Value) -> Option<NaiveDate> {
         let parsed = v
             .as_str()
             .filter(|s| s.len() == 10)
@@ -687,7 +717,7 @@ impl Walker<'_> {
         parsed
     }
 
-    fn weekdays(&mut self, path: &str, v: &Value) -> Option<Vec<Weekday>> {
+    fn weekdays(&mut self, path: &Path<'_>, v: &Value) -> Option<Vec<Weekday>> {
         let expected = "mon, tue, wed, thu, fri, sat, sun";
         let Some(items) = v.as_array().filter(|a| !a.is_empty()) else {
             self.fail(
@@ -733,7 +763,7 @@ impl Walker<'_> {
         ok.then_some(out)
     }
 
-    fn hours(&mut self, path: &str, v: &Value) -> Option<Hours> {
+    fn hours(&mut self, path: &Path<'_>, v: &Value) -> Option<Hours> {
         let (a, b) = self.pair(path, v, "\"HH:MM\"")?;
         let a = self.clock(&index(path, 0), a, false);
         let b = self.clock(&index(path, 1), b, true);
@@ -741,7 +771,7 @@ impl Walker<'_> {
     }
 
     /// `HH:MM` (or `H:MM`), 00:00–23:59; `24:00` too when it is an end.
-    fn clock(&mut self, path: &str, v: &Value, end: bool) -> Option<u16> {
+    fn clock(&mut self, path: &Path<'_>, v: &Value, end: bool) -> Option<u16> {
         let parsed = v.as_str().and_then(|s| {
             let (h, m) = s.split_once(':')?;
             if h.is_empty() || h.len() > 2 || m.len() != 2 {
@@ -772,7 +802,7 @@ impl Walker<'_> {
         parsed
     }
 
-    fn between(&mut self, path: &str, v: &Value) -> Option<(NaiveDateTime, NaiveDateTime)> {
+    fn between(&mut self, path: &Path<'_>, v: &Value) -> Option<(NaiveDateTime, NaiveDateTime)> {
         let (a, b) = self.pair(path, v, "\"YYYY-MM-DDTHH:MM\"")?;
         let a = self.local_datetime(&index(path, 0), a);
         let b = self.local_datetime(&index(path, 1), b);
@@ -788,7 +818,7 @@ impl Walker<'_> {
         Some((a, b))
     }
 
-    fn local_datetime(&mut self, path: &str, v: &Value) -> Option<NaiveDateTime> {
+    fn local_datetime(&mut self, path: &Path<'_>, v: &Value) -> Option<NaiveDateTime> {
         let parsed = v
             .as_str()
             .and_then(|s| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").ok())
@@ -809,7 +839,7 @@ impl Walker<'_> {
         parsed
     }
 
-    fn timezone(&mut self, path: &str, v: &Value) -> Option<Tz> {
+    fn timezone(&mut self, path: &Path<'_>, v: &Value) -> Option<Tz> {
         let parsed = v.as_str().and_then(|s| s.parse::<Tz>().ok());
         if parsed.is_none() {
             self.fail(
@@ -827,7 +857,7 @@ impl Walker<'_> {
         parsed
     }
 
-    fn tide(&mut self, path: &str, v: &Value) -> Option<TideCondition> {
+    fn tide(&mut self, path: &Path<'_>, v: &Value) -> Option<TideCondition> {
         let map = self.object(
             path,
             v,
