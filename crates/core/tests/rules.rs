@@ -665,6 +665,16 @@ fn validation_entry_points() {
             .path,
         "label"
     );
+    let twice = validate_blackout_json(
+        r#"{"label":7,"colour":"red","hours":["08:00","09:00"]}"#,
+        &[],
+    )
+    .unwrap_err();
+    assert_eq!(
+        twice.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
+        vec!["colour", "label"],
+        "each problem once: {twice:?}"
+    );
     assert_eq!(
         validate_blackout_json(
             r#"{"label":"cấm biển","mode":"in_person","dates":["2026-04-01","2026-06-30"]}"#,
@@ -726,9 +736,16 @@ mod laws {
             prop::option::of((0i64..20, 0i64..6)),
             prop::option::of((0u32..3, 10u32..200)),
             prop::option::of((0u8..6, 0u8..3, 0u8..3)),
+            prop::option::of(((1u8..=12, 1u8..=30), (1u8..=12, 1u8..=30))),
         )
-            .prop_map(|(ld, wd, h, tz, dates, tide, moon)| {
+            .prop_map(|(ld, wd, h, tz, dates, tide, moon, lunar_dates)| {
                 let mut m = serde_json::Map::new();
+                if let Some(((m1, d1), (m2, d2))) = lunar_dates {
+                    m.insert(
+                        "lunar_dates".into(),
+                        json!([format!("{m1:02}-{d1:02}"), format!("{m2:02}-{d2:02}")]),
+                    );
+                }
                 if let Some((a, b)) = ld {
                     m.insert("lunar_days".into(), json!([a, b]));
                 }

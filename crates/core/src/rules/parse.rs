@@ -453,8 +453,12 @@ impl Walker<'_> {
                 None
             }
         };
-        let mut term_map = map.clone();
-        term_map.remove("mode");
+        // The term's own keys only: the others were reported above.
+        let term_map: Map<String, Value> = map
+            .iter()
+            .filter(|(k, _)| TERM_KEYS.contains(&k.as_str()) && *k != "label")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         let term = self.term(&Path::Root, &Value::Object(term_map));
         Some(Blackout {
             label: label?,
