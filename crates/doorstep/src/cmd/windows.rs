@@ -150,6 +150,7 @@ fn execute(args: &Args) -> Result<(), Failure> {
     let (Some(zone), Some(from), Some(to)) = (zone, from, to) else {
         unreachable!("problems are reported above");
     };
+    approximate_notes(&catalog, &rules, &blackouts);
     let ctx = ExpansionContext::new(from, to, zone, catalog).map_err(|e| bad(e.to_string()))?;
 
     let mut lines: Vec<(Window, VisitMode)> = Vec::new();
@@ -211,6 +212,32 @@ fn explain(
         }
     }
     Ok(())
+}
+
+/// A note on stderr for each approximate station a rule uses, as `doorstep
+/// tide` gives; stdout stays machine-readable.
+fn approximate_notes(catalog: &Catalog, rules: &[Rule], blackouts: &[Blackout]) {
+    let mut seen: Vec<&str> = Vec::new();
+    let terms = rules
+        .iter()
+        .flat_map(|r| r.when.iter().chain(&r.except))
+        .chain(blackouts.iter().map(|b| &b.term));
+    for term in terms {
+        let Some(tide) = &term.tide else { continue };
+        if seen.contains(&tide.station.as_str()) {
+            continue;
+        }
+        seen.push(&tide.station);
+        if let Some(station) = catalog.get(&tide.station)
+            && station.info().approximate
+        {
+            eprintln!(
+                "lưu ý / note: trạm {0} là tạm tính, giờ nước lớn có thể lệch nhiều chục phút / \
+                 station {0} is approximate, its high waters may be tens of minutes off (config/stations/README.md)",
+                tide.station
+            );
+        }
+    }
 }
 
 /// Sorted windows, overlapping or touching ones joined.
