@@ -524,6 +524,30 @@ fn lunar_days_in_a_leap_month(#[case] year: i32, #[case] month: u8) {
         ))
         .unwrap();
     assert_eq!(only.len(), 1);
+    // A range across the leap month runs through it in one piece: mid-month
+    // to day 5 of the next month, the leap month between.
+    let next = format!("{:02}", month % 12 + 1);
+    let across = c
+        .expand(&rule(
+            json!({"when": [{"lunar_dates": [format!("{md}-15"), format!("{next}-05")]}]}),
+        ))
+        .unwrap();
+    let next_year = if month == 12 { year + 1 } else { year };
+    assert_eq!(across.len(), 1, "{across:?}");
+    assert_eq!(
+        across[0].start(),
+        midnight(
+            VN,
+            to_solar(LunarDate::new(year, month, 15, false)).unwrap()
+        )
+    );
+    assert_eq!(
+        across[0].end(),
+        midnight(
+            VN,
+            to_solar(LunarDate::new(next_year, month % 12 + 1, 6, false)).unwrap()
+        )
+    );
     assert!(only[0].end() <= midnight(VN, to_solar(LunarDate::new(year, month, 1, true)).unwrap()));
 }
 
