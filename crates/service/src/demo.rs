@@ -11,7 +11,7 @@
 use chrono::{DateTime, Utc};
 use doorstep_core::{NeedStep, Presence};
 use doorstep_store::{
-    AreaInput, Change, Consent, MemberInput, RegisterHousehold, RegisterResident, Store,
+    AreaInput, Change, Consent, MemberInput, RegisterHousehold, RegisterResident, RuleJson, Store,
     StoreError, TeamInput, UserInput,
 };
 use sea_orm::TransactionTrait;
@@ -337,6 +337,15 @@ fn needs(rng: &mut Seeded, older: bool) -> Vec<NeedStep> {
     needs
 }
 
+/// A demo rule, validated like any stored rule, against the shipped stations.
+fn demo_rule(rule: &serde_json::Value) -> RuleJson {
+    static STATIONS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let ids = STATIONS.get_or_init(|| crate::stations::ids(&crate::stations::built_in()));
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    RuleJson::parse(&rule.to_string(), &ids)
+        .unwrap_or_else(|errors| panic!("demo rule {rule} is invalid: {errors:?}"))
+}
+
 /// The fishing crews' pattern: ashore around the full moon, in daytime, but
 /// busy unloading around high water.
 fn rule_fishing_crew() -> serde_json::Value {
@@ -470,7 +479,7 @@ fn register(place: &Place, village_ids: &[i32], leader: &str, seed: u64) -> Vec<
                         country,
                         timezone,
                         needs: open,
-                        availability: rules.map(|r| r.to_string()),
+                        availability: rules.map(|r| demo_rule(&r)),
                         done,
                         consent,
                     }
@@ -608,7 +617,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
                     remote_capable: m == 0 || rng.chance(50),
                     home_latitude: Some(village.latitude + rng.jitter(0.003)),
                     home_longitude: Some(village.longitude + rng.jitter(0.003)),
-                    availability: Some(member_rules(&mut rng).to_string()),
+                    availability: Some(demo_rule(&member_rules(&mut rng))),
                 },
                 now,
             )

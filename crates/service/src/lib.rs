@@ -9,3 +9,4 @@ pub mod auth;
 pub mod demo;
 pub mod import;
 pub mod register;
+pub mod stations;

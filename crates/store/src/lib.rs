@@ -9,6 +9,7 @@
 
 pub mod entity;
 mod query;
+mod rules;
 
 use std::path::Path;
 use std::time::Duration;
@@ -19,6 +20,7 @@ use sea_orm::{
 };
 
 pub use query::*;
+pub use rules::RuleJson;
 pub use sea_orm::DbErr as DatabaseError;
 
 /// A failure of the storage layer.

@@ -172,8 +172,8 @@ pub struct MemberInput {
     pub home_latitude: Option<f64>,
     /// Home longitude.
     pub home_longitude: Option<f64>,
-    /// Availability rules, as JSON.
-    pub availability: Option<String>,
+    /// Availability rules, validated.
+    pub availability: Option<crate::RuleJson>,
 }
 
 /// Creates or updates a member.
@@ -202,7 +202,7 @@ pub async fn upsert_member(
         remote_capable: input.remote_capable,
         home_latitude: input.home_latitude,
         home_longitude: input.home_longitude,
-        availability: input.availability.clone(),
+        availability: input.availability.as_ref().map(|r| r.as_str().to_string()),
         active: existing.as_ref().is_none_or(|m| m.active),
         created_at: existing.as_ref().map_or(now, |m| m.created_at),
     };
@@ -407,8 +407,8 @@ pub struct RegisterResident {
     pub timezone: Option<String>,
     /// The pipeline steps still to do.
     pub needs: Vec<NeedStep>,
-    /// Availability rules as JSON; `None` leaves the stored rules as they are.
-    pub availability: Option<String>,
+    /// Availability rules, validated; `None` leaves the stored rules as they are.
+    pub availability: Option<crate::RuleJson>,
     /// Steps already done (created or moved to done); a done step is never reopened.
     pub done: Vec<NeedStep>,
     /// The resident's consent; `None` leaves the stored consent as it is.
@@ -569,7 +569,7 @@ async fn apply_residents(
             country: input.country.clone(),
             timezone: input.timezone.clone(),
             availability: match &input.availability {
-                Some(rules) => Some(rules.clone()),
+                Some(rules) => Some(rules.as_str().to_string()),
                 None => old.as_ref().and_then(|r| r.availability.clone()),
             },
             consent_at: match &input.consent {
