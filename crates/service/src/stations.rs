@@ -34,26 +34,55 @@ pub fn built_in() -> Catalog {
     Catalog::from_files(BUILT_IN.iter().copied()).expect("the shipped station files are valid")
 }
 
-/// The catalog of `dir` when it exists, else the shipped one.
+/// The folder the catalog is read from unless another is given.
+pub const DEFAULT_DIR: &str = "config/stations";
+
+/// The catalog of `dir`; when `dir` is the default folder and it does not
+/// exist (doorstep run from elsewhere), the shipped catalog.
 ///
 /// # Errors
-/// A file of `dir` cannot be read or is not a valid station file; the
-/// message names the file, line and field.
+/// A folder given explicitly does not exist, or a file cannot be read or is
+/// not a valid station file; the message names the file, line and field.
 pub fn load(dir: &Path) -> Result<Catalog, String> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(built_in());
+    load_with(dir, None)
+}
+
+/// Like [`load`], with one more station file (name, text) that replaces the
+/// catalog's file of the same stem.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_with(dir: &Path, extra: Option<(&str, &str)>) -> Result<Catalog, String> {
+    let mut files: Vec<(String, String)> = match std::fs::read_dir(dir) {
+        Err(_) if dir == Path::new(DEFAULT_DIR) => BUILT_IN
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect(),
+        Err(e) => {
+            return Err(format!(
+                "cannot read the station catalog {}: {e}; expected a folder of station files (*.toml)",
+                dir.display()
+            ));
+        }
+        Ok(entries) => {
+            let mut paths: Vec<_> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+                .collect();
+            paths.sort();
+            let mut files = Vec::with_capacity(paths.len() + 1);
+            for path in paths {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+                files.push((path.display().to_string(), text));
+            }
+            files
+        }
     };
-    let mut paths: Vec<_> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
-        .collect();
-    paths.sort();
-    let mut files = Vec::new();
-    for path in paths {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        files.push((path.display().to_string(), text));
+    if let Some((name, text)) = extra {
+        files.retain(|(n, _)| doorstep_tide::file_stem(n) != doorstep_tide::file_stem(name));
+        files.push((name.to_string(), text.to_string()));
     }
     Catalog::from_files(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
         .map_err(|e| e.to_string())

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use doorstep_tide::{Catalog, Predictor, Station, file_stem, parse_station};
+use doorstep_tide::{Catalog, Predictor, Station, parse_station};
 use serde::Serialize;
 
 /// Arguments of `doorstep tide`.
@@ -83,17 +83,10 @@ pub struct Args {
     stations: PathBuf,
 }
 
-/// A message for the user and the exit code that goes with it.
-struct Failure {
-    message: String,
-    code: u8,
-}
+use super::common::Failure;
 
 fn bad(message: impl Into<String>) -> Failure {
-    Failure {
-        message: message.into(),
-        code: 2,
-    }
+    Failure::input(message)
 }
 
 /// Runs `doorstep tide`.
@@ -207,41 +200,10 @@ fn resolve(value: &str, dir: &Path) -> Result<(Station, Predictor), Failure> {
     Ok((station.clone(), p))
 }
 
-/// Reads the catalog directory; `extra` (file name, text) replaces the
-/// catalog file with the same stem.
+/// The catalog of `dir` (the shipped one when `dir` does not exist); `extra`
+/// (file name, text) replaces the catalog file with the same stem.
 fn load_catalog(dir: &Path, extra: Option<(&str, &str)>) -> Result<Catalog, Failure> {
-    let entries = fs::read_dir(dir).map_err(|e| {
-        bad(format!(
-            "cannot read the station catalog {}: {e}; expected a directory of station files (*.toml), \
-             run from the repository root or pass --stations DIR",
-            dir.display()
-        ))
-    })?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
-        .collect();
-    paths.sort();
-    let mut files: Vec<(String, String)> = Vec::with_capacity(paths.len() + 1);
-    for p in paths {
-        let name = p.display().to_string();
-        if let Some((extra_name, _)) = extra
-            && file_stem(extra_name) == file_stem(&name)
-        {
-            continue;
-        }
-        let text = fs::read_to_string(&p).map_err(|e| Failure {
-            message: format!("{name}: cannot read: {e}"),
-            code: 1,
-        })?;
-        files.push((name, text));
-    }
-    if let Some((name, text)) = extra {
-        files.push((name.to_owned(), text.to_owned()));
-    }
-    Catalog::from_files(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
-        .map_err(|e| bad(e.to_string()))
+    doorstep_service::stations::load_with(dir, extra).map_err(bad)
 }
 
 #[derive(Serialize)]

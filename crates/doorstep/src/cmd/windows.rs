@@ -85,17 +85,10 @@ pub struct Args {
     stations: PathBuf,
 }
 
-/// A message for the user and the exit code that goes with it.
-struct Failure {
-    message: String,
-    code: u8,
-}
+use super::common::Failure;
 
 fn bad(message: impl Into<String>) -> Failure {
-    Failure {
-        message: message.into(),
-        code: 2,
-    }
+    Failure::input(message)
 }
 
 /// Runs `doorstep windows`.
@@ -424,39 +417,11 @@ fn blackout_list(
     out
 }
 
-/// Reads the catalog directory. A missing directory gives an empty catalog
-/// (rules without tides need none) and a note for when a station is unknown.
+/// The catalog of `dir` (the shipped one when `dir` does not exist).
 fn load_catalog(dir: &Path) -> Result<(Catalog, Option<String>), Failure> {
-    let entries = match fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            return Ok((
-                Catalog::default(),
-                Some(format!(
-                    "note: cannot read the station catalog {}: {e}; run from the repository root or pass --stations DIR",
-                    dir.display()
-                )),
-            ));
-        }
-    };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
-        .collect();
-    paths.sort();
-    let mut files: Vec<(String, String)> = Vec::with_capacity(paths.len());
-    for p in paths {
-        let name = p.display().to_string();
-        let text = fs::read_to_string(&p).map_err(|e| Failure {
-            message: format!("{name}: cannot read: {e}"),
-            code: 1,
-        })?;
-        files.push((name, text));
-    }
-    let catalog = Catalog::from_files(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
-        .map_err(|e| bad(e.to_string()))?;
-    Ok((catalog, None))
+    doorstep_service::stations::load(dir)
+        .map(|c| (c, None))
+        .map_err(bad)
 }
 
 fn write_lines(lines: impl Iterator<Item = String>) -> Result<(), Failure> {
