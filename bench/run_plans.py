@@ -27,6 +27,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -61,14 +62,37 @@ def ensure_module(name, pip_name):
             return None
 
 
+TIME = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
+
+
+def measured(cmd, tag):
+    """cmd wrapped so that its own peak memory is recorded: a child forked from this (large)
+    Python process would report Python's pages as its peak until it execs."""
+    if TIME is None:
+        return cmd, None
+    path = os.path.join(tempfile.gettempdir(), "run_plans.%d.%s.rss" % (os.getpid(), tag))
+    return [TIME, "-f", "%M", "-o", path] + cmd, path
+
+
+def peak_mb(path):
+    try:
+        with open(path) as f:
+            return int(f.read().strip().splitlines()[-1]) / 1024.0
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
 def run_measured(cmd):
     """Runs cmd; returns (exit code, wall seconds, peak RSS in MB, stderr)."""
+    cmd, rss = measured(cmd, "one")
     t0 = time.time()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    err = p.stderr.read()
-    _, status, ru = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    return p.returncode, time.time() - t0, ru.ru_maxrss / 1024.0, err
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.time() - t0
+    err = p.stderr
+    if rss is not None:
+        # /usr/bin/time reports a failing command's status on stderr
+        err = "\n".join(line for line in err.splitlines() if not line.startswith("Command exited"))
+    return p.returncode, wall, peak_mb(rss) if rss else float("nan"), err
 
 
 def validate(bench, inst, plan):
@@ -99,8 +123,15 @@ def lp_bound(bench, inst_path, highspy):
                     cols.append((hid, vid, k, h["prio"], h["svc"]))
     if not cols:
         return 0.0
-    hs = highspy.Highs()
-    hs.setOptionValue("output_flag", False)
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # HiGHS prints a banner on creation
+    try:
+        hs = highspy.Highs()
+        hs.setOptionValue("output_flag", False)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
     inf = highspy.kHighsInf
     n = len(cols)
     for _ in range(n):
@@ -319,14 +350,17 @@ def province_slice(args, bench):
             t = queue.pop(0)
             inst = os.path.join(d, t["file"])
             out_plan = inst.replace(".json", ".plan.json")
-            cmd = [args.doorstep, "plan", "--input", inst, "--time-limit", str(per_team), "--threads", "1",
-                   "--seed", str(args.seed), "--output", out_plan]
-            procs.append((subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), inst, out_plan))
-        pid, status, ru = os.wait4(-1, 0)
-        peak = max(peak, ru.ru_maxrss / 1024.0)
-        for i, (p, inst, out_plan) in enumerate(procs):
+            cmd, rss = measured([args.doorstep, "plan", "--input", inst, "--time-limit", str(per_team),
+                                 "--threads", "1", "--seed", str(args.seed), "--output", out_plan], t["file"])
+            procs.append((subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+                          inst, out_plan, rss))
+        pid, status = os.wait()
+        for i, (p, inst, out_plan, rss) in enumerate(procs):
             if p.pid == pid:
-                results.append((inst, out_plan, os.waitstatus_to_exitcode(status)))
+                p.returncode = os.waitstatus_to_exitcode(status)
+                results.append((inst, out_plan, p.returncode))
+                if rss:
+                    peak = max(peak, peak_mb(rss))
                 procs.pop(i)
                 break
     wall = time.time() - t0

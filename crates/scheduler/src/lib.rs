@@ -52,7 +52,7 @@ use search::{Goal, SearchParams, Sol};
 
 /// What keeping one visit of the hint plan is worth, in priority points: a
 /// re-plan gives up a kept visit only for a clearly better one.
-const HINT_WEIGHT: f64 = 1.5;
+const HINT_WEIGHT: f64 = 2.0;
 
 /// How to plan.
 #[derive(Debug, Clone)]

@@ -135,11 +135,13 @@ fn run_inner(args: &Args) -> Result<(), Failure> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(2)))
         .max(1);
     let params = Params {
-        // the limit covers reading and checking the instance too
+        // the limit covers reading and checking the instance, and writing
+        // the plan and its reasons afterwards (about 1 % of the search)
         time_limit: if args.iterations.is_some() {
             None
         } else {
-            Some(Duration::from_secs_f64(args.time_limit).saturating_sub(t0.elapsed()))
+            let after = Duration::from_secs_f64(0.01 * args.time_limit + 0.03);
+            Some(Duration::from_secs_f64(args.time_limit).saturating_sub(t0.elapsed() + after))
         },
         max_iterations: args.iterations,
         seed: args.seed,
