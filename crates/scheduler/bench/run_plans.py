@@ -8,10 +8,10 @@ instance, objective, the bar to reach (public instances), the greedy floor, uppe
 the gap to the LP bound, coverage, travel, time and peak memory.  Then, optionally, the
 re-plan stability figure, the balance spread and the province slice.
 
-  python3 bench/run_plans.py                          # S and M, seeds 1-3, public S and M
-  python3 bench/run_plans.py --presets S,M,L --seeds 1,2,3,4,5
-  python3 bench/run_plans.py --stability --balance --slice 200
-  python3 bench/run_plans.py --only-public --stability
+  python3 crates/scheduler/bench/run_plans.py                          # S and M, seeds 1-3, public S and M
+  python3 crates/scheduler/bench/run_plans.py --presets S,M,L --seeds 1,2,3,4,5
+  python3 crates/scheduler/bench/run_plans.py --stability --balance --slice 200
+  python3 crates/scheduler/bench/run_plans.py --only-public --stability
 
 The shared benchmark folder (gen_instance.py, validate.py, instances/, peers/) is taken from
 --shared, else $DOORSTEP_SHARED, else ../shared next to the repository.  The binary is
@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 LIMITS = {"S": 2.0, "M": 10.0, "L": 30.0}
 # best peer objective at 60 s (S, M) from ../shared/bench/README.md and the bar derived from it;
 # for generated instances --peers measures it (bar: S ≥ vrp-cli 60 s, M ≥ 1.03 × vrp-cli 60 s,
