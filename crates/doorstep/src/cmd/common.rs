@@ -1,6 +1,7 @@
 //! What the database-backed subcommands share: configuration, logging and
 //! the connection, each failure turned into one clear message.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use doorstep_store::Store;
@@ -84,4 +85,27 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::other(format!("cannot start the async runtime: {e}")))
+}
+
+/// Writes one line per item on stdout, buffered; a reader that stops early
+/// (`| head`) is not an error.
+pub fn write_lines<S: AsRef<str>>(lines: impl Iterator<Item = S>) -> Result<(), Failure> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let result = lines
+        .into_iter()
+        .try_for_each(|l| {
+            out.write_all(l.as_ref().as_bytes())?;
+            out.write_all(b"\n")
+        })
+        .and_then(|()| out.flush());
+    match result {
+        Ok(()) => Ok(()),
+        // A reader that stops early (`| head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure {
+            message: format!("cannot write the output: {e}"),
+            code: 1,
+        }),
+    }
 }

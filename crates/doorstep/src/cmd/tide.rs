@@ -12,7 +12,6 @@
 //! stdout, and the exit code is 2.
 
 use std::fs;
-use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -83,7 +82,7 @@ pub struct Args {
     stations: PathBuf,
 }
 
-use super::common::Failure;
+use super::common::{Failure, write_lines};
 
 fn bad(message: impl Into<String>) -> Failure {
     Failure::input(message)
@@ -323,27 +322,6 @@ fn metres(h: f64) -> String {
         "0.0000".to_owned()
     } else {
         s
-    }
-}
-
-fn write_lines<S: AsRef<str>>(lines: impl Iterator<Item = S>) -> Result<(), Failure> {
-    let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let result = lines
-        .into_iter()
-        .try_for_each(|l| {
-            out.write_all(l.as_ref().as_bytes())?;
-            out.write_all(b"\n")
-        })
-        .and_then(|()| out.flush());
-    match result {
-        Ok(()) => Ok(()),
-        // A reader that stops early (`| head`) is not an error.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure {
-            message: format!("cannot write the output: {e}"),
-            code: 1,
-        }),
     }
 }
 

@@ -9,7 +9,6 @@
 //! the file and the JSON path; nothing goes to stdout and the exit code is 2.
 
 use std::fs;
-use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -85,7 +84,7 @@ pub struct Args {
     stations: PathBuf,
 }
 
-use super::common::Failure;
+use super::common::{Failure, write_lines};
 
 fn bad(message: impl Into<String>) -> Failure {
     Failure::input(message)
@@ -422,27 +421,6 @@ fn load_catalog(dir: &Path) -> Result<(Catalog, Option<String>), Failure> {
     doorstep_service::stations::load(dir)
         .map(|c| (c, None))
         .map_err(bad)
-}
-
-fn write_lines(lines: impl Iterator<Item = String>) -> Result<(), Failure> {
-    let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let result = lines
-        .into_iter()
-        .try_for_each(|l| {
-            out.write_all(l.as_bytes())?;
-            out.write_all(b"\n")
-        })
-        .and_then(|()| out.flush());
-    match result {
-        Ok(()) => Ok(()),
-        // A reader that stops early (`| head`) is not an error.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure {
-            message: format!("cannot write the output: {e}"),
-            code: 1,
-        }),
-    }
 }
 
 #[cfg(test)]
