@@ -389,3 +389,20 @@ fn serve_with_demo_answers_pages_and_json() {
     assert_eq!(status, 400);
     assert!(body.contains("team_id"));
 }
+
+#[test]
+fn team_pages_come_a_page_at_a_time() {
+    let db = TestDb::blocking();
+    let server = Server::start(&db, &["--demo"]);
+    let (status, first) = server.get("/teams/1");
+    assert_eq!(status, 200);
+    assert!(first.contains("Trang 1/6"), "300 households, 50 a page");
+    assert!(first.contains("HT-0050") && !first.contains("HT-0051"));
+    assert!(first.contains("âm lịch"), "today is shown solar and lunar");
+    let (status, last) = server.get("/teams/1?page=6");
+    assert_eq!(status, 200);
+    assert!(last.contains("HT-0300") && last.contains("Trang trước"));
+    let (status, body) = server.get("/teams/1?page=zero");
+    assert_eq!(status, 400);
+    assert!(body.contains("query parameter page"), "{body}");
+}

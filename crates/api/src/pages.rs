@@ -2,7 +2,7 @@
 //! connection, no scripts or fonts from elsewhere. Vietnamese first, English
 //! second.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use doorstep_core::{NeedStatus, NeedStep, Presence};
 
@@ -62,7 +62,7 @@ pub(crate) fn today_line(zone: &str, now: chrono::DateTime<chrono::Utc>) -> Stri
     format!("{weekday} {}{lunar}", date.format("%d/%m/%Y"))
 }
 
-fn page(title: &str, body: &str) -> Html<String> {
+fn layout(title: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
@@ -111,16 +111,64 @@ pub async fn home(State(state): State<AppState>) -> Result<Html<String>, ApiErro
             s.households_with_open_needs
         ));
     }
-    Ok(page("Các tổ / Teams", &body))
+    Ok(layout("Các tổ / Teams", &body))
 }
 
-/// `GET /teams/{team_id}`: one team's households.
+/// Households per page: a page stays small on a slow connection.
+const PAGE_SIZE: usize = 50;
+
+/// The query of a team page.
+#[derive(Debug, serde::Deserialize)]
+pub struct TeamQuery {
+    /// 1-based page of households.
+    page: Option<String>,
+}
+
+fn pager(team: i32, page: usize, pages: usize) -> String {
+    let link = |p: usize, vi: &str, en: &str| {
+        format!("<a href=\"/teams/{team}?page={p}\">{vi} <span class=\"en\">{en}</span></a>")
+    };
+    let mut out = format!(
+        "<p class=\"pager\">Trang {page}/{pages} <span class=\"en\">page {page} of {pages}</span>"
+    );
+    if page > 1 {
+        out.push_str(&format!(
+            " · {}",
+            link(page - 1, "← Trang trước", "previous")
+        ));
+    }
+    if page < pages {
+        out.push_str(&format!(" · {}", link(page + 1, "Trang sau →", "next")));
+    }
+    out.push_str("</p>");
+    out
+}
+
+/// `GET /teams/{team_id}`: one team's households, a page at a time.
 pub async fn team(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Query(query): Query<TeamQuery>,
 ) -> Result<Html<String>, ApiError> {
     let team = find(&state, &id).await?;
     let (s, households) = summary(&state, &team).await?;
+    let page = match query.page.as_deref() {
+        None | Some("") => 1,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "query parameter page: expected a page number from 1, got {text:?}"
+                ))
+            })?,
+    };
+    let pages = households.len().div_ceil(PAGE_SIZE).max(1);
+    let shown = households
+        .iter()
+        .skip((page - 1) * PAGE_SIZE)
+        .take(PAGE_SIZE);
     let mut body = format!(
         "<p class=\"en\">Hôm nay / Today: {}</p><h1>{}</h1><p>{} · múi giờ <span class=\"en\">time zone</span> {}{}</p><div class=\"grid\">{}{}{}{}{}</div>",
         today_line(&s.timezone, chrono::Utc::now()),
@@ -157,7 +205,7 @@ pub async fn team(
          <th>Mã hộ<br><span class=\"en\">Key</span></th><th>Địa chỉ<br><span class=\"en\">Address</span></th>\
          <th>Nhân khẩu<br><span class=\"en\">Residents</span></th></tr></thead><tbody>",
     );
-    for h in &households {
+    for h in shown {
         let mut residents = String::new();
         for (r, needs) in &h.residents {
             let presence = Presence::parse(&r.presence).unwrap_or(Presence::Home);
@@ -191,7 +239,8 @@ pub async fn team(
         ));
     }
     body.push_str("</tbody></table>");
-    Ok(page(&s.name, &body))
+    body.push_str(&pager(team.id, page, pages));
+    Ok(layout(&s.name, &body))
 }
 
 #[cfg(test)]
