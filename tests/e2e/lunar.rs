@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::Output;
 
-use doorstep_tests::doorstep;
+use doorstep_tests::{doorstep, stderr};
 
 const DATES: &str = include_str!("../../crates/lunar/tests/data/dates_2020_2035.jsonl");
 const TET: &str = include_str!("../../crates/lunar/tests/data/tet_2020_2035.jsonl");
@@ -16,10 +16,6 @@ fn run(args: &[&str]) -> Output {
 
 fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 fn json_lines(text: &str) -> Vec<serde_json::Value> {

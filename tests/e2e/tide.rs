@@ -2,25 +2,13 @@
 
 use std::process::Output;
 
-use doorstep_tests::{doorstep, repo_root};
+use doorstep_tests::{doorstep, repo_root, stderr, stdout_lines};
 use serde_json::Value;
 
 fn tide(args: &[&str]) -> Output {
     let mut command = doorstep();
     command.arg("tide").args(args);
     command.output().expect("doorstep runs")
-}
-
-fn stdout_lines(out: &Output) -> Vec<String> {
-    String::from_utf8(out.stdout.clone())
-        .expect("utf-8")
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Seconds since the start of the month of "2026-01-05T06:25:01Z".

@@ -2,7 +2,7 @@
 
 use std::process::Output;
 
-use doorstep_tests::doorstep;
+use doorstep_tests::{doorstep, stderr, stdout_lines};
 use serde_json::Value;
 
 const RULES: &str = "crates/core/tests/data/rules";
@@ -15,18 +15,6 @@ fn windows(args: &[&str]) -> Output {
 
 fn rules(name: &str) -> String {
     format!("{RULES}/{name}")
-}
-
-fn lines(out: &Output) -> Vec<String> {
-    String::from_utf8(out.stdout.clone())
-        .expect("utf-8")
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn temp_rule(text: &str) -> (tempfile::TempDir, String) {
@@ -49,7 +37,7 @@ fn the_fishing_crew_in_the_fixed_format() {
         "Asia/Ho_Chi_Minh",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let got = lines(&out);
+    let got = stdout_lines(&out);
     // Lunar 13–18 of month 11 are 21–26 December 2026; the high waters at
     // Lạch Bạng fall at night that week, so whole days 07:00–20:00 remain.
     assert_eq!(got.len(), 6, "{got:?}");
@@ -81,7 +69,7 @@ fn korea_time_in_the_team_zone_and_in_korea() {
     };
     let vn = args("Asia/Ho_Chi_Minh");
     assert_eq!(
-        lines(&vn),
+        stdout_lines(&vn),
         vec![
             r#"{"start":"2026-12-02T18:00:00+07:00","end":"2026-12-02T20:00:00+07:00","mode":"remote"}"#,
             r#"{"start":"2026-12-05T17:00:00+07:00","end":"2026-12-05T20:00:00+07:00","mode":"remote"}"#,
@@ -90,7 +78,7 @@ fn korea_time_in_the_team_zone_and_in_korea() {
     );
     let kr = args("Asia/Seoul");
     assert_eq!(
-        lines(&kr)[0],
+        stdout_lines(&kr)[0],
         r#"{"start":"2026-12-02T20:00:00+09:00","end":"2026-12-02T22:00:00+09:00","mode":"remote"}"#
     );
 }
@@ -108,7 +96,7 @@ fn a_night_across_the_autumn_clock_change_in_germany() {
         "Europe/Berlin",
     ]);
     assert_eq!(
-        lines(&out),
+        stdout_lines(&out),
         vec![
             r#"{"start":"2026-10-24T22:00:00+02:00","end":"2026-10-25T02:00:00+02:00","mode":"remote"}"#,
             r#"{"start":"2026-10-25T19:00:00+01:00","end":"2026-10-25T22:00:00+01:00","mode":"remote"}"#,
@@ -129,7 +117,7 @@ fn tet_with_a_storm_blackout_and_the_explanation() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
-        lines(&out),
+        stdout_lines(&out),
         vec![
             r#"{"start":"2027-01-31T08:00:00+07:00","end":"2027-01-31T20:00:00+07:00","mode":"in_person"}"#,
             r#"{"start":"2027-02-01T08:00:00+07:00","end":"2027-02-01T12:00:00+07:00","mode":"in_person"}"#,
