@@ -146,8 +146,36 @@ vocabulary! {
         Leader => "leader", "Tổ trưởng", "Team leader", [];
         /// Receives and records visits.
         Volunteer => "volunteer", "Tình nguyện viên", "Volunteer", [];
-        /// Audits coverage and unmet households.
+        /// Audits coverage and unmet households of an area and below.
         Official => "official", "Cán bộ", "Official", [];
+        /// Administers every team and area.
+        Admin => "admin", "Quản trị", "Administrator", [];
+    }
+}
+
+vocabulary! {
+    /// Where a plan stands.
+    PlanStatus {
+        /// Proposed; only the leader sees it.
+        Draft => "draft", "Bản nháp", "Draft", [];
+        /// The volunteers' lists and feeds show it.
+        Published => "published", "Đã công bố", "Published", [];
+        /// Replaced by a later published plan of the same days.
+        Superseded => "superseded", "Đã thay thế", "Superseded", [];
+    }
+}
+
+vocabulary! {
+    /// Why a household (or one of its residents) is left out of a plan.
+    UnmetReason {
+        /// No time when the household is reachable and an able volunteer is free.
+        NoWindow => "no_window", "Không có khung giờ phù hợp", "No matching time", [];
+        /// No volunteer has the skills (or makes video calls).
+        NoSkill => "no_skill", "Không có người đủ kỹ năng", "Nobody with the skills", [];
+        /// It fits alone, but the volunteers' time went to other households.
+        NoCapacity => "no_capacity", "Không đủ người/thời gian", "Not enough volunteer time", [];
+        /// The resident's consent is not recorded.
+        NoConsent => "no_consent", "Chưa có đồng ý của người dân", "No recorded consent", [];
     }
 }
 

@@ -24,6 +24,7 @@ pub mod rules;
 pub use country::{COUNTRIES, Country, find_country};
 
 pub use domain::{
-    AreaLevel, MemberRole, NeedStatus, NeedStep, Presence, Skill, UserRole, VisitMode, VisitStatus,
+    AreaLevel, MemberRole, NeedStatus, NeedStep, PlanStatus, Presence, Skill, UnmetReason, UserRole,
+    VisitMode, VisitStatus,
     fold_vietnamese,
 };

@@ -8,7 +8,7 @@
 //! to show them.
 
 pub mod entity;
-mod query;
+pub mod repo;
 mod rules;
 
 use std::path::Path;
@@ -19,7 +19,12 @@ use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
 };
 
-pub use query::*;
+pub use repo::areas::*;
+pub use repo::audit::*;
+pub use repo::households::*;
+pub use repo::teams::*;
+pub use repo::users::*;
+pub use repo::{Change, table_counts};
 pub use rules::RuleJson;
 pub use sea_orm::DbErr as DatabaseError;
 

@@ -14,6 +14,8 @@ pub struct Model {
     pub address: String,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    pub priority: Option<i32>,
+    pub service_minutes: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,10 +1,14 @@
 //! The sea-orm entities, one module per table. They mirror the migrations;
-//! hand-written queries live beside them in `crate::query`.
+//! hand-written queries live beside them in `crate::repo`, one module per
+//! aggregate.
 
 pub mod api_token;
 pub mod area;
 pub mod audit;
+pub mod blackout;
+pub mod calendar_feed;
 pub mod household;
+pub mod login_attempt;
 pub mod member;
 pub mod need;
 pub mod outbox;

@@ -19,6 +19,9 @@ pub struct Model {
     pub figures: Option<String>,
     pub created_at: DateTimeUtc,
     pub published_at: Option<DateTimeUtc>,
+    pub start_date: Option<Date>,
+    pub days: Option<i32>,
+    pub created_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

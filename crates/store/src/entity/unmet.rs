@@ -13,6 +13,7 @@ pub struct Model {
     pub reason: String,
     pub explanation_vi: String,
     pub explanation_en: String,
+    pub resident_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

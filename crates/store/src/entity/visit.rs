@@ -19,6 +19,8 @@ pub struct Model {
     pub pinned: bool,
     pub outcome: Option<String>,
     pub updated_at: DateTimeUtc,
+    pub residents: String,
+    pub job: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

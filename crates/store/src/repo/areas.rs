@@ -1,0 +1,98 @@
+//! The administrative tree: provinces, communes, villages.
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
+
+use super::{Change, save};
+use crate::StoreError;
+use crate::entity::{area, team};
+
+/// An area to create or update, found by its official code.
+#[derive(Clone, Debug)]
+pub struct AreaInput {
+    /// `province`, `commune` or `village`.
+    pub level: String,
+    /// The official code (for villages without one, a stable local code).
+    pub code: String,
+    /// The current name.
+    pub name: String,
+    /// The parent's code.
+    pub parent_code: Option<String>,
+    /// Former names.
+    pub aliases: Vec<String>,
+    /// Latitude of its centre.
+    pub latitude: Option<f64>,
+    /// Longitude of its centre.
+    pub longitude: Option<f64>,
+}
+
+/// Creates or updates an area by code.
+///
+/// # Errors
+/// The parent code is unknown, or the database fails.
+pub async fn upsert_area(
+    db: &impl ConnectionTrait,
+    input: &AreaInput,
+) -> Result<(i32, Change), StoreError> {
+    let parent_id = match &input.parent_code {
+        Some(code) => Some(
+            area::Entity::find()
+                .filter(area::Column::Code.eq(code.as_str()))
+                .one(db)
+                .await?
+                .ok_or_else(|| {
+                    StoreError::NotFound(format!("area with code {code} does not exist"))
+                })?
+                .id,
+        ),
+        None => None,
+    };
+    let aliases = serde_json::to_string(&input.aliases).expect("strings serialise");
+    let existing = area::Entity::find()
+        .filter(area::Column::Code.eq(input.code.as_str()))
+        .one(db)
+        .await?;
+    let wanted = area::Model {
+        id: existing.as_ref().map_or(0, |a| a.id),
+        parent_id,
+        level: input.level.clone(),
+        code: Some(input.code.clone()),
+        name: input.name.clone(),
+        aliases,
+        latitude: input.latitude,
+        longitude: input.longitude,
+    };
+    save!(db, area, existing, wanted)
+}
+
+/// The area with this id.
+///
+/// # Errors
+/// The database fails.
+pub async fn find_area(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<area::Model>, StoreError> {
+    Ok(area::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The villages a team serves: its own area when it is a village, else the
+/// villages under its commune.
+///
+/// # Errors
+/// The database fails.
+pub async fn villages_of_team(
+    db: &impl ConnectionTrait,
+    team: &team::Model,
+) -> Result<Vec<area::Model>, StoreError> {
+    let Some(own) = find_area(db, team.area_id).await? else {
+        return Ok(Vec::new());
+    };
+    if own.level == "village" {
+        return Ok(vec![own]);
+    }
+    Ok(area::Entity::find()
+        .filter(area::Column::ParentId.eq(own.id))
+        .order_by_asc(area::Column::Id)
+        .all(db)
+        .await?)
+}

@@ -1,0 +1,85 @@
+//! Hand-written queries, one module per aggregate. Each function takes any
+//! connection (`&impl ConnectionTrait`), so readers compose inside a caller's
+//! transaction.
+//!
+//! The transaction convention: a change of more than one row is one function
+//! of its aggregate's module that takes the [`Store`](crate::Store)'s
+//! connection, begins its own transaction, and commits it only when every row
+//! is written; an error drops the transaction and writes nothing.
+
+use std::collections::BTreeMap;
+
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+
+use crate::StoreError;
+
+pub mod areas;
+pub mod audit;
+pub mod blackouts;
+pub mod feeds;
+pub mod households;
+pub mod plans;
+pub mod snapshot;
+pub mod teams;
+pub mod users;
+
+/// Inserts `wanted` when there is no `existing` row, updates every column
+/// when a value differs, and otherwise writes nothing.
+macro_rules! save {
+    ($db:expr, $module:ident, $existing:expr, $wanted:expr) => {{
+        let wanted: $module::Model = $wanted;
+        match $existing {
+            Some(old) if old == wanted => Ok((old.id, Change::Unchanged)),
+            Some(old) => {
+                let active: $module::ActiveModel = wanted.into_active_model().reset_all();
+                active.update($db).await?;
+                Ok((old.id, Change::Updated))
+            }
+            None => {
+                let mut active: $module::ActiveModel = wanted.into_active_model();
+                active.id = sea_orm::ActiveValue::NotSet;
+                let saved = active.insert($db).await?;
+                Ok((saved.id, Change::Created))
+            }
+        }
+    }};
+}
+
+/// What an upsert did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// A new row.
+    Created,
+    /// An existing row got new values.
+    Updated,
+    /// The row already held these values.
+    Unchanged,
+}
+
+pub(crate) use save;
+
+/// Row counts of every table, for tests and the status page.
+///
+/// # Errors
+/// The database fails.
+pub async fn table_counts(
+    db: &impl ConnectionTrait,
+) -> Result<BTreeMap<&'static str, u64>, StoreError> {
+    use crate::entity::*;
+    let mut counts = BTreeMap::new();
+    counts.insert("areas", area::Entity::find().count(db).await?);
+    counts.insert("teams", team::Entity::find().count(db).await?);
+    counts.insert("members", member::Entity::find().count(db).await?);
+    counts.insert("households", household::Entity::find().count(db).await?);
+    counts.insert("residents", resident::Entity::find().count(db).await?);
+    counts.insert("needs", need::Entity::find().count(db).await?);
+    counts.insert("plans", plan::Entity::find().count(db).await?);
+    counts.insert("visits", visit::Entity::find().count(db).await?);
+    counts.insert("users", user::Entity::find().count(db).await?);
+    counts.insert("audit_log", audit::Entity::find().count(db).await?);
+    counts.insert("mail_outbox", outbox::Entity::find().count(db).await?);
+    counts.insert("unmet", unmet::Entity::find().count(db).await?);
+    counts.insert("blackouts", blackout::Entity::find().count(db).await?);
+    counts.insert("calendar_feeds", calendar_feed::Entity::find().count(db).await?);
+    Ok(counts)
+}
