@@ -1,8 +1,17 @@
 //! An independent plan checker with the benchmark validator's rules
 //! (`validate.py`): it shares no code with the search's feasibility logic,
 //! so a bug in one is caught by the other.
+//!
+//! Two rules go beyond the validator's: calendar days are counted in the
+//! instance's IANA zone by its rules at each instant (the validator uses the
+//! fixed offset of `horizon.start` for zones other than Asia/Ho_Chi_Minh, which
+//! is wrong across a DST change), and a volunteer may have several shifts a
+//! day, whose visits together stay within `max_visits_per_day` (the validator
+//! refuses such instances).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::NaiveDate;
 
 use crate::format::{Instance, Plan, Point, Reason};
 
@@ -55,14 +64,20 @@ pub fn check(inst: &Instance, plan: &Plan) -> Result<Score, Vec<Violation>> {
     let mut v = |code: &'static str, message: String| bad.push(Violation { code, message });
     let speed = inst.travel.speed_kmh;
     let detour = inst.travel.detour;
-    let tz = if inst.timezone.as_deref() == Some("Asia/Ho_Chi_Minh") {
-        420
-    } else {
-        chrono::DateTime::parse_from_rfc3339(&inst.horizon.start)
-            .map(|t| t.offset().local_minus_utc() as i64 / 60)
-            .unwrap_or(0)
+    // calendar days in the instance's zone, by the zone's rules at each
+    // instant (a DST change moves midnight); without a zone, the offset of
+    // the horizon's start
+    let zone: Option<chrono_tz::Tz> = inst.timezone.as_deref().and_then(|z| z.trim().parse().ok());
+    let fixed = chrono::DateTime::parse_from_rfc3339(inst.horizon.start.trim())
+        .map(|t| *t.offset())
+        .unwrap_or_else(|_| chrono::FixedOffset::east_opt(0).expect("zero offset"));
+    let day = |m: i64| -> Option<NaiveDate> {
+        let t = chrono::DateTime::from_timestamp(m * 60, 0)?;
+        Some(match zone {
+            Some(tz) => t.with_timezone(&tz).date_naive(),
+            None => t.with_timezone(&fixed).date_naive(),
+        })
     };
-    let day = |m: i64| (m + tz).div_euclid(1440);
     let vols: HashMap<&str, _> = inst.volunteers.iter().map(|x| (x.id.as_str(), x)).collect();
     let hhs: HashMap<&str, _> = inst.households.iter().map(|x| (x.id.as_str(), x)).collect();
     let shifts_of = |id: &str| -> Vec<(i64, i64)> {
@@ -98,7 +113,8 @@ pub fn check(inst: &Instance, plan: &Plan) -> Result<Score, Vec<Violation>> {
 
     let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut per_shift: BTreeMap<(&str, usize), Vec<Stop<'_>>> = BTreeMap::new();
-    let mut per_day: BTreeMap<(&str, i64), u32> = BTreeMap::new();
+    // visits per volunteer and calendar day, over all the volunteer's shifts
+    let mut per_day: BTreeMap<(&str, Option<NaiveDate>), u32> = BTreeMap::new();
     let mut objective = 0u64;
     for (i, x) in plan.visits.iter().enumerate() {
         *seen.entry(x.household.as_str()).or_default() += 1;
@@ -210,7 +226,14 @@ pub fn check(inst: &Instance, plan: &Plan) -> Result<Score, Vec<Violation>> {
     }
     for ((vid, d), n) in &per_day {
         if *n > vols[vid].max_visits_per_day {
-            v("DAYCAP", format!("{vid} has {n} visits on day {d}"));
+            let d = d.map_or_else(|| "?".to_owned(), |d| d.to_string());
+            v(
+                "DAYCAP",
+                format!(
+                    "{vid} has {n} visits on {d}, above max_visits_per_day {}",
+                    vols[vid].max_visits_per_day
+                ),
+            );
         }
     }
     let mut travel = 0i64;

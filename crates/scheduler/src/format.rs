@@ -72,9 +72,13 @@ pub struct Volunteer {
     /// Can make video calls.
     #[serde(default)]
     pub remote: bool,
-    /// Visits per calendar day (instance time zone), at most.
+    /// Visits per calendar day (instance time zone), at most, over all the
+    /// shifts of that day.
     pub max_visits_per_day: u32,
-    /// Free time, at most one shift per calendar day.
+    /// Free time. Shifts of one volunteer must not overlap; a day may have
+    /// several (07:30–11:30 and 13:30–17:00), which share the day's
+    /// `max_visits_per_day`. A visit starts on the calendar day its shift
+    /// starts (a shift past midnight is used up to midnight).
     #[serde(default)]
     pub shifts: Vec<Interval>,
 }
@@ -126,7 +130,10 @@ pub struct Instance {
     /// A name for reports.
     #[serde(default)]
     pub name: String,
-    /// IANA zone of the team; calendar days (daily caps) are counted in it.
+    /// IANA zone of the team, e.g. `Asia/Ho_Chi_Minh`: calendar days (daily
+    /// caps, the day of a shift, the days in reasons) are counted in it, by
+    /// its rules at each instant (a DST change moves midnight). Without one,
+    /// the fixed offset of `horizon.start`.
     #[serde(default)]
     pub timezone: Option<String>,
     /// The horizon.
@@ -154,7 +161,7 @@ pub struct Visit {
     pub household: String,
     /// Volunteer id.
     pub volunteer: String,
-    /// Start, RFC 3339 in the instance's offset.
+    /// Start, RFC 3339 with the offset of the instance's zone at that instant.
     pub start: String,
     /// End = start + service minutes.
     pub end: String,

@@ -213,8 +213,8 @@ fn to_plan(p: &Problem, sol: &Sol, hint_start: &[Option<i64>]) -> Plan {
             visits.push(Visit {
                 household: hh.id.clone(),
                 volunteer: vol.id.clone(),
-                start: format_minutes(t, p.offset),
-                end: format_minutes(t + hh.service, p.offset),
+                start: p.zone.format(t),
+                end: p.zone.format(t + hh.service),
                 mode: if hh.remote { "remote" } else { "in_person" }.to_owned(),
                 pinned: p.pinned[p.cands[c as usize].hh as usize].is_some(),
             });

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use chrono::DateTime;
+use chrono::{DateTime, Offset, TimeZone};
 
 use crate::format::{Instance, Point};
 
@@ -88,6 +88,56 @@ pub fn travel_minutes(a: Point, b: Point, speed_kmh: f64, detour: f64) -> u32 {
     if m <= 0.0 { 0 } else { m as u32 }
 }
 
+/// The time zone calendar days are counted in: the instance's IANA zone, or
+/// without one the fixed offset of `horizon.start`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Zone {
+    Iana(chrono_tz::Tz),
+    /// Offset in minutes east of UTC.
+    Fixed(i32),
+}
+
+impl Zone {
+    /// The offset in minutes east of UTC at an instant (minutes since the epoch).
+    pub(crate) fn offset_at(self, minute: i64) -> i32 {
+        match self {
+            Zone::Fixed(o) => o,
+            Zone::Iana(tz) => DateTime::from_timestamp(minute * 60, 0).map_or(0, |t| {
+                tz.offset_from_utc_datetime(&t.naive_utc())
+                    .fix()
+                    .local_minus_utc()
+                    / 60
+            }),
+        }
+    }
+
+    /// The local calendar day of an instant, as days since 1970-01-01.
+    pub(crate) fn day(self, minute: i64) -> i64 {
+        (minute + self.offset_at(minute) as i64).div_euclid(1440)
+    }
+
+    /// The first minute of the local day after the one `minute` falls on.
+    pub(crate) fn next_midnight(self, minute: i64) -> i64 {
+        let d = self.day(minute);
+        // local midnight at the offset of `minute`; a change of offset that
+        // night (or a midnight skipped by one) moves the boundary by at most
+        // the change, found minute by minute
+        let mut m = (d + 1) * 1440 - self.offset_at(minute) as i64;
+        while self.day(m) <= d {
+            m += 1;
+        }
+        while self.day(m - 1) > d {
+            m -= 1;
+        }
+        m
+    }
+
+    /// RFC 3339 text of an instant with the zone's offset at that instant.
+    pub(crate) fn format(self, minute: i64) -> String {
+        format_minutes(minute, self.offset_at(minute))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Hh {
     pub id: String,
@@ -116,6 +166,24 @@ pub(crate) struct Shift {
     pub volunteer: u32,
     pub start: i64,
     pub end: i64,
+    /// The volunteer's `max_visits_per_day`: the cap of the shift's day group.
+    pub cap: u32,
+    /// The local calendar day the shift starts on (days since 1970-01-01).
+    pub day: i64,
+    /// The first minute of the next local day: visits start before it.
+    pub day_end: i64,
+    /// Index of the shift's day group (one volunteer, one local day): all
+    /// shifts of a group share `cap`. A group's shifts are consecutive.
+    pub group: u32,
+}
+
+/// The shifts of one volunteer on one local day: they share the daily cap.
+#[derive(Debug, Clone)]
+pub(crate) struct Group {
+    /// The group's shifts are `first..end`.
+    pub first: u32,
+    pub end: u32,
+    /// The volunteer's `max_visits_per_day`.
     pub cap: u32,
 }
 
@@ -125,6 +193,8 @@ pub(crate) struct Shift {
 pub(crate) struct Cand {
     pub hh: u32,
     pub shift: u32,
+    /// The shift's day group (a copy, so that the hot loop reads one line).
+    pub group: u32,
     pub loc: u32,
     pub iv_begin: u32,
     pub iv_end: u32,
@@ -134,10 +204,12 @@ pub(crate) struct Cand {
 #[derive(Debug, Clone)]
 pub struct Problem {
     pub(crate) name: String,
-    pub(crate) offset: i32,
+    pub(crate) zone: Zone,
     pub(crate) hhs: Vec<Hh>,
     pub(crate) vols: Vec<Vol>,
     pub(crate) shifts: Vec<Shift>,
+    /// Day groups: one volunteer's shifts of one local day.
+    pub(crate) groups: Vec<Group>,
     pub(crate) n_loc: usize,
     pub(crate) travel: Vec<u32>,
     pub(crate) cands: Vec<Cand>,
@@ -166,20 +238,31 @@ impl Problem {
             };
         }
 
-        let hstart = parse_minutes(&inst.horizon.start)
-            .map_err(|m| err!("horizon.start".into(), m))
-            .ok();
+        if let Err(m) = parse_minutes(&inst.horizon.start) {
+            err!("horizon.start".into(), m);
+        }
         if let Err(m) = parse_minutes(&inst.horizon.end) {
             err!("horizon.end".into(), m);
         }
-        let offset = match inst.timezone.as_deref() {
-            Some("Asia/Ho_Chi_Minh") => 420,
-            _ => DateTime::parse_from_rfc3339(inst.horizon.start.trim())
-                .map(|t| t.offset().local_minus_utc() / 60)
-                .unwrap_or(0),
+        let zone = match inst.timezone.as_deref() {
+            Some(name) => match name.trim().parse::<chrono_tz::Tz>() {
+                Ok(tz) => Zone::Iana(tz),
+                Err(_) => {
+                    err!(
+                        "timezone".into(),
+                        format!(
+                            "unknown time zone {name:?}; expected an IANA zone name such as \"Asia/Ho_Chi_Minh\" or \"Europe/Berlin\""
+                        )
+                    );
+                    Zone::Fixed(0)
+                }
+            },
+            None => Zone::Fixed(
+                DateTime::parse_from_rfc3339(inst.horizon.start.trim())
+                    .map(|t| t.offset().local_minus_utc() / 60)
+                    .unwrap_or(0),
+            ),
         };
-        let _ = hstart;
-        let day_of = |m: i64| (m + offset as i64).div_euclid(1440);
 
         let tr = &inst.travel;
         if tr.model != "haversine" {
@@ -250,6 +333,7 @@ impl Problem {
         // volunteers and shifts
         let mut vols = Vec::with_capacity(n_v);
         let mut shifts: Vec<Shift> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
         let mut vol_index = HashMap::new();
         for (i, v) in inst.volunteers.iter().enumerate() {
             let path = format!("volunteers[{i}]");
@@ -294,6 +378,8 @@ impl Problem {
                 }
             }
             own.sort();
+            // several shifts a day are fine (a morning and an afternoon):
+            // they share the day's cap
             for w in own.windows(2) {
                 let ((_, b1, k1), (a2, _, k2)) = (w[0], w[1]);
                 if a2 < b1 {
@@ -301,23 +387,32 @@ impl Problem {
                         format!("{path}.shifts[{k2}]"),
                         format!("overlaps shifts[{k1}] of the same volunteer")
                     );
-                } else if day_of(a2) == day_of(w[0].0) {
-                    err!(
-                        format!("{path}.shifts[{k2}]"),
-                        format!(
-                            "a second shift on the same day as shifts[{k1}]; at most one shift a day"
-                        ),
-                    );
                 }
             }
             let mut ids = Vec::new();
             for &(a, b, _) in &own {
-                ids.push(shifts.len() as u32);
+                let id = shifts.len() as u32;
+                let day = zone.day(a);
+                // a volunteer's shifts are sorted: those of one day are consecutive
+                let same_day = ids.last().is_some_and(|&l| shifts[l as usize].day == day);
+                match groups.last_mut() {
+                    Some(g) if same_day => g.end = id + 1,
+                    _ => groups.push(Group {
+                        first: id,
+                        end: id + 1,
+                        cap: v.max_visits_per_day,
+                    }),
+                }
+                let group = groups.len() as u32 - 1;
+                ids.push(id);
                 shifts.push(Shift {
                     volunteer: i as u32,
                     start: a,
                     end: b,
                     cap: v.max_visits_per_day,
+                    day,
+                    day_end: zone.next_midnight(a),
+                    group,
                 });
             }
             vols.push(Vol {
@@ -498,7 +593,7 @@ impl Problem {
                 );
                 continue;
             };
-            if day_of(t) != day_of(shifts[s as usize].start) {
+            if t >= shifts[s as usize].day_end {
                 err!(
                     format!("{path}.start"),
                     "a pinned visit must start on the day its shift starts".into()
@@ -530,6 +625,7 @@ impl Problem {
                                 cands.push(Cand {
                                     hh: hi as u32,
                                     shift: s,
+                                    group: sh.group,
                                     loc,
                                     iv_begin: b,
                                     iv_end: b + 1,
@@ -538,8 +634,8 @@ impl Problem {
                             continue;
                         }
                         // a visit starts on the day its shift starts, so that the
-                        // daily cap is the shift's cap
-                        let day_end = (day_of(sh.start) + 1) * 1440 - offset as i64;
+                        // daily cap is the cap of the shift's day group
+                        let day_end = sh.day_end;
                         let mut list: Vec<(i64, i64)> = Vec::new();
                         let mut lone = false;
                         for &(wa, wb) in &hh.windows {
@@ -562,6 +658,7 @@ impl Problem {
                             cands.push(Cand {
                                 hh: hi as u32,
                                 shift: s,
+                                group: sh.group,
                                 loc,
                                 iv_begin: b,
                                 iv_end: ivs.len() as u32,
@@ -578,10 +675,11 @@ impl Problem {
         }
         let problem = Problem {
             name: inst.name.clone(),
-            offset,
+            zone,
             hhs,
             vols,
             shifts,
+            groups,
             n_loc,
             travel,
             cands,
@@ -595,8 +693,8 @@ impl Problem {
         Ok(problem)
     }
 
-    /// Pinned visits of one shift must be reachable one after another and
-    /// within the daily cap.
+    /// Pinned visits of one shift must be reachable one after another, and
+    /// those of one volunteer's day (all its shifts) within the daily cap.
     fn check_pinned_routes(&self) -> Result<(), InvalidInstance> {
         let mut by_shift: HashMap<u32, Vec<u32>> = HashMap::new();
         for c in self.pinned.iter().flatten() {
@@ -608,28 +706,39 @@ impl Problem {
         let mut errs = Vec::new();
         let mut keys: Vec<_> = by_shift.keys().copied().collect();
         keys.sort();
+        let mut per_group: HashMap<u32, u32> = HashMap::new();
+        for &s in &keys {
+            *per_group.entry(self.shifts[s as usize].group).or_default() +=
+                by_shift[&s].len() as u32;
+        }
+        let mut groups: Vec<_> = per_group.into_iter().collect();
+        groups.sort();
+        for (g, n) in groups {
+            let sh = &self.shifts[self.groups[g as usize].first as usize];
+            if n > sh.cap {
+                errs.push(InstanceError {
+                    path: "pinned".into(),
+                    message: format!(
+                        "{n} visits pinned for {:?} on {}, above max_visits_per_day {}",
+                        self.vols[sh.volunteer as usize].id,
+                        &self.zone.format(sh.start)[..10],
+                        sh.cap
+                    ),
+                });
+            }
+        }
         for s in keys {
             let mut route = by_shift[&s].clone();
             route.sort_by_key(|&c| self.ivs[self.cands[c as usize].iv_begin as usize].0);
             let sh = &self.shifts[s as usize];
             let vol = &self.vols[sh.volunteer as usize];
-            if route.len() as u32 > sh.cap {
-                errs.push(InstanceError {
-                    path: "pinned".into(),
-                    message: format!(
-                        "{} visits pinned for {:?} on one day, above max_visits_per_day {}",
-                        route.len(),
-                        vol.id,
-                        sh.cap
-                    ),
-                });
-            } else if crate::route::forward(self, s, &route).is_none() {
+            if crate::route::forward(self, s, &route).is_none() {
                 errs.push(InstanceError {
                     path: "pinned".into(),
                     message: format!(
                         "the pinned visits of {:?} starting {} cannot be reached one after another (travel from home and between them)",
                         vol.id,
-                        format_minutes(sh.start, self.offset)
+                        self.zone.format(sh.start)
                     ),
                 });
             }
@@ -647,9 +756,17 @@ impl Problem {
         self.travel[a as usize * self.n_loc + b as usize] as i64
     }
 
-    /// The calendar day (instance time zone) of a minute.
+    /// The calendar day (instance time zone) of a minute. Not for the search's
+    /// hot path: shifts carry their day.
     pub(crate) fn day(&self, minute: i64) -> i64 {
-        (minute + self.offset as i64).div_euclid(1440)
+        self.zone.day(minute)
+    }
+
+    /// Whether the day group of shift `s` is at its cap, given the room
+    /// left per group (see `Sol::room`).
+    #[inline]
+    pub(crate) fn group_full(&self, room: &[u32], s: usize) -> bool {
+        room[self.shifts[s].group as usize] == 0
     }
 
     /// Start intervals of a candidate.
@@ -693,5 +810,60 @@ impl Problem {
                     .any(|&(wa, wb)| wa.max(sh.start + tt) + hh.service <= wb.min(sh.end - tt))
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minute(text: &str) -> i64 {
+        parse_minutes(text).expect("a time")
+    }
+
+    #[test]
+    fn days_and_midnights_follow_the_zone() {
+        let berlin = Zone::Iana(chrono_tz::Europe::Berlin);
+        // Monday 26 October 2026, after summer time ended: 23:30 is still the 26th
+        let late = minute("2026-10-26T23:30:00+01:00");
+        let next = minute("2026-10-27T00:00:00+01:00");
+        assert_eq!(berlin.day(late) + 1, berlin.day(next));
+        assert_eq!(berlin.next_midnight(late), next);
+        assert_eq!(berlin.format(late), "2026-10-26T23:30:00+01:00");
+        assert_eq!(
+            berlin.format(minute("2026-10-24T12:00:00+02:00")),
+            "2026-10-24T12:00:00+02:00"
+        );
+        // the day of the change has 25 hours
+        let sunday = minute("2026-10-25T00:00:00+02:00");
+        assert_eq!(berlin.next_midnight(sunday) - sunday, 25 * 60);
+        let fixed = Zone::Fixed(120);
+        assert_eq!(fixed.next_midnight(sunday) - sunday, 24 * 60);
+    }
+
+    #[test]
+    fn next_midnight_is_the_first_minute_of_the_next_day_in_any_zone() {
+        // zones with DST changes at 02:00 or 03:00, a change at midnight
+        // (Havana), a half-hour change (Lord Howe), a zone south of the equator
+        let zones = [
+            "Europe/Berlin",
+            "America/New_York",
+            "America/Havana",
+            "Australia/Lord_Howe",
+            "America/Santiago",
+            "Asia/Ho_Chi_Minh",
+        ];
+        let start = minute("2026-01-01T00:00:00Z");
+        for name in zones {
+            let zone = Zone::Iana(name.parse().expect("a zone"));
+            // every 7 hours over the year: every local hour of day is hit
+            for k in 0..(366 * 24 / 7) {
+                let m = start + k * 7 * 60;
+                let n = zone.next_midnight(m);
+                assert!(n > m, "{name} {}", zone.format(m));
+                assert_eq!(zone.day(n), zone.day(m) + 1, "{name} {}", zone.format(m));
+                assert_eq!(zone.day(n - 1), zone.day(m), "{name} {}", zone.format(m));
+            }
+        }
     }
 }

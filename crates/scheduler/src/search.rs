@@ -50,6 +50,9 @@ pub(crate) struct Sol {
     pub kept: i64,
     pub per_vol: Vec<i64>,
     pub sumsq: i64,
+    /// Visits that still fit per day group (one volunteer, one local day;
+    /// see `Shift::group`): the cap minus the group's visits.
+    pub room: Vec<u32>,
 }
 
 impl Sol {
@@ -63,6 +66,7 @@ impl Sol {
             kept: 0,
             per_vol: vec![0; p.vols.len()],
             sumsq: 0,
+            room: p.groups.iter().map(|g| g.cap).collect(),
         }
     }
 
@@ -84,6 +88,16 @@ impl Sol {
         }
     }
 
+    /// The room per day group agrees with the routes (for debug assertions).
+    fn room_is_right(&self, p: &Problem) -> bool {
+        p.groups.iter().zip(&self.room).all(|(g, &room)| {
+            let visits: usize = (g.first..g.end)
+                .map(|s| self.routes[s as usize].len())
+                .sum();
+            visits as u32 + room == g.cap
+        })
+    }
+
     pub(crate) fn assigned(&self, h: u32) -> Option<u32> {
         let c = self.assign[h as usize];
         (c != NONE).then_some(c)
@@ -96,6 +110,12 @@ impl Sol {
         if g.hint_shift[h] == cand.shift {
             self.kept += sign;
         }
+        let day = cand.group as usize;
+        debug_assert!(
+            sign < 0 || self.room[day] > 0,
+            "a visit beyond the daily cap"
+        );
+        self.room[day] = (self.room[day] as i64 - sign) as u32;
         let v = p.shifts[cand.shift as usize].volunteer as usize;
         let n = self.per_vol[v];
         self.sumsq += (n + sign) * (n + sign) - n * n;
@@ -168,6 +188,16 @@ impl<'a> Worker<'a> {
         if self.mark[s as usize] != self.stamp {
             self.mark[s as usize] = self.stamp;
             self.backup.push((s, self.cur.routes[s as usize].clone()));
+            // the other shifts of the day share its cap: a change here may
+            // make room there, so they count as changed too (their timing
+            // stays valid)
+            let g = &self.p.groups[self.p.shifts[s as usize].group as usize];
+            for o in g.first..g.end {
+                if self.mark[o as usize] != self.stamp {
+                    self.mark[o as usize] = self.stamp;
+                    self.backup.push((o, self.cur.routes[o as usize].clone()));
+                }
+            }
         }
         self.timing[s as usize].valid = false;
     }
@@ -203,9 +233,10 @@ impl<'a> Worker<'a> {
         let only_changed = self.removed_mark[h as usize] != self.stamp;
         let mut best: Option<(u32, usize, f64)> = None;
         for c in b..e {
-            let s = p.cands[c as usize].shift as usize;
+            let cand = &p.cands[c as usize];
+            let s = cand.shift as usize;
             if (only_changed && self.mark[s] != self.stamp)
-                || self.cur.routes[s].len() as u32 >= p.shifts[s].cap
+                || self.cur.room[cand.group as usize] == 0
             {
                 continue;
             }
@@ -313,13 +344,13 @@ impl<'a> Worker<'a> {
                 // whole shifts on one day (volunteers compete for the same households)
                 let h = list[self.rng.below(list.len())];
                 let s0 = p.cands[self.cur.assign[h as usize] as usize].shift;
-                let day = p.day(p.shifts[s0 as usize].start);
+                let day = p.shifts[s0 as usize].day;
                 let mut removed = 0;
                 for s in 0..p.shifts.len() {
                     if removed >= k {
                         break;
                     }
-                    if p.day(p.shifts[s].start) == day && (s as u32 == s0 || self.rng.chance(0.6)) {
+                    if p.shifts[s].day == day && (s as u32 == s0 || self.rng.chance(0.6)) {
                         let hs: Vec<u32> = self.cur.routes[s]
                             .iter()
                             .map(|&c| p.cands[c as usize].hh)
@@ -380,13 +411,13 @@ impl<'a> Worker<'a> {
                 // related: households near a seed in place and day
                 let seed = list[self.rng.below(list.len())];
                 let sc = self.cur.assign[seed as usize];
-                let day = p.day(p.shifts[p.cands[sc as usize].shift as usize].start);
+                let day = p.shifts[p.cands[sc as usize].shift as usize].day;
                 let loc = seed;
                 let mut scored: Vec<(i64, u32)> = list
                     .iter()
                     .map(|&h| {
                         let c = self.cur.assign[h as usize];
-                        let d = p.day(p.shifts[p.cands[c as usize].shift as usize].start);
+                        let d = p.shifts[p.cands[c as usize].shift as usize].day;
                         let dist = p.tt(loc, h) + 30 * (d - day).abs() + self.rng.below(20) as i64;
                         (dist, h)
                     })
@@ -447,10 +478,16 @@ impl<'a> Worker<'a> {
     fn undo(&mut self, saved: &(i64, i64, i64, i64, Vec<i64>)) {
         let p = self.p;
         let backup = std::mem::take(&mut self.backup);
-        for (s, _) in &backup {
+        for (s, old) in &backup {
             for &c in &self.cur.routes[*s as usize] {
                 self.cur.assign[p.cands[c as usize].hh as usize] = NONE;
             }
+            // another shift of the group may not be restored yet: the room
+            // is right once all are, in between it may wrap
+            let g = p.shifts[*s as usize].group as usize;
+            self.cur.room[g] = self.cur.room[g]
+                .wrapping_add(self.cur.routes[*s as usize].len() as u32)
+                .wrapping_sub(old.len() as u32);
         }
         for (s, old) in backup {
             for &c in &old {
@@ -510,6 +547,7 @@ impl<'a> Worker<'a> {
         } else {
             self.undo(&saved);
         }
+        debug_assert!(self.cur.room_is_right(self.p));
         self.iter += 1;
     }
 
@@ -551,10 +589,10 @@ pub(crate) fn construct(p: &Problem, g: &Goal, hint_start: &[Option<i64>]) -> So
     }
     hinted.sort_unstable();
     for (s, _, c) in hinted {
-        let r = &mut sol.routes[s as usize];
-        if r.len() as u32 >= p.shifts[s as usize].cap {
+        if p.group_full(&sol.room, s as usize) {
             continue;
         }
+        let r = &mut sol.routes[s as usize];
         r.push(c);
         if route::forward(p, s, r).is_some() {
             let cand = &p.cands[c as usize];
@@ -576,7 +614,7 @@ pub(crate) fn construct(p: &Problem, g: &Goal, hint_start: &[Option<i64>]) -> So
         let mut best: Option<(u32, usize, i64)> = None;
         for c in b..e {
             let s = p.cands[c as usize].shift as usize;
-            if sol.routes[s].len() as u32 >= p.shifts[s].cap {
+            if p.group_full(&sol.room, s) {
                 continue;
             }
             if !timing[s].valid && !timing[s].compute(p, s as u32, &sol.routes[s]) {
@@ -601,6 +639,7 @@ pub(crate) fn construct(p: &Problem, g: &Goal, hint_start: &[Option<i64>]) -> So
         sol.travel[s] = route::travel(p, s as u32, &sol.routes[s]);
     }
     sol.total_travel = sol.travel.iter().sum();
+    debug_assert!(sol.room_is_right(p));
     sol
 }
 

@@ -1,10 +1,13 @@
 //! Properties of the planner: plans pass the independent checker on random
-//! problems, pinned visits stay, reasons are true, runs are reproducible, and
-//! instance errors are all reported with their JSON paths.
+//! problems, pinned visits stay, reasons are true, runs are reproducible,
+//! instance errors are all reported with their JSON paths, and calendar days
+//! (daily caps shared by a volunteer's shifts of a day) follow the instance's
+//! time zone.
 
-use doorstep_scheduler::format::{Instance, Pinned};
+use doorstep_scheduler::format::{Instance, Pinned, Visit};
 use doorstep_scheduler::{Params, Plan, Problem, Reason, checker, plan};
 use proptest::prelude::*;
+use rstest::rstest;
 use serde_json::{Value, json};
 
 const SKILLS: [&str; 4] = ["vneid", "e_payment", "scam_awareness", "public_services"];
@@ -35,7 +38,9 @@ struct GenVol {
     skills: u8,
     remote: bool,
     cap: u32,
-    shifts: Vec<(bool, u32, u32)>,
+    /// Per day: present, start minute, length, split into a morning and an
+    /// afternoon shift with a break.
+    shifts: Vec<(bool, u32, u32, bool)>,
 }
 
 #[derive(Debug, Clone)]
@@ -57,7 +62,12 @@ fn gen_vol() -> impl Strategy<Value = GenVol> {
         any::<bool>(),
         1..5u32,
         prop::collection::vec(
-            (prop::bool::weighted(0.7), 7 * 60..19 * 60u32, 60..300u32),
+            (
+                prop::bool::weighted(0.7),
+                7 * 60..19 * 60u32,
+                60..300u32,
+                prop::bool::weighted(0.3),
+            ),
             4,
         ),
     )
@@ -104,7 +114,18 @@ fn build(vols: &[GenVol], hhs: &[GenHh]) -> Instance {
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| s.0)
-                .map(|(d, &(_, a, len))| json!({"start": at(d as u32, a), "end": at(d as u32, a + len)}))
+                .flat_map(|(d, &(_, a, len, split))| {
+                    let d = d as u32;
+                    if split {
+                        // two shifts that day, 30 minutes apart: they share the daily cap
+                        vec![
+                            json!({"start": at(d, a), "end": at(d, a + len / 2 - 15)}),
+                            json!({"start": at(d, a + len / 2 + 15), "end": at(d, a + len)}),
+                        ]
+                    } else {
+                        vec![json!({"start": at(d, a), "end": at(d, a + len)})]
+                    }
+                })
                 .collect();
             json!({
                 "id": format!("V{i}"),
@@ -246,15 +267,31 @@ fn a_plan_given_as_hint_is_kept() {
 fn balance_narrows_the_spread_and_keeps_plans_valid() {
     let inst = load("S-7.json");
     let problem = Problem::new(&inst).expect("valid");
-    let balanced = plan(
-        &problem,
-        &Params {
-            balance: true,
-            ..quick(5, 1)
-        },
+    let run = |balance| {
+        let result = plan(
+            &problem,
+            &Params {
+                balance,
+                max_iterations: Some(2000),
+                ..quick(5, 1)
+            },
+        );
+        checker::check(&inst, &result).expect("valid");
+        let spread = result.stats.visits_per_volunteer_max - result.stats.visits_per_volunteer_min;
+        (result.stats.objective, spread)
+    };
+    let (plain_objective, plain_spread) = run(false);
+    let (balanced_objective, balanced_spread) = run(true);
+    // same instance, seed and budget: only the balance term differs
+    assert!(
+        balanced_spread < plain_spread,
+        "spread {balanced_spread} with balance, {plain_spread} without"
     );
-    checker::check(&inst, &balanced).expect("valid");
-    assert!(balanced.stats.visits_per_volunteer_min <= balanced.stats.visits_per_volunteer_max);
+    // a tie-breaker: it costs little priority
+    assert!(
+        balanced_objective * 100 >= plain_objective * 97,
+        "objective {balanced_objective} with balance, {plain_objective} without"
+    );
 }
 
 fn tiny(households: Value, volunteers: Value) -> Instance {
@@ -318,7 +355,7 @@ fn reasons_name_the_binding_constraint() {
     );
     let (vi, en) = doorstep_scheduler::explain(&problem, &result, "big").expect("known");
     assert!(
-        vi.contains("V1 thăm 23/11 18:0") && en.contains("V1 visits"),
+        vi.contains("V1 thăm Thứ Hai 23/11 18:0") && en.contains("V1 visits Mon 23/11 18:0"),
         "{vi} / {en}"
     );
 }
@@ -435,4 +472,262 @@ fn plans_serialise_in_the_shared_format() {
         ["no_window", "no_skill", "no_capacity"]
             .contains(&v["unmet"][0]["reason"].as_str().expect("a reason"))
     );
+}
+
+fn visit_of<'a>(result: &'a Plan, household: &str) -> Option<&'a Visit> {
+    result.visits.iter().find(|v| v.household == household)
+}
+
+#[test]
+fn several_shifts_a_day_share_the_daily_cap() {
+    let home = json!({"lat": 19.37, "lon": 105.8});
+    let near = json!({"lat": 19.371, "lon": 105.8});
+    let morning = json!([{"start": at(0, 8 * 60), "end": at(0, 11 * 60)}]);
+    let afternoon = json!([{"start": at(0, 14 * 60), "end": at(0, 16 * 60 + 30)}]);
+    let inst = tiny(
+        json!([
+            {"id": "M1", "location": near, "priority": 5, "service_minutes": 30, "needs": [], "mode": "in_person", "windows": morning},
+            {"id": "M2", "location": near, "priority": 5, "service_minutes": 30, "needs": [], "mode": "in_person", "windows": morning},
+            {"id": "A1", "location": near, "priority": 4, "service_minutes": 30, "needs": [], "mode": "in_person", "windows": afternoon},
+            {"id": "A2", "location": near, "priority": 4, "service_minutes": 30, "needs": [], "mode": "in_person", "windows": afternoon}
+        ]),
+        json!([{"id": "V1", "home": home, "skills": [], "max_visits_per_day": 3, "shifts": [
+            {"start": at(0, 7 * 60 + 30), "end": at(0, 11 * 60 + 30)},
+            {"start": at(0, 13 * 60 + 30), "end": at(0, 17 * 60)}
+        ]}]),
+    );
+    let problem = Problem::new(&inst).expect("a morning and an afternoon shift are allowed");
+    let result = plan(&problem, &quick(1, 1));
+    checker::check(&inst, &result).expect("valid");
+    // the cap counts the visits of both shifts of the day together
+    assert_eq!(result.visits.len(), 3, "{:?}", result.visits);
+    assert_eq!(result.stats.objective, 5 + 5 + 4);
+    assert!(visit_of(&result, "M1").is_some() && visit_of(&result, "M2").is_some());
+    let left = &result.unmet[0];
+    assert_eq!(left.reason, Reason::NoCapacity);
+    // its only shift holds one visit, but the day is at the cap
+    assert!(
+        left.message_en.contains("1 of 1 are at the daily cap"),
+        "{}",
+        left.message_en
+    );
+
+    // overlapping shifts of one volunteer stay an error
+    let mut overlapping = inst.clone();
+    overlapping.volunteers[0].shifts[1].start = at(0, 11 * 60);
+    let errors = Problem::new(&overlapping).expect_err("overlap").0;
+    assert_eq!(errors[0].path, "volunteers[0].shifts[1]", "{errors:?}");
+}
+
+#[test]
+fn pins_of_one_day_are_capped_over_all_its_shifts() {
+    let home = json!({"lat": 19.37, "lon": 105.8});
+    let hh = |id: &str, from: u32| {
+        json!({"id": id, "location": home, "priority": 3, "service_minutes": 30, "needs": [], "mode": "in_person",
+               "windows": [{"start": at(0, from), "end": at(0, from + 120)}]})
+    };
+    let mut inst = tiny(
+        json!([
+            hh("M1", 8 * 60),
+            hh("M2", 8 * 60),
+            hh("A1", 14 * 60),
+            hh("A2", 14 * 60)
+        ]),
+        json!([{"id": "V1", "home": home, "skills": [], "max_visits_per_day": 3, "shifts": [
+            {"start": at(0, 8 * 60), "end": at(0, 10 * 60)},
+            {"start": at(0, 14 * 60), "end": at(0, 16 * 60)}
+        ]}]),
+    );
+    let pin = |household: &str, start: u32| Pinned {
+        household: household.into(),
+        volunteer: "V1".into(),
+        start: at(0, start),
+    };
+    inst.pinned = vec![
+        pin("M1", 8 * 60),
+        pin("M2", 9 * 60),
+        pin("A1", 14 * 60),
+        pin("A2", 15 * 60),
+    ];
+    let errors = Problem::new(&inst).expect_err("four pins, cap three").0;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].path, "pinned");
+    assert!(
+        errors[0]
+            .message
+            .contains("4 visits pinned for \"V1\" on 2026-11-23, above max_visits_per_day 3"),
+        "{}",
+        errors[0].message
+    );
+    inst.volunteers[0].max_visits_per_day = 4;
+    let problem = Problem::new(&inst).expect("within the cap");
+    let result = plan(&problem, &quick(1, 1));
+    checker::check(&inst, &result).expect("valid");
+    assert_eq!(result.visits.iter().filter(|v| v.pinned).count(), 4);
+}
+
+/// A team in Europe/Berlin across a change of its UTC offset: calendar days
+/// (the daily cap, "a visit starts on the day its shift starts") and the
+/// offsets written in the plan follow the zone's rules at each instant, not
+/// the offset of `horizon.start`.
+#[rstest]
+// summer time ends Sunday 25 October 2026: a visit at 23:00 on Monday 26
+// (+01:00) is on the 26th, the one at 00:30 on the 27th
+#[case::autumn(
+    ("2026-10-24T00:00:00+02:00", "2026-10-29T00:00:00+01:00"),
+    [("2026-10-26T20:00:00+01:00", "2026-10-26T23:59:00+01:00"), ("2026-10-27T00:00:00+01:00", "2026-10-27T02:00:00+01:00")],
+    [("2026-10-26T23:00:00+01:00", "2026-10-26T23:50:00+01:00"), ("2026-10-27T00:30:00+01:00", "2026-10-27T01:30:00+01:00")],
+)]
+// summer time starts Sunday 29 March 2026: the visit at 00:30 on Monday 30
+// (+02:00) is on the 30th, not on the 29th as +01:00 would have it
+#[case::spring(
+    ("2026-03-27T00:00:00+01:00", "2026-04-01T00:00:00+02:00"),
+    [("2026-03-29T20:00:00+02:00", "2026-03-29T23:00:00+02:00"), ("2026-03-30T00:00:00+02:00", "2026-03-30T02:00:00+02:00")],
+    [("2026-03-29T21:00:00+02:00", "2026-03-29T22:00:00+02:00"), ("2026-03-30T00:30:00+02:00", "2026-03-30T01:30:00+02:00")],
+)]
+fn days_follow_the_zone_across_a_dst_change(
+    #[case] horizon: (&str, &str),
+    #[case] shifts: [(&str, &str); 2],
+    #[case] windows: [(&str, &str); 2],
+) {
+    let home = json!({"lat": 52.52, "lon": 13.40});
+    let inst: Instance = serde_json::from_value(json!({
+        "timezone": "Europe/Berlin",
+        "horizon": {"start": horizon.0, "end": horizon.1},
+        "volunteers": [{"id": "V1", "home": home, "skills": [], "max_visits_per_day": 1,
+            "shifts": shifts.map(|(a, b)| json!({"start": a, "end": b}))}],
+        "households": [
+            {"id": "evening", "location": home, "priority": 3, "service_minutes": 30, "needs": [], "mode": "in_person",
+             "windows": [{"start": windows[0].0, "end": windows[0].1}]},
+            {"id": "night", "location": home, "priority": 3, "service_minutes": 30, "needs": [], "mode": "in_person",
+             "windows": [{"start": windows[1].0, "end": windows[1].1}]}
+        ]
+    }))
+    .expect("well-formed");
+    let problem = Problem::new(&inst).expect("valid");
+    let result = plan(&problem, &quick(1, 1));
+    checker::check(&inst, &result).expect("valid");
+    // one visit a day, two days: both households are visited
+    assert!(result.unmet.is_empty(), "{:?}", result.unmet);
+    assert_eq!(
+        visit_of(&result, "evening").map(|v| v.start.as_str()),
+        Some(windows[0].0)
+    );
+    assert_eq!(
+        visit_of(&result, "night").map(|v| v.start.as_str()),
+        Some(windows[1].0)
+    );
+}
+
+#[test]
+fn the_checker_counts_days_in_the_zone_across_a_dst_change() {
+    let home = json!({"lat": 52.52, "lon": 13.40});
+    let window = |a: &str, b: &str| json!([{"start": a, "end": b}]);
+    let mut inst: Instance = serde_json::from_value(json!({
+        "timezone": "Europe/Berlin",
+        "horizon": {"start": "2026-10-24T00:00:00+02:00", "end": "2026-10-29T00:00:00+01:00"},
+        "volunteers": [{"id": "V1", "home": home, "skills": [], "max_visits_per_day": 1, "shifts": [
+            {"start": "2026-10-26T09:00:00+01:00", "end": "2026-10-26T12:00:00+01:00"},
+            {"start": "2026-10-26T22:00:00+01:00", "end": "2026-10-26T23:59:00+01:00"}
+        ]}],
+        "households": [
+            {"id": "A", "location": home, "priority": 3, "service_minutes": 30, "needs": [], "mode": "in_person",
+             "windows": window("2026-10-26T09:00:00+01:00", "2026-10-26T12:00:00+01:00")},
+            {"id": "B", "location": home, "priority": 3, "service_minutes": 30, "needs": [], "mode": "in_person",
+             "windows": window("2026-10-26T22:00:00+01:00", "2026-10-26T23:59:00+01:00")}
+        ]
+    }))
+    .expect("well-formed");
+    let visit = |household: &str, start: &str, end: &str| Visit {
+        household: household.into(),
+        volunteer: "V1".into(),
+        start: start.into(),
+        end: end.into(),
+        mode: "in_person".into(),
+        pinned: false,
+    };
+    // 23:00 on Monday 26 in Berlin is 00:00 on the 27th at the +02:00 of the
+    // horizon's start: the fixed-offset shortcut sees two days here
+    let both = Plan {
+        visits: vec![
+            visit(
+                "A",
+                "2026-10-26T10:00:00+01:00",
+                "2026-10-26T10:30:00+01:00",
+            ),
+            visit(
+                "B",
+                "2026-10-26T23:00:00+01:00",
+                "2026-10-26T23:30:00+01:00",
+            ),
+        ],
+        ..Plan::default()
+    };
+    let violations = checker::check(&inst, &both).expect_err("two visits on one day, cap one");
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.code == "DAYCAP" && v.message.contains("2026-10-26")),
+        "{violations:?}"
+    );
+    // the planner agrees: one of the two
+    let problem = Problem::new(&inst).expect("valid");
+    let result = plan(&problem, &quick(1, 1));
+    checker::check(&inst, &result).expect("valid");
+    assert_eq!(result.visits.len(), 1);
+    // and with a cap of two, the same plan is valid
+    inst.volunteers[0].max_visits_per_day = 2;
+    let mut both = both;
+    both.unmet.clear();
+    checker::check(&inst, &both).expect("two visits, cap two");
+}
+
+#[test]
+fn an_unknown_time_zone_is_an_instance_error() {
+    let mut inst = load("S-7.json");
+    inst.timezone = Some("Europe/Berlinn".into());
+    let errors = Problem::new(&inst).expect_err("unknown zone").0;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].path, "timezone");
+    assert!(errors[0].message.contains("IANA"), "{}", errors[0].message);
+    // without a zone, the offset of the horizon's start counts the days
+    inst.timezone = None;
+    let problem = Problem::new(&inst).expect("valid");
+    checker::check(&inst, &plan(&problem, &quick(1, 1))).expect("valid");
+}
+
+#[test]
+fn reasons_name_the_days_as_well_as_the_hours() {
+    // H0001 is home on weekday evenings and weekend mornings; the one able
+    // volunteer (V05) works weekday mornings and afternoons: the hours
+    // overlap, the days do not
+    let inst = load("S-101.json");
+    let problem = Problem::new(&inst).expect("valid");
+    let result = plan(&problem, &quick(1, 1));
+    let u = result
+        .unmet
+        .iter()
+        .find(|u| u.household == "H0001")
+        .expect("H0001 is left out");
+    assert_eq!(u.reason, Reason::NoWindow);
+    for part in [
+        // the household: weekday evenings (but one), two weekend days
+        "Mon–Fri 18:00–21:00 except 25/11",
+        "Sat 28/11, Sun 06/12 08:00–11:00, 16:00–21:00",
+        // the volunteer's weekday shifts
+        "Tue 24/11, Tue 01/12, Wed 02/12 13:30–17:00",
+        "Thu 26/11, Fri 27/11, Thu 03/12 08:00–11:30",
+        "overlaps those days and hours",
+    ] {
+        assert!(u.message_en.contains(part), "{part:?} in {}", u.message_en);
+    }
+    for part in [
+        "Thứ Hai–Thứ Sáu 18:00–21:00 trừ 25/11",
+        "Thứ Bảy 28/11, Chủ nhật 06/12 08:00–11:00, 16:00–21:00",
+        "Thứ Ba 24/11, Thứ Ba 01/12, Thứ Tư 02/12 13:30–17:00",
+        "Thứ Năm 26/11, Thứ Sáu 27/11, Thứ Năm 03/12 08:00–11:30",
+        "không ca nào trùng những ngày giờ đó",
+    ] {
+        assert!(u.message_vi.contains(part), "{part:?} in {}", u.message_vi);
+    }
 }
