@@ -23,6 +23,31 @@ pub struct Settings {
     pub log: Log,
     /// Team defaults.
     pub teams: Teams,
+    /// The planner.
+    pub planning: Planning,
+}
+
+/// `[planning]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Planning {
+    /// Seconds the planner searches when a request does not say.
+    pub time_limit_s: f64,
+    /// Seconds the planner searches for each demo team.
+    pub demo_time_limit_s: f64,
+    /// Planner threads; 0 = one per core.
+    pub threads: usize,
+}
+
+impl Planning {
+    /// The threads to use.
+    pub fn threads(&self) -> usize {
+        if self.threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            self.threads
+        }
+    }
 }
 
 /// `[server]`.
@@ -188,6 +213,7 @@ fn check_keys(path: &Path, table: &toml::Table) -> anyhow::Result<()> {
         ("database", &["url"]),
         ("log", &["level"]),
         ("teams", &["default_timezone"]),
+        ("planning", &["time_limit_s", "demo_time_limit_s", "threads"]),
     ];
     for (section, value) in table {
         let Some((_, keys)) = schema.iter().find(|(s, _)| s == section) else {

@@ -5,8 +5,11 @@
 //!
 //! Errors are typed with thiserror; each says what was wrong and where.
 
+pub mod access;
 pub mod auth;
 pub mod demo;
+pub mod error;
 pub mod import;
+pub mod planning;
 pub mod register;
 pub mod stations;

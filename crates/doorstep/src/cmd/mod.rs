@@ -9,6 +9,7 @@ pub mod lunar;
 pub mod migrate;
 pub mod moon;
 pub mod plan;
+mod plan_team;
 pub mod serve;
 pub mod tide;
 pub mod windows;

@@ -1,5 +1,6 @@
-//! `doorstep plan`: plans visits for an instance file (the benchmark format,
-//! see docs/planning.md) and writes the plan as JSON.
+//! `doorstep plan`: plans a stored team's visits (`--team`), or plans visits
+//! for an instance file (`--input`, the benchmark format, see
+//! docs/planning.md) and writes the plan as JSON.
 //!
 //! Exit codes: 0 planned, 2 bad input (every instance error is listed with
 //! its JSON path), 1 anything else (e.g. the output cannot be written).
@@ -18,18 +19,35 @@ use doorstep_scheduler::{Instance, Params, Plan, Problem, Reason, checker};
                   priorities and needs) and write the plan as JSON: visits, and every household left \
                   out with its reason (no_skill, no_window, no_capacity) in Vietnamese and English. \
                   Progress and figures go to stderr. The format is described in docs/planning.md.",
-    after_help = "Examples:\n  doorstep plan --input team.json --time-limit 10 --output plan.json\n  \
+    after_help = "Examples:\n  doorstep plan --team 1 --from 2026-12-01 --days 28 --time-limit 3 --publish\n  \
+                  doorstep plan --input team.json --time-limit 10 --output plan.json\n  \
                   doorstep plan --input team.json --explain H0042\n  \
                   doorstep plan --input team.json --hint last_plan.json --output plan.json\n\n\
                   Exit codes: 0 planned, 2 bad input, 1 other failure."
 )]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["input", "team"])))]
 pub struct Args {
     /// Instance file (JSON).
     #[arg(long, value_name = "INSTANCE.json")]
-    pub input: PathBuf,
-    /// Search time in seconds; the best plan found by then is returned.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
-    pub time_limit: f64,
+    pub input: Option<PathBuf>,
+    /// Plan this stored team (its members, households, rules and blackouts)
+    /// and save the plan as a draft.
+    #[arg(long, value_name = "TEAM_ID", requires_all = ["from", "days"], conflicts_with_all = ["input", "output", "explain", "hint", "iterations"])]
+    pub team: Option<i32>,
+    /// With --team: the first day, YYYY-MM-DD in the team's calendar.
+    #[arg(long, value_name = "YYYY-MM-DD", requires = "team")]
+    pub from: Option<String>,
+    /// With --team: how many days.
+    #[arg(long, value_name = "N", requires = "team")]
+    pub days: Option<u32>,
+    /// With --team: publish the plan, so that the volunteers' lists and
+    /// calendar feeds show it.
+    #[arg(long, requires = "team")]
+    pub publish: bool,
+    /// Search time in seconds; the best plan found by then is returned
+    /// (default 10 with --input, the configured planning.time_limit_s with --team).
+    #[arg(long, value_name = "SECONDS")]
+    pub time_limit: Option<f64>,
     /// Seed of the search's random choices.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
@@ -88,6 +106,9 @@ fn read_json<T: serde::de::DeserializeOwned>(
 
 /// Runs `doorstep plan`.
 pub fn run(args: Args) -> ExitCode {
+    if let Some(team) = args.team {
+        return super::plan_team::run(team, &args);
+    }
     match run_inner(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
@@ -99,13 +120,14 @@ pub fn run(args: Args) -> ExitCode {
 
 fn run_inner(args: &Args) -> Result<(), Failure> {
     let t0 = Instant::now();
-    if !(args.time_limit.is_finite() && args.time_limit >= 0.0) {
+    let input = args.input.as_deref().expect("clap requires --input or --team");
+    let time_limit = args.time_limit.unwrap_or(10.0);
+    if !(time_limit.is_finite() && time_limit >= 0.0) {
         return Err(bad_input(format!(
-            "--time-limit phải là số giây không âm / must be a non-negative number of seconds, got {}",
-            args.time_limit
+            "--time-limit phải là số giây không âm / must be a non-negative number of seconds, got {time_limit}"
         )));
     }
-    let instance: Instance = read_json(&args.input, "tệp bài toán", "instance file")?;
+    let instance: Instance = read_json(input, "tệp bài toán", "instance file")?;
     let problem = Problem::new(&instance).map_err(|e| {
         let lines: Vec<String> =
             e.0.iter()
@@ -113,7 +135,7 @@ fn run_inner(args: &Args) -> Result<(), Failure> {
                 .collect();
         bad_input(format!(
             "{}: {} lỗi trong bài toán / error(s) in the instance:\n{}",
-            args.input.display(),
+            input.display(),
             e.0.len(),
             lines.join("\n")
         ))
@@ -123,7 +145,7 @@ fn run_inner(args: &Args) -> Result<(), Failure> {
     {
         return Err(bad_input(format!(
             "--explain: không có hộ {id:?} trong {} / no household {id:?} in the instance",
-            args.input.display()
+            input.display()
         )));
     }
     let hint: Option<Plan> = match &args.hint {
@@ -140,8 +162,8 @@ fn run_inner(args: &Args) -> Result<(), Failure> {
         time_limit: if args.iterations.is_some() {
             None
         } else {
-            let after = Duration::from_secs_f64(0.01 * args.time_limit + 0.03);
-            Some(Duration::from_secs_f64(args.time_limit).saturating_sub(t0.elapsed() + after))
+            let after = Duration::from_secs_f64(0.01 * time_limit + 0.03);
+            Some(Duration::from_secs_f64(time_limit).saturating_sub(t0.elapsed() + after))
         },
         max_iterations: args.iterations,
         seed: args.seed,
@@ -152,7 +174,7 @@ fn run_inner(args: &Args) -> Result<(), Failure> {
     eprintln!(
         "đang lập kế hoạch / planning {}: {} hộ / households, {} thành viên / volunteers, {} luồng / threads, {}",
         if instance.name.is_empty() {
-            args.input.display().to_string()
+            input.display().to_string()
         } else {
             instance.name.clone()
         },
@@ -161,7 +183,7 @@ fn run_inner(args: &Args) -> Result<(), Failure> {
         threads,
         match args.iterations {
             Some(n) => format!("{n} vòng lặp / iterations"),
-            None => format!("{} s", args.time_limit),
+            None => format!("{time_limit} s"),
         }
     );
     let plan = doorstep_scheduler::plan(&problem, &params);

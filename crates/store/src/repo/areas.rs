@@ -96,3 +96,24 @@ pub async fn villages_of_team(
         .all(db)
         .await?)
 }
+
+/// Whether `area_id` is `ancestor` or lies under it.
+///
+/// # Errors
+/// The database fails.
+pub async fn area_within(
+    db: &impl ConnectionTrait,
+    area_id: i32,
+    ancestor: i32,
+) -> Result<bool, StoreError> {
+    let mut current = Some(area_id);
+    // The tree is province → commune → village; the bound stops a cycle.
+    for _ in 0..8 {
+        match current {
+            Some(id) if id == ancestor => return Ok(true),
+            Some(id) => current = find_area(db, id).await?.and_then(|a| a.parent_id),
+            None => return Ok(false),
+        }
+    }
+    Ok(false)
+}

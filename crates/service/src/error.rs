@@ -1,0 +1,129 @@
+//! The errors of the use cases: each says what went wrong in Vietnamese and
+//! English, and the edges (HTTP, CLI) choose the status or exit code.
+
+use doorstep_store::StoreError;
+
+/// One problem of a request's field: where (a field name or JSON path) and
+/// what was expected.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    /// Field name or JSON path, e.g. `days` or `when[0].hours[1]`.
+    pub field: String,
+    /// In Vietnamese.
+    pub message_vi: String,
+    /// In English.
+    pub message_en: String,
+}
+
+impl FieldError {
+    /// A problem of `field`.
+    pub fn new(
+        field: impl Into<String>,
+        vi: impl Into<String>,
+        en: impl Into<String>,
+    ) -> FieldError {
+        FieldError {
+            field: field.into(),
+            message_vi: vi.into(),
+            message_en: en.into(),
+        }
+    }
+}
+
+/// Why a use case did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The input is wrong; every problem is listed.
+    #[error("invalid input: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message_en)).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    /// Nothing there, or nothing the actor may see (never told apart, so
+    /// nobody can probe other villages).
+    #[error("{en}")]
+    NotFound {
+        /// In Vietnamese.
+        vi: String,
+        /// In English.
+        en: String,
+    },
+    /// The actor sees the record but may not do this to it.
+    #[error("{1}")]
+    Forbidden(String, String),
+    /// The record's state does not allow it (Vietnamese, English).
+    #[error("{1}")]
+    Conflict(String, String),
+    /// Sign-in needed, or the credentials are wrong.
+    #[error("{1}")]
+    Unauthorized(String, String),
+    /// Too many failed sign-ins; try again after this many seconds.
+    #[error("too many failed sign-ins; retry after {0} s")]
+    TooManyAttempts(u64),
+    /// The database failed.
+    #[error(transparent)]
+    Store(StoreError),
+    /// A bug or a broken invariant; logged, never shown.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    /// Not found: `what` `id` does not exist (or is out of reach).
+    pub fn not_found(what: &str, id: impl std::fmt::Display) -> ServiceError {
+        let vi = match what {
+            "team" => "tổ",
+            "plan" => "kế hoạch",
+            "visit" => "lượt thăm",
+            "member" => "thành viên",
+            "household" => "hộ",
+            "blackout" => "thời gian tạm dừng",
+            "area" => "địa bàn",
+            _ => "bản ghi",
+        };
+        ServiceError::NotFound {
+            vi: format!("không tìm thấy {vi} {id}"),
+            en: format!("{what} {id} does not exist"),
+        }
+    }
+
+    /// One field's problem.
+    pub fn invalid(field: &str, vi: impl Into<String>, en: impl Into<String>) -> ServiceError {
+        ServiceError::Invalid(vec![FieldError::new(field, vi, en)])
+    }
+
+    /// The message in Vietnamese (`vi = true`) or English.
+    pub fn message(&self, vi: bool) -> String {
+        let pick = |a: &str, b: &str| if vi { a.to_owned() } else { b.to_owned() };
+        match self {
+            ServiceError::Invalid(errors) => {
+                let n = errors.len();
+                pick(
+                    &format!("dữ liệu gửi lên có {n} lỗi"),
+                    &format!("the request has {n} error(s)"),
+                )
+            }
+            ServiceError::NotFound { vi: v, en } => pick(v, en),
+            ServiceError::Forbidden(v, en)
+            | ServiceError::Conflict(v, en)
+            | ServiceError::Unauthorized(v, en) => pick(v, en),
+            ServiceError::TooManyAttempts(s) => pick(
+                &format!("đăng nhập sai quá nhiều lần, hãy thử lại sau {s} giây"),
+                &format!("too many failed sign-ins, try again in {s} seconds"),
+            ),
+            ServiceError::Store(_) | ServiceError::Internal(_) => pick(
+                "lỗi hệ thống, vui lòng thử lại",
+                "internal error, please retry",
+            ),
+        }
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(en) => ServiceError::NotFound {
+                vi: format!("không tìm thấy: {en}"),
+                en,
+            },
+            other => ServiceError::Store(other),
+        }
+    }
+}

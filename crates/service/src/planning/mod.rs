@@ -1,0 +1,669 @@
+//! Planning a team's visits from its stored data: plan, re-plan, publish,
+//! edit a visit, blackouts. One use case per function; the HTTP API and the
+//! CLI call the same ones.
+//!
+//! A plan is made in four steps: the team's snapshot is loaded; every rule
+//! is expanded once for the horizon with one shared [`ExpansionContext`];
+//! the [`reader`] builds the planner's instance; the planner runs on a
+//! blocking thread within its time limit, its answer is re-checked by the
+//! independent checker, and the plan, its visits, its unmet households and
+//! an audit entry are saved in one transaction.
+
+pub mod reader;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use doorstep_core::rules::{Blackout, ExpansionContext, RuleContext};
+use doorstep_core::{PlanStatus, UnmetReason, VisitMode, VisitStatus};
+use doorstep_scheduler::{Params, Problem, checker};
+use doorstep_store::repo::plans::{
+    self, NewPlan, NewVisit, PlanFigures, PlanRecord, UnmetRecord, VisitRecord,
+};
+use doorstep_store::repo::snapshot::{self, TeamSnapshot};
+use doorstep_store::Store;
+use doorstep_tide::Catalog;
+use serde::Serialize;
+
+use crate::access::Actor;
+use crate::error::{FieldError, ServiceError};
+pub use reader::{Job, Mapped, ScopedBlackout};
+
+/// The longest horizon a plan may have, in days.
+pub const MAX_DAYS: u32 = 62;
+/// The longest time the planner may be given, in seconds.
+pub const MAX_TIME_LIMIT_S: u64 = 120;
+
+/// What to plan.
+#[derive(Clone, Debug)]
+pub struct PlanRequest {
+    /// The first day, in the team's calendar.
+    pub start: NaiveDate,
+    /// How many days.
+    pub days: u32,
+    /// How long the planner may search.
+    pub time_limit: Duration,
+    /// Seed of the planner's random choices.
+    pub seed: u64,
+    /// Planner threads.
+    pub threads: usize,
+}
+
+impl PlanRequest {
+    /// Checks the request's numbers; every problem at once.
+    ///
+    /// # Errors
+    /// The fields out of range, each with what was expected.
+    pub fn check(&self) -> Result<(), ServiceError> {
+        let mut errors = Vec::new();
+        if !(1..=MAX_DAYS).contains(&self.days) {
+            errors.push(FieldError::new(
+                "days",
+                format!("số ngày phải từ 1 đến {MAX_DAYS}, nhận {}", self.days),
+                format!("days must be 1 to {MAX_DAYS}, got {}", self.days),
+            ));
+        }
+        let secs = self.time_limit.as_secs_f64();
+        if !(0.1..=MAX_TIME_LIMIT_S as f64).contains(&secs) {
+            errors.push(FieldError::new(
+                "time_limit_s",
+                format!("thời gian tính phải từ 0,1 đến {MAX_TIME_LIMIT_S} giây, nhận {secs}"),
+                format!("time_limit_s must be 0.1 to {MAX_TIME_LIMIT_S} seconds, got {secs}"),
+            ));
+        }
+        if self.start < doorstep_lunar::FIRST_DATE || self.start > doorstep_lunar::LAST_DATE {
+            errors.push(FieldError::new(
+                "start",
+                format!("ngày bắt đầu phải trong 1800–2199, nhận {}", self.start),
+                format!("start must be within 1800–2199, got {}", self.start),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::Invalid(errors))
+        }
+    }
+}
+
+/// A plan with what it holds, and what the last planning did.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanOutcome {
+    /// The plan.
+    #[serde(skip)]
+    pub plan: PlanRecord,
+    /// Its visits.
+    #[serde(skip)]
+    pub visits: Vec<VisitRecord>,
+    /// What it leaves out.
+    #[serde(skip)]
+    pub unmet: Vec<UnmetRecord>,
+    /// Counts for people.
+    pub summary: PlanSummary,
+}
+
+/// The short summary a leader reads after planning.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PlanSummary {
+    /// Visits planned.
+    pub visits: usize,
+    /// Unmet entries by reason code.
+    pub unmet_by_reason: BTreeMap<&'static str, usize>,
+    /// Σ priority of the visited jobs.
+    pub objective: i64,
+    /// Σ priority of the jobs that could be visited alone.
+    pub upper_bound: i64,
+    /// Minutes of travel.
+    pub travel_minutes: i64,
+    /// Households placed at their village's centre.
+    pub approximate_locations: usize,
+    /// Visits kept exactly (pinned, confirmed, done) by a re-plan.
+    pub kept: usize,
+    /// Visits a re-plan left where they were.
+    pub unchanged: usize,
+    /// Visits a re-plan added or moved.
+    pub changed: usize,
+    /// Kept visits that no longer fit (a blackout over a pinned visit…),
+    /// kept as they are and listed for the leader.
+    pub conflicts: Vec<i32>,
+    /// Milliseconds from loading to saving.
+    pub elapsed_ms: u64,
+}
+
+/// The team's local midnight of `date` (the first instant of the day, also
+/// on a day whose midnight a DST change skips).
+pub fn local_midnight(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
+    let mut t = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    for _ in 0..(24 * 4) {
+        match zone.from_local_datetime(&t) {
+            chrono::LocalResult::Single(d) => return d.with_timezone(&Utc),
+            chrono::LocalResult::Ambiguous(a, _) => return a.with_timezone(&Utc),
+            chrono::LocalResult::None => t += chrono::Duration::minutes(15),
+        }
+    }
+    t.and_utc()
+}
+
+/// The team's zone, or an error naming the stored value.
+///
+/// # Errors
+/// The stored zone is not an IANA name.
+pub fn team_zone(snapshot: &TeamSnapshot) -> Result<Tz, ServiceError> {
+    snapshot.team.timezone.parse::<Tz>().map_err(|_| {
+        ServiceError::Invalid(vec![FieldError::new(
+            "timezone",
+            format!("múi giờ của tổ không hợp lệ: {:?}", snapshot.team.timezone),
+            format!("the team's time zone is not an IANA name: {:?}", snapshot.team.timezone),
+        )])
+    })
+}
+
+/// The team's blackouts, parsed (a stored one that no longer reads is skipped
+/// with a warning: it was valid when stored).
+pub fn parse_blackouts(snapshot: &TeamSnapshot, catalog: &Catalog) -> Vec<ScopedBlackout> {
+    let ctx = RuleContext::from_catalog(catalog);
+    snapshot
+        .blackouts
+        .iter()
+        .filter_map(|b| {
+            let value = serde_json::from_str(&b.rule).ok()?;
+            match Blackout::parse(&value, &ctx) {
+                Ok(blackout) => Some(ScopedBlackout {
+                    village_id: b.village_id,
+                    blackout,
+                }),
+                Err(errors) => {
+                    tracing::warn!(blackout = b.id, ?errors, "stored blackout no longer reads");
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+async fn load_snapshot(store: &Store, team_id: i32) -> Result<TeamSnapshot, ServiceError> {
+    snapshot::team_snapshot(store.connection(), team_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("team", team_id))
+}
+
+/// What the planner was given and what it answered.
+struct Solved {
+    mapped: Mapped,
+    plan: doorstep_scheduler::Plan,
+    conflicts: Vec<String>,
+}
+
+/// What a planning run keeps exactly and what it may change.
+#[derive(Default)]
+struct Keep {
+    /// (job, member, start) of the visits kept exactly.
+    pinned: Vec<(String, i32, DateTime<Utc>)>,
+    /// Jobs already visited.
+    skip: BTreeSet<String>,
+    /// The previous plan's movable visits.
+    hint: Option<doorstep_scheduler::Plan>,
+}
+
+/// Reads, solves and checks on the calling (blocking) thread.
+fn solve(
+    snapshot: &TeamSnapshot,
+    catalog: &Catalog,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    keep: Keep,
+    params: Params,
+) -> Result<Solved, ServiceError> {
+    let zone = team_zone(snapshot)?;
+    let blackouts = parse_blackouts(snapshot, catalog);
+    let ctx = ExpansionContext::new(from, to, zone, catalog.clone())
+        .map_err(|e| ServiceError::Internal(format!("expansion: {e}")))?;
+    let mut pinned = keep.pinned;
+    let mut skip = keep.skip;
+    let mut conflicts = Vec::new();
+    loop {
+        let mapped = reader::read(&reader::ReaderInput {
+            snapshot,
+            ctx: &ctx,
+            rules: RuleContext::from_catalog(catalog),
+            blackouts: &blackouts,
+            pinned: &pinned,
+            skip_jobs: &skip,
+        });
+        let problem = match Problem::new(&mapped.instance) {
+            Ok(problem) => problem,
+            Err(invalid) => {
+                // Only kept visits can make the instance invalid: the ones
+                // that no longer fit stay as they are, outside the planning.
+                let bad: BTreeSet<usize> = invalid
+                    .0
+                    .iter()
+                    .filter_map(|e| {
+                        let rest = e.path.strip_prefix("pinned[")?;
+                        rest.split(']').next()?.parse().ok()
+                    })
+                    .collect();
+                let drop: Vec<usize> = if !bad.is_empty() {
+                    bad.into_iter().collect()
+                } else if invalid.0.iter().all(|e| e.path == "pinned") && !mapped.instance.pinned.is_empty() {
+                    vec![mapped.instance.pinned.len() - 1]
+                } else {
+                    return Err(ServiceError::Internal(format!(
+                        "the planner refused the team's instance: {invalid}"
+                    )));
+                };
+                for i in drop.into_iter().rev() {
+                    let job = mapped.instance.pinned[i].household.clone();
+                    pinned.retain(|(j, _, _)| *j != job);
+                    skip.insert(job.clone());
+                    conflicts.push(job);
+                }
+                continue;
+            }
+        };
+        let params = Params {
+            hint: keep.hint.clone(),
+            ..params.clone()
+        };
+        let plan = doorstep_scheduler::plan(&problem, &params);
+        if let Err(violations) = checker::check(&mapped.instance, &plan) {
+            let text: Vec<String> = violations
+                .iter()
+                .map(|v| format!("{}: {}", v.code, v.message))
+                .collect();
+            return Err(ServiceError::Internal(format!(
+                "the checker refused the plan: {}",
+                text.join("; ")
+            )));
+        }
+        return Ok(Solved {
+            mapped,
+            plan,
+            conflicts,
+        });
+    }
+}
+
+/// The planner's visits as visits to store, with their residents and needs.
+fn to_visits(solved: &Solved) -> Result<Vec<(String, NewVisit)>, ServiceError> {
+    let parse = |text: &str| {
+        DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| ServiceError::Internal(format!("planner time {text:?}: {e}")))
+    };
+    let mut out = Vec::new();
+    for v in &solved.plan.visits {
+        let job = solved.mapped.jobs.get(&v.household).ok_or_else(|| {
+            ServiceError::Internal(format!("the planner returned unknown job {}", v.household))
+        })?;
+        let member_id = *solved.mapped.members.get(&v.volunteer).ok_or_else(|| {
+            ServiceError::Internal(format!(
+                "the planner returned unknown volunteer {}",
+                v.volunteer
+            ))
+        })?;
+        let (start, end) = (parse(&v.start)?, parse(&v.end)?);
+        let (residents, purposes) = job.expected(start.timestamp() / 60, end.timestamp() / 60);
+        out.push((
+            job.id.clone(),
+            NewVisit {
+                household_id: job.household_id,
+                member_id,
+                start,
+                end,
+                mode: job.mode,
+                purposes,
+                residents,
+                status: VisitStatus::Proposed,
+                pinned: v.pinned,
+                job: job.id.clone(),
+            },
+        ));
+    }
+    Ok(out)
+}
+
+fn to_unmet(solved: &Solved) -> Vec<UnmetRecord> {
+    let mut out = solved.mapped.unmet.clone();
+    for u in &solved.plan.unmet {
+        let Some(job) = solved.mapped.jobs.get(&u.household) else {
+            continue;
+        };
+        out.push(UnmetRecord {
+            household_id: job.household_id,
+            resident_id: (job.mode == VisitMode::Remote).then(|| job.residents[0].id),
+            reason: UnmetReason::parse(u.reason.code()).unwrap_or(UnmetReason::NoWindow),
+            explanation_vi: u.message_vi.clone(),
+            explanation_en: u.message_en.clone(),
+        });
+    }
+    out.sort_by_key(|u| (u.household_id, u.resident_id));
+    out
+}
+
+fn figures(solved: &Solved, started: Instant) -> PlanFigures {
+    let stats = &solved.plan.stats;
+    PlanFigures {
+        objective: stats.objective as i64,
+        upper_bound: stats.upper_bound as i64,
+        travel_minutes: stats.travel_minutes as i64,
+        solver_ms: started.elapsed().as_millis() as i64,
+        extra: serde_json::json!({
+            "iterations": stats.iterations,
+            "jobs": stats.households,
+            "approximate_locations": solved.mapped.approximate_locations,
+            "visits_per_member_min": stats.visits_per_volunteer_min,
+            "visits_per_member_max": stats.visits_per_volunteer_max,
+        }),
+    }
+}
+
+fn summary(visits: &[VisitRecord], unmet: &[UnmetRecord], plan: &PlanRecord) -> PlanSummary {
+    let mut by_reason = BTreeMap::new();
+    for u in unmet {
+        *by_reason.entry(u.reason.code()).or_default() += 1;
+    }
+    PlanSummary {
+        visits: visits
+            .iter()
+            .filter(|v| v.status != VisitStatus::Cancelled)
+            .count(),
+        unmet_by_reason: by_reason,
+        objective: plan.figures.objective,
+        upper_bound: plan.figures.upper_bound,
+        travel_minutes: plan.figures.travel_minutes,
+        approximate_locations: plan.figures.extra["approximate_locations"]
+            .as_u64()
+            .unwrap_or(0) as usize,
+        ..PlanSummary::default()
+    }
+}
+
+async fn run_blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ServiceError> + Send + 'static,
+) -> Result<T, ServiceError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ServiceError::Internal(format!("the planner stopped: {e}")))?
+}
+
+/// Plans a team's visits for `request` and saves the draft plan.
+///
+/// # Errors
+/// The team is unknown or out of the actor's reach (not found), the request
+/// is out of range (every field), the actor may not plan, or the store fails.
+pub async fn plan_team(
+    store: &Store,
+    catalog: &Catalog,
+    actor: &Actor,
+    team_id: i32,
+    request: &PlanRequest,
+    now: DateTime<Utc>,
+) -> Result<PlanOutcome, ServiceError> {
+    let started = Instant::now();
+    actor.require_lead(store, team_id).await?;
+    request.check()?;
+    let snapshot = load_snapshot(store, team_id).await?;
+    let zone = team_zone(&snapshot)?;
+    let from = local_midnight(zone, request.start);
+    let end_date = request.start + chrono::Days::new(u64::from(request.days));
+    let to = local_midnight(zone, end_date);
+    let params = Params {
+        time_limit: Some(request.time_limit),
+        max_iterations: None,
+        seed: request.seed,
+        threads: request.threads.max(1),
+        hint: None,
+        balance: false,
+    };
+    let catalog = catalog.clone();
+    let (solved, snapshot) = run_blocking(move || {
+        let solved = solve(&snapshot, &catalog, from, to, Keep::default(), params)?;
+        Ok((solved, snapshot))
+    })
+    .await?;
+    drop(snapshot);
+    let visits: Vec<NewVisit> = to_visits(&solved)?.into_iter().map(|(_, v)| v).collect();
+    let unmet = to_unmet(&solved);
+    let figures = figures(&solved, started);
+    let plan = plans::create_plan(
+        store.connection(),
+        &NewPlan {
+            team_id,
+            start_date: request.start,
+            days: request.days,
+            horizon_start: from,
+            horizon_end: to,
+            figures,
+        },
+        &visits,
+        &unmet,
+        &actor.label(),
+        now,
+    )
+    .await?;
+    let visits = plans::plan_visits(store.connection(), plan.id).await?;
+    let mut summary = summary(&visits, &unmet, &plan);
+    summary.changed = visits.len();
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(PlanOutcome {
+        plan,
+        visits,
+        unmet,
+        summary,
+    })
+}
+
+/// Re-plans a plan in place: pinned, confirmed and done visits are kept
+/// exactly; the other visits are the planner's hint, so that as little as
+/// possible moves; blackouts and data changed since are taken into account.
+///
+/// # Errors
+/// As [`plan_team`]; a superseded plan cannot be re-planned.
+pub async fn replan(
+    store: &Store,
+    catalog: &Catalog,
+    actor: &Actor,
+    plan_id: i32,
+    time_limit: Duration,
+    threads: usize,
+    now: DateTime<Utc>,
+) -> Result<PlanOutcome, ServiceError> {
+    let started = Instant::now();
+    let plan = find_plan_for(store, actor, plan_id).await?;
+    actor.require_lead(store, plan.team_id).await?;
+    if plan.status == PlanStatus::Superseded {
+        return Err(ServiceError::Conflict(
+            "kế hoạch này đã được thay thế, hãy lập lại từ kế hoạch mới".into(),
+            "this plan was superseded; re-plan the newer one".into(),
+        ));
+    }
+    let old = plans::plan_visits(store.connection(), plan_id).await?;
+    let snapshot = load_snapshot(store, plan.team_id).await?;
+    let mut keep = Keep::default();
+    let mut kept_ids = Vec::new();
+    let mut hint_visits = Vec::new();
+    let zone = team_zone(&snapshot)?;
+    for v in &old {
+        let fixed = v.pinned || matches!(v.status, VisitStatus::Confirmed);
+        let history = matches!(v.status, VisitStatus::Done | VisitStatus::Missed);
+        if v.status == VisitStatus::Done {
+            keep.skip.insert(v.job.clone());
+        }
+        if fixed && !history {
+            keep.pinned.push((v.job.clone(), v.member_id, v.start));
+            kept_ids.push(v.id);
+        } else if history {
+            kept_ids.push(v.id);
+        } else if v.status == VisitStatus::Proposed {
+            hint_visits.push(doorstep_scheduler::Visit {
+                household: v.job.clone(),
+                volunteer: reader::member_key(v.member_id),
+                start: reader::local_rfc3339(v.start, zone),
+                end: reader::local_rfc3339(v.end, zone),
+                mode: v.mode.code().to_owned(),
+                pinned: false,
+            });
+        }
+    }
+    keep.hint = Some(doorstep_scheduler::Plan {
+        visits: hint_visits,
+        ..Default::default()
+    });
+    let params = Params {
+        time_limit: Some(time_limit),
+        max_iterations: None,
+        seed: 1,
+        threads: threads.max(1),
+        hint: None,
+        balance: false,
+    };
+    let (from, to) = (plan.horizon_start, plan.horizon_end);
+    let catalog = catalog.clone();
+    let solved = run_blocking(move || solve(&snapshot, &catalog, from, to, keep, params)).await?;
+    let conflicts = solved.conflicts.clone();
+    let mut unchanged = 0;
+    let mut new_visits = Vec::new();
+    let fixed_jobs: BTreeSet<&str> = old
+        .iter()
+        .filter(|v| kept_ids.contains(&v.id))
+        .map(|v| v.job.as_str())
+        .collect();
+    for (job, visit) in to_visits(&solved)? {
+        if fixed_jobs.contains(job.as_str()) {
+            continue;
+        }
+        if let Some(same) = old.iter().find(|o| {
+            o.status == VisitStatus::Proposed
+                && !o.pinned
+                && o.job == job
+                && o.member_id == visit.member_id
+                && o.start == visit.start
+                && o.end == visit.end
+                && o.residents == visit.residents
+        }) {
+            kept_ids.push(same.id);
+            unchanged += 1;
+        } else {
+            new_visits.push(visit);
+        }
+    }
+    let unmet = to_unmet(&solved);
+    let figures = figures(&solved, started);
+    let changed = new_visits.len();
+    let plan = plans::replace_plan_contents(
+        store.connection(),
+        plan_id,
+        &kept_ids,
+        &new_visits,
+        &unmet,
+        &figures,
+        &actor.label(),
+        now,
+    )
+    .await?;
+    let visits = plans::plan_visits(store.connection(), plan_id).await?;
+    let mut summary = summary(&visits, &unmet, &plan);
+    summary.kept = kept_ids.len() - unchanged;
+    summary.unchanged = unchanged;
+    summary.changed = changed;
+    summary.conflicts = old
+        .iter()
+        .filter(|v| conflicts.contains(&v.job) && kept_ids.contains(&v.id))
+        .map(|v| v.id)
+        .collect();
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(PlanOutcome {
+        plan,
+        visits,
+        unmet,
+        summary,
+    })
+}
+
+/// A plan the actor may see, or not found.
+///
+/// # Errors
+/// Not found (also when out of the actor's scope), or the store fails.
+pub async fn find_plan_for(
+    store: &Store,
+    actor: &Actor,
+    plan_id: i32,
+) -> Result<PlanRecord, ServiceError> {
+    let plan = plans::find_plan(store.connection(), plan_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("plan", plan_id))?;
+    actor
+        .require_see_team(store, plan.team_id)
+        .await
+        .map_err(|_| ServiceError::not_found("plan", plan_id))?;
+    if plan.status == PlanStatus::Draft && !actor.may_lead_team(store, plan.team_id).await? {
+        // Volunteers see published plans only.
+        return Err(ServiceError::not_found("plan", plan_id));
+    }
+    Ok(plan)
+}
+
+/// A plan with its visits and unmet households.
+///
+/// # Errors
+/// As [`find_plan_for`].
+pub async fn show_plan(
+    store: &Store,
+    actor: &Actor,
+    plan_id: i32,
+) -> Result<PlanOutcome, ServiceError> {
+    let plan = find_plan_for(store, actor, plan_id).await?;
+    let visits = plans::plan_visits(store.connection(), plan_id).await?;
+    let unmet = plans::plan_unmet(store.connection(), plan_id).await?;
+    let summary = summary(&visits, &unmet, &plan);
+    Ok(PlanOutcome {
+        plan,
+        visits,
+        unmet,
+        summary,
+    })
+}
+
+/// A team's plans, newest first.
+///
+/// # Errors
+/// The team is out of the actor's scope (not found), or the store fails.
+pub async fn team_plans(
+    store: &Store,
+    actor: &Actor,
+    team_id: i32,
+) -> Result<Vec<PlanRecord>, ServiceError> {
+    actor.require_see_team(store, team_id).await?;
+    let lead = actor.may_lead_team(store, team_id).await?;
+    Ok(plans::team_plans(store.connection(), team_id)
+        .await?
+        .into_iter()
+        .filter(|p| lead || p.status != PlanStatus::Draft)
+        .collect())
+}
+
+/// Publishes a plan: its visits become the volunteers' lists and feeds; a
+/// published plan of the same days is superseded.
+///
+/// # Errors
+/// Not found, not the team's leader, or the store fails.
+pub async fn publish(
+    store: &Store,
+    actor: &Actor,
+    plan_id: i32,
+    now: DateTime<Utc>,
+) -> Result<PlanRecord, ServiceError> {
+    let plan = find_plan_for(store, actor, plan_id).await?;
+    actor.require_lead(store, plan.team_id).await?;
+    if plan.status == PlanStatus::Superseded {
+        return Err(ServiceError::Conflict(
+            "kế hoạch này đã được thay thế".into(),
+            "this plan was superseded".into(),
+        ));
+    }
+    let (plan, _) = plans::publish_plan(store.connection(), plan_id, &actor.label(), now).await?;
+    Ok(plan)
+}
