@@ -1,49 +1,232 @@
-//! One error type for every handler, one JSON shape for every error.
+//! One error type for every handler, one shape for every error: RFC 9457
+//! problem details (`application/problem+json`) with a stable `code`, a
+//! message in the caller's language (Accept-Language: Vietnamese unless the
+//! caller prefers English) and, for bad input, every field's error.
+//!
+//! ```json
+//! {"type": "https://doorstep.invalid/problems/invalid", "title": "Invalid input",
+//!  "status": 422, "code": "invalid", "detail": "dữ liệu gửi lên có 1 lỗi",
+//!  "errors": [{"field": "days", "message": "số ngày phải từ 1 đến 62, nhận 0"}]}
+//! ```
+//!
+//! Handlers return [`ApiError`]; its response carries both languages in an
+//! extension, and the [`localise`] middleware writes the body in the
+//! request's language. Internal errors are logged, never echoed.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use doorstep_service::error::{FieldError, ServiceError};
+use serde::Serialize;
 use serde_json::json;
 
 /// An error a handler returns.
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    /// The request is malformed; the message says what and where.
-    #[error("{0}")]
-    BadRequest(String),
-    /// Nothing there.
-    #[error("{0}")]
-    NotFound(String),
-    /// Something failed inside; logged, not shown.
-    #[error(transparent)]
-    Internal(#[from] doorstep_store::StoreError),
+#[derive(Debug)]
+pub struct ApiError(pub ServiceError);
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl ApiError {
+    /// A bad request naming one field.
+    pub fn field(field: &str, vi: impl Into<String>, en: impl Into<String>) -> ApiError {
+        ApiError(ServiceError::invalid(field, vi, en))
+    }
+
+    /// Nothing at this path.
+    pub fn no_route(path: &str) -> ApiError {
+        ApiError(ServiceError::NotFound {
+            vi: format!("không có trang hay API nào ở {path}"),
+            en: format!("no page or endpoint at {path}"),
+        })
+    }
+}
+
+/// One field's error as shown to the caller.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ProblemField {
+    /// Field name or JSON path.
+    pub field: String,
+    /// What was wrong and what was expected, in the caller's language.
+    pub message: String,
+}
+
+/// RFC 9457 problem details.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short title of the kind, in English.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// A stable code: `invalid`, `not_found`, `unauthorized`, `forbidden`,
+    /// `conflict`, `too_many_attempts`, `internal`.
+    pub code: String,
+    /// What happened, in the caller's language.
+    pub detail: String,
+    /// Every field's error, for `invalid`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+/// Both languages of an error, carried from the handler to [`localise`].
+#[derive(Clone, Debug)]
+struct Messages {
+    status: StatusCode,
+    code: &'static str,
+    title: &'static str,
+    vi: String,
+    en: String,
+    fields: Vec<FieldError>,
+}
+
+impl Messages {
+    fn problem(&self, vi: bool) -> Problem {
+        Problem {
+            kind: format!("https://doorstep.invalid/problems/{}", self.code),
+            title: self.title.to_owned(),
+            status: self.status.as_u16(),
+            code: self.code.to_owned(),
+            detail: if vi { self.vi.clone() } else { self.en.clone() },
+            errors: self
+                .fields
+                .iter()
+                .map(|f| ProblemField {
+                    field: f.field.clone(),
+                    message: if vi {
+                        f.message_vi.clone()
+                    } else {
+                        f.message_en.clone()
+                    },
+                })
+                .collect(),
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, message) = match &self {
-            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
-            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
-            ApiError::Internal(e) => {
+        let e = &self.0;
+        let (status, code, title) = match e {
+            ServiceError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid input"),
+            ServiceError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found", "Not found"),
+            ServiceError::Forbidden(..) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            ServiceError::Conflict(..) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            ServiceError::Unauthorized(..) => {
+                (StatusCode::UNAUTHORIZED, "unauthorized", "Sign-in required")
+            }
+            ServiceError::TooManyAttempts(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                "Too many attempts",
+            ),
+            ServiceError::Store(_) | ServiceError::Internal(_) => {
                 tracing::error!(error = %e, "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
-                    "Lỗi hệ thống, vui lòng thử lại / Internal error, please retry".to_string(),
+                    "Internal error",
                 )
             }
         };
-        (
+        let messages = Messages {
             status,
-            Json(json!({"error": {"code": code, "message": message}})),
-        )
-            .into_response()
+            code,
+            title,
+            vi: e.message(true),
+            en: e.message(false),
+            fields: match e {
+                ServiceError::Invalid(fields) => fields.clone(),
+                _ => Vec::new(),
+            },
+        };
+        let mut response = problem_response(&messages.problem(true));
+        if let ServiceError::TooManyAttempts(seconds) = e
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"doorstep\""),
+            );
+        }
+        response.extensions_mut().insert(messages);
+        response
+    }
+}
+
+fn problem_response(problem: &Problem) -> Response {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, Json(json!(problem))).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    response
+}
+
+/// Whether the caller prefers English to Vietnamese (Accept-Language).
+pub fn prefers_english(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mut best: Option<(f32, bool)> = None;
+    for part in value.split(',') {
+        let mut pieces = part.trim().split(';');
+        let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = pieces
+            .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+            .unwrap_or(1.0);
+        let english = if tag.starts_with("en") {
+            true
+        } else if tag.starts_with("vi") {
+            false
+        } else {
+            continue;
+        };
+        if best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, english));
+        }
+    }
+    best.is_some_and(|(_, english)| english)
+}
+
+/// Middleware: writes an error's body in the request's language.
+pub async fn localise(request: Request, next: Next) -> Response {
+    let english = prefers_english(request.headers());
+    let response = next.run(request).await;
+    if !english {
+        return response;
+    }
+    match response.extensions().get::<Messages>().cloned() {
+        Some(messages) => {
+            let mut fresh = problem_response(&messages.problem(false));
+            for (name, value) in response.headers() {
+                if name != header::CONTENT_LENGTH && name != header::CONTENT_TYPE {
+                    fresh.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+            fresh
+        }
+        None => response,
     }
 }
 
 /// The answer for every unknown path.
 pub async fn not_found(uri: axum::http::Uri) -> ApiError {
-    ApiError::NotFound(format!("no page or endpoint at {}", uri.path()))
+    ApiError::no_route(uri.path())
 }
 
 /// Reads a numeric id from a path segment, or says which one is wrong.
@@ -52,8 +235,48 @@ pub fn parse_id(name: &str, text: &str) -> Result<i32, ApiError> {
         .ok()
         .filter(|id| *id > 0)
         .ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "path parameter {name}: expected a positive whole number, got {text:?}"
-            ))
+            ApiError::field(
+                name,
+                format!("cần một số nguyên dương, nhận {text:?}"),
+                format!("expected a positive whole number, got {text:?}"),
+            )
         })
+}
+
+/// A JSON body extractor whose rejections are problem details naming the
+/// JSON path and what was expected.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonBody<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for JsonBody<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::field("(body)", format!("không đọc được nội dung: {e}"), format!("cannot read the body: {e}")))?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(&mut de)
+            .map(JsonBody)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                let field = if path == "." { "(body)".to_owned() } else { path };
+                ApiError::field(
+                    &field,
+                    format!("JSON không hợp lệ (dòng {}, cột {}): {inner}", inner.line(), inner.column()),
+                    format!("invalid JSON (line {}, column {}): {inner}", inner.line(), inner.column()),
+                )
+            })
+    }
+}
+
+impl From<doorstep_store::StoreError> for ApiError {
+    fn from(e: doorstep_store::StoreError) -> Self {
+        ApiError(e.into())
+    }
 }

@@ -1,26 +1,71 @@
-//! HTTP: the JSON API, the pages, and health checks. The only crate that
-//! knows HTTP; it never writes SQL (queries come from `doorstep-store`, use
-//! cases from `doorstep-service`).
+//! HTTP: the JSON API, the pages, the calendar feeds and health checks. The
+//! only crate that knows HTTP; it calls the use cases of `doorstep-service`
+//! and never the store.
 //!
-//! Errors: one [`ApiError`] type turns into one JSON shape,
-//! `{"error": {"code": "...", "message": "..."}}`; internal errors are
-//! logged and never echoed to the client.
+//! Errors: one [`ApiError`] type turns into RFC 9457 problem details in the
+//! caller's language; internal errors are logged and never echoed.
+//!
+//! Open without sign-in: `/healthz`, `/readyz`, the sign-in endpoint and
+//! page, `/api/v1/openapi.json` and the calendar feeds' secret addresses.
+//! Everything else needs a session (cookie) or a bearer token.
 
+mod auth;
 mod error;
+mod openapi;
 mod pages;
+mod plans;
 mod teams;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
 use doorstep_store::Store;
+use doorstep_tide::Catalog;
 
-pub use error::ApiError;
+pub use auth::{COOKIE, CurrentUser};
+pub use error::{ApiError, Problem};
+pub use openapi::openapi;
+
+/// How the API plans when a request does not say.
+#[derive(Clone, Debug)]
+pub struct PlanningDefaults {
+    /// The planner's search time.
+    pub time_limit: Duration,
+    /// Planner threads.
+    pub threads: usize,
+}
+
+impl Default for PlanningDefaults {
+    fn default() -> Self {
+        PlanningDefaults {
+            time_limit: Duration::from_secs(3),
+            threads: 1,
+        }
+    }
+}
 
 /// What every handler shares.
 #[derive(Clone, Debug)]
 pub struct AppState {
     /// The database.
     pub store: Store,
+    /// The tide stations rules may name.
+    pub catalog: Arc<Catalog>,
+    /// Planning defaults.
+    pub planning: PlanningDefaults,
+}
+
+impl AppState {
+    /// A state with the shipped tide stations and default planning.
+    pub fn new(store: Store) -> AppState {
+        AppState {
+            store,
+            catalog: Arc::new(doorstep_service::stations::built_in()),
+            planning: PlanningDefaults::default(),
+        }
+    }
 }
 
 /// The whole HTTP application.
@@ -28,12 +73,13 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
-        .route("/api/v1/teams", get(teams::list))
-        .route("/api/v1/teams/{team_id}", get(teams::show))
-        .route("/api/v1/teams/{team_id}/households", get(teams::households))
-        .route("/", get(pages::home))
-        .route("/teams/{team_id}", get(pages::team))
+        .route("/api/v1/openapi.json", get(openapi::serve))
+        .merge(auth::routes())
+        .merge(teams::routes())
+        .merge(plans::routes())
+        .merge(pages::routes())
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(error::localise))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
@@ -46,7 +92,7 @@ async fn health() -> axum::Json<serde_json::Value> {
 async fn ready(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> (axum::http::StatusCode, axum::Json<serde_json::Value>) {
-    match state.store.ready().await {
+    match doorstep_service::health::ready(&state.store).await {
         Ok(true) => (
             axum::http::StatusCode::OK,
             axum::Json(

@@ -159,7 +159,7 @@ pub async fn team(
             .ok()
             .filter(|p| *p >= 1)
             .ok_or_else(|| {
-                ApiError::BadRequest(format!(
+                ApiError::field("page", "số trang không hợp lệ", format!(
                     "query parameter page: expected a page number from 1, got {text:?}"
                 ))
             })?,
@@ -268,4 +268,11 @@ mod tests {
             "&lt;b&gt;&quot;Lê&quot; &amp; &#39;Lan&#39;&lt;/b&gt;"
         );
     }
+}
+
+pub(crate) fn routes() -> axum::Router<AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/", get(home))
+        .route("/teams/{team_id}", get(team))
 }

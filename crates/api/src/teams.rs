@@ -94,7 +94,7 @@ pub(crate) async fn find(state: &AppState, raw_id: &str) -> Result<team::Model, 
     let id = parse_id("team_id", raw_id)?;
     doorstep_store::find_team(state.store.connection(), id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("team {id} does not exist")))
+        .ok_or_else(|| ApiError(doorstep_service::error::ServiceError::not_found("team", id)))
 }
 
 /// `GET /api/v1/teams`.
@@ -187,4 +187,20 @@ pub async fn households(
             })
             .collect(),
     ))
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths())]
+struct Doc;
+
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
+    <Doc as utoipa::OpenApi>::openapi()
+}
+
+pub(crate) fn routes() -> axum::Router<AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/api/v1/teams", get(list))
+        .route("/api/v1/teams/{team_id}", get(show))
+        .route("/api/v1/teams/{team_id}/households", get(households))
 }

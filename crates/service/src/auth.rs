@@ -1,9 +1,30 @@
-//! Passwords and tokens: only argon2id hashes are ever stored.
+//! Signing in and out: passwords and tokens are only ever stored as hashes
+//! (argon2id for passwords, SHA-256 for the random session tokens), sessions
+//! expire and can be revoked, and failed sign-ins are slowed down per user
+//! name and per address, across every node (the attempts are rows).
 
 use argon2::Argon2;
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
 };
+use chrono::{DateTime, Duration, Utc};
+use doorstep_core::UserRole;
+use doorstep_store::Store;
+use doorstep_store::entity::user;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::access::Actor;
+use crate::error::ServiceError;
+
+/// How long a session lasts.
+pub const SESSION_HOURS: i64 = 12;
+/// The window in which failed sign-ins are counted.
+pub const ATTEMPT_WINDOW_MINUTES: i64 = 15;
+/// Failed sign-ins for one user name within the window before it is locked.
+pub const MAX_FAILED_PER_USER: u64 = 5;
+/// Failed sign-ins from one address within the window before it is locked.
+pub const MAX_FAILED_PER_ADDRESS: u64 = 20;
 
 /// Hashes a password with argon2id and a random salt (PHC string).
 pub fn hash_password(password: &str) -> String {
@@ -25,6 +46,170 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// A new random secret: 256 bits, as 64 hexadecimal characters.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+/// SHA-256 of a token, hexadecimal: what is stored of it.
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A signed-in session: the token (shown once) and who it is.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// The bearer token; only its hash is stored.
+    pub token: String,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+    /// The user.
+    pub user: UserInfo,
+}
+
+/// What a user may see of themselves.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct UserInfo {
+    /// Id.
+    pub id: i32,
+    /// Sign-in name.
+    pub username: String,
+    /// Name shown on pages.
+    pub display_name: String,
+    /// Role.
+    pub role: UserRole,
+    /// The team of a leader or volunteer.
+    pub team_id: Option<i32>,
+    /// The area of an official.
+    pub area_id: Option<i32>,
+    /// The member record of a leader or volunteer.
+    pub member_id: Option<i32>,
+}
+
+impl UserInfo {
+    fn from_model(u: &user::Model) -> UserInfo {
+        UserInfo {
+            id: u.id,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: UserRole::parse(&u.role).unwrap_or(UserRole::Volunteer),
+            team_id: u.team_id,
+            area_id: u.area_id,
+            member_id: u.member_id,
+        }
+    }
+
+    /// The actor this user is.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: Some(self.id),
+            username: self.username.clone(),
+            role: self.role,
+            team_id: self.team_id,
+            area_id: self.area_id,
+            member_id: self.member_id,
+        }
+    }
+}
+
+fn wrong_credentials() -> ServiceError {
+    ServiceError::Unauthorized(
+        "sai tên đăng nhập hoặc mật khẩu".into(),
+        "wrong user name or password".into(),
+    )
+}
+
+/// Signs a user in from `address`.
+///
+/// # Errors
+/// Wrong user name or password (the same answer for both), too many failed
+/// attempts for the name or the address (with the seconds to wait), or the
+/// store fails.
+pub async fn login(
+    store: &Store,
+    username: &str,
+    password: &str,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<Session, ServiceError> {
+    let db = store.connection();
+    let since = now - Duration::minutes(ATTEMPT_WINDOW_MINUTES);
+    let (by_user, by_address) =
+        doorstep_store::failed_logins_since(db, username, address, since).await?;
+    for (failed, limit) in [
+        (by_user, MAX_FAILED_PER_USER),
+        (by_address, MAX_FAILED_PER_ADDRESS),
+    ] {
+        if failed.count >= limit {
+            let until = failed.oldest.unwrap_or(now) + Duration::minutes(ATTEMPT_WINDOW_MINUTES);
+            return Err(ServiceError::TooManyAttempts(
+                (until - now).num_seconds().max(1) as u64,
+            ));
+        }
+    }
+    let user = doorstep_store::find_user_by_name(db, username)
+        .await?
+        .filter(|u| u.active);
+    // A missing user costs the same hashing as a wrong password.
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let hash = user.as_ref().map_or_else(
+        || DECOY.get_or_init(|| hash_password("decoy")).clone(),
+        |u| u.password_hash.clone(),
+    );
+    let given = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || verify_password(&given, &hash))
+        .await
+        .map_err(|e| ServiceError::Internal(format!("password check stopped: {e}")))?;
+    let ok = matches && user.is_some();
+    doorstep_store::record_login_attempt(db, username, address, ok, now).await?;
+    let Some(user) = user.filter(|_| ok) else {
+        return Err(wrong_credentials());
+    };
+    let token = new_secret();
+    let expires_at = now + Duration::hours(SESSION_HOURS);
+    doorstep_store::create_session(db, user.id, &token_hash(&token), now, expires_at).await?;
+    Ok(Session {
+        token,
+        expires_at,
+        user: UserInfo::from_model(&user),
+    })
+}
+
+/// The user of a live session token.
+///
+/// # Errors
+/// Unauthorized for an unknown, expired or revoked token; or the store fails.
+pub async fn authenticate(
+    store: &Store,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<UserInfo, ServiceError> {
+    doorstep_store::session_user(store.connection(), &token_hash(token), now)
+        .await?
+        .map(|u| UserInfo::from_model(&u))
+        .ok_or_else(|| {
+            ServiceError::Unauthorized(
+                "phiên đăng nhập không hợp lệ hoặc đã hết hạn, hãy đăng nhập lại".into(),
+                "the session is unknown, expired or signed out; sign in again".into(),
+            )
+        })
+}
+
+/// Ends a session: the token stops working at once.
+///
+/// # Errors
+/// The store fails.
+pub async fn logout(store: &Store, token: &str, now: DateTime<Utc>) -> Result<(), ServiceError> {
+    doorstep_store::revoke_session(store.connection(), &token_hash(token), now).await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -36,5 +221,18 @@ mod tests {
         assert!(verify_password("rằm tháng tám", &hash));
         assert!(!verify_password("ram thang tam", &hash));
         assert_ne!(hash, hash_password("rằm tháng tám"), "salts differ");
+    }
+
+    #[test]
+    fn secrets_are_256_bits_and_stored_hashed() {
+        let a = new_secret();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, new_secret());
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

@@ -674,3 +674,75 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
     txn.commit().await?;
     Ok(summary)
 }
+
+/// Days of the calendars the demo plans.
+pub const DEMO_PLAN_DAYS: u32 = 28;
+
+/// A demo calendar that was planned and published.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DemoPlan {
+    /// The team.
+    pub team_id: i32,
+    /// The plan.
+    pub plan_id: i32,
+    /// Its visits.
+    pub visits: usize,
+    /// Its first day.
+    pub start: chrono::NaiveDate,
+}
+
+/// Plans and publishes each demo team's calendar for the 28 days from today
+/// (in the team's zone), so that a newcomer sees calendars at once. A team
+/// that already has a published plan starting today is left as it is, so
+/// loading the demo again the same day changes nothing.
+///
+/// # Errors
+/// Planning or the store fails.
+pub async fn plan_calendars(
+    store: &Store,
+    catalog: &doorstep_tide::Catalog,
+    time_limit: std::time::Duration,
+    threads: usize,
+    now: DateTime<Utc>,
+) -> Result<Vec<DemoPlan>, crate::error::ServiceError> {
+    use crate::planning::{PlanRequest, plan_team, publish};
+    use doorstep_core::PlanStatus;
+    let actor = crate::access::Actor::system("demo");
+    let mut planned = Vec::new();
+    for place in PLACES {
+        let Some(area) = doorstep_store::repo::areas::find_area_by_code(store.connection(), place.commune_code).await? else {
+            continue;
+        };
+        for team in doorstep_store::list_teams(store.connection())
+            .await?
+            .into_iter()
+            .filter(|t| t.area_id == area.id)
+        {
+            let zone: chrono_tz::Tz = team.timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
+            let today = now.with_timezone(&zone).date_naive();
+            let existing = doorstep_store::repo::plans::team_plans(store.connection(), team.id).await?;
+            if existing
+                .iter()
+                .any(|p| p.status == PlanStatus::Published && p.start_date == today)
+            {
+                continue;
+            }
+            let request = PlanRequest {
+                start: today,
+                days: DEMO_PLAN_DAYS,
+                time_limit,
+                seed: 1,
+                threads,
+            };
+            let outcome = plan_team(store, catalog, &actor, team.id, &request, now).await?;
+            publish(store, &actor, outcome.plan.id, now).await?;
+            planned.push(DemoPlan {
+                team_id: team.id,
+                plan_id: outcome.plan.id,
+                visits: outcome.summary.visits,
+                start: today,
+            });
+        }
+    }
+    Ok(planned)
+}

@@ -9,7 +9,11 @@ pub mod access;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod health;
 pub mod import;
 pub mod planning;
 pub mod register;
 pub mod stations;
+
+pub use doorstep_store::Store;
+pub use doorstep_tide::Catalog;

@@ -18,12 +18,21 @@ pub fn run(_args: Args) -> ExitCode {
 async fn demo() -> Result<(), Failure> {
     let settings = settings()?;
     let store = open_migrated(&settings).await?;
-    load(&store).await
+    let catalog = doorstep_service::stations::load(std::path::Path::new(
+        doorstep_service::stations::DEFAULT_DIR,
+    ))
+    .map_err(Failure::input)?;
+    load(&store, &catalog, &settings).await
 }
 
 /// Loads the demo data and prints what changed.
-pub async fn load(store: &doorstep_store::Store) -> Result<(), Failure> {
-    let summary = doorstep_service::demo::load(store, chrono::Utc::now())
+pub async fn load(
+    store: &doorstep_store::Store,
+    catalog: &doorstep_service::Catalog,
+    settings: &crate::config::Settings,
+) -> Result<(), Failure> {
+    let now = chrono::Utc::now();
+    let summary = doorstep_service::demo::load(store, now)
         .await
         .map_err(|e| {
             Failure::other(format!(
@@ -46,6 +55,31 @@ pub async fn load(store: &doorstep_store::Store) -> Result<(), Failure> {
         for (user, _, who) in doorstep_service::demo::DEMO_USERS {
             println!("  {user} — {who}");
         }
+    }
+    let planned = doorstep_service::demo::plan_calendars(
+        store,
+        catalog,
+        std::time::Duration::from_secs_f64(settings.planning.demo_time_limit_s),
+        settings.planning.threads(),
+        now,
+    )
+    .await
+    .map_err(|e| {
+        Failure::other(format!(
+            "planning the demo's calendars failed: {} / {}",
+            e.message(true),
+            e.message(false)
+        ))
+    })?;
+    for plan in &planned {
+        println!(
+            "Đã lập và công bố lịch / planned and published: tổ / team {} — kế hoạch / plan #{}, {} lượt thăm / visits, {} ngày từ / days from {}",
+            plan.team_id,
+            plan.plan_id,
+            plan.visits,
+            doorstep_service::demo::DEMO_PLAN_DAYS,
+            plan.start.format("%d/%m/%Y")
+        );
     }
     Ok(())
 }

@@ -117,3 +117,17 @@ pub async fn area_within(
     }
     Ok(false)
 }
+
+/// The area with this code.
+///
+/// # Errors
+/// The database fails.
+pub async fn find_area_by_code(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<area::Model>, StoreError> {
+    Ok(area::Entity::find()
+        .filter(area::Column::Code.eq(code))
+        .one(db)
+        .await?)
+}

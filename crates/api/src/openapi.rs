@@ -1,0 +1,48 @@
+//! The OpenAPI 3.1 document, generated from the handlers and types
+//! (utoipa), served at `/api/v1/openapi.json` and snapshot-tested.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "doorstep",
+        description = "Lập lịch thăm hộ cho tổ công nghệ số cộng đồng / Door-to-door visit planning for community digital-technology teams. Errors are RFC 9457 problem details in the caller's language (Accept-Language).",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    paths(crate::auth::login, crate::auth::logout, crate::auth::me),
+    modifiers(&Bearer),
+    tags(
+        (name = "auth", description = "Đăng nhập / sign-in"),
+        (name = "teams", description = "Tổ, thành viên, hộ / teams, members, households"),
+        (name = "plans", description = "Kế hoạch thăm hộ / visit plans"),
+        (name = "visits", description = "Danh sách trong ngày, lịch / daily lists, calendar feeds"),
+    )
+)]
+struct Base;
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The whole document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = Base::openapi();
+    doc.merge(crate::teams::openapi());
+    doc.merge(crate::plans::openapi());
+    doc
+}
+
+pub(crate) async fn serve() -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi())
+}

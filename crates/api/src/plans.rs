@@ -1,0 +1,18 @@
+//! Plans: plan a team, read, publish, re-plan; edit a visit; blackouts.
+
+use axum::Router;
+use utoipa::OpenApi;
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(paths())]
+struct Doc;
+
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
+    Doc::openapi()
+}
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+}
