@@ -1,5 +1,6 @@
 //! End-to-end tests: one test binary made of modules, so linking happens once.
 
+mod api;
 mod architecture;
 mod foundation;
 mod lunar;

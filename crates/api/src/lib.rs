@@ -15,6 +15,7 @@ mod openapi;
 mod pages;
 mod plans;
 mod teams;
+mod visits;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -77,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(teams::routes())
         .merge(plans::routes())
+        .merge(visits::routes())
         .merge(pages::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(error::localise))

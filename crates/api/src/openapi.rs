@@ -40,6 +40,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = Base::openapi();
     doc.merge(crate::teams::openapi());
     doc.merge(crate::plans::openapi());
+    doc.merge(crate::visits::openapi());
     doc
 }
 

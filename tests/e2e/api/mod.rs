@@ -1,0 +1,153 @@
+//! In-process tests of the HTTP API: the router is called with
+//! `tower::ServiceExt::oneshot` on a fresh database holding the demo data.
+
+mod feeds;
+mod plans;
+mod teams;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use doorstep_service::Store;
+use doorstep_tests::TestDb;
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// A router on a fresh database with the demo data.
+pub struct TestApp {
+    /// The database (dropped with the app).
+    pub db: TestDb,
+    /// The store the router uses.
+    pub store: Store,
+    /// The application.
+    pub router: Router,
+}
+
+/// The demo's leader, volunteer and official (password `doorstep-demo`).
+pub const LEADER: &str = "totruong.haithanh";
+pub const VOLUNTEER: &str = "tinhnguyen.haithanh";
+pub const OFFICIAL: &str = "canbo.thanhhoa";
+
+impl TestApp {
+    /// The demo data, without calendars.
+    pub async fn demo() -> TestApp {
+        let db = TestDb::new().await;
+        let store = db.store().await;
+        store.migrate_up().await.expect("migrations apply");
+        doorstep_service::demo::load(&store, chrono::Utc::now())
+            .await
+            .expect("the demo loads");
+        let router = doorstep_api::router(doorstep_api::AppState::new(store.clone()));
+        TestApp { db, store, router }
+    }
+
+    /// The demo data with each team's calendar planned and published.
+    pub async fn demo_with_calendars() -> TestApp {
+        let app = TestApp::demo().await;
+        doorstep_service::demo::plan_calendars(
+            &app.store,
+            &doorstep_service::stations::built_in(),
+            std::time::Duration::from_millis(300),
+            1,
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("the demo's calendars are planned");
+        app
+    }
+
+    /// Adds a user with password `doorstep-demo`; returns its id.
+    pub async fn add_user(
+        &self,
+        username: &str,
+        role: &str,
+        team_id: Option<i32>,
+        area_id: Option<i32>,
+        member_id: Option<i32>,
+    ) -> i32 {
+        let (id, _) = doorstep_store::ensure_user(
+            self.store.connection(),
+            &doorstep_store::UserInput {
+                username: username.into(),
+                display_name: username.into(),
+                role: role.into(),
+                team_id,
+                area_id,
+                member_id,
+                email: None,
+            },
+            || doorstep_service::auth::hash_password(doorstep_service::demo::DEMO_PASSWORD),
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("the user is stored");
+        id
+    }
+
+    /// Signs in and returns the bearer token.
+    pub async fn login(&self, username: &str) -> String {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(serde_json::json!({"username": username, "password": doorstep_service::demo::DEMO_PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{username} signs in: {body}");
+        body["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// Sends a request; answers the status and the body as JSON (or as a
+    /// JSON string when it is not JSON).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let (status, _, bytes) = self.raw(method, path, token, body, &[]).await;
+        let value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        (status, value)
+    }
+
+    /// Sends a request with extra headers; answers status, headers and bytes.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = match body {
+            Some(body) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string())),
+            None => request.body(Body::empty()),
+        }
+        .expect("a request");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("a body")
+            .to_vec();
+        (status, headers, bytes)
+    }
+}
