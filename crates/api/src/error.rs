@@ -259,20 +259,35 @@ where
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|e| ApiError::field("(body)", format!("không đọc được nội dung: {e}"), format!("cannot read the body: {e}")))?;
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(&mut de)
-            .map(JsonBody)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                let inner = e.into_inner();
-                let field = if path == "." { "(body)".to_owned() } else { path };
-                ApiError::field(
-                    &field,
-                    format!("JSON không hợp lệ (dòng {}, cột {}): {inner}", inner.line(), inner.column()),
-                    format!("invalid JSON (line {}, column {}): {inner}", inner.line(), inner.column()),
-                )
-            })
+        parse_json(&bytes).map(JsonBody)
     }
+}
+
+/// Reads a JSON body; an error names the JSON path, the line and column, and
+/// what was expected.
+///
+/// # Errors
+/// The body is not the expected JSON.
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let field = if path == "." { "(body)".to_owned() } else { path };
+        ApiError::field(
+            &field,
+            format!(
+                "JSON không hợp lệ (dòng {}, cột {}): {inner}",
+                inner.line(),
+                inner.column()
+            ),
+            format!(
+                "invalid JSON (line {}, column {}): {inner}",
+                inner.line(),
+                inner.column()
+            ),
+        )
+    })
 }
 
 impl From<doorstep_store::StoreError> for ApiError {

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod blackouts;
 pub mod demo;
 pub mod error;
 pub mod health;

@@ -9,7 +9,15 @@
 //! independent checker, and the plan, its visits, its unmet households and
 //! an audit entry are saved in one transaction.
 
+mod edit;
 pub mod reader;
+
+pub use edit::{VisitPatch, edit_visit};
+
+/// The stored records a plan is made of, as the edges see them.
+pub mod records {
+    pub use doorstep_store::repo::plans::{PlanFigures, PlanRecord, UnmetRecord, VisitRecord};
+}
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -102,6 +110,9 @@ pub struct PlanOutcome {
     pub unmet: Vec<UnmetRecord>,
     /// Counts for people.
     pub summary: PlanSummary,
+    /// The team's zone: times are shown in it.
+    #[serde(skip)]
+    pub zone: Tz,
 }
 
 /// The short summary a leader reads after planning.
@@ -183,7 +194,7 @@ pub fn parse_blackouts(snapshot: &TeamSnapshot, catalog: &Catalog) -> Vec<Scoped
         .collect()
 }
 
-async fn load_snapshot(store: &Store, team_id: i32) -> Result<TeamSnapshot, ServiceError> {
+pub(crate) async fn load_snapshot(store: &Store, team_id: i32) -> Result<TeamSnapshot, ServiceError> {
     snapshot::team_snapshot(store.connection(), team_id)
         .await?
         .ok_or_else(|| ServiceError::not_found("team", team_id))
@@ -453,6 +464,7 @@ pub async fn plan_team(
         visits,
         unmet,
         summary,
+        zone,
     })
 }
 
@@ -523,6 +535,7 @@ pub async fn replan(
     let (from, to) = (plan.horizon_start, plan.horizon_end);
     let catalog = catalog.clone();
     let solved = run_blocking(move || solve(&snapshot, &catalog, from, to, keep, params)).await?;
+    let zone = team_zone_of(store, plan.team_id).await?;
     let conflicts = solved.conflicts.clone();
     let mut unchanged = 0;
     let mut new_visits = Vec::new();
@@ -580,6 +593,7 @@ pub async fn replan(
         visits,
         unmet,
         summary,
+        zone,
     })
 }
 
@@ -619,11 +633,13 @@ pub async fn show_plan(
     let visits = plans::plan_visits(store.connection(), plan_id).await?;
     let unmet = plans::plan_unmet(store.connection(), plan_id).await?;
     let summary = summary(&visits, &unmet, &plan);
+    let zone = team_zone_of(store, plan.team_id).await?;
     Ok(PlanOutcome {
         plan,
         visits,
         unmet,
         summary,
+        zone,
     })
 }
 
@@ -666,4 +682,15 @@ pub async fn publish(
     }
     let (plan, _) = plans::publish_plan(store.connection(), plan_id, &actor.label(), now).await?;
     Ok(plan)
+}
+
+/// The zone of a team.
+///
+/// # Errors
+/// Not found, or the store fails.
+pub async fn team_zone_of(store: &Store, team_id: i32) -> Result<Tz, ServiceError> {
+    let team = doorstep_store::find_team(store.connection(), team_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("team", team_id))?;
+    Ok(team.timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh))
 }

@@ -493,7 +493,7 @@ pub async fn find_visit(
         .map(visit_record))
 }
 
-/// Writes a visit's new member, times, status and pin with an audit entry
+/// Writes a visit's new member, times, residents, purposes, status and pin with an audit entry
 /// naming what changed, in one transaction.
 ///
 /// # Errors
@@ -518,6 +518,8 @@ pub async fn update_visit<C: ConnectionTrait + TransactionTrait>(
     active.end_at = Set(changed.end);
     active.status = Set(changed.status.code().to_string());
     active.pinned = Set(changed.pinned);
+    active.residents = Set(serde_json::to_string(&changed.residents).expect("ids serialise"));
+    active.purposes = Set(codes(&changed.purposes));
     active.updated_at = Set(now);
     let saved = active.update(&txn).await?;
     append_audit(
