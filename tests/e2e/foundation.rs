@@ -406,3 +406,37 @@ fn team_pages_come_a_page_at_a_time() {
     assert_eq!(status, 400);
     assert!(body.contains("query parameter page"), "{body}");
 }
+
+#[test]
+fn database_commands_log_plain_text_and_only_the_migrations_they_apply() {
+    let db = TestDb::blocking();
+    // At the default level, as an operator runs it, with stderr a pipe.
+    let demo = || {
+        doorstep()
+            .arg("demo")
+            .env("DOORSTEP__DATABASE__URL", &db.url)
+            .env("DOORSTEP_ENV", "test")
+            .env("DOORSTEP__LOG__LEVEL", "info")
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("doorstep runs")
+    };
+    let first = demo();
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let stderr = text(&first.stderr);
+    assert!(!stderr.contains('\x1b'), "no colour in a pipe: {stderr:?}");
+    assert!(
+        stderr.contains("m20261128_000001_initial"),
+        "each applied migration is named: {stderr}"
+    );
+    assert!(!stderr.contains("Applying all"), "{stderr}");
+
+    let second = demo();
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    let stderr = text(&second.stderr);
+    assert!(!stderr.contains('\x1b'), "no colour in a pipe: {stderr:?}");
+    assert!(
+        !stderr.to_lowercase().contains("migration"),
+        "nothing to apply, nothing said: {stderr}"
+    );
+}

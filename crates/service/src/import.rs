@@ -83,34 +83,20 @@ pub async fn import_register(
         });
     };
     let villages = doorstep_store::villages_of_team(db, &team).await?;
-    let mut village_errors = Vec::new();
-    parsed.households.retain_mut(|h| {
-        let Some(name) = &h.village else { return true };
-        match find_village(&villages, name) {
-            Some(id) => {
-                h.household.village_id = Some(id);
-                true
-            }
-            None => {
-                village_errors.push(RowError {
-                    line: h.line,
-                    field: "Thôn/Tổ dân phố".into(),
-                    message: format!(
-                        "\"{name}\" is not a village of team {}; expected one of: {}",
-                        team.name,
-                        villages
-                            .iter()
-                            .map(|v| v.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                });
-                false
-            }
-        }
-    });
-    parsed.errors.extend(village_errors);
-    parsed.errors.sort_by_key(|e| e.line);
+    let known = villages
+        .iter()
+        .map(|v| v.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    parsed.resolve_villages(
+        |name| find_village(&villages, name),
+        |name| {
+            format!(
+                "\"{name}\" is not a village of team {}; expected one of: {known}",
+                team.name
+            )
+        },
+    );
     if !parsed.errors.is_empty() && !options.skip_invalid {
         return Err(ImportError::Invalid {
             errors: parsed.errors,

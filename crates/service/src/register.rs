@@ -142,7 +142,8 @@ pub struct ParsedHousehold {
     pub line: usize,
     /// The village's name as written, if any.
     pub village: Option<String>,
-    /// The household, ready for storage (its village not yet resolved).
+    /// The household, ready for storage once
+    /// [`ParsedRegister::resolve_villages`] has given it its village.
     pub household: RegisterHousehold,
 }
 
@@ -155,6 +156,45 @@ pub struct ParsedRegister {
     pub errors: Vec<RowError>,
     /// Number of data rows read.
     pub rows: usize,
+    /// The village named on each row, good or bad, for [`ParsedRegister::resolve_villages`].
+    villages: Vec<NamedVillage>,
+}
+
+/// A village as one row names it.
+#[derive(Clone, Debug, PartialEq)]
+struct NamedVillage {
+    line: usize,
+    field: String,
+    name: String,
+}
+
+impl ParsedRegister {
+    /// Gives each household the id of its village, which `find` looks up by
+    /// name. A name `find` does not know is an error on every row that
+    /// names it, listed with that row's other problems (`unknown` says what
+    /// was expected); a household in an unknown village is left out.
+    pub fn resolve_villages(
+        &mut self,
+        find: impl Fn(&str) -> Option<i32>,
+        unknown: impl Fn(&str) -> String,
+    ) {
+        for named in &self.villages {
+            if find(&named.name).is_none() {
+                self.errors.push(RowError {
+                    line: named.line,
+                    field: named.field.clone(),
+                    message: unknown(&named.name),
+                });
+            }
+        }
+        self.households.retain_mut(|h| {
+            let Some(name) = &h.village else { return true };
+            h.household.village_id = find(name);
+            h.household.village_id.is_some()
+        });
+        // Stable: a row's problems stay in column order.
+        self.errors.sort_by_key(|e| e.line);
+    }
 }
 
 /// Reads a register. `current_year` bounds the birth years.
@@ -183,13 +223,14 @@ pub fn parse(bytes: &[u8], current_year: i32) -> Result<ParsedRegister, Vec<RowE
     let columns = map_columns(&headers)?;
 
     let mut register = ParsedRegister::default();
+    let mut lines = LineCounter::new(text);
     let mut by_key: BTreeMap<String, usize> = BTreeMap::new();
     let mut first_line: BTreeMap<String, BTreeMap<Column, (usize, String)>> = BTreeMap::new();
     for record in reader.records() {
         let record = match record {
             Ok(record) => record,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
+                let line = e.position().map_or(0, |p| lines.at(p.byte()));
                 register.errors.push(file_error(
                     line,
                     "row",
@@ -198,7 +239,7 @@ pub fn parse(bytes: &[u8], current_year: i32) -> Result<ParsedRegister, Vec<RowE
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let line = record.position().map_or(0, |p| lines.at(p.byte()));
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }
@@ -219,6 +260,13 @@ pub fn parse(bytes: &[u8], current_year: i32) -> Result<ParsedRegister, Vec<RowE
             });
         };
         let row = read_row(&cell, current_year, &mut error);
+        if let Some(name) = cell(Column::Village) {
+            register.villages.push(NamedVillage {
+                line,
+                field: header_of(&headers, &columns, Column::Village),
+                name: name.to_string(),
+            });
+        }
         let key = cell(Column::HouseholdKey).unwrap_or_default().to_string();
 
         // Household fields must agree between the rows of one household.
@@ -540,6 +588,49 @@ fn read_row<'a>(
     })
 }
 
+/// The 1-based line of the file at a byte offset. The csv crate's own line
+/// numbers fall one short in files with CRLF line ends, so lines are counted
+/// here: "\r\n", "\n" and a lone "\r" each end one, inside quoted cells too.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    byte: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> LineCounter<'a> {
+        LineCounter {
+            text: text.as_bytes(),
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    /// The line at a record's offset. Offsets come in file order, so each
+    /// byte is counted once.
+    fn at(&mut self, byte: u64) -> usize {
+        let text = self.text;
+        let mut byte = usize::try_from(byte).map_or(text.len(), |b| b.min(text.len()));
+        // A record's offset is where the blank lines before it begin; no
+        // record starts with a line end, so they are skipped.
+        while matches!(text.get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        if byte < self.byte {
+            (self.byte, self.line) = (0, 1);
+        }
+        self.line += (self.byte..byte)
+            .filter(|&i| match text[i] {
+                b'\n' => true,
+                b'\r' => text.get(i + 1) != Some(&b'\n'),
+                _ => false,
+            })
+            .count();
+        self.byte = byte;
+        self.line
+    }
+}
+
 fn decode(bytes: &[u8]) -> Result<&str, Vec<RowError>> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(vec![file_error(
@@ -741,6 +832,79 @@ mod tests {
         assert_eq!(register.errors.len(), 2, "{:?}", register.errors);
         assert!(register.errors[0].message.contains("line 2"));
         assert!(register.errors[1].message.contains("appears twice"));
+    }
+
+    /// `\n` ends a row, `¶` breaks a line inside a quoted cell.
+    const MULTILINE: &str = "H1,1,A,,,Đường 1,,,,,,,
+H1,2,\"Nguyễn¶Văn B\",1850,,,,,,,,,
+H1,3,C,,,Đường 2,,,,,,,
+H2,1,D,,12,Đường 3,,,,,,,
+
+H3,1,E,,,\"Số 4¶ngõ 2\",,,,,,,
+H3,2,F,,,Khác,,,,,,,
+";
+
+    #[test]
+    fn crlf_files_report_the_same_lines_as_lf_files() {
+        let variants = [
+            ("LF", "\n", "\n"),
+            ("CRLF", "\r\n", "\r\n"),
+            ("Excel", "\r\n", "\n"),
+        ];
+        let errors: Vec<(&str, Vec<RowError>)> = variants
+            .iter()
+            .map(|(name, row_end, cell_break)| {
+                let csv = format!("{HEADER}\n{MULTILINE}")
+                    .replace('\n', row_end)
+                    .replace('¶', cell_break);
+                (*name, parse(csv.as_bytes(), 2026).unwrap().errors)
+            })
+            .collect();
+        let lines = |errors: &[RowError]| -> Vec<(usize, String)> {
+            errors.iter().map(|e| (e.line, e.field.clone())).collect()
+        };
+        assert_eq!(
+            lines(&errors[0].1),
+            vec![
+                (3, "Năm sinh".to_string()),
+                (5, "Địa chỉ".to_string()),
+                (6, "Số điện thoại".to_string()),
+                (10, "Địa chỉ".to_string()),
+            ]
+        );
+        for (name, found) in &errors {
+            assert_eq!(lines(found), lines(&errors[0].1), "{name}");
+            assert!(found[1].message.contains("here on line 2"), "{name}");
+            assert!(found[3].message.contains("here on line 8"), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_row_lists_its_unknown_village_with_its_other_problems() {
+        let csv = format!(
+            "{HEADER}\nH1,1,A,,,Đường 1,Bắc Hải,,,,,,\nH2,1,B,1850,12,Đường 2,Thôn Nam Hải,,,,,,\n"
+        );
+        let mut register = parse(csv.as_bytes(), 2026).unwrap();
+        register.resolve_villages(
+            |name| (name == "Bắc Hải").then_some(7),
+            |name| format!("\"{name}\" is not a village of this team"),
+        );
+        let found: Vec<(usize, &str)> = register
+            .errors
+            .iter()
+            .map(|e| (e.line, e.field.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (3, "Năm sinh"),
+                (3, "Số điện thoại"),
+                (3, "Thôn/Tổ dân phố")
+            ]
+        );
+        assert!(register.errors[2].message.contains("Thôn Nam Hải"));
+        assert_eq!(register.households.len(), 1);
+        assert_eq!(register.households[0].household.village_id, Some(7));
     }
 
     #[test]

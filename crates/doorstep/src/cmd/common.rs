@@ -1,7 +1,7 @@
 //! What the database-backed subcommands share: configuration, logging and
 //! the connection, each failure turned into one clear message.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use doorstep_store::Store;
@@ -46,18 +46,42 @@ pub fn finish(result: Result<(), Failure>) -> ExitCode {
     }
 }
 
-/// Loads the configuration and starts logging on stderr.
+/// Loads the configuration and starts logging on stderr, in colour only
+/// when stderr is a terminal.
 pub fn settings() -> Result<Settings, Failure> {
     let settings = config::load(&config::Sources::from_process())
         .map_err(|e| Failure::input(format!("configuration: {e:#}")))?;
-    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| settings.log.level.clone());
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| default_filter(&settings.log.level));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_new(&filter)
+                .unwrap_or_else(|_| default_filter("info").into()),
         )
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
     Ok(settings)
+}
+
+/// The configured level without sea-orm-migration's info lines, which every
+/// command would print ("No pending migrations") whether or not anything
+/// happens; [`log_applied`] names the migrations that are applied instead.
+fn default_filter(level: &str) -> String {
+    const QUIET: &str = "sea_orm_migration=warn";
+    if level.trim().is_empty() {
+        QUIET.to_string()
+    } else if level.contains("sea_orm_migration") {
+        level.to_string()
+    } else {
+        format!("{level},{QUIET}")
+    }
+}
+
+/// Logs one line per migration applied.
+pub fn log_applied(names: &[String]) {
+    for name in names {
+        tracing::info!(migration = %name, "migration applied");
+    }
 }
 
 /// Opens the configured database.
@@ -72,10 +96,11 @@ pub async fn open(settings: &Settings) -> Result<Store, Failure> {
 /// Opens the database and applies pending migrations.
 pub async fn open_migrated(settings: &Settings) -> Result<Store, Failure> {
     let store = open(settings).await?;
-    store
+    let applied = store
         .migrate_up()
         .await
         .map_err(|e| Failure::other(format!("migrations failed: {e}")))?;
+    log_applied(&applied);
     Ok(store)
 }
 

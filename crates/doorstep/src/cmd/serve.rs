@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::common::{Failure, finish, open, runtime, settings};
+use super::common::{Failure, finish, log_applied, open, runtime, settings};
 
 /// Arguments of `doorstep serve`.
 #[derive(Debug, clap::Args)]
@@ -31,12 +31,14 @@ async fn serve(args: Args) -> Result<(), Failure> {
             .migrate_up()
             .await
             .map_err(|e| Failure::other(format!("migrations failed: {e}")))?;
-        for name in applied {
-            tracing::info!(migration = %name, "applied");
-        }
+        log_applied(&applied);
     }
+    let catalog = doorstep_service::stations::load(std::path::Path::new(
+        doorstep_service::stations::DEFAULT_DIR,
+    ))
+    .map_err(Failure::input)?;
     if args.demo {
-        super::demo::load(&store).await?;
+        super::demo::load(&store, &catalog, &settings).await?;
     }
     let address = args.address.unwrap_or(settings.server.address);
     let listener = tokio::net::TcpListener::bind(&address).await.map_err(|e| {
@@ -48,11 +50,21 @@ async fn serve(args: Args) -> Result<(), Failure> {
         .local_addr()
         .map_err(|e| Failure::other(e.to_string()))?;
     println!("doorstep: listening on http://{local}");
-    let app = doorstep_api::router(doorstep_api::AppState { store });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| Failure::other(format!("server error: {e}")))
+    let app = doorstep_api::router(doorstep_api::AppState {
+        store,
+        catalog: std::sync::Arc::new(catalog),
+        planning: doorstep_api::PlanningDefaults {
+            time_limit: std::time::Duration::from_secs_f64(settings.planning.time_limit_s),
+            threads: settings.planning.threads(),
+        },
+    });
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
+    .map_err(|e| Failure::other(format!("server error: {e}")))
 }
 
 async fn shutdown() {

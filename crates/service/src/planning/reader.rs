@@ -34,8 +34,7 @@ use doorstep_store::repo::plans::UnmetRecord;
 use doorstep_store::repo::snapshot::{HouseholdRecord, LatLon, ResidentRecord, TeamSnapshot};
 
 /// When a resident at home has no rule: reachable every day 07:00–20:00.
-pub const DEFAULT_HOME_RULE: &str =
-    r#"{"mode":"in_person","when":[{"hours":["07:00","20:00"]}]}"#;
+pub const DEFAULT_HOME_RULE: &str = r#"{"mode":"in_person","when":[{"hours":["07:00","20:00"]}]}"#;
 
 /// When a resident abroad has no rule: by video call 19:00–22:00 in their zone.
 fn default_abroad_rule(zone: &str) -> String {
@@ -206,11 +205,18 @@ fn minutes_of(residents: &[JobResident]) -> u32 {
     total.clamp(10, MAX_VISIT_MINUTES)
 }
 
+/// Windows as `[start, end)` minutes since the epoch.
+type Spans = Vec<(i64, i64)>;
+/// A sentence in Vietnamese and in English.
+type Words = (String, String);
+/// A rule's text and the blackouts cut from it.
+type CacheKey = (String, Vec<usize>);
+
 /// Rules parsed once and expanded once per blackout set, whoever shares them.
 struct Expander<'a> {
     ctx: &'a ExpansionContext,
     rules: RuleContext,
-    cache: HashMap<(String, Vec<usize>), Option<(VisitMode, Vec<(i64, i64)>)>>,
+    cache: HashMap<CacheKey, Option<(VisitMode, Spans)>>,
 }
 
 impl Expander<'_> {
@@ -266,7 +272,13 @@ pub struct ReaderInput<'a> {
     pub skip_jobs: &'a BTreeSet<String>,
 }
 
-fn unmet(household: i32, resident: Option<i32>, reason: UnmetReason, vi: String, en: String) -> UnmetRecord {
+fn unmet(
+    household: i32,
+    resident: Option<i32>,
+    reason: UnmetReason,
+    vi: String,
+    en: String,
+) -> UnmetRecord {
     UnmetRecord {
         household_id: household,
         resident_id: resident,
@@ -356,10 +368,7 @@ pub fn read(input: &ReaderInput<'_>) -> Mapped {
                         "{} chưa có đồng ý được ghi nhận nên chưa được xếp lịch",
                         r.full_name
                     ),
-                    format!(
-                        "{} has no recorded consent, so is not planned",
-                        r.full_name
-                    ),
+                    format!("{} has no recorded consent, so is not planned", r.full_name),
                 ));
                 continue;
             }
@@ -404,15 +413,20 @@ pub fn read(input: &ReaderInput<'_>) -> Mapped {
                 .fold(at_home[0].windows.clone(), |acc, r| {
                     intersect(&acc, &r.windows)
                 });
-            let windows = if all
-                .iter()
-                .any(|&(a, b)| b - a >= i64::from(minutes))
-            {
+            let windows = if all.iter().any(|&(a, b)| b - a >= i64::from(minutes)) {
                 all
             } else {
-                union(&at_home.iter().map(|r| r.windows.as_slice()).collect::<Vec<_>>())
+                union(
+                    &at_home
+                        .iter()
+                        .map(|r| r.windows.as_slice())
+                        .collect::<Vec<_>>(),
+                )
             };
-            let needs: Vec<NeedStep> = at_home.iter().flat_map(|r| r.needs.iter().copied()).collect();
+            let needs: Vec<NeedStep> = at_home
+                .iter()
+                .flat_map(|r| r.needs.iter().copied())
+                .collect();
             if !input.skip_jobs.contains(&id) {
                 approximate_locations += usize::from(approximate);
                 households.push(Household {
@@ -510,7 +524,7 @@ fn resident_windows(
     expander: &mut Expander<'_>,
     r: &ResidentRecord,
     cut: &[(usize, &Blackout)],
-) -> Result<(VisitMode, Vec<(i64, i64)>), (String, String)> {
+) -> Result<(VisitMode, Spans), Words> {
     let rule = match (&r.availability, r.presence) {
         (Some(text), _) => text.clone(),
         (None, Presence::Home) => DEFAULT_HOME_RULE.to_owned(),
@@ -555,8 +569,14 @@ fn resident_windows(
     };
     expander.windows(&rule, cut).ok_or_else(|| {
         (
-            format!("lịch có mặt của {} không đọc được nữa (trạm thủy triều đã bỏ?)", r.full_name),
-            format!("the availability rule of {} no longer reads (a tide station removed?)", r.full_name),
+            format!(
+                "lịch có mặt của {} không đọc được nữa (trạm thủy triều đã bỏ?)",
+                r.full_name
+            ),
+            format!(
+                "the availability rule of {} no longer reads (a tide station removed?)",
+                r.full_name
+            ),
         )
     })
 }
