@@ -170,7 +170,10 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .alter_table(add("sessions", timestamp_with_time_zone_null("revoked_at").take()))
+            .alter_table(add(
+                "sessions",
+                timestamp_with_time_zone_null("revoked_at").take(),
+            ))
             .await?;
         Ok(())
     }

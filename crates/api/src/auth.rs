@@ -17,8 +17,8 @@ use doorstep_service::error::ServiceError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, JsonBody, Problem};
 use crate::AppState;
+use crate::error::{ApiError, JsonBody, Problem};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "doorstep_session";
@@ -36,7 +36,9 @@ pub struct CurrentUser {
 
 /// The token of a request: the bearer token, else the session cookie.
 pub fn request_token(headers: &HeaderMap) -> Option<String> {
-    if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+    if let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
         && let Some(token) = value
             .strip_prefix("Bearer ")
             .or_else(|| value.strip_prefix("bearer "))
@@ -192,7 +194,10 @@ pub async fn login(
         (status = 401, description = "Not signed in", body = Problem),
     ),
     security(("bearer" = [])))]
-pub async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<Response, ApiError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Response, ApiError> {
     auth::logout(&state.store, &user.token, Utc::now()).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response

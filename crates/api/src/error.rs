@@ -115,7 +115,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = &self.0;
         let (status, code, title) = match e {
-            ServiceError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid input"),
+            ServiceError::Invalid(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid input")
+            }
             ServiceError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found", "Not found"),
             ServiceError::Forbidden(..) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
             ServiceError::Conflict(..) => (StatusCode::CONFLICT, "conflict", "Conflict"),
@@ -187,7 +189,11 @@ pub fn prefers_english(headers: &HeaderMap) -> bool {
         let mut pieces = part.trim().split(';');
         let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
         let q = pieces
-            .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+            })
             .unwrap_or(1.0);
         let english = if tag.starts_with("en") {
             true
@@ -258,7 +264,13 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|e| ApiError::field("(body)", format!("không đọc được nội dung: {e}"), format!("cannot read the body: {e}")))?;
+            .map_err(|e| {
+                ApiError::field(
+                    "(body)",
+                    format!("không đọc được nội dung: {e}"),
+                    format!("cannot read the body: {e}"),
+                )
+            })?;
         parse_json(&bytes).map(JsonBody)
     }
 }
@@ -273,7 +285,11 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Api
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        let field = if path == "." { "(body)".to_owned() } else { path };
+        let field = if path == "." {
+            "(body)".to_owned()
+        } else {
+            path
+        };
         ApiError::field(
             &field,
             format!(

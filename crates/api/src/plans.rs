@@ -18,9 +18,9 @@ use doorstep_service::planning::{self, PlanOutcome, PlanRequest, VisitPatch};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
+use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, JsonBody, Problem, parse_id, parse_json};
-use crate::AppState;
 
 fn local(at: DateTime<Utc>, zone: Tz) -> String {
     doorstep_service::planning::reader::local_rfc3339(at, zone)
@@ -70,7 +70,6 @@ impl VisitView {
         }
     }
 }
-
 
 /// A household (or one resident of it) the plan leaves out.
 #[derive(Debug, Serialize, ToSchema)]
@@ -631,8 +630,29 @@ pub async fn delete_blackout(
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(create, list, show, publish, replan, patch_visit, list_blackouts, add_blackout, delete_blackout),
-    components(schemas(PlanView, PlanBrief, VisitView, UnmetView, SummaryView, CreatePlan, Replan, PatchVisit, BlackoutItem, Problem))
+    paths(
+        create,
+        list,
+        show,
+        publish,
+        replan,
+        patch_visit,
+        list_blackouts,
+        add_blackout,
+        delete_blackout
+    ),
+    components(schemas(
+        PlanView,
+        PlanBrief,
+        VisitView,
+        UnmetView,
+        SummaryView,
+        CreatePlan,
+        Replan,
+        PatchVisit,
+        BlackoutItem,
+        Problem
+    ))
 )]
 struct Doc;
 

@@ -213,7 +213,10 @@ fn check_keys(path: &Path, table: &toml::Table) -> anyhow::Result<()> {
         ("database", &["url"]),
         ("log", &["level"]),
         ("teams", &["default_timezone"]),
-        ("planning", &["time_limit_s", "demo_time_limit_s", "threads"]),
+        (
+            "planning",
+            &["time_limit_s", "demo_time_limit_s", "threads"],
+        ),
     ];
     for (section, value) in table {
         let Some((_, keys)) = schema.iter().find(|(s, _)| s == section) else {

@@ -127,7 +127,11 @@ pub async fn add(
         Err(rule_errors) => {
             errors.extend(rule_errors.into_iter().map(|e| {
                 FieldError::new(
-                    if e.path.is_empty() { "(body)".to_owned() } else { e.path.clone() },
+                    if e.path.is_empty() {
+                        "(body)".to_owned()
+                    } else {
+                        e.path.clone()
+                    },
                     e.message_vi.clone(),
                     e.message.clone(),
                 )
@@ -169,8 +173,14 @@ pub async fn delete(
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
     actor.require_lead(store, team_id).await?;
-    if blackouts::delete_blackout(store.connection(), team_id, blackout_id, &actor.label(), now)
-        .await?
+    if blackouts::delete_blackout(
+        store.connection(),
+        team_id,
+        blackout_id,
+        &actor.label(),
+        now,
+    )
+    .await?
     {
         Ok(())
     } else {

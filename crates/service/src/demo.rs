@@ -710,7 +710,10 @@ pub async fn plan_calendars(
     let actor = crate::access::Actor::system("demo");
     let mut planned = Vec::new();
     for place in PLACES {
-        let Some(area) = doorstep_store::repo::areas::find_area_by_code(store.connection(), place.commune_code).await? else {
+        let Some(area) =
+            doorstep_store::repo::areas::find_area_by_code(store.connection(), place.commune_code)
+                .await?
+        else {
             continue;
         };
         for team in doorstep_store::list_teams(store.connection())
@@ -718,9 +721,13 @@ pub async fn plan_calendars(
             .into_iter()
             .filter(|t| t.area_id == area.id)
         {
-            let zone: chrono_tz::Tz = team.timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
+            let zone: chrono_tz::Tz = team
+                .timezone
+                .parse()
+                .unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
             let today = now.with_timezone(&zone).date_naive();
-            let existing = doorstep_store::repo::plans::team_plans(store.connection(), team.id).await?;
+            let existing =
+                doorstep_store::repo::plans::team_plans(store.connection(), team.id).await?;
             if existing
                 .iter()
                 .any(|p| p.status == PlanStatus::Published && p.start_date == today)

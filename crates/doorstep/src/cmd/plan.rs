@@ -120,7 +120,10 @@ pub fn run(args: Args) -> ExitCode {
 
 fn run_inner(args: &Args) -> Result<(), Failure> {
     let t0 = Instant::now();
-    let input = args.input.as_deref().expect("clap requires --input or --team");
+    let input = args
+        .input
+        .as_deref()
+        .expect("clap requires --input or --team");
     let time_limit = args.time_limit.unwrap_or(10.0);
     if !(time_limit.is_finite() && time_limit >= 0.0) {
         return Err(bad_input(format!(

@@ -25,7 +25,14 @@ pub fn failure(e: ServiceError) -> Failure {
         ServiceError::Invalid(errors) => Failure::input(
             errors
                 .iter()
-                .map(|f| format!("--{}: {} / {}", f.field.replace('_', "-"), f.message_vi, f.message_en))
+                .map(|f| {
+                    format!(
+                        "--{}: {} / {}",
+                        f.field.replace('_', "-"),
+                        f.message_vi,
+                        f.message_en
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n"),
         ),
@@ -59,8 +66,9 @@ async fn plan(team: i32, args: &Args) -> Result<(), Failure> {
         seed: args.seed,
         threads: args.threads.unwrap_or_else(|| settings.planning.threads()),
     };
-    let catalog = doorstep_service::stations::load(Path::new(doorstep_service::stations::DEFAULT_DIR))
-        .map_err(Failure::input)?;
+    let catalog =
+        doorstep_service::stations::load(Path::new(doorstep_service::stations::DEFAULT_DIR))
+            .map_err(Failure::input)?;
     let store = open_migrated(&settings).await?;
     let actor = Actor::system("cli");
     let outcome = planning::plan_team(&store, &catalog, &actor, team, &request, Utc::now())

@@ -9,8 +9,8 @@ use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 use doorstep_core::rules::{ExpansionContext, RuleContext};
 use doorstep_core::{PlanStatus, Skill, VisitMode, VisitStatus};
-use doorstep_store::repo::plans::{self, VisitRecord};
 use doorstep_store::Store;
+use doorstep_store::repo::plans::{self, VisitRecord};
 use doorstep_tide::Catalog;
 
 use super::{find_plan_for, load_snapshot, parse_blackouts, reader, team_zone};
@@ -31,7 +31,13 @@ pub struct VisitPatch {
 }
 
 const WEEKDAYS_VI: [&str; 7] = [
-    "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật",
+    "Thứ Hai",
+    "Thứ Ba",
+    "Thứ Tư",
+    "Thứ Năm",
+    "Thứ Sáu",
+    "Thứ Bảy",
+    "Chủ nhật",
 ];
 const WEEKDAYS_EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
@@ -45,7 +51,12 @@ fn at(minute: i64, zone: Tz) -> DateTime<Tz> {
 fn span_words(a: i64, b: i64, zone: Tz) -> (String, String) {
     let (s, e) = (at(a, zone), at(b, zone));
     let day = s.weekday().num_days_from_monday() as usize;
-    let times = format!("{} {}–{}", s.format("%d/%m"), s.format("%H:%M"), e.format("%H:%M"));
+    let times = format!(
+        "{} {}–{}",
+        s.format("%d/%m"),
+        s.format("%H:%M"),
+        e.format("%H:%M")
+    );
     (
         format!("{} {times}", WEEKDAYS_VI[day]),
         format!("{} {times}", WEEKDAYS_EN[day]),
@@ -61,11 +72,22 @@ fn that_day(list: &[(i64, i64)], minute: i64, zone: Tz) -> (String, String) {
         .map(|&(a, b)| span_words(a, b, zone))
         .collect();
     if spans.is_empty() {
-        ("không có khung nào trong ngày".into(), "none that day".into())
+        (
+            "không có khung nào trong ngày".into(),
+            "none that day".into(),
+        )
     } else {
         (
-            spans.iter().map(|s| s.0.clone()).collect::<Vec<_>>().join(", "),
-            spans.iter().map(|s| s.1.clone()).collect::<Vec<_>>().join(", "),
+            spans
+                .iter()
+                .map(|s| s.0.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+            spans
+                .iter()
+                .map(|s| s.1.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
         )
     }
 }
@@ -179,8 +201,9 @@ pub async fn edit_visit(
             ));
         }
         let blackouts = parse_blackouts(&snapshot, catalog);
-        let ctx = ExpansionContext::new(plan.horizon_start, plan.horizon_end, zone, catalog.clone())
-            .map_err(|e| ServiceError::Internal(format!("expansion: {e}")))?;
+        let ctx =
+            ExpansionContext::new(plan.horizon_start, plan.horizon_end, zone, catalog.clone())
+                .map_err(|e| ServiceError::Internal(format!("expansion: {e}")))?;
         let mapped = reader::read(&reader::ReaderInput {
             snapshot: &snapshot,
             ctx: &ctx,
@@ -225,9 +248,19 @@ pub async fn edit_visit(
             let (vi, en) = that_day(&shifts, a, zone);
             let (when_vi, when_en) = span_words(a, b, zone);
             errors.push(FieldError::new(
-                if patch.member_id.is_some() { "member_id" } else { "start" },
-                format!("{} không rảnh lúc {when_vi}; hôm đó rảnh: {vi}", member.full_name),
-                format!("{} is not free at {when_en}; that day: {en}", member.full_name),
+                if patch.member_id.is_some() {
+                    "member_id"
+                } else {
+                    "start"
+                },
+                format!(
+                    "{} không rảnh lúc {when_vi}; hôm đó rảnh: {vi}",
+                    member.full_name
+                ),
+                format!(
+                    "{} is not free at {when_en}; that day: {en}",
+                    member.full_name
+                ),
             ));
         }
         let needs: BTreeSet<Skill> = job
@@ -243,7 +276,11 @@ pub async fn edit_visit(
         if !missing.is_empty() {
             errors.push(FieldError::new(
                 "member_id",
-                format!("{} chưa có kỹ năng: {}", member.full_name, missing.join(", ")),
+                format!(
+                    "{} chưa có kỹ năng: {}",
+                    member.full_name,
+                    missing.join(", ")
+                ),
                 format!(
                     "{} lacks the skills: {}",
                     member.full_name,
@@ -271,11 +308,21 @@ pub async fn edit_visit(
             })
             .collect();
         if let Some(clash) = others.iter().find(|v| v.start < end && start < v.end) {
-            let (vi, en) = span_words(clash.start.timestamp() / 60, clash.end.timestamp() / 60, zone);
+            let (vi, en) = span_words(
+                clash.start.timestamp() / 60,
+                clash.end.timestamp() / 60,
+                zone,
+            );
             errors.push(FieldError::new(
                 "start",
-                format!("trùng giờ với lượt thăm #{} ({vi}) của {}", clash.id, member.full_name),
-                format!("overlaps visit #{} ({en}) of {}", clash.id, member.full_name),
+                format!(
+                    "trùng giờ với lượt thăm #{} ({vi}) của {}",
+                    clash.id, member.full_name
+                ),
+                format!(
+                    "overlaps visit #{} ({en}) of {}",
+                    clash.id, member.full_name
+                ),
             ));
         }
         let day = start.with_timezone(&zone).date_naive();
@@ -302,8 +349,14 @@ pub async fn edit_visit(
             return Err(ServiceError::Invalid(errors));
         }
         let (residents, purposes) = job.expected(a, b);
-        detail.insert("from".into(), serde_json::json!({"member": visit.member_id, "start": visit.start}));
-        detail.insert("to".into(), serde_json::json!({"member": member_id, "start": start}));
+        detail.insert(
+            "from".into(),
+            serde_json::json!({"member": visit.member_id, "start": visit.start}),
+        );
+        detail.insert(
+            "to".into(),
+            serde_json::json!({"member": member_id, "start": start}),
+        );
         changed.member_id = member_id;
         changed.start = start;
         changed.end = end;

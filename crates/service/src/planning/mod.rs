@@ -27,11 +27,11 @@ use chrono_tz::Tz;
 use doorstep_core::rules::{Blackout, ExpansionContext, RuleContext};
 use doorstep_core::{PlanStatus, UnmetReason, VisitMode, VisitStatus};
 use doorstep_scheduler::{Params, Problem, checker};
+use doorstep_store::Store;
 use doorstep_store::repo::plans::{
     self, NewPlan, NewVisit, PlanFigures, PlanRecord, UnmetRecord, VisitRecord,
 };
 use doorstep_store::repo::snapshot::{self, TeamSnapshot};
-use doorstep_store::Store;
 use doorstep_tide::Catalog;
 use serde::Serialize;
 
@@ -166,7 +166,10 @@ pub fn team_zone(snapshot: &TeamSnapshot) -> Result<Tz, ServiceError> {
         ServiceError::Invalid(vec![FieldError::new(
             "timezone",
             format!("múi giờ của tổ không hợp lệ: {:?}", snapshot.team.timezone),
-            format!("the team's time zone is not an IANA name: {:?}", snapshot.team.timezone),
+            format!(
+                "the team's time zone is not an IANA name: {:?}",
+                snapshot.team.timezone
+            ),
         )])
     })
 }
@@ -194,7 +197,10 @@ pub fn parse_blackouts(snapshot: &TeamSnapshot, catalog: &Catalog) -> Vec<Scoped
         .collect()
 }
 
-pub(crate) async fn load_snapshot(store: &Store, team_id: i32) -> Result<TeamSnapshot, ServiceError> {
+pub(crate) async fn load_snapshot(
+    store: &Store,
+    team_id: i32,
+) -> Result<TeamSnapshot, ServiceError> {
     snapshot::team_snapshot(store.connection(), team_id)
         .await?
         .ok_or_else(|| ServiceError::not_found("team", team_id))
@@ -258,7 +264,9 @@ fn solve(
                     .collect();
                 let drop: Vec<usize> = if !bad.is_empty() {
                     bad.into_iter().collect()
-                } else if invalid.0.iter().all(|e| e.path == "pinned") && !mapped.instance.pinned.is_empty() {
+                } else if invalid.0.iter().all(|e| e.path == "pinned")
+                    && !mapped.instance.pinned.is_empty()
+                {
                     vec![mapped.instance.pinned.len() - 1]
                 } else {
                     return Err(ServiceError::Internal(format!(
@@ -692,5 +700,8 @@ pub async fn team_zone_of(store: &Store, team_id: i32) -> Result<Tz, ServiceErro
     let team = doorstep_store::find_team(store.connection(), team_id)
         .await?
         .ok_or_else(|| ServiceError::not_found("team", team_id))?;
-    Ok(team.timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh))
+    Ok(team
+        .timezone
+        .parse()
+        .unwrap_or(chrono_tz::Asia::Ho_Chi_Minh))
 }

@@ -1,6 +1,9 @@
 //! The administrative tree: provinces, communes, villages.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder,
+};
 
 use super::{Change, save};
 use crate::StoreError;

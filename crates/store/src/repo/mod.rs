@@ -80,6 +80,9 @@ pub async fn table_counts(
     counts.insert("mail_outbox", outbox::Entity::find().count(db).await?);
     counts.insert("unmet", unmet::Entity::find().count(db).await?);
     counts.insert("blackouts", blackout::Entity::find().count(db).await?);
-    counts.insert("calendar_feeds", calendar_feed::Entity::find().count(db).await?);
+    counts.insert(
+        "calendar_feeds",
+        calendar_feed::Entity::find().count(db).await?,
+    );
     Ok(counts)
 }

@@ -58,9 +58,7 @@ fn plan_record(p: plan::Model) -> PlanRecord {
         id: p.id,
         team_id: p.team_id,
         status: PlanStatus::parse(&p.status).unwrap_or(PlanStatus::Draft),
-        start_date: p
-            .start_date
-            .unwrap_or_else(|| p.horizon_start.date_naive()),
+        start_date: p.start_date.unwrap_or_else(|| p.horizon_start.date_naive()),
         days: p.days.map_or_else(
             || (p.horizon_end - p.horizon_start).num_days().max(0) as u32,
             |d| d.max(0) as u32,
@@ -318,7 +316,9 @@ pub async fn replace_plan_contents<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<PlanRecord, StoreError> {
     let txn = db.begin().await?;
     let Some(old) = plan::Entity::find_by_id(plan_id).one(&txn).await? else {
-        return Err(StoreError::NotFound(format!("plan {plan_id} does not exist")));
+        return Err(StoreError::NotFound(format!(
+            "plan {plan_id} does not exist"
+        )));
     };
     let mut delete = visit::Entity::delete_many().filter(visit::Column::PlanId.eq(plan_id));
     if !keep.is_empty() {
@@ -445,7 +445,9 @@ pub async fn publish_plan<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<(PlanRecord, Vec<i32>), StoreError> {
     let txn = db.begin().await?;
     let Some(p) = plan::Entity::find_by_id(plan_id).one(&txn).await? else {
-        return Err(StoreError::NotFound(format!("plan {plan_id} does not exist")));
+        return Err(StoreError::NotFound(format!(
+            "plan {plan_id} does not exist"
+        )));
     };
     let overlapping = plan::Entity::find()
         .filter(plan::Column::TeamId.eq(p.team_id))
