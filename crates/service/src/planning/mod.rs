@@ -207,10 +207,45 @@ pub(crate) async fn load_snapshot(
 }
 
 /// What the planner was given and what it answered.
-struct Solved {
-    mapped: Mapped,
-    plan: doorstep_scheduler::Plan,
-    conflicts: Vec<String>,
+pub struct Solved {
+    /// The instance and the way back.
+    pub mapped: Mapped,
+    /// The planner's plan, checked.
+    pub plan: doorstep_scheduler::Plan,
+    /// Jobs of kept visits that no longer fit, left as they were.
+    pub conflicts: Vec<String>,
+}
+
+impl Solved {
+    /// The visits to store, with the residents expected and their needs.
+    ///
+    /// # Errors
+    /// The planner answered an id the instance does not have (a bug).
+    pub fn visits(&self) -> Result<Vec<NewVisit>, ServiceError> {
+        Ok(to_visits(self)?.into_iter().map(|(_, v)| v).collect())
+    }
+
+    /// What the plan leaves out: the reader's (no consent, no rule) and the
+    /// planner's, by household.
+    pub fn unmet(&self) -> Vec<UnmetRecord> {
+        to_unmet(self)
+    }
+}
+
+/// Plans a snapshot over `[from, to)` without a database: read, solve on
+/// the calling thread, check. The use cases run it on a blocking thread.
+///
+/// # Errors
+/// The team's zone is not an IANA name, the horizon is outside 1800–2199,
+/// or the planner or its checker refuses (a bug).
+pub fn plan_snapshot(
+    snapshot: &TeamSnapshot,
+    catalog: &Catalog,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    params: Params,
+) -> Result<Solved, ServiceError> {
+    solve(snapshot, catalog, from, to, Keep::default(), params)
 }
 
 /// What a planning run keeps exactly and what it may change.
