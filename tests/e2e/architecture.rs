@@ -3,58 +3,112 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
+/// The workspace's dependency graph: package names by id, and each
+/// package's normal (non-dev, non-build) dependencies.
+struct Graph {
+    names: BTreeMap<String, String>,
+    deps: BTreeMap<String, Vec<String>>,
+}
+
+impl Graph {
+    fn load() -> Graph {
+        let output = Command::new(env!("CARGO"))
+            .args(["metadata", "--format-version", "1", "--locked"])
+            // Only this machine's dependencies: no need to fetch other platforms' crates.
+            .args(
+                host_platform()
+                    .iter()
+                    .flat_map(|t| ["--filter-platform", t.as_str()]),
+            )
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .output()
+            .expect("cargo metadata runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let names = metadata["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["id"].as_str().unwrap().to_owned(),
+                    p["name"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let deps = metadata["resolve"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                let deps = n["deps"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    // Only normal (non-dev, non-build) edges count: a crate may
+                    // use anything in its own tests.
+                    .filter(|d| {
+                        d["dep_kinds"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|k| k["kind"].is_null())
+                    })
+                    .map(|d| d["pkg"].as_str().unwrap().to_owned())
+                    .collect();
+                (n["id"].as_str().unwrap().to_owned(), deps)
+            })
+            .collect();
+        Graph { names, deps }
+    }
+
+    fn id(&self, name: &str) -> &str {
+        self.names
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(id, _)| id.as_str())
+            .unwrap_or_else(|| panic!("{name} is a workspace member"))
+    }
+
+    /// Every package `root` reaches, each with the path to it, without
+    /// walking through the packages named in `through`.
+    fn reached(&self, root: &str, through: &[&str]) -> BTreeMap<&str, Vec<&str>> {
+        let mut visited = BTreeSet::new();
+        let mut seen: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        let root = self.id(root);
+        let mut stack = vec![(root, vec![self.names[root].as_str()])];
+        while let Some((id, path)) = stack.pop() {
+            if !visited.insert(id) {
+                continue;
+            }
+            let name = self.names[id].as_str();
+            seen.entry(name).or_insert_with(|| path.clone());
+            if path.len() > 1 && through.contains(&name) {
+                continue;
+            }
+            for dep in self.deps.get(id).into_iter().flatten() {
+                let mut next = path.clone();
+                next.push(self.names[dep].as_str());
+                stack.push((dep.as_str(), next));
+            }
+        }
+        seen
+    }
+}
+
+fn is(name: &str, family: &str) -> bool {
+    name == family || name.starts_with(&format!("{family}-"))
+}
+
 /// Pure crates must never reach the database, HTTP or async runtime crates,
 /// not even through another dependency.
 #[test]
 fn pure_crates_do_not_depend_on_io_crates() {
-    let output = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--locked"])
-        // Only this machine's dependencies: no need to fetch other platforms' crates.
-        .args(
-            host_platform()
-                .iter()
-                .flat_map(|t| ["--filter-platform", t.as_str()]),
-        )
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .output()
-        .expect("cargo metadata runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-
-    let names: BTreeMap<&str, &str> = metadata["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| (p["id"].as_str().unwrap(), p["name"].as_str().unwrap()))
-        .collect();
-    let nodes: BTreeMap<&str, Vec<&str>> = metadata["resolve"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| {
-            let deps = n["deps"]
-                .as_array()
-                .unwrap()
-                .iter()
-                // Only normal (non-dev, non-build) edges count: a pure crate may
-                // use anything in its own tests.
-                .filter(|d| {
-                    d["dep_kinds"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .any(|k| k["kind"].is_null())
-                })
-                .map(|d| d["pkg"].as_str().unwrap())
-                .collect();
-            (n["id"].as_str().unwrap(), deps)
-        })
-        .collect();
-
+    let graph = Graph::load();
     let forbidden = ["tokio", "sea-orm", "sqlx", "axum", "hyper", "lettre"];
     for pure in [
         "doorstep-lunar",
@@ -62,26 +116,34 @@ fn pure_crates_do_not_depend_on_io_crates() {
         "doorstep-core",
         "doorstep-scheduler",
     ] {
-        let root = names
-            .iter()
-            .find(|(_, n)| **n == pure)
-            .map(|(id, _)| *id)
-            .unwrap_or_else(|| panic!("{pure} is a workspace member"));
-        let mut seen = BTreeSet::new();
-        let mut stack = vec![root];
-        while let Some(id) = stack.pop() {
-            if !seen.insert(id) {
-                continue;
-            }
-            let name = names[id];
+        for (name, path) in graph.reached(pure, &[]) {
             assert!(
-                !forbidden
-                    .iter()
-                    .any(|f| name == *f || name.starts_with(&format!("{f}-"))),
-                "{pure} depends on {name}, but pure crates must not reach I/O crates"
+                !forbidden.iter().any(|f| is(name, f)),
+                "{pure} depends on {name} ({}), but pure crates must not reach I/O crates",
+                path.join(" → ")
             );
-            stack.extend(nodes.get(id).into_iter().flatten().copied());
         }
+    }
+}
+
+/// The API calls the use cases of `doorstep-service` and never the store:
+/// nothing it depends on reaches the store, the migrations, sea-orm or sqlx
+/// except through the service.
+#[test]
+fn the_api_reaches_the_database_only_through_the_service() {
+    let graph = Graph::load();
+    let forbidden = ["doorstep-store", "doorstep-migrations", "sea-orm", "sqlx"];
+    let reached = graph.reached("doorstep-api", &["doorstep-service"]);
+    assert!(
+        reached.contains_key("doorstep-service"),
+        "the API calls the service"
+    );
+    for (name, path) in &reached {
+        assert!(
+            !forbidden.iter().any(|f| is(name, f)),
+            "doorstep-api depends on {name} ({}); it must call doorstep-service instead",
+            path.join(" → ")
+        );
     }
 }
 

@@ -3,6 +3,7 @@
 mod api;
 mod architecture;
 mod foundation;
+mod journey;
 mod lunar;
 mod plan;
 mod tide;
