@@ -456,10 +456,10 @@ async fn a_leader_pins_moves_and_cancels_visits_with_reasons_in_words() {
             Method::PATCH,
             &format!("/api/v1/visits/{id}"),
             Some(&leader),
-            Some(json!({"start": to.to_rfc3339()})),
+            Some(json!({"start": (to + chrono::Duration::minutes(10)).to_rfc3339()})),
         )
         .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(status, StatusCode::CONFLICT, "a cancelled visit does not move: {problem}");
     let (status, _) = app
         .call(
             Method::PATCH,
