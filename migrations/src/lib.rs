@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_initial;
 mod m20261201_000001_planning;
+mod m20261201_000002_one_live_feed;
 
 /// Every migration of doorstep, in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_initial::Migration),
             Box::new(m20261201_000001_planning::Migration),
+            Box::new(m20261201_000002_one_live_feed::Migration),
         ]
     }
 }

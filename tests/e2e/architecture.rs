@@ -138,6 +138,12 @@ fn the_api_reaches_the_database_only_through_the_service() {
         reached.contains_key("doorstep-service"),
         "the API calls the service"
     );
+    assert!(
+        graph
+            .reached("doorstep-api", &[])
+            .contains_key("doorstep-store"),
+        "the walk finds the store when it may go through the service"
+    );
     for (name, path) in &reached {
         assert!(
             !forbidden.iter().any(|f| is(name, f)),

@@ -384,7 +384,10 @@ fn serve_with_demo_answers_pages_and_json() {
     assert_eq!(status, 401, "{body}");
     let (status, body) = server.get("/dang-nhap");
     assert_eq!(status, 200);
-    assert!(body.contains("Đăng nhập") && body.contains("âm lịch"), "{body}");
+    assert!(
+        body.contains("Đăng nhập") && body.contains("âm lịch"),
+        "{body}"
+    );
 }
 
 #[test]

@@ -18,12 +18,9 @@ impl Client<'_> {
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
         let auth = format!("Bearer {}", self.token);
         let text = body.map(|b| b.to_string());
-        let (status, _, answer) = self.server.request(
-            method,
-            path,
-            &[("Authorization", &auth)],
-            text.as_deref(),
-        );
+        let (status, _, answer) =
+            self.server
+                .request(method, path, &[("Authorization", &auth)], text.as_deref());
         (
             status,
             serde_json::from_str(&answer).unwrap_or(Value::String(answer)),
@@ -32,14 +29,14 @@ impl Client<'_> {
 
     fn raw(&self, path: &str) -> (u16, String, String) {
         let auth = format!("Bearer {}", self.token);
-        self.server.request("GET", path, &[("Authorization", &auth)], None)
+        self.server
+            .request("GET", path, &[("Authorization", &auth)], None)
     }
 }
 
 fn sign_in<'a>(server: &'a Server, username: &str) -> Client<'a> {
     let body = json!({"username": username, "password": "doorstep-demo"}).to_string();
-    let (status, head, answer) =
-        server.request("POST", "/api/v1/auth/login", &[], Some(&body));
+    let (status, head, answer) = server.request("POST", "/api/v1/auth/login", &[], Some(&body));
     assert_eq!(status, 200, "{username} signs in: {answer}");
     assert!(head.contains("set-cookie: doorstep_session="), "{head}");
     let answer: Value = serde_json::from_str(&answer).unwrap();
@@ -93,7 +90,8 @@ fn a_leader_plans_four_weeks_and_a_volunteer_reads_the_day_and_the_feed() {
     let server = Server::start(&db, &[]);
 
     let leader = sign_in(&server, "totruong.haithanh");
-    let start = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive() + chrono::Days::new(1);
+    let start =
+        (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive() + chrono::Days::new(1);
     let (status, plan) = leader.call(
         "POST",
         "/api/v1/teams/1/plans",
@@ -148,7 +146,11 @@ fn a_leader_plans_four_weeks_and_a_volunteer_reads_the_day_and_the_feed() {
         .collect();
     assert!(!theirs.is_empty(), "the volunteer has visits in four weeks");
     let day = date_of(theirs[0]);
-    let expected: Vec<&Value> = theirs.iter().copied().filter(|v| date_of(v) == day).collect();
+    let expected: Vec<&Value> = theirs
+        .iter()
+        .copied()
+        .filter(|v| date_of(v) == day)
+        .collect();
     let (status, list) = volunteer.call("GET", &format!("/api/v1/me/visits?date={day}"), None);
     assert_eq!(status, 200, "{list}");
     let got: Vec<i64> = list["visits"]
@@ -171,7 +173,10 @@ fn a_leader_plans_four_weeks_and_a_volunteer_reads_the_day_and_the_feed() {
     assert_eq!(status, 200);
     assert!(head.contains("text/calendar"), "{head}");
     assert!(ics.starts_with("BEGIN:VCALENDAR"), "{ics}");
-    assert!(ics.contains("BEGIN:VTIMEZONE"), "the team's zone is in the feed");
+    assert!(
+        ics.contains("BEGIN:VTIMEZONE"),
+        "the team's zone is in the feed"
+    );
     assert!(ics.contains("âm"), "the lunar date is in the summaries");
     let want: BTreeSet<String> = theirs
         .iter()

@@ -86,7 +86,7 @@ impl FromRequestParts<AppState> for CurrentUser {
 }
 
 /// The address a request came from, as the rate limit counts it.
-fn client_address(parts_extensions: &axum::http::Extensions) -> String {
+pub(crate) fn client_address(parts_extensions: &axum::http::Extensions) -> String {
     parts_extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
@@ -146,7 +146,8 @@ impl From<&UserInfo> for UserView {
     }
 }
 
-fn cookie(token: &str, max_age: i64) -> HeaderValue {
+/// The session cookie: HttpOnly, SameSite=Lax, the whole site.
+pub(crate) fn cookie(token: &str, max_age: i64) -> HeaderValue {
     HeaderValue::from_str(&format!(
         "{COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}"
     ))

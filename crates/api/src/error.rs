@@ -305,9 +305,3 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Api
         )
     })
 }
-
-impl From<doorstep_store::StoreError> for ApiError {
-    fn from(e: doorstep_store::StoreError) -> Self {
-        ApiError(e.into())
-    }
-}

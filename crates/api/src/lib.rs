@@ -22,8 +22,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
-use doorstep_store::Store;
-use doorstep_tide::Catalog;
+use doorstep_service::{Catalog, Store};
 
 pub use auth::{COOKIE, CurrentUser};
 pub use error::{ApiError, Problem};
@@ -82,7 +81,17 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(error::localise))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                |request: &axum::http::Request<axum::body::Body>| {
+                    tracing::debug_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %logged_path(request.uri().path()),
+                    )
+                },
+            ),
+        )
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
@@ -114,5 +123,14 @@ async fn ready(
                 ),
             )
         }
+    }
+}
+
+/// A path as the log shows it: a calendar feed's secret is never written.
+fn logged_path(path: &str) -> &str {
+    if path.starts_with("/ics/") {
+        "/ics/…"
+    } else {
+        path
     }
 }

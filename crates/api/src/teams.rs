@@ -1,24 +1,30 @@
-//! Teams and their households, as JSON.
+//! Teams, their members and their households, as JSON. Every endpoint needs
+//! sign-in and shows only what the signed-in user may see; a team out of
+//! reach is "not found".
 
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, State};
-use doorstep_core::{NeedStatus, NeedStep, Presence};
-use doorstep_store::HouseholdView;
-use doorstep_store::entity::team;
-use serde::Serialize;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use doorstep_service::teams::{
+    self, Availability, Household, HouseholdsPage, Member, PageRequest, Resident, TeamOverview,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-use crate::error::parse_id;
-use crate::{ApiError, AppState};
+use crate::error::{Problem, parse_id};
+use crate::{ApiError, AppState, CurrentUser};
 
-/// A team with its counts.
-#[derive(Debug, Serialize)]
+/// A team with what it holds.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TeamSummary {
     /// Id.
     pub id: i32,
     /// Name.
     pub name: String,
+    /// The area it serves.
+    pub area_id: i32,
     /// The commune or village it serves.
     pub area: String,
     /// IANA zone.
@@ -26,171 +32,337 @@ pub struct TeamSummary {
     /// Default tide station.
     pub tide_station: Option<String>,
     /// Members.
-    pub members: usize,
+    pub members: u64,
     /// Households.
-    pub households: usize,
+    pub households: u64,
     /// Residents.
-    pub residents: usize,
-    /// Residents by presence code.
-    pub presence: BTreeMap<&'static str, usize>,
+    pub residents: u64,
+    /// Residents by presence code (`home`, `at_sea`, `working_away`, `abroad`).
+    pub presence: BTreeMap<String, u64>,
     /// Open needs by step code.
-    pub open_needs: BTreeMap<&'static str, usize>,
+    pub open_needs: BTreeMap<String, u64>,
     /// Households with at least one open need.
-    pub households_with_open_needs: usize,
+    pub households_with_open_needs: u64,
 }
 
-pub(crate) async fn summary(
-    state: &AppState,
-    team: &team::Model,
-) -> Result<(TeamSummary, Vec<HouseholdView>), ApiError> {
-    let db = state.store.connection();
-    let households = doorstep_store::team_households(db, team.id).await?;
-    let members = doorstep_store::team_members(db, team.id).await?;
-    let area = doorstep_store::find_area(db, team.area_id)
-        .await?
-        .map(|a| a.name)
-        .unwrap_or_default();
-    let mut presence: BTreeMap<&'static str, usize> =
-        Presence::ALL.iter().map(|p| (p.code(), 0)).collect();
-    let mut open_needs: BTreeMap<&'static str, usize> =
-        NeedStep::ALL.iter().map(|n| (n.code(), 0)).collect();
-    let mut residents = 0;
-    let mut households_with_open_needs = 0;
-    for h in &households {
-        let mut open = false;
-        for (resident, needs) in &h.residents {
-            residents += 1;
-            if let Some(p) = Presence::parse(&resident.presence) {
-                *presence.entry(p.code()).or_default() += 1;
-            }
-            for need in needs.iter().filter(|n| n.status == NeedStatus::Open.code()) {
-                if let Some(step) = NeedStep::parse(&need.step) {
-                    *open_needs.entry(step.code()).or_default() += 1;
-                    open = true;
-                }
-            }
-        }
-        households_with_open_needs += usize::from(open);
-    }
-    Ok((
+impl From<TeamOverview> for TeamSummary {
+    fn from(t: TeamOverview) -> Self {
         TeamSummary {
-            id: team.id,
-            name: team.name.clone(),
-            area,
-            timezone: team.timezone.clone(),
-            tide_station: team.tide_station.clone(),
-            members: members.len(),
-            households: households.len(),
-            residents,
-            presence,
-            open_needs,
-            households_with_open_needs,
-        },
-        households,
-    ))
-}
-
-pub(crate) async fn find(state: &AppState, raw_id: &str) -> Result<team::Model, ApiError> {
-    let id = parse_id("team_id", raw_id)?;
-    doorstep_store::find_team(state.store.connection(), id)
-        .await?
-        .ok_or_else(|| ApiError(doorstep_service::error::ServiceError::not_found("team", id)))
-}
-
-/// `GET /api/v1/teams`.
-pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<TeamSummary>>, ApiError> {
-    let mut out = Vec::new();
-    for team in doorstep_store::list_teams(state.store.connection()).await? {
-        out.push(summary(&state, &team).await?.0);
+            id: t.id,
+            name: t.name,
+            area_id: t.area_id,
+            area: t.area,
+            timezone: t.timezone,
+            tide_station: t.tide_station,
+            members: t.counts.members,
+            households: t.counts.households,
+            residents: t.counts.residents,
+            presence: t
+                .counts
+                .presence
+                .iter()
+                .map(|(p, n)| (p.code().to_owned(), *n))
+                .collect(),
+            open_needs: t
+                .counts
+                .open_needs
+                .iter()
+                .map(|(s, n)| (s.code().to_owned(), *n))
+                .collect(),
+            households_with_open_needs: t.counts.households_with_open_needs,
+        }
     }
-    Ok(Json(out))
 }
 
-/// `GET /api/v1/teams/{team_id}`.
+/// A rule in words.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleText {
+    /// In Vietnamese.
+    pub vi: String,
+    /// In English.
+    pub en: String,
+}
+
+/// The stored rule (JSON) and its words; no words when the stored rule no
+/// longer reads.
+fn rule_parts(a: Option<Availability>) -> (Option<serde_json::Value>, Option<RuleText>) {
+    match a {
+        Some(Availability {
+            rule,
+            vi: Some(vi),
+            en: Some(en),
+        }) => (Some(rule), Some(RuleText { vi, en })),
+        Some(a) => (Some(a.rule), None),
+        None => (None, None),
+    }
+}
+
+/// A member of a team.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberJson {
+    /// Id.
+    pub id: i32,
+    /// Full name.
+    pub full_name: String,
+    /// `leader` or `volunteer`.
+    pub role: String,
+    /// Skill codes (`vneid`, `e_payment`, `scam_awareness`, `public_services`).
+    pub skills: Vec<String>,
+    /// Visits a day, at most.
+    pub daily_visit_cap: u32,
+    /// Makes phone or video calls.
+    pub remote_capable: bool,
+    /// Still on the team.
+    pub active: bool,
+    /// Availability rule, as stored (see `docs/availability.md`).
+    #[schema(value_type = Option<Object>)]
+    pub availability: Option<serde_json::Value>,
+    /// The rule in words.
+    pub availability_text: Option<RuleText>,
+}
+
+impl From<Member> for MemberJson {
+    fn from(m: Member) -> Self {
+        let (availability, availability_text) = rule_parts(m.availability);
+        MemberJson {
+            id: m.id,
+            full_name: m.full_name,
+            role: m.role.code().to_owned(),
+            skills: m.skills.iter().map(|s| s.code().to_owned()).collect(),
+            daily_visit_cap: m.daily_visit_cap,
+            remote_capable: m.remote_capable,
+            active: m.active,
+            availability,
+            availability_text,
+        }
+    }
+}
+
+/// A need of a resident.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NeedJson {
+    /// Step code.
+    pub step: String,
+    /// `open`, `done` or `not_applicable`.
+    pub status: String,
+}
+
+/// A resident of a household.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResidentJson {
+    /// Id.
+    pub id: i32,
+    /// The register's key within the household.
+    pub external_id: String,
+    /// Full name.
+    pub full_name: String,
+    /// Year of birth.
+    pub birth_year: Option<i32>,
+    /// Phone number: only for the team's leader and admins, absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// `home`, `at_sea`, `working_away` or `abroad`.
+    pub presence: String,
+    /// ISO country code, for residents abroad.
+    pub country: Option<String>,
+    /// IANA zone, for residents abroad.
+    pub timezone: Option<String>,
+    /// Whether consent to be recorded and visited is recorded.
+    pub consent: bool,
+    /// Availability rule, as stored.
+    #[schema(value_type = Option<Object>)]
+    pub availability: Option<serde_json::Value>,
+    /// The rule in words.
+    pub availability_text: Option<RuleText>,
+    /// Every need and its status.
+    pub needs: Vec<NeedJson>,
+}
+
+impl From<Resident> for ResidentJson {
+    fn from(r: Resident) -> Self {
+        let (availability, availability_text) = rule_parts(r.availability);
+        ResidentJson {
+            id: r.id,
+            external_id: r.external_id,
+            full_name: r.full_name,
+            birth_year: r.birth_year,
+            phone: r.phone,
+            presence: r.presence.code().to_owned(),
+            country: r.country,
+            timezone: r.timezone,
+            consent: r.consent,
+            availability,
+            availability_text,
+            needs: r
+                .needs
+                .iter()
+                .map(|n| NeedJson {
+                    step: n.step.code().to_owned(),
+                    status: n.status.code().to_owned(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A household with its residents.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdJson {
+    /// Id.
+    pub id: i32,
+    /// The register's key.
+    pub external_id: String,
+    /// Address.
+    pub address: String,
+    /// Its village's name.
+    pub village: Option<String>,
+    /// Latitude, when surveyed.
+    pub latitude: Option<f64>,
+    /// Longitude, when surveyed.
+    pub longitude: Option<f64>,
+    /// Residents.
+    pub residents: Vec<ResidentJson>,
+}
+
+impl From<Household> for HouseholdJson {
+    fn from(h: Household) -> Self {
+        HouseholdJson {
+            id: h.id,
+            external_id: h.external_id,
+            address: h.address,
+            village: h.village,
+            latitude: h.location.map(|l| l.lat),
+            longitude: h.location.map(|l| l.lon),
+            residents: h.residents.into_iter().map(ResidentJson::from).collect(),
+        }
+    }
+}
+
+/// One page of a team's households.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdPageJson {
+    /// This page, from 1.
+    pub page: u32,
+    /// Households a page.
+    pub per_page: u32,
+    /// Households of the team, in all.
+    pub total: u64,
+    /// This page's households, by register key.
+    pub households: Vec<HouseholdJson>,
+}
+
+impl From<HouseholdsPage> for HouseholdPageJson {
+    fn from(p: HouseholdsPage) -> Self {
+        HouseholdPageJson {
+            page: p.page,
+            per_page: p.per_page,
+            total: p.total,
+            households: p.households.into_iter().map(HouseholdJson::from).collect(),
+        }
+    }
+}
+
+/// Which page of households.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// The page, from 1 (default 1).
+    #[param(value_type = Option<u32>, minimum = 1)]
+    pub page: Option<String>,
+    /// Households a page, 1 to 200 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
+    pub per_page: Option<String>,
+}
+
+/// The teams the signed-in user may see, with what they hold.
+#[utoipa::path(get, path = "/api/v1/teams", tag = "teams",
+    responses(
+        (status = 200, description = "The teams in the user's scope, by id", body = Vec<TeamSummary>),
+        (status = 401, description = "Not signed in", body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Vec<TeamSummary>>, ApiError> {
+    let found = teams::list_teams(&state.store, &user.actor).await?;
+    Ok(Json(found.into_iter().map(TeamSummary::from).collect()))
+}
+
+/// One team with what it holds.
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}", tag = "teams",
+    params(("team_id" = i32, Path, description = "The team's id")),
+    responses(
+        (status = 200, description = "The team", body = TeamSummary),
+        (status = 401, description = "Not signed in", body = Problem),
+        (status = 404, description = "No such team in the user's scope", body = Problem),
+        (status = 422, description = "The id is not a positive whole number", body = Problem),
+    ),
+    security(("bearer" = [])))]
 pub async fn show(
     State(state): State<AppState>,
+    user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<TeamSummary>, ApiError> {
-    let team = find(&state, &id).await?;
-    Ok(Json(summary(&state, &team).await?.0))
+    let id = parse_id("team_id", &id)?;
+    Ok(Json(
+        teams::team(&state.store, &user.actor, id).await?.into(),
+    ))
 }
 
-/// A household as the API shows it.
-#[derive(Debug, Serialize)]
-pub struct HouseholdJson {
-    id: i32,
-    external_id: String,
-    address: String,
-    village: Option<String>,
-    latitude: Option<f64>,
-    longitude: Option<f64>,
-    residents: Vec<ResidentJson>,
+/// A team's members, with their skills and availability (as stored and in
+/// words).
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/members", tag = "teams",
+    params(("team_id" = i32, Path, description = "The team's id")),
+    responses(
+        (status = 200, description = "The members, by id", body = Vec<MemberJson>),
+        (status = 401, description = "Not signed in", body = Problem),
+        (status = 404, description = "No such team in the user's scope", body = Problem),
+        (status = 422, description = "The id is not a positive whole number", body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn members(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<MemberJson>>, ApiError> {
+    let id = parse_id("team_id", &id)?;
+    let found = teams::members(&state.store, &user.actor, id).await?;
+    Ok(Json(found.into_iter().map(MemberJson::from).collect()))
 }
 
-#[derive(Debug, Serialize)]
-struct ResidentJson {
-    id: i32,
-    external_id: String,
-    full_name: String,
-    birth_year: Option<i32>,
-    presence: String,
-    country: Option<String>,
-    timezone: Option<String>,
-    availability: Option<serde_json::Value>,
-    needs: Vec<NeedJson>,
-}
-
-#[derive(Debug, Serialize)]
-struct NeedJson {
-    step: String,
-    status: String,
-}
-
-/// `GET /api/v1/teams/{team_id}/households`.
+/// A page of a team's households, by register key, with residents and
+/// needs. Phone numbers only for the team's leader and admins.
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/households", tag = "teams",
+    params(("team_id" = i32, Path, description = "The team's id"), PageQuery),
+    responses(
+        (status = 200, description = "The page and the number of households in all", body = HouseholdPageJson),
+        (status = 401, description = "Not signed in", body = Problem),
+        (status = 404, description = "No such team in the user's scope", body = Problem),
+        (status = 422, description = "A bad id, page or per_page, each named", body = Problem),
+    ),
+    security(("bearer" = [])))]
 pub async fn households(
     State(state): State<AppState>,
+    user: CurrentUser,
     Path(id): Path<String>,
-) -> Result<Json<Vec<HouseholdJson>>, ApiError> {
-    let team = find(&state, &id).await?;
-    let households = doorstep_store::team_households(state.store.connection(), team.id).await?;
-    Ok(Json(
-        households
-            .into_iter()
-            .map(|h| HouseholdJson {
-                id: h.household.id,
-                external_id: h.household.external_id,
-                address: h.household.address,
-                village: h.village,
-                latitude: h.household.latitude,
-                longitude: h.household.longitude,
-                residents: h
-                    .residents
-                    .into_iter()
-                    .map(|(r, needs)| ResidentJson {
-                        id: r.id,
-                        external_id: r.external_id,
-                        full_name: r.full_name,
-                        birth_year: r.birth_year,
-                        presence: r.presence,
-                        country: r.country,
-                        timezone: r.timezone,
-                        availability: r.availability.and_then(|a| serde_json::from_str(&a).ok()),
-                        needs: needs
-                            .into_iter()
-                            .map(|n| NeedJson {
-                                step: n.step,
-                                status: n.status,
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-            })
-            .collect(),
-    ))
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Json<HouseholdPageJson>, ApiError> {
+    let id = parse_id("team_id", &id)?;
+    let Query(query) = query.map_err(|e| {
+        ApiError::field(
+            "(query)",
+            format!("chuỗi truy vấn không hợp lệ: {e}"),
+            format!("invalid query string: {e}"),
+        )
+    })?;
+    let page = PageRequest::parse(query.page.as_deref(), query.per_page.as_deref())?;
+    let found = teams::households(&state.store, &user.actor, id, page).await?;
+    Ok(Json(found.into()))
 }
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths())]
+#[openapi(paths(list, show, members, households))]
 struct Doc;
 
 pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
@@ -202,5 +374,6 @@ pub(crate) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/api/v1/teams", get(list))
         .route("/api/v1/teams/{team_id}", get(show))
+        .route("/api/v1/teams/{team_id}/members", get(members))
         .route("/api/v1/teams/{team_id}/households", get(households))
 }

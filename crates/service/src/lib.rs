@@ -8,13 +8,16 @@
 pub mod access;
 pub mod auth;
 pub mod blackouts;
+pub mod daylist;
 pub mod demo;
 pub mod error;
+pub mod feeds;
 pub mod health;
 pub mod import;
 pub mod planning;
 pub mod register;
 pub mod stations;
+pub mod teams;
 
 pub use doorstep_store::Store;
 pub use doorstep_tide::Catalog;

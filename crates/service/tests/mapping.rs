@@ -22,11 +22,26 @@ const MEMBER_RULES: &[&str] = &[
 ];
 
 const RESIDENT_RULES: &[(&str, Presence)] = &[
-    (r#"{"mode":"in_person","when":[{"hours":["08:00","11:00"]},{"hours":["14:00","17:00"]}]}"#, Presence::Home),
-    (r#"{"mode":"in_person","when":[{"hours":["17:00","21:00"]}]}"#, Presence::Home),
-    (r#"{"mode":"in_person","when":[{"lunar_days":[13,18],"hours":["07:00","20:00"]}]}"#, Presence::AtSea),
-    (r#"{"mode":"remote","when":[{"weekdays":["sat","sun"],"hours":["19:00","22:00"],"timezone":"Asia/Seoul"}]}"#, Presence::Abroad),
-    (r#"{"mode":"remote","when":[{"hours":["19:00","22:00"],"timezone":"Asia/Tokyo"}]}"#, Presence::Abroad),
+    (
+        r#"{"mode":"in_person","when":[{"hours":["08:00","11:00"]},{"hours":["14:00","17:00"]}]}"#,
+        Presence::Home,
+    ),
+    (
+        r#"{"mode":"in_person","when":[{"hours":["17:00","21:00"]}]}"#,
+        Presence::Home,
+    ),
+    (
+        r#"{"mode":"in_person","when":[{"lunar_days":[13,18],"hours":["07:00","20:00"]}]}"#,
+        Presence::AtSea,
+    ),
+    (
+        r#"{"mode":"remote","when":[{"weekdays":["sat","sun"],"hours":["19:00","22:00"],"timezone":"Asia/Seoul"}]}"#,
+        Presence::Abroad,
+    ),
+    (
+        r#"{"mode":"remote","when":[{"hours":["19:00","22:00"],"timezone":"Asia/Tokyo"}]}"#,
+        Presence::Abroad,
+    ),
 ];
 
 fn point(i: usize) -> LatLon {
@@ -36,16 +51,25 @@ fn point(i: usize) -> LatLon {
     }
 }
 
+/// A member: (rule, skill bits, video calls, daily cap).
+type MemberShape = (usize, u8, bool, u32);
+/// A resident: (rule, consent, need bits).
+type ResidentShape = (usize, bool, u8);
+
 #[derive(Clone, Debug)]
 struct Shape {
-    members: Vec<(usize, u8, bool, u32)>,
-    households: Vec<(bool, Vec<(usize, bool, u8)>)>,
+    members: Vec<MemberShape>,
+    /// Households: (has coordinates, residents).
+    households: Vec<(bool, Vec<ResidentShape>)>,
 }
 
 fn shape() -> impl Strategy<Value = Shape> {
     let member = (0..MEMBER_RULES.len(), 1u8..16, any::<bool>(), 1u32..6);
     let resident = (0..RESIDENT_RULES.len(), prop::bool::weighted(0.8), 0u8..64);
-    let household = (prop::bool::weighted(0.85), prop::collection::vec(resident, 1..4));
+    let household = (
+        prop::bool::weighted(0.85),
+        prop::collection::vec(resident, 1..4),
+    );
     (
         prop::collection::vec(member, 1..4),
         prop::collection::vec(household, 1..14),
@@ -57,7 +81,12 @@ fn shape() -> impl Strategy<Value = Shape> {
 }
 
 fn snapshot(shape: &Shape) -> TeamSnapshot {
-    let skills = [Skill::Vneid, Skill::EPayment, Skill::ScamAwareness, Skill::PublicServices];
+    let skills = [
+        Skill::Vneid,
+        Skill::EPayment,
+        Skill::ScamAwareness,
+        Skill::PublicServices,
+    ];
     let members = shape
         .members
         .iter()
@@ -139,7 +168,11 @@ fn snapshot(shape: &Shape) -> TeamSnapshot {
 }
 
 fn expand(ctx: &ExpansionContext, text: &str) -> Vec<(i64, i64)> {
-    let rule = Rule::parse(&serde_json::from_str(text).unwrap(), &RuleContext::default()).unwrap();
+    let rule = Rule::parse(
+        &serde_json::from_str(text).unwrap(),
+        &RuleContext::default(),
+    )
+    .unwrap();
     ctx.expand(&rule)
         .unwrap()
         .iter()
@@ -231,7 +264,12 @@ fn a_household_without_coordinates_is_placed_at_its_village() {
         &doorstep_service::stations::built_in(),
         from,
         to,
-        Params { time_limit: None, max_iterations: Some(64), threads: 1, ..Params::default() },
+        Params {
+            time_limit: None,
+            max_iterations: Some(64),
+            threads: 1,
+            ..Params::default()
+        },
     )
     .unwrap();
     let job = &solved.mapped.jobs["h1"];
@@ -259,18 +297,29 @@ fn a_mixed_household_gets_a_call_abroad_and_a_visit_at_home() {
         &doorstep_service::stations::built_in(),
         from,
         to,
-        Params { time_limit: None, max_iterations: Some(64), threads: 1, ..Params::default() },
+        Params {
+            time_limit: None,
+            max_iterations: Some(64),
+            threads: 1,
+            ..Params::default()
+        },
     )
     .unwrap();
     let visits = solved.visits().unwrap();
     assert_eq!(visits.len(), 2, "{visits:?}");
     let remote = visits.iter().find(|v| v.mode == VisitMode::Remote).unwrap();
-    let home = visits.iter().find(|v| v.mode == VisitMode::InPerson).unwrap();
+    let home = visits
+        .iter()
+        .find(|v| v.mode == VisitMode::InPerson)
+        .unwrap();
     assert_eq!(remote.residents, vec![2]);
     assert_eq!(remote.purposes, vec![NeedStep::VneidLevel2]);
     assert_eq!(home.residents, vec![1]);
     assert_eq!(home.purposes, vec![NeedStep::VneidInstall]);
     // The call is at 19:00–22:00 in Seoul: 17:00–20:00 in Vietnam.
     let local = remote.start.with_timezone(&chrono_tz::Asia::Seoul);
-    assert!((19..22).contains(&chrono::Timelike::hour(&local)), "{local}");
+    assert!(
+        (19..22).contains(&chrono::Timelike::hour(&local)),
+        "{local}"
+    );
 }

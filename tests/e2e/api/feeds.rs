@@ -80,7 +80,7 @@ async fn teammate_of(app: &TestApp, member: i64) -> i32 {
         .await
         .unwrap()
         .iter()
-        .find(|m| m.role == "volunteer" && i64::from(m.id) != member)
+        .find(|m| m.role.code() == "volunteer" && i64::from(m.id) != member)
         .expect("team 1 has several volunteers")
         .id
 }
@@ -739,4 +739,30 @@ async fn a_teams_feed_is_its_leaders() {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(fetch(&app, new_url).await.0, StatusCode::NOT_FOUND);
+}
+
+#[test]
+fn the_openapi_document_lists_the_lists_and_feeds() {
+    let doc = serde_json::to_value(doorstep_api::openapi()).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, methods) in [
+        ("/api/v1/members/{member_id}/visits", &["get"][..]),
+        ("/api/v1/me/visits", &["get"]),
+        ("/api/v1/members/{member_id}/calendar", &["get", "delete"]),
+        ("/api/v1/members/{member_id}/calendar/rotate", &["post"]),
+        ("/api/v1/teams/{team_id}/calendar", &["get", "delete"]),
+        ("/api/v1/teams/{team_id}/calendar/rotate", &["post"]),
+        ("/ics/{secret}.ics", &["get"]),
+    ] {
+        for method in methods {
+            assert!(
+                paths[path][method].is_object(),
+                "{method} {path} is documented"
+            );
+        }
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for schema in ["DayListView", "DayVisitView", "FeedView"] {
+        assert!(schemas.contains_key(schema), "{schema}");
+    }
 }

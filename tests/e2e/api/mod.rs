@@ -15,7 +15,8 @@ use tower::ServiceExt;
 
 /// A router on a fresh database with the demo data.
 pub struct TestApp {
-    /// The database (dropped with the app).
+    /// The database, dropped (and on PostgreSQL removed) with the app.
+    #[allow(dead_code)]
     pub db: TestDb,
     /// The store the router uses.
     pub store: Store,

@@ -411,7 +411,9 @@ async fn a_leader_pins_moves_and_cancels_visits_with_reasons_in_words() {
             refusals.push(answer["errors"].to_string());
         }
     }
-    let id = moved.as_ref().map_or(id, |(_, a)| a["id"].as_i64().unwrap());
+    let id = moved
+        .as_ref()
+        .map_or(id, |(_, a)| a["id"].as_i64().unwrap());
     let (to, answer) = moved.unwrap_or_else(|| panic!("some nearby start fits: {refusals:#?}"));
     assert_eq!(
         chrono::DateTime::parse_from_rfc3339(answer["start"].as_str().unwrap()).unwrap(),
@@ -459,7 +461,11 @@ async fn a_leader_pins_moves_and_cancels_visits_with_reasons_in_words() {
             Some(json!({"start": (to + chrono::Duration::minutes(10)).to_rfc3339()})),
         )
         .await;
-    assert_eq!(status, StatusCode::CONFLICT, "a cancelled visit does not move: {problem}");
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a cancelled visit does not move: {problem}"
+    );
     let (status, _) = app
         .call(
             Method::PATCH,

@@ -124,7 +124,10 @@ async fn counts_made_by_the_database_match_the_households() {
     assert_eq!(names[0], "Tổ công nghệ số cộng đồng phường Hải Thanh");
     for summary in teams.as_array().unwrap() {
         let id = summary["id"].as_i64().unwrap();
-        assert_eq!(summary, &get(&app, &format!("/api/v1/teams/{id}"), &admin).await);
+        assert_eq!(
+            summary,
+            &get(&app, &format!("/api/v1/teams/{id}"), &admin).await
+        );
         let members = get(&app, &format!("/api/v1/teams/{id}/members"), &admin).await;
         assert_eq!(summary["members"], members.as_array().unwrap().len());
         let (mut households, mut residents, mut with_open) = (0, 0, 0);
@@ -164,7 +167,10 @@ async fn counts_made_by_the_database_match_the_households() {
         }
         assert_eq!(summary["households"], households, "{summary}");
         assert_eq!(summary["residents"], residents, "{summary}");
-        assert_eq!(summary["households_with_open_needs"], with_open, "{summary}");
+        assert_eq!(
+            summary["households_with_open_needs"], with_open,
+            "{summary}"
+        );
         for (code, n) in summary["presence"].as_object().unwrap() {
             assert_eq!(n, presence.get(code).copied().unwrap_or(0), "{code}");
         }
@@ -207,13 +213,23 @@ async fn households_come_a_page_at_a_time_and_bad_pages_are_named() {
     let mut sorted = keys(&big);
     sorted.sort();
     assert_eq!(keys(&big), sorted, "ordered by register key");
-    let rest = get(&app, "/api/v1/teams/1/households?page=2&per_page=200", &leader).await;
+    let rest = get(
+        &app,
+        "/api/v1/teams/1/households?page=2&per_page=200",
+        &leader,
+    )
+    .await;
     assert_eq!(keys(&rest).len(), 100);
     assert_eq!(keys(&rest)[99], "HT-0300");
     let past = get(&app, "/api/v1/teams/1/households?page=7", &leader).await;
     assert!(keys(&past).is_empty());
     assert_eq!(past["total"], 300);
-    let one = get(&app, "/api/v1/teams/1/households?page=300&per_page=1", &leader).await;
+    let one = get(
+        &app,
+        "/api/v1/teams/1/households?page=300&per_page=1",
+        &leader,
+    )
+    .await;
     assert_eq!(keys(&one), ["HT-0300"]);
 
     let resident = &first["households"][0]["residents"][0];
@@ -228,7 +244,10 @@ async fn households_come_a_page_at_a_time_and_bad_pages_are_named() {
         "availability_text",
         "needs",
     ] {
-        assert!(resident.get(key).is_some(), "a resident has {key}: {resident}");
+        assert!(
+            resident.get(key).is_some(),
+            "a resident has {key}: {resident}"
+        );
     }
     let abroad = first["households"]
         .as_array()
@@ -252,7 +271,11 @@ async fn households_come_a_page_at_a_time_and_bad_pages_are_named() {
     ] {
         let path = format!("/api/v1/teams/1/households?{query}");
         let (status, problem) = app.call(Method::GET, &path, Some(&leader), None).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {problem}");
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {problem}"
+        );
         assert_eq!(problem["code"], "invalid");
         assert_eq!(fields(&problem), wanted, "{path}: {problem}");
     }
@@ -312,7 +335,12 @@ async fn members_come_with_skills_and_availability_in_words() {
 }
 
 /// A form POST; answers status, headers and body.
-async fn post_form(app: &TestApp, path: &str, body: &str, cookie: Option<&str>) -> (StatusCode, HeaderMap, String) {
+async fn post_form(
+    app: &TestApp,
+    path: &str,
+    body: &str,
+    cookie: Option<&str>,
+) -> (StatusCode, HeaderMap, String) {
     let mut request = Request::builder()
         .method(Method::POST)
         .uri(path)
@@ -366,7 +394,10 @@ async fn sign_in(app: &TestApp, user: &str) -> String {
         assert!(cookie.contains(part), "{cookie}");
     }
     let pair = cookie.split(';').next().unwrap().to_owned();
-    assert!(pair.starts_with("doorstep_session=") && pair.len() > 30, "{pair}");
+    assert!(
+        pair.starts_with("doorstep_session=") && pair.len() > 30,
+        "{pair}"
+    );
     pair
 }
 
@@ -379,7 +410,11 @@ async fn pages_send_strangers_to_sign_in_and_show_each_user_their_teams() {
         assert_eq!(location(&headers), "/dang-nhap", "{path}");
     }
     let (status, _, _) = page(&app, "/", Some("doorstep_session=forged")).await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "an unknown session is no session");
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "an unknown session is no session"
+    );
 
     let (status, headers, form) = page(&app, "/dang-nhap", None).await;
     assert_eq!(status, StatusCode::OK);
@@ -412,13 +447,20 @@ async fn pages_send_strangers_to_sign_in_and_show_each_user_their_teams() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(body.contains("sai tên đăng nhập hoặc mật khẩu"), "{body}");
     assert!(body.contains("wrong user name or password"), "{body}");
-    assert!(body.contains(&format!("value=\"{LEADER}\"")), "the name is kept: {body}");
+    assert!(
+        body.contains(&format!("value=\"{LEADER}\"")),
+        "the name is kept: {body}"
+    );
     let (status, _, body) = post_form(&app, "/dang-nhap", "username=&password=", None).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 
     let leader = sign_in(&app, LEADER).await;
     let (status, _, _) = page(&app, "/dang-nhap", Some(&leader)).await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "a signed-in user skips the form");
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "a signed-in user skips the form"
+    );
     let (status, _, home) = page(&app, "/", Some(&leader)).await;
     assert_eq!(status, StatusCode::OK, "{home}");
     for text in [
@@ -438,13 +480,19 @@ async fn pages_send_strangers_to_sign_in_and_show_each_user_their_teams() {
     assert!(first.contains("Trang 1/6"), "300 households, 50 a page");
     assert!(first.contains("HT-0050") && !first.contains("HT-0051"));
     assert!(first.contains("âm lịch"), "today is shown solar and lunar");
-    assert!(first.contains("href=\"tel:"), "the leader sees phone numbers");
+    assert!(
+        first.contains("href=\"tel:"),
+        "the leader sees phone numbers"
+    );
     let (status, _, last) = page(&app, "/teams/1?page=6", Some(&leader)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(last.contains("HT-0300") && last.contains("Trang trước"));
     let (status, _, bad) = page(&app, "/teams/1?page=zero", Some(&leader)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.contains("<code>page</code>") && bad.contains("số trang"), "{bad}");
+    assert!(
+        bad.contains("<code>page</code>") && bad.contains("số trang"),
+        "{bad}"
+    );
     let (status, _, other) = page(&app, "/teams/2", Some(&leader)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(other.contains("không tìm thấy tổ 2"), "{other}");
@@ -454,7 +502,10 @@ async fn pages_send_strangers_to_sign_in_and_show_each_user_their_teams() {
     assert!(home.contains("xã Định Bình") && !home.contains("phường Hải Thanh</a>"));
     let (status, _, team) = page(&app, "/teams/2", Some(&official)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(!team.contains("href=\"tel:"), "officials never see phone numbers");
+    assert!(
+        !team.contains("href=\"tel:"),
+        "officials never see phone numbers"
+    );
     let (status, _, _) = page(&app, "/teams/1", Some(&official)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 

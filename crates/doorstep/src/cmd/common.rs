@@ -65,9 +65,10 @@ pub fn settings() -> Result<Settings, Failure> {
 
 /// The configured level without sea-orm-migration's info lines, which every
 /// command would print ("No pending migrations") whether or not anything
-/// happens; [`log_applied`] names the migrations that are applied instead.
+/// happens, nor PostgreSQL's notices about them ("relation … already
+/// exists"); [`log_applied`] names the migrations that are applied instead.
 fn default_filter(level: &str) -> String {
-    const QUIET: &str = "sea_orm_migration=warn";
+    const QUIET: &str = "sea_orm_migration=warn,sqlx::postgres::notice=warn";
     if level.trim().is_empty() {
         QUIET.to_string()
     } else if level.contains("sea_orm_migration") {

@@ -37,7 +37,7 @@ use doorstep_store::repo::snapshot::{HouseholdRecord, LatLon, ResidentRecord, Te
 pub const DEFAULT_HOME_RULE: &str = r#"{"mode":"in_person","when":[{"hours":["07:00","20:00"]}]}"#;
 
 /// When a resident abroad has no rule: by video call 19:00–22:00 in their zone.
-fn default_abroad_rule(zone: &str) -> String {
+pub fn default_abroad_rule(zone: &str) -> String {
     format!(r#"{{"mode":"remote","when":[{{"hours":["19:00","22:00"],"timezone":"{zone}"}}]}}"#)
 }
 

@@ -4,12 +4,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use doorstep_core::{NeedStatus, NeedStep, Presence};
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 
 use super::audit::append_audit;
+use super::snapshot::LatLon;
 use super::teams::find_team;
 use crate::StoreError;
 use crate::entity::{area, household, need, resident};
@@ -322,78 +324,179 @@ async fn apply_needs(
     Ok(())
 }
 
-
-/// A household with its residents and their needs.
-#[derive(Clone, Debug)]
-pub struct HouseholdView {
-    /// The household.
-    pub household: household::Model,
-    /// Its village's name.
-    pub village: Option<String>,
-    /// Residents with their needs.
-    pub residents: Vec<(resident::Model, Vec<need::Model>)>,
+/// A need of a resident: a step and where it stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct NeedRecord {
+    /// The step.
+    pub step: NeedStep,
+    /// Open, done or not applicable.
+    pub status: NeedStatus,
 }
 
-/// Every household of a team with residents and needs, in register order.
+/// A resident as the register shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResidentDetails {
+    /// Id.
+    pub id: i32,
+    /// The register's key within the household.
+    pub external_id: String,
+    /// Full name.
+    pub full_name: String,
+    /// Year of birth.
+    pub birth_year: Option<i32>,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Where the resident is.
+    pub presence: Presence,
+    /// ISO country code, for residents abroad.
+    pub country: Option<String>,
+    /// IANA zone, for residents abroad.
+    pub timezone: Option<String>,
+    /// Availability rule JSON, validated when it was stored.
+    pub availability: Option<String>,
+    /// Whether consent to be recorded and visited is recorded.
+    pub consent: bool,
+    /// Every need with its status, in pipeline order (stored codes this
+    /// build does not know are left out).
+    pub needs: Vec<NeedRecord>,
+}
+
+/// A household as the register shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HouseholdDetails {
+    /// Id.
+    pub id: i32,
+    /// The register's key.
+    pub external_id: String,
+    /// Address.
+    pub address: String,
+    /// Its village.
+    pub village_id: Option<i32>,
+    /// Its village's name.
+    pub village: Option<String>,
+    /// Its own location, when surveyed.
+    pub location: Option<LatLon>,
+    /// Residents, by id.
+    pub residents: Vec<ResidentDetails>,
+}
+
+/// One page of a team's households and how many there are in all.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HouseholdPage {
+    /// Households of the team, in all.
+    pub total: u64,
+    /// This page's, by register key.
+    pub households: Vec<HouseholdDetails>,
+}
+
+/// The households of a team from `offset`, at most `limit`, ordered by
+/// register key, with their residents and needs; the database counts and
+/// pages (`COUNT`, `LIMIT`/`OFFSET`), and a page costs four more queries
+/// whatever the team's size.
 ///
 /// # Errors
 /// The database fails.
-pub async fn team_households(
+pub async fn team_households_page(
     db: &impl ConnectionTrait,
     team_id: i32,
-) -> Result<Vec<HouseholdView>, StoreError> {
-    let households = household::Entity::find()
-        .filter(household::Column::TeamId.eq(team_id))
+    offset: u64,
+    limit: u64,
+) -> Result<HouseholdPage, StoreError> {
+    let of_team = household::Entity::find().filter(household::Column::TeamId.eq(team_id));
+    let total = of_team.clone().count(db).await?;
+    let households = of_team
         .order_by_asc(household::Column::ExternalId)
+        .order_by_asc(household::Column::Id)
+        .offset(offset)
+        .limit(limit)
         .all(db)
         .await?;
+    if households.is_empty() {
+        return Ok(HouseholdPage {
+            total,
+            households: Vec::new(),
+        });
+    }
     let ids: Vec<i32> = households.iter().map(|h| h.id).collect();
-    let mut residents: BTreeMap<i32, Vec<resident::Model>> = BTreeMap::new();
-    let mut resident_ids = Vec::new();
-    for chunk in ids.chunks(500) {
-        for r in resident::Entity::find()
-            .filter(resident::Column::HouseholdId.is_in(chunk.to_vec()))
-            .order_by_asc(resident::Column::Id)
-            .all(db)
-            .await?
-        {
-            resident_ids.push(r.id);
-            residents.entry(r.household_id).or_default().push(r);
-        }
-    }
-    let mut needs: BTreeMap<i32, Vec<need::Model>> = BTreeMap::new();
-    for chunk in resident_ids.chunks(500) {
-        for n in need::Entity::find()
-            .filter(need::Column::ResidentId.is_in(chunk.to_vec()))
-            .order_by_asc(need::Column::Id)
-            .all(db)
-            .await?
-        {
-            needs.entry(n.resident_id).or_default().push(n);
-        }
-    }
-    let villages: BTreeMap<i32, String> = area::Entity::find()
-        .filter(area::Column::Level.eq("village"))
+    let residents = resident::Entity::find()
+        .filter(resident::Column::HouseholdId.is_in(ids.iter().copied()))
+        .order_by_asc(resident::Column::Id)
+        .all(db)
+        .await?;
+    let mut needs: BTreeMap<i32, Vec<NeedRecord>> = BTreeMap::new();
+    for n in need::Entity::find()
+        .filter(
+            need::Column::ResidentId.in_subquery(
+                Query::select()
+                    .column(resident::Column::Id)
+                    .from(resident::Entity)
+                    .and_where(resident::Column::HouseholdId.is_in(ids.iter().copied()))
+                    .to_owned(),
+            ),
+        )
         .all(db)
         .await?
-        .into_iter()
-        .map(|a| (a.id, a.name))
-        .collect();
-    Ok(households
-        .into_iter()
-        .map(|household| HouseholdView {
-            village: household.village_id.and_then(|v| villages.get(&v).cloned()),
-            residents: residents
-                .remove(&household.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|r| {
-                    let n = needs.remove(&r.id).unwrap_or_default();
-                    (r, n)
-                })
-                .collect(),
-            household,
-        })
-        .collect())
+    {
+        if let (Some(step), Some(status)) = (NeedStep::parse(&n.step), NeedStatus::parse(&n.status))
+        {
+            needs
+                .entry(n.resident_id)
+                .or_default()
+                .push(NeedRecord { step, status });
+        }
+    }
+    let village_ids: BTreeSet<i32> = households.iter().filter_map(|h| h.village_id).collect();
+    let villages: BTreeMap<i32, String> = if village_ids.is_empty() {
+        BTreeMap::new()
+    } else {
+        area::Entity::find()
+            .select_only()
+            .column(area::Column::Id)
+            .column(area::Column::Name)
+            .filter(area::Column::Id.is_in(village_ids))
+            .into_tuple::<(i32, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let mut by_household: BTreeMap<i32, Vec<ResidentDetails>> = BTreeMap::new();
+    for r in residents {
+        let mut needs = needs.remove(&r.id).unwrap_or_default();
+        needs.sort_by_key(|n| n.step);
+        by_household
+            .entry(r.household_id)
+            .or_default()
+            .push(ResidentDetails {
+                id: r.id,
+                external_id: r.external_id,
+                full_name: r.full_name,
+                birth_year: r.birth_year,
+                phone: r.phone,
+                presence: Presence::parse(&r.presence).unwrap_or(Presence::Home),
+                country: r.country,
+                timezone: r.timezone,
+                availability: r.availability,
+                consent: r.consent_at.is_some(),
+                needs,
+            });
+    }
+    Ok(HouseholdPage {
+        total,
+        households: households
+            .into_iter()
+            .map(|h| HouseholdDetails {
+                id: h.id,
+                residents: by_household.remove(&h.id).unwrap_or_default(),
+                village: h.village_id.and_then(|v| villages.get(&v).cloned()),
+                village_id: h.village_id,
+                location: match (h.latitude, h.longitude) {
+                    (Some(lat), Some(lon)) => Some(LatLon { lat, lon }),
+                    _ => None,
+                },
+                external_id: h.external_id,
+                address: h.address,
+            })
+            .collect(),
+    })
 }
-

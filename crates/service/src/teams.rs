@@ -1,0 +1,451 @@
+//! Reading teams: the teams an actor may see with what they hold, one team's
+//! members, and its households a page at a time. The database counts and
+//! pages; availability rules come both as stored (JSON) and in words, in
+//! Vietnamese and English.
+//!
+//! A team outside the actor's scope is "not found". Residents' phone numbers
+//! are shown only to those who may lead the team (its leader, an admin);
+//! officials and volunteers never see them.
+
+use doorstep_core::rules::{Lang, Rule, RuleContext, describe};
+use doorstep_core::{MemberRole, Presence, Skill, UserRole};
+use doorstep_store::repo::snapshot::LatLon;
+use doorstep_store::{HouseholdDetails, ResidentDetails, Store, TeamSelection};
+use serde::Serialize;
+
+use crate::access::Actor;
+use crate::error::{FieldError, ServiceError};
+
+pub use doorstep_store::{NeedRecord, TeamCounts, TeamOverview};
+
+/// Households a page unless the caller says otherwise.
+pub const DEFAULT_PER_PAGE: u32 = 50;
+/// The most households a page may hold.
+pub const MAX_PER_PAGE: u32 = 200;
+
+/// Which page of households, checked: `page` from 1, `per_page` from 1 to
+/// [`MAX_PER_PAGE`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageRequest {
+    page: u32,
+    per_page: u32,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        PageRequest {
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+        }
+    }
+}
+
+impl PageRequest {
+    /// A page of `per_page` households.
+    ///
+    /// # Errors
+    /// Each number out of range, named.
+    pub fn new(page: u32, per_page: u32) -> Result<PageRequest, ServiceError> {
+        let errors = PageRequest::range_errors(Some(page), Some(per_page));
+        if errors.is_empty() {
+            Ok(PageRequest { page, per_page })
+        } else {
+            Err(ServiceError::Invalid(errors))
+        }
+    }
+
+    /// Reads `page` and `per_page` as a request's query gives them; missing
+    /// or empty means page 1 and [`DEFAULT_PER_PAGE`].
+    ///
+    /// # Errors
+    /// Every field that is not a whole number in range, named.
+    pub fn parse(page: Option<&str>, per_page: Option<&str>) -> Result<PageRequest, ServiceError> {
+        let read = |text: Option<&str>, default: u32| match text.map(str::trim) {
+            None | Some("") => Ok(default),
+            Some(text) => text.parse::<u32>().map_err(|_| text.to_owned()),
+        };
+        let (page, per_page) = (read(page, 1), read(per_page, DEFAULT_PER_PAGE));
+        let mut errors =
+            PageRequest::range_errors(page.as_ref().ok().copied(), per_page.as_ref().ok().copied());
+        if let Err(text) = &page {
+            errors.insert(0, page_error(text));
+        }
+        if let Err(text) = &per_page {
+            errors.push(per_page_error(text));
+        }
+        match (page, per_page) {
+            (Ok(page), Ok(per_page)) if errors.is_empty() => Ok(PageRequest { page, per_page }),
+            _ => Err(ServiceError::Invalid(errors)),
+        }
+    }
+
+    /// The errors of numbers out of range, page first.
+    fn range_errors(page: Option<u32>, per_page: Option<u32>) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if page == Some(0) {
+            errors.push(page_error("0"));
+        }
+        if let Some(n) = per_page.filter(|n| !(1..=MAX_PER_PAGE).contains(n)) {
+            errors.push(per_page_error(&n.to_string()));
+        }
+        errors
+    }
+
+    /// The page, from 1.
+    pub fn page(&self) -> u32 {
+        self.page
+    }
+
+    /// Households a page.
+    pub fn per_page(&self) -> u32 {
+        self.per_page
+    }
+
+    fn offset(&self) -> u64 {
+        u64::from(self.page - 1) * u64::from(self.per_page)
+    }
+}
+
+fn page_error(got: &str) -> FieldError {
+    FieldError::new(
+        "page",
+        format!("số trang phải là số nguyên từ 1, nhận {got:?}"),
+        format!("page must be a whole number from 1, got {got:?}"),
+    )
+}
+
+fn per_page_error(got: &str) -> FieldError {
+    FieldError::new(
+        "per_page",
+        format!("số hộ mỗi trang phải từ 1 đến {MAX_PER_PAGE}, nhận {got:?}"),
+        format!("per_page must be a whole number from 1 to {MAX_PER_PAGE}, got {got:?}"),
+    )
+}
+
+/// An availability rule as stored and in words.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Availability {
+    /// The rule, as stored.
+    pub rule: serde_json::Value,
+    /// In Vietnamese; `None` when the stored rule no longer reads.
+    pub vi: Option<String>,
+    /// In English; `None` when the stored rule no longer reads.
+    pub en: Option<String>,
+}
+
+impl Availability {
+    /// The stored rule and its words; `None` when the text is not JSON.
+    pub fn from_stored(text: &str) -> Option<Availability> {
+        let rule: serde_json::Value = match serde_json::from_str(text) {
+            Ok(rule) => rule,
+            Err(e) => {
+                tracing::warn!(error = %e, "a stored availability rule is not JSON");
+                return None;
+            }
+        };
+        // The rule was checked against the station catalog when it was
+        // stored; to put it in words, the stations it names are taken as known.
+        let mut stations = Vec::new();
+        named_stations(&rule, &mut stations);
+        let (vi, en) = match Rule::parse(&rule, &RuleContext::with_stations(&stations)) {
+            Ok(parsed) => (
+                Some(describe(&parsed, Lang::Vi)),
+                Some(describe(&parsed, Lang::En)),
+            ),
+            Err(errors) => {
+                tracing::warn!(?errors, "a stored availability rule no longer reads");
+                (None, None)
+            }
+        };
+        Some(Availability { rule, vi, en })
+    }
+}
+
+fn named_stations(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v) {
+                    ("station", serde_json::Value::String(s)) => out.push(s.clone()),
+                    _ => named_stations(v, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| named_stations(v, out)),
+        _ => {}
+    }
+}
+
+/// A member of a team, as the team's pages and the API show them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Member {
+    /// Id.
+    pub id: i32,
+    /// Full name.
+    pub full_name: String,
+    /// Leader or volunteer.
+    pub role: MemberRole,
+    /// Skills.
+    pub skills: Vec<Skill>,
+    /// Visits a day, at most.
+    pub daily_visit_cap: u32,
+    /// Makes phone or video calls.
+    pub remote_capable: bool,
+    /// Still on the team.
+    pub active: bool,
+    /// When they can visit.
+    pub availability: Option<Availability>,
+}
+
+/// A resident as the register shows them to this actor.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Resident {
+    /// Id.
+    pub id: i32,
+    /// The register's key within the household.
+    pub external_id: String,
+    /// Full name.
+    pub full_name: String,
+    /// Year of birth.
+    pub birth_year: Option<i32>,
+    /// Phone number; only for the team's leader and admins.
+    pub phone: Option<String>,
+    /// Where the resident is.
+    pub presence: Presence,
+    /// ISO country code, for residents abroad.
+    pub country: Option<String>,
+    /// IANA zone, for residents abroad.
+    pub timezone: Option<String>,
+    /// Whether consent to be recorded and visited is recorded.
+    pub consent: bool,
+    /// When they can be visited or called.
+    pub availability: Option<Availability>,
+    /// Every need and its status, in pipeline order.
+    pub needs: Vec<NeedRecord>,
+}
+
+/// A household with its residents.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Household {
+    /// Id.
+    pub id: i32,
+    /// The register's key.
+    pub external_id: String,
+    /// Address.
+    pub address: String,
+    /// Its village's name.
+    pub village: Option<String>,
+    /// Its own location, when surveyed.
+    #[serde(skip)]
+    pub location: Option<LatLon>,
+    /// Residents.
+    pub residents: Vec<Resident>,
+}
+
+/// One page of a team's households.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HouseholdsPage {
+    /// This page, from 1.
+    pub page: u32,
+    /// Households a page.
+    pub per_page: u32,
+    /// Households of the team, in all.
+    pub total: u64,
+    /// This page's households, by register key.
+    pub households: Vec<Household>,
+}
+
+impl HouseholdsPage {
+    /// How many pages there are (at least one, even for no household).
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(u64::from(self.per_page)).max(1)
+    }
+}
+
+/// The teams the actor may see, by id, with their counts.
+///
+/// # Errors
+/// The store fails.
+pub async fn list_teams(store: &Store, actor: &Actor) -> Result<Vec<TeamOverview>, ServiceError> {
+    // The same scope as `Actor::may_see_team`, asked of the database at once.
+    let selection = match actor.role {
+        UserRole::Admin => Some(TeamSelection::All),
+        UserRole::Leader | UserRole::Volunteer => actor.team_id.map(TeamSelection::One),
+        UserRole::Official => actor.area_id.map(TeamSelection::WithinArea),
+    };
+    match selection {
+        Some(selection) => Ok(doorstep_store::team_overviews(store.connection(), selection).await?),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// One team with its counts.
+///
+/// # Errors
+/// Not found when the team does not exist or is out of the actor's scope;
+/// or the store fails.
+pub async fn team(
+    store: &Store,
+    actor: &Actor,
+    team_id: i32,
+) -> Result<TeamOverview, ServiceError> {
+    actor.require_see_team(store, team_id).await?;
+    doorstep_store::team_overviews(store.connection(), TeamSelection::One(team_id))
+        .await?
+        .pop()
+        .ok_or_else(|| ServiceError::not_found("team", team_id))
+}
+
+/// A team's members, by id, with their availability in words.
+///
+/// # Errors
+/// Not found when the team does not exist or is out of the actor's scope;
+/// or the store fails.
+pub async fn members(
+    store: &Store,
+    actor: &Actor,
+    team_id: i32,
+) -> Result<Vec<Member>, ServiceError> {
+    actor.require_see_team(store, team_id).await?;
+    Ok(doorstep_store::team_members(store.connection(), team_id)
+        .await?
+        .into_iter()
+        .map(|m| Member {
+            availability: m
+                .availability
+                .as_deref()
+                .and_then(Availability::from_stored),
+            id: m.id,
+            full_name: m.full_name,
+            role: m.role,
+            skills: m.skills,
+            daily_visit_cap: m.daily_visit_cap,
+            remote_capable: m.remote_capable,
+            active: m.active,
+        })
+        .collect())
+}
+
+/// One page of a team's households, by register key, with residents, their
+/// availability in words and their needs, and how many households there are.
+/// A page past the last is empty.
+///
+/// # Errors
+/// Not found when the team does not exist or is out of the actor's scope;
+/// or the store fails.
+pub async fn households(
+    store: &Store,
+    actor: &Actor,
+    team_id: i32,
+    page: PageRequest,
+) -> Result<HouseholdsPage, ServiceError> {
+    actor.require_see_team(store, team_id).await?;
+    let phones = actor.may_lead_team(store, team_id).await?;
+    let found = doorstep_store::team_households_page(
+        store.connection(),
+        team_id,
+        page.offset(),
+        u64::from(page.per_page),
+    )
+    .await?;
+    Ok(HouseholdsPage {
+        page: page.page,
+        per_page: page.per_page,
+        total: found.total,
+        households: found
+            .households
+            .into_iter()
+            .map(|h| household(h, phones))
+            .collect(),
+    })
+}
+
+fn household(h: HouseholdDetails, phones: bool) -> Household {
+    Household {
+        id: h.id,
+        external_id: h.external_id,
+        address: h.address,
+        village: h.village,
+        location: h.location,
+        residents: h
+            .residents
+            .into_iter()
+            .map(|r| resident(r, phones))
+            .collect(),
+    }
+}
+
+fn resident(r: ResidentDetails, phones: bool) -> Resident {
+    Resident {
+        availability: r
+            .availability
+            .as_deref()
+            .and_then(Availability::from_stored),
+        phone: r.phone.filter(|_| phones),
+        id: r.id,
+        external_id: r.external_id,
+        full_name: r.full_name,
+        birth_year: r.birth_year,
+        presence: r.presence,
+        country: r.country,
+        timezone: r.timezone,
+        consent: r.consent,
+        needs: r.needs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_read_with_every_error_named() {
+        assert_eq!(
+            PageRequest::parse(None, None).unwrap(),
+            PageRequest::default()
+        );
+        assert_eq!(
+            PageRequest::parse(Some("3"), Some("")).unwrap(),
+            PageRequest::new(3, DEFAULT_PER_PAGE).unwrap()
+        );
+        assert_eq!(PageRequest::new(2, 20).unwrap().offset(), 20);
+        let fields = |e: ServiceError| match e {
+            ServiceError::Invalid(errors) => {
+                errors.into_iter().map(|e| e.field).collect::<Vec<_>>()
+            }
+            other => panic!("{other}"),
+        };
+        assert_eq!(
+            fields(PageRequest::parse(Some("0"), None).unwrap_err()),
+            ["page"]
+        );
+        assert_eq!(
+            fields(PageRequest::parse(Some("x"), Some("201")).unwrap_err()),
+            ["page", "per_page"]
+        );
+        assert_eq!(
+            fields(PageRequest::parse(Some("-1"), Some("0")).unwrap_err()),
+            ["page", "per_page"]
+        );
+        assert!(PageRequest::new(1, MAX_PER_PAGE).is_ok());
+    }
+
+    #[test]
+    fn stored_rules_come_in_words_with_the_stations_they_name() {
+        let a = Availability::from_stored(
+            r#"{"mode":"in_person","when":[{"tide":{"station":"lach-bang","near":"low","within_minutes":60}}]}"#,
+        )
+        .unwrap();
+        assert!(
+            a.vi.as_deref().is_some_and(|t| t.starts_with("Ở nhà")),
+            "{a:?}"
+        );
+        assert!(
+            a.en.as_deref().is_some_and(|t| t.starts_with("At home")),
+            "{a:?}"
+        );
+        let broken = Availability::from_stored(r#"{"mode":"flying"}"#).unwrap();
+        assert_eq!((broken.vi, broken.en), (None, None));
+        assert_eq!(Availability::from_stored("not json"), None);
+    }
+}
