@@ -54,12 +54,14 @@ fn date_of(v: &Value) -> String {
 fn event_uids(ics: &str) -> BTreeSet<String> {
     let unfolded = ics.replace("\r\n ", "").replace("\r\n\t", "");
     let mut uids = BTreeSet::new();
-    let mut in_event = false;
+    let (mut in_event, mut in_alarm) = (false, false);
     for line in unfolded.lines() {
         match line {
             "BEGIN:VEVENT" => in_event = true,
             "END:VEVENT" => in_event = false,
-            _ if in_event && line.starts_with("UID:") => {
+            "BEGIN:VALARM" => in_alarm = true,
+            "END:VALARM" => in_alarm = false,
+            _ if in_event && !in_alarm && line.starts_with("UID:") => {
                 uids.insert(line["UID:".len()..].to_owned());
             }
             _ => {}
