@@ -22,16 +22,15 @@ use doorstep_core::rules::{Lang, Rule, RuleContext, describe};
 use doorstep_core::{NeedStep, Presence, UserRole, VisitMode, VisitStatus, find_country};
 use doorstep_store::Store;
 use doorstep_store::repo::feeds::member_team;
-use doorstep_store::repo::plans::published_visits;
 use doorstep_store::repo::snapshot::{
-    HouseholdRecord, LatLon, ResidentRecord, TeamSnapshot, team_snapshot,
+    DaySheet, HouseholdRecord, LatLon, ResidentRecord, TeamSnapshot, day_sheet, member_team_record,
 };
 use doorstep_tide::Catalog;
 
 use crate::access::Actor;
 use crate::error::ServiceError;
 use crate::planning::reader::DEFAULT_HOME_RULE;
-use crate::planning::{local_midnight, team_zone};
+use crate::planning::local_midnight;
 
 /// A day's title in both languages, solar and lunar:
 /// "Thứ Ba 01/12/2026 · 23/10 âm lịch", "Tuesday 1 December 2026 · lunar 23/10".
@@ -284,15 +283,19 @@ pub async fn day_list(
         Standing::SeesTeam if actor.role == UserRole::Official => false,
         Standing::SeesTeam => return Err(ServiceError::not_found("member", member_id)),
     };
-    let snapshot = team_snapshot(store.connection(), team_id)
+    let (team, member) = member_team_record(store.connection(), member_id)
         .await?
+        .filter(|(team, _)| team.id == team_id)
         .ok_or_else(|| ServiceError::not_found("member", member_id))?;
-    let zone = team_zone(&snapshot)?;
+    let zone: Tz = team.timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
     let date = date.unwrap_or_else(|| now.with_timezone(&zone).date_naive());
     check_date(date)?;
     let from = local_midnight(zone, date);
     let to = local_midnight(zone, date + chrono::Days::new(1));
-    let visits = published_visits(store.connection(), team_id, Some(member_id), from, to).await?;
+    // One query for the day's visits with their households: a list is read
+    // often, the register is big.
+    let DaySheet { snapshot, visits } =
+        day_sheet(store.connection(), team, member, from, to).await?;
     let member = snapshot.members.iter().find(|m| m.id == member_id);
     let rules = RuleContext::from_catalog(catalog);
     let visits = visits

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod auth;
 pub mod blackouts;
+pub mod calendar;
 pub mod daylist;
 pub mod demo;
 pub mod error;

@@ -114,21 +114,48 @@ pub struct VisitRecord {
 }
 
 fn visit_record(v: visit::Model) -> VisitRecord {
-    let purposes: Vec<String> = serde_json::from_str(&v.purposes).unwrap_or_default();
+    visit_from_parts(
+        v.id,
+        v.plan_id,
+        v.household_id,
+        v.member_id,
+        (v.start_at, v.end_at),
+        (&v.mode, &v.purposes, &v.residents, &v.status),
+        v.pinned,
+        v.job,
+        v.updated_at,
+    )
+}
+
+/// A visit from its stored columns: (mode, purposes, residents, status) as
+/// stored text.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn visit_from_parts(
+    id: i32,
+    plan_id: i32,
+    household_id: i32,
+    member_id: i32,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    (mode, purposes, residents, status): (&str, &str, &str, &str),
+    pinned: bool,
+    job: String,
+    updated_at: DateTime<Utc>,
+) -> VisitRecord {
+    let purposes: Vec<String> = serde_json::from_str(purposes).unwrap_or_default();
     VisitRecord {
-        id: v.id,
-        plan_id: v.plan_id,
-        household_id: v.household_id,
-        member_id: v.member_id,
-        start: v.start_at,
-        end: v.end_at,
-        mode: VisitMode::parse(&v.mode).unwrap_or(VisitMode::InPerson),
+        id,
+        plan_id,
+        household_id,
+        member_id,
+        start,
+        end,
+        mode: VisitMode::parse(mode).unwrap_or(VisitMode::InPerson),
         purposes: purposes.iter().filter_map(|p| NeedStep::parse(p)).collect(),
-        residents: serde_json::from_str(&v.residents).unwrap_or_default(),
-        status: VisitStatus::parse(&v.status).unwrap_or(VisitStatus::Proposed),
-        pinned: v.pinned,
-        job: v.job,
-        updated_at: v.updated_at,
+        residents: serde_json::from_str(residents).unwrap_or_default(),
+        status: VisitStatus::parse(status).unwrap_or(VisitStatus::Proposed),
+        pinned,
+        job,
+        updated_at,
     }
 }
 

@@ -161,6 +161,29 @@ pub async fn team_snapshot(
     db: &impl ConnectionTrait,
     team_id: i32,
 ) -> Result<Option<TeamSnapshot>, StoreError> {
+    snapshot(db, team_id, None).await
+}
+
+/// Part of a team's snapshot: the team, these members and these households
+/// (with their residents and open needs), no blackouts. For a day's list,
+/// which needs a handful of households, not the whole register.
+///
+/// # Errors
+/// The database fails.
+pub async fn team_snapshot_part(
+    db: &impl ConnectionTrait,
+    team_id: i32,
+    members: &[i32],
+    households: &[i32],
+) -> Result<Option<TeamSnapshot>, StoreError> {
+    snapshot(db, team_id, Some((members, households))).await
+}
+
+async fn snapshot(
+    db: &impl ConnectionTrait,
+    team_id: i32,
+    only: Option<(&[i32], &[i32])>,
+) -> Result<Option<TeamSnapshot>, StoreError> {
     let Some(team) = team::Entity::find_by_id(team_id).one(db).await? else {
         return Ok(None);
     };
@@ -176,21 +199,27 @@ pub async fn team_snapshot(
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
-    let members = member::Entity::find()
-        .filter(member::Column::TeamId.eq(team_id))
+    let mut members = member::Entity::find().filter(member::Column::TeamId.eq(team_id));
+    let mut households = household::Entity::find().filter(household::Column::TeamId.eq(team_id));
+    let mut household_ids = team_household_ids(team_id);
+    if let Some((member_ids, ids)) = only {
+        members = members.filter(member::Column::Id.is_in(member_ids.iter().copied()));
+        households = households.filter(household::Column::Id.is_in(ids.iter().copied()));
+        household_ids.and_where(household::Column::Id.is_in(ids.iter().copied()));
+    }
+    let members = members
         .order_by_asc(member::Column::Id)
         .all(db)
         .await?
         .into_iter()
         .map(member_record)
         .collect();
-    let households = household::Entity::find()
-        .filter(household::Column::TeamId.eq(team_id))
+    let households = households
         .order_by_asc(household::Column::ExternalId)
         .all(db)
         .await?;
     let residents = resident::Entity::find()
-        .filter(resident::Column::HouseholdId.in_subquery(team_household_ids(team_id)))
+        .filter(resident::Column::HouseholdId.in_subquery(household_ids.clone()))
         .order_by_asc(resident::Column::Id)
         .all(db)
         .await?;
@@ -200,9 +229,7 @@ pub async fn team_snapshot(
                 Query::select()
                     .column(resident::Column::Id)
                     .from(resident::Entity)
-                    .and_where(
-                        resident::Column::HouseholdId.in_subquery(team_household_ids(team_id)),
-                    )
+                    .and_where(resident::Column::HouseholdId.in_subquery(household_ids))
                     .to_owned(),
             ),
         )
@@ -253,7 +280,11 @@ pub async fn team_snapshot(
             }
         })
         .collect();
-    let blackouts = team_blackouts(db, team_id).await?;
+    let blackouts = if only.is_some() {
+        Vec::new()
+    } else {
+        team_blackouts(db, team_id).await?
+    };
     Ok(Some(TeamSnapshot {
         team: TeamRecord {
             id: team.id,
@@ -276,4 +307,270 @@ pub(crate) fn team_household_ids(team_id: i32) -> SelectStatement {
         .from(household::Entity)
         .and_where(household::Column::TeamId.eq(team_id))
         .to_owned()
+}
+
+/// A member's published visits in `[from, to)` with everything a day's
+/// list shows, in two queries whatever the team's size: the member with
+/// their team, then the visits joined with their plans, households,
+/// villages and residents. The residents' open needs are not loaded (a
+/// visit's purposes say what it is for).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DaySheet {
+    /// The team (its zone, name and centre), the member as its only member,
+    /// and the households of the visits.
+    pub snapshot: TeamSnapshot,
+    /// The visits, in start order.
+    pub visits: Vec<super::plans::VisitRecord>,
+}
+
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct MemberTeamRow {
+    team_id: i32,
+    team_name: String,
+    area_id: i32,
+    timezone: String,
+    tide_station: Option<String>,
+    area_latitude: Option<f64>,
+    area_longitude: Option<f64>,
+}
+
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct DayRow {
+    visit_id: i32,
+    plan_id: i32,
+    start_at: chrono::DateTime<chrono::Utc>,
+    end_at: chrono::DateTime<chrono::Utc>,
+    mode: String,
+    purposes: String,
+    residents: String,
+    status: String,
+    pinned: bool,
+    job: String,
+    updated_at: chrono::DateTime<chrono::Utc>,
+    household_id: i32,
+    external_id: String,
+    address: String,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    priority: Option<i32>,
+    service_minutes: Option<i32>,
+    village_id: Option<i32>,
+    village_name: Option<String>,
+    village_latitude: Option<f64>,
+    village_longitude: Option<f64>,
+    resident_id: Option<i32>,
+    resident_external_id: Option<String>,
+    full_name: Option<String>,
+    phone: Option<String>,
+    presence: Option<String>,
+    country: Option<String>,
+    resident_timezone: Option<String>,
+    availability: Option<String>,
+    consent_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The team of a member; `None` when the member does not exist.
+///
+/// # Errors
+/// The database fails.
+pub async fn member_team_record(
+    db: &impl ConnectionTrait,
+    member_id: i32,
+) -> Result<Option<(TeamRecord, MemberRecord)>, StoreError> {
+    use sea_orm::FromQueryResult;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType};
+    let Some(m) = member::Entity::find_by_id(member_id).one(db).await? else {
+        return Ok(None);
+    };
+    let a = Alias::new("a");
+    let query = Query::select()
+        .expr_as(Expr::col((team::Entity, team::Column::Id)), Alias::new("team_id"))
+        .expr_as(Expr::col((team::Entity, team::Column::Name)), Alias::new("team_name"))
+        .column((team::Entity, team::Column::AreaId))
+        .column((team::Entity, team::Column::Timezone))
+        .column((team::Entity, team::Column::TideStation))
+        .expr_as(Expr::col((a.clone(), area::Column::Latitude)), Alias::new("area_latitude"))
+        .expr_as(Expr::col((a.clone(), area::Column::Longitude)), Alias::new("area_longitude"))
+        .from(team::Entity)
+        .join_as(
+            JoinType::LeftJoin,
+            area::Entity,
+            a.clone(),
+            Expr::col((a.clone(), area::Column::Id)).equals((team::Entity, team::Column::AreaId)),
+        )
+        .and_where(Expr::col((team::Entity, team::Column::Id)).eq(m.team_id))
+        .to_owned();
+    let backend = db.get_database_backend();
+    let Some(row) = MemberTeamRow::find_by_statement(backend.build(&query))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((
+        TeamRecord {
+            id: row.team_id,
+            name: row.team_name,
+            area_id: row.area_id,
+            timezone: row.timezone,
+            tide_station: row.tide_station,
+            centre: point(row.area_latitude, row.area_longitude),
+        },
+        member_record(m),
+    )))
+}
+
+/// A member's published, not cancelled visits starting in `[from, to)`,
+/// with their households; see [`DaySheet`].
+///
+/// # Errors
+/// The database fails.
+pub async fn day_sheet(
+    db: &impl ConnectionTrait,
+    team: TeamRecord,
+    member: MemberRecord,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Result<DaySheet, StoreError> {
+    use doorstep_core::{PlanStatus, VisitStatus};
+    use sea_orm::FromQueryResult;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order};
+
+    use crate::entity::{plan, visit};
+    let v = Alias::new("v");
+    let village = Alias::new("village");
+    let col = |c: visit::Column| Expr::col((v.clone(), c));
+    let query = Query::select()
+        .expr_as(col(visit::Column::Id), Alias::new("visit_id"))
+        .expr_as(col(visit::Column::PlanId), Alias::new("plan_id"))
+        .expr_as(col(visit::Column::StartAt), Alias::new("start_at"))
+        .expr_as(col(visit::Column::EndAt), Alias::new("end_at"))
+        .expr_as(col(visit::Column::Mode), Alias::new("mode"))
+        .expr_as(col(visit::Column::Purposes), Alias::new("purposes"))
+        .expr_as(col(visit::Column::Residents), Alias::new("residents"))
+        .expr_as(col(visit::Column::Status), Alias::new("status"))
+        .expr_as(col(visit::Column::Pinned), Alias::new("pinned"))
+        .expr_as(col(visit::Column::Job), Alias::new("job"))
+        .expr_as(col(visit::Column::UpdatedAt), Alias::new("updated_at"))
+        .expr_as(col(visit::Column::HouseholdId), Alias::new("household_id"))
+        .expr_as(Expr::col((household::Entity, household::Column::ExternalId)), Alias::new("external_id"))
+        .column((household::Entity, household::Column::Address))
+        .column((household::Entity, household::Column::Latitude))
+        .column((household::Entity, household::Column::Longitude))
+        .column((household::Entity, household::Column::Priority))
+        .column((household::Entity, household::Column::ServiceMinutes))
+        .column((household::Entity, household::Column::VillageId))
+        .expr_as(Expr::col((village.clone(), area::Column::Name)), Alias::new("village_name"))
+        .expr_as(Expr::col((village.clone(), area::Column::Latitude)), Alias::new("village_latitude"))
+        .expr_as(Expr::col((village.clone(), area::Column::Longitude)), Alias::new("village_longitude"))
+        .expr_as(Expr::col((resident::Entity, resident::Column::Id)), Alias::new("resident_id"))
+        .expr_as(Expr::col((resident::Entity, resident::Column::ExternalId)), Alias::new("resident_external_id"))
+        .column((resident::Entity, resident::Column::FullName))
+        .column((resident::Entity, resident::Column::Phone))
+        .column((resident::Entity, resident::Column::Presence))
+        .column((resident::Entity, resident::Column::Country))
+        .expr_as(Expr::col((resident::Entity, resident::Column::Timezone)), Alias::new("resident_timezone"))
+        .column((resident::Entity, resident::Column::Availability))
+        .column((resident::Entity, resident::Column::ConsentAt))
+        .from_as(visit::Entity, v.clone())
+        .join(
+            JoinType::InnerJoin,
+            plan::Entity,
+            Expr::col((plan::Entity, plan::Column::Id)).equals((v.clone(), visit::Column::PlanId)),
+        )
+        .join(
+            JoinType::InnerJoin,
+            household::Entity,
+            Expr::col((household::Entity, household::Column::Id))
+                .equals((v.clone(), visit::Column::HouseholdId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            area::Entity,
+            village.clone(),
+            Expr::col((village.clone(), area::Column::Id))
+                .equals((household::Entity, household::Column::VillageId)),
+        )
+        .join(
+            JoinType::LeftJoin,
+            resident::Entity,
+            Expr::col((resident::Entity, resident::Column::HouseholdId))
+                .equals((household::Entity, household::Column::Id)),
+        )
+        .and_where(col(visit::Column::MemberId).eq(member.id))
+        .and_where(col(visit::Column::StartAt).gte(from))
+        .and_where(col(visit::Column::StartAt).lt(to))
+        .and_where(col(visit::Column::Status).ne(VisitStatus::Cancelled.code()))
+        .and_where(Expr::col((plan::Entity, plan::Column::TeamId)).eq(team.id))
+        .and_where(Expr::col((plan::Entity, plan::Column::Status)).eq(PlanStatus::Published.code()))
+        .order_by((v.clone(), visit::Column::StartAt), Order::Asc)
+        .order_by((v.clone(), visit::Column::Id), Order::Asc)
+        .order_by((resident::Entity, resident::Column::Id), Order::Asc)
+        .to_owned();
+    let backend = db.get_database_backend();
+    let rows = DayRow::find_by_statement(backend.build(&query)).all(db).await?;
+    let mut visits: Vec<super::plans::VisitRecord> = Vec::new();
+    let mut households: Vec<HouseholdRecord> = Vec::new();
+    for row in rows {
+        if visits.last().is_none_or(|last| last.id != row.visit_id) {
+            visits.push(super::plans::visit_from_parts(
+                row.visit_id,
+                row.plan_id,
+                row.household_id,
+                member.id,
+                (row.start_at, row.end_at),
+                (&row.mode, &row.purposes, &row.residents, &row.status),
+                row.pinned,
+                row.job.clone(),
+                row.updated_at,
+            ));
+        }
+        let index = match households.iter().position(|h| h.id == row.household_id) {
+            Some(i) => i,
+            None => {
+                households.push(HouseholdRecord {
+                    id: row.household_id,
+                    external_id: row.external_id.clone(),
+                    address: row.address.clone(),
+                    village_id: row.village_id,
+                    village: row.village_name.clone(),
+                    location: point(row.latitude, row.longitude),
+                    village_centre: point(row.village_latitude, row.village_longitude),
+                    priority: row.priority.and_then(|p| u8::try_from(p).ok()),
+                    service_minutes: row.service_minutes.and_then(|m| u32::try_from(m).ok()),
+                    residents: Vec::new(),
+                });
+                households.len() - 1
+            }
+        };
+        if let Some(id) = row.resident_id
+            && !households[index].residents.iter().any(|r| r.id == id)
+        {
+            households[index].residents.push(ResidentRecord {
+                id,
+                external_id: row.resident_external_id.unwrap_or_default(),
+                full_name: row.full_name.unwrap_or_default(),
+                phone: row.phone,
+                presence: row
+                    .presence
+                    .as_deref()
+                    .and_then(Presence::parse)
+                    .unwrap_or(Presence::Home),
+                country: row.country,
+                timezone: row.resident_timezone,
+                availability: row.availability,
+                consent: row.consent_at.is_some(),
+                open_needs: Vec::new(),
+            });
+        }
+    }
+    Ok(DaySheet {
+        snapshot: TeamSnapshot {
+            team,
+            members: vec![member],
+            households,
+            blackouts: Vec::new(),
+        },
+        visits,
+    })
 }

@@ -185,16 +185,22 @@ pub async fn session_user(
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<user::Model>, StoreError> {
-    let Some(session) = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(token_hash))
-        .filter(session::Column::RevokedAt.is_null())
-        .filter(session::Column::ExpiresAt.gt(now))
+    // One query: every request of a signed-in user asks it.
+    Ok(user::Entity::find()
+        .filter(
+            user::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(session::Column::UserId)
+                    .from(session::Entity)
+                    .and_where(session::Column::TokenHash.eq(token_hash))
+                    .and_where(session::Column::RevokedAt.is_null())
+                    .and_where(session::Column::ExpiresAt.gt(now))
+                    .to_owned(),
+            ),
+        )
+        .filter(user::Column::Active.eq(true))
         .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    Ok(find_user(db, session.user_id).await?.filter(|u| u.active))
+        .await?)
 }
 
 /// Revokes a session; `false` when there was no live one.
