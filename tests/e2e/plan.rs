@@ -166,3 +166,103 @@ fn help_names_the_options() {
         assert!(text.contains(option), "{option} missing from --help");
     }
 }
+
+#[test]
+fn plans_a_stored_team_and_says_what_is_wrong_with_its_arguments() {
+    let db = doorstep_tests::TestDb::blocking();
+    let run = |args: &[&str]| {
+        doorstep()
+            .args(args)
+            .env("DOORSTEP__DATABASE__URL", &db.url)
+            .env("DOORSTEP_ENV", "test")
+            .output()
+            .expect("runs")
+    };
+    let demo = run(&["demo"]);
+    assert!(demo.status.success(), "{}", doorstep_tests::stderr(&demo));
+    let planned = run(&[
+        "plan",
+        "--team",
+        "2",
+        "--from",
+        "2027-02-01",
+        "--days",
+        "7",
+        "--time-limit",
+        "0.3",
+        "--publish",
+    ]);
+    let out = String::from_utf8_lossy(&planned.stdout);
+    assert!(
+        planned.status.success(),
+        "{}",
+        doorstep_tests::stderr(&planned)
+    );
+    assert!(out.contains("tổ / team 2"), "{out}");
+    assert!(
+        out.contains("01/02/2027 – 07/02/2027 (7 ngày / days)"),
+        "{out}"
+    );
+    assert!(out.contains("đã công bố / published"), "{out}");
+    assert!(out.contains("lượt thăm / visits:"), "{out}");
+    assert!(out.contains("chưa xếp được / unmet:"), "{out}");
+    assert!(out.contains("cận trên / upper bound:"), "{out}");
+
+    for (args, expected) in [
+        (
+            &[
+                "plan",
+                "--team",
+                "99",
+                "--from",
+                "2027-02-01",
+                "--days",
+                "7",
+            ][..],
+            "team 99 does not exist",
+        ),
+        (
+            &["plan", "--team", "2", "--from", "2027-02-30", "--days", "7"][..],
+            "--from",
+        ),
+        (
+            &["plan", "--team", "2", "--from", "2027-02-01", "--days", "0"][..],
+            "--days",
+        ),
+        (
+            &[
+                "plan",
+                "--team",
+                "2",
+                "--from",
+                "2027-02-01",
+                "--days",
+                "7",
+                "--time-limit",
+                "0",
+            ][..],
+            "--time-limit",
+        ),
+    ] {
+        let failed = run(args);
+        let stderr = doorstep_tests::stderr(&failed);
+        assert_eq!(failed.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(failed.stdout.is_empty(), "{args:?}");
+    }
+    // --team needs --from and --days; --team and --input exclude each other.
+    let missing = run(&["plan", "--team", "2"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let both = run(&[
+        "plan",
+        "--team",
+        "2",
+        "--input",
+        "x.json",
+        "--from",
+        "2027-02-01",
+        "--days",
+        "1",
+    ]);
+    assert_eq!(both.status.code(), Some(2));
+}
