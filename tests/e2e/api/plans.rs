@@ -755,3 +755,29 @@ async fn the_openapi_document_lists_every_endpoint() {
         "docs/openapi.json is stale: run DOORSTEP_UPDATE_SNAPSHOTS=1 cargo test --workspace --test e2e openapi and review the change"
     );
 }
+
+#[tokio::test]
+async fn failed_sign_ins_from_one_address_are_limited_across_user_names() {
+    let app = TestApp::demo().await;
+    for i in 0..doorstep_service::auth::MAX_FAILED_PER_ADDRESS {
+        let (status, _) = app
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": format!("guess{i}"), "password": "wrong"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, problem) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": LEADER, "password": doorstep_service::demo::DEMO_PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{problem}");
+    assert_eq!(problem["code"], "too_many_attempts");
+}
