@@ -12,10 +12,13 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::Utc;
-use doorstep_core::{NeedStatus, Presence, UserRole};
+use chrono::{Days, NaiveDate, Utc};
+use doorstep_core::{NeedStatus, Presence, UserRole, VisitMode};
 use doorstep_service::auth;
+use doorstep_service::calendar::{self, Showing};
+use doorstep_service::daylist::{self, DayList};
 use doorstep_service::error::{FieldError, ServiceError};
+use doorstep_service::planning::{self, records::PlanRecord};
 use doorstep_service::teams::{self, Household, PageRequest, TeamOverview};
 
 use crate::auth::request_token;
@@ -30,6 +33,9 @@ const HOME_ZONE: &str = "Asia/Ho_Chi_Minh";
 
 /// Households per page: a page stays small on a slow connection.
 const PAGE_SIZE: u32 = 50;
+
+/// The signed-in member's own visits of a day.
+const MY_DAY: &str = "/lich-cua-toi";
 
 /// Today in a team's zone, solar and lunar:
 /// "Thứ Bảy 28/11/2026 · âm lịch 20/10 năm Bính Ngọ".
@@ -66,11 +72,15 @@ struct Header {
     user: Option<SignedIn>,
 }
 
-/// Who is signed in, as the header shows it.
+/// Who is signed in, as the header shows it, with the links of their role.
 struct SignedIn {
     name: String,
     role_vi: &'static str,
     role_en: &'static str,
+    /// The member record: "my visits" is theirs.
+    member: bool,
+    /// The team of a leader or volunteer: its calendar and households.
+    team_id: Option<i32>,
 }
 
 impl Header {
@@ -82,6 +92,8 @@ impl Header {
                 name: u.user.display_name.clone(),
                 role_vi: u.user.role.label_vi(),
                 role_en: u.user.role.label_en(),
+                member: u.actor.member_id.is_some(),
+                team_id: u.actor.team_id,
             }),
         }
     }
@@ -108,6 +120,10 @@ struct TeamsPage {
     teams: Vec<TeamOverview>,
     /// Whether the user runs the installation (and may load the demo).
     operator: bool,
+    /// A leader's own team: its calendar comes first.
+    lead_team: Option<i32>,
+    /// Whether the user has visits of their own.
+    member: bool,
 }
 
 #[derive(Template)]
@@ -239,8 +255,13 @@ impl FromRequestParts<AppState> for PageUser {
     }
 }
 
-/// `GET /`: the teams the user may see.
+/// `GET /`: where each role starts. A volunteer goes straight to their
+/// visits of today; a leader sees their team's calendar first, then the
+/// teams; an official and an administrator see the teams they may audit.
 async fn home(State(state): State<AppState>, PageUser(user): PageUser) -> Response {
+    if user.user.role == UserRole::Volunteer && user.actor.member_id.is_some() {
+        return Redirect::to(MY_DAY).into_response();
+    }
     match teams::list_teams(&state.store, &user.actor).await {
         Ok(found) => render(
             StatusCode::OK,
@@ -248,6 +269,11 @@ async fn home(State(state): State<AppState>, PageUser(user): PageUser) -> Respon
                 header: Header::new("Các tổ / Teams", HOME_ZONE, Some(&user)),
                 teams: found,
                 operator: user.user.role == UserRole::Admin,
+                lead_team: user
+                    .actor
+                    .team_id
+                    .filter(|_| user.user.role == UserRole::Leader),
+                member: user.actor.member_id.is_some(),
             },
         ),
         Err(e) => error_page(Some(&user), e),
@@ -329,6 +355,576 @@ async fn team_page(
             .collect(),
         team,
     })
+}
+
+/// Reads an optional `YYYY-MM-DD` date of a page's query; an error names the
+/// query's own field (`tu`, `ngay`).
+fn query_date(field: &str, text: Option<&str>) -> Result<Option<NaiveDate>, ServiceError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => daylist::parse_date(text).map(Some).map_err(|e| match e {
+            ServiceError::Invalid(errors) => ServiceError::Invalid(
+                errors
+                    .into_iter()
+                    .map(|e| FieldError {
+                        field: field.to_owned(),
+                        ..e
+                    })
+                    .collect(),
+            ),
+            other => other,
+        }),
+    }
+}
+
+/// "01/12 – 07/12/2026", or with both years when they differ.
+fn date_range(first: NaiveDate, last: NaiveDate) -> String {
+    use chrono::Datelike;
+    if first.year() == last.year() {
+        format!("{} – {}", first.format("%d/%m"), last.format("%d/%m/%Y"))
+    } else {
+        format!("{} – {}", first.format("%d/%m/%Y"), last.format("%d/%m/%Y"))
+    }
+}
+
+/// How a visit happens, in the volunteers' words.
+fn mode_words(mode: VisitMode) -> (&'static str, &'static str) {
+    match mode {
+        VisitMode::InPerson => ("Đến nhà", "In person"),
+        VisitMode::Remote => ("Gọi video", "Video call"),
+    }
+}
+
+/// A phone number as a `tel:` target: digits and a leading `+` only.
+fn tel_target(phone: &str) -> Option<String> {
+    let target: String = phone
+        .trim()
+        .chars()
+        .enumerate()
+        .filter(|(i, c)| c.is_ascii_digit() || (*i == 0 && *c == '+'))
+        .map(|(_, c)| c)
+        .collect();
+    target.chars().any(|c| c.is_ascii_digit()).then_some(target)
+}
+
+/// A `geo:` URI (RFC 5870) with the point also as the query Android's map
+/// apps pin; no map site is involved.
+fn geo_target(lat: f64, lon: f64) -> String {
+    format!("geo:{lat:.6},{lon:.6}?q={lat:.6},{lon:.6}")
+}
+
+#[derive(Template)]
+#[template(path = "calendar.html")]
+struct CalendarPage {
+    header: Header,
+    team_id: i32,
+    team_name: String,
+    zone: String,
+    range: String,
+    previous_week: String,
+    next_week: String,
+    /// The week of today, when another week is shown.
+    this_week: Option<String>,
+    showing_draft: bool,
+    draft: Option<DraftBanner>,
+    /// The plan just published, when the leader comes back from publishing.
+    published_now: Option<i32>,
+    days: Vec<DayView>,
+    plans: Vec<PlanView>,
+    /// Published plans to go to when the week has none.
+    other_plans: Vec<PlanLink>,
+}
+
+struct DraftBanner {
+    id: i32,
+    range: String,
+    days: u32,
+    visits: usize,
+    unmet: usize,
+    created: String,
+    publish_action: String,
+    /// The draft's week when the draft is not shown, else the published one.
+    switch_href: String,
+    /// The draft's first week, when the week shown is outside it.
+    first_week: Option<String>,
+}
+
+struct DayView {
+    vi: String,
+    en: String,
+    today: bool,
+    visits: usize,
+    members: Vec<MemberView>,
+}
+
+struct MemberView {
+    name: String,
+    href: Option<String>,
+    count: usize,
+    cap: u32,
+    over: bool,
+    visits: Vec<VisitRow>,
+}
+
+struct VisitRow {
+    time: String,
+    key: String,
+    address: String,
+    village: String,
+    mode_vi: &'static str,
+    mode_en: &'static str,
+    remote: bool,
+    purposes: Vec<&'static str>,
+    pinned: bool,
+    status_code: &'static str,
+    status_vi: &'static str,
+    status_en: &'static str,
+}
+
+struct PlanView {
+    id: i32,
+    status_vi: &'static str,
+    status_en: &'static str,
+    range: String,
+    days: u32,
+    visits: usize,
+    objective: i64,
+    upper_bound: i64,
+    percent: Option<i64>,
+    unmet: usize,
+    groups: Vec<UnmetGroup>,
+}
+
+struct UnmetGroup {
+    vi: &'static str,
+    en: &'static str,
+    count: usize,
+    items: Vec<UnmetRow>,
+}
+
+struct UnmetRow {
+    key: String,
+    address: String,
+    resident: Option<String>,
+    vi: String,
+    en: String,
+}
+
+struct PlanLink {
+    href: String,
+    range: String,
+}
+
+/// The query of a team's calendar.
+#[derive(Debug, Default, serde::Deserialize)]
+struct CalendarQuery {
+    /// The first day, `YYYY-MM-DD`; today in the team's zone when absent.
+    tu: Option<String>,
+    /// `nhap`: the newest draft instead of the published calendar.
+    xem: Option<String>,
+    /// The plan just published (set by the publish form's redirect).
+    cong_bo: Option<String>,
+}
+
+/// `GET /teams/{team_id}/lich?tu=YYYY-MM-DD`: a week of the team's calendar.
+async fn calendar(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+    query: Result<Query<CalendarQuery>, QueryRejection>,
+) -> Response {
+    match calendar_page(&state, &user, &id, query.map(|q| q.0).unwrap_or_default()).await {
+        Ok(page) => render(StatusCode::OK, &page),
+        Err(ApiError(e)) => error_page(Some(&user), e),
+    }
+}
+
+fn calendar_href(team_id: i32, from: NaiveDate, draft: bool) -> String {
+    let view = if draft { "&xem=nhap" } else { "" };
+    format!("/teams/{team_id}/lich?tu={from}{view}")
+}
+
+async fn calendar_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    query: CalendarQuery,
+) -> Result<CalendarPage, ApiError> {
+    let team_id = parse_id("team_id", id)?;
+    let from = query_date("tu", query.tu.as_deref())?;
+    let showing = match query.xem.as_deref().map(str::trim) {
+        Some("nhap") => Showing::Draft,
+        _ => Showing::Published,
+    };
+    let week = calendar::team_week(
+        &state.store,
+        &user.actor,
+        team_id,
+        from,
+        showing,
+        Utc::now(),
+    )
+    .await?;
+    let draft_view = week.showing == Showing::Draft;
+    let week_end = week.from + Days::new(calendar::WEEK_DAYS) - Days::new(1);
+    let member_href = |member_id: i32, date: NaiveDate| {
+        if user.actor.member_id == Some(member_id) {
+            Some(format!("{MY_DAY}?ngay={date}"))
+        } else if week.may_lead || user.user.role == UserRole::Official {
+            Some(format!("/members/{member_id}/ngay?ngay={date}"))
+        } else {
+            None
+        }
+    };
+    let days = week
+        .days
+        .iter()
+        .map(|day| DayView {
+            vi: day.heading.vi.clone(),
+            en: day.heading.en.clone(),
+            today: day.date == week.today,
+            visits: day.members.iter().map(|m| m.count).sum(),
+            members: day
+                .members
+                .iter()
+                .map(|m| MemberView {
+                    name: m.name.clone(),
+                    // A draft's visits are not on anyone's day yet.
+                    href: member_href(m.member_id, day.date).filter(|_| !draft_view),
+                    count: m.count,
+                    cap: m.daily_visit_cap,
+                    over: m.count > m.daily_visit_cap as usize,
+                    visits: m
+                        .visits
+                        .iter()
+                        .map(|v| {
+                            let (mode_vi, mode_en) = mode_words(v.mode);
+                            VisitRow {
+                                time: format!(
+                                    "{}–{}",
+                                    v.start.format("%H:%M"),
+                                    v.end.format("%H:%M")
+                                ),
+                                key: v.household.external_id.clone(),
+                                address: v.household.address.clone(),
+                                village: v.household.village.clone().unwrap_or_default(),
+                                mode_vi,
+                                mode_en,
+                                remote: v.mode == VisitMode::Remote,
+                                purposes: v.purposes.iter().map(|p| p.label_vi()).collect(),
+                                pinned: v.pinned,
+                                status_code: v.status.code(),
+                                status_vi: v.status.label_vi(),
+                                status_en: v.status.label_en(),
+                            }
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    let plan_range = |p: &PlanRecord| {
+        date_range(
+            p.start_date,
+            p.start_date + Days::new(u64::from(p.days.max(1))) - Days::new(1),
+        )
+    };
+    let plans = week
+        .plans
+        .iter()
+        .map(|w| {
+            let p = &w.plan;
+            let figures = &p.figures;
+            PlanView {
+                id: p.id,
+                status_vi: p.status.label_vi(),
+                status_en: p.status.label_en(),
+                range: plan_range(p),
+                days: p.days,
+                visits: w.visits,
+                objective: figures.objective,
+                upper_bound: figures.upper_bound,
+                percent: (figures.upper_bound > 0)
+                    .then(|| figures.objective * 100 / figures.upper_bound),
+                unmet: w.unmet.len(),
+                groups: w
+                    .unmet_by_reason
+                    .iter()
+                    .map(|(reason, count)| UnmetGroup {
+                        vi: reason.label_vi(),
+                        en: reason.label_en(),
+                        count: *count,
+                        items: w
+                            .unmet
+                            .iter()
+                            .filter(|u| u.reason == *reason)
+                            .map(|u| UnmetRow {
+                                key: u.household.external_id.clone(),
+                                address: u.household.address.clone(),
+                                resident: u.resident.clone(),
+                                vi: u.explanation_vi.clone(),
+                                en: u.explanation_en.clone(),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let draft = week.draft.as_ref().map(|d| {
+        let p = &d.plan;
+        let last = p.start_date + Days::new(u64::from(p.days.max(1))) - Days::new(1);
+        let outside = week_end < p.start_date || week.from > last;
+        DraftBanner {
+            id: p.id,
+            range: plan_range(p),
+            days: p.days,
+            visits: d.visits,
+            unmet: d.unmet.len(),
+            created: p
+                .created_at
+                .with_timezone(&week.zone)
+                .format("%H:%M %d/%m/%Y")
+                .to_string(),
+            publish_action: format!("/plans/{}/cong-bo?tu={}", p.id, week.from),
+            switch_href: calendar_href(week.team_id, week.from, !draft_view),
+            first_week: outside.then(|| calendar_href(week.team_id, p.start_date, true)),
+        }
+    });
+    let published_now = query
+        .cong_bo
+        .as_deref()
+        .and_then(|t| t.trim().parse::<i32>().ok())
+        .filter(|id| week.published.iter().any(|p| p.id == *id));
+    let other_plans = if week.plans.is_empty() {
+        week.published
+            .iter()
+            .map(|p| PlanLink {
+                href: calendar_href(week.team_id, p.start_date, false),
+                range: plan_range(p),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let this_week_start = week.today;
+    Ok(CalendarPage {
+        header: Header::new(
+            format!("Lịch · {}", week.team_name),
+            week.zone.name(),
+            Some(user),
+        ),
+        team_id: week.team_id,
+        team_name: week.team_name.clone(),
+        zone: week.zone.name().to_owned(),
+        range: date_range(week.from, week_end),
+        previous_week: calendar_href(week.team_id, week.from - Days::new(7), draft_view),
+        next_week: calendar_href(week.team_id, week.from + Days::new(7), draft_view),
+        this_week: (week.from != this_week_start)
+            .then(|| calendar_href(week.team_id, this_week_start, draft_view)),
+        showing_draft: draft_view,
+        draft,
+        published_now,
+        days,
+        plans,
+        other_plans,
+    })
+}
+
+/// The query of a day's list.
+#[derive(Debug, Default, serde::Deserialize)]
+struct DayQuery {
+    /// The day, `YYYY-MM-DD`; today in the team's zone when absent.
+    ngay: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "day.html")]
+struct DayPage {
+    header: Header,
+    /// The member's own list (else a leader's or an official's reading).
+    mine: bool,
+    member_name: String,
+    team_name: String,
+    heading_vi: String,
+    heading_en: String,
+    previous: String,
+    next: String,
+    /// Today's list, when another day is shown.
+    today: Option<String>,
+    /// The team's calendar of the week from this day.
+    calendar: String,
+    phones_shown: bool,
+    cards: Vec<VisitCard>,
+}
+
+struct VisitCard {
+    order: usize,
+    time: String,
+    mode_vi: &'static str,
+    mode_en: &'static str,
+    remote: bool,
+    status_code: &'static str,
+    status_vi: &'static str,
+    status_en: &'static str,
+    key: String,
+    address: String,
+    village: String,
+    map: Option<String>,
+    approximate: bool,
+    purposes: Vec<&'static str>,
+    window_vi: String,
+    window_en: String,
+    residents: Vec<PersonRow>,
+}
+
+struct PersonRow {
+    name: String,
+    phone: Option<String>,
+    tel: Option<String>,
+}
+
+/// `GET /lich-cua-toi?ngay=YYYY-MM-DD`: the signed-in member's visits of a day.
+async fn my_day(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    query: Result<Query<DayQuery>, QueryRejection>,
+) -> Response {
+    let query = query.map(|q| q.0).unwrap_or_default();
+    let found = match query_date("ngay", query.ngay.as_deref()) {
+        Ok(date) => {
+            daylist::my_day_list(&state.store, &state.catalog, &user.actor, date, Utc::now()).await
+        }
+        Err(e) => Err(e),
+    };
+    match found {
+        Ok(list) => render(StatusCode::OK, &day_page(&user, list, MY_DAY.to_owned())),
+        Err(e) => error_page(Some(&user), e),
+    }
+}
+
+/// `GET /members/{member_id}/ngay?ngay=YYYY-MM-DD`: a member's visits of a
+/// day, as their leader (or an official) reads them: without phone numbers.
+async fn member_day(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+    query: Result<Query<DayQuery>, QueryRejection>,
+) -> Response {
+    let query = query.map(|q| q.0).unwrap_or_default();
+    let found = async {
+        let member_id = parse_id("member_id", &id).map_err(|ApiError(e)| e)?;
+        let date = query_date("ngay", query.ngay.as_deref())?;
+        let list = daylist::day_list(
+            &state.store,
+            &state.catalog,
+            &user.actor,
+            member_id,
+            date,
+            Utc::now(),
+        )
+        .await?;
+        Ok::<_, ServiceError>((member_id, list))
+    }
+    .await;
+    match found {
+        Ok((member_id, list)) => render(
+            StatusCode::OK,
+            &day_page(&user, list, format!("/members/{member_id}/ngay")),
+        ),
+        Err(e) => error_page(Some(&user), e),
+    }
+}
+
+fn day_page(user: &CurrentUser, list: DayList, base: String) -> DayPage {
+    let today = Utc::now().with_timezone(&list.zone).date_naive();
+    let day_href = |date: NaiveDate| format!("{base}?ngay={date}");
+    DayPage {
+        header: Header::new(
+            format!("{} · {}", list.member_name, list.date.format("%d/%m/%Y")),
+            list.zone.name(),
+            Some(user),
+        ),
+        mine: user.actor.member_id == Some(list.member_id),
+        member_name: list.member_name.clone(),
+        team_name: list.team_name.clone(),
+        heading_vi: list.heading.vi.clone(),
+        heading_en: list.heading.en.clone(),
+        previous: day_href(list.date - Days::new(1)),
+        next: day_href(list.date + Days::new(1)),
+        today: (list.date != today).then(|| day_href(today)),
+        calendar: calendar_href(list.team_id, list.date, false),
+        phones_shown: list.phones_shown,
+        cards: list
+            .visits
+            .into_iter()
+            .map(|v| {
+                let (mode_vi, mode_en) = mode_words(v.mode);
+                VisitCard {
+                    order: v.order,
+                    time: v.window.time,
+                    mode_vi,
+                    mode_en,
+                    remote: v.mode == VisitMode::Remote,
+                    status_code: v.status.code(),
+                    status_vi: v.status.label_vi(),
+                    status_en: v.status.label_en(),
+                    key: v.household.external_id,
+                    address: v.household.address,
+                    village: v.household.village.unwrap_or_default(),
+                    map: v.household.location.map(|p| geo_target(p.lat, p.lon)),
+                    approximate: v.household.approximate,
+                    purposes: v.purposes.iter().map(|p| p.label_vi()).collect(),
+                    window_vi: v.window.vi,
+                    window_en: v.window.en,
+                    residents: v
+                        .residents
+                        .into_iter()
+                        .map(|r| PersonRow {
+                            tel: r.phone.as_deref().and_then(tel_target),
+                            phone: r.phone,
+                            name: r.name,
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The query of the publish form: the week to come back to.
+#[derive(Debug, Default, serde::Deserialize)]
+struct PublishQuery {
+    tu: Option<String>,
+}
+
+/// `POST /plans/{plan_id}/cong-bo`: publishes a draft from the calendar and
+/// goes back to the same week of the team's calendar (303).
+async fn publish(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+    query: Result<Query<PublishQuery>, QueryRejection>,
+) -> Response {
+    let plan_id = match parse_id("plan_id", &id) {
+        Ok(plan_id) => plan_id,
+        Err(ApiError(e)) => return error_page(Some(&user), e),
+    };
+    match planning::publish(&state.store, &user.actor, plan_id, Utc::now()).await {
+        Ok(plan) => {
+            let from = query
+                .ok()
+                .and_then(|q| query_date("tu", q.0.tu.as_deref()).ok().flatten())
+                .unwrap_or(plan.start_date);
+            Redirect::to(&format!(
+                "{}&cong_bo={}",
+                calendar_href(plan.team_id, from, false),
+                plan.id
+            ))
+            .into_response()
+        }
+        Err(e) => error_page(Some(&user), e),
+    }
 }
 
 /// `GET /dang-nhap`: the sign-in form (a signed-in browser goes to `/`).
@@ -435,6 +1031,10 @@ pub(crate) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/", get(home))
         .route("/teams/{team_id}", get(team))
+        .route("/teams/{team_id}/lich", get(calendar))
+        .route(MY_DAY, get(my_day))
+        .route("/members/{member_id}/ngay", get(member_day))
+        .route("/plans/{plan_id}/cong-bo", post(publish))
         .route(SIGN_IN, get(sign_in_form).post(sign_in))
         .route("/dang-xuat", post(sign_out))
 }

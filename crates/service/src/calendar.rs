@@ -256,10 +256,7 @@ fn check_week(from: NaiveDate) -> Result<(), ServiceError> {
     Ok(())
 }
 
-fn calendar_household(
-    households: &BTreeMap<i32, &HouseholdRecord>,
-    id: i32,
-) -> CalendarHousehold {
+fn calendar_household(households: &BTreeMap<i32, &HouseholdRecord>, id: i32) -> CalendarHousehold {
     match households.get(&id) {
         Some(h) => CalendarHousehold {
             id,
@@ -347,7 +344,8 @@ fn week_days(
                     let member = snapshot.members.iter().find(|m| m.id == member_id);
                     MemberDay {
                         member_id,
-                        name: member.map_or_else(|| format!("#{member_id}"), |m| m.full_name.clone()),
+                        name: member
+                            .map_or_else(|| format!("#{member_id}"), |m| m.full_name.clone()),
                         daily_visit_cap: member.map_or(0, |m| m.daily_visit_cap),
                         count: visits
                             .iter()
@@ -428,7 +426,13 @@ mod tests {
         }
     }
 
-    fn visit(id: i32, member_id: i32, household_id: i32, utc: (u32, u32), status: VisitStatus) -> VisitRecord {
+    fn visit(
+        id: i32,
+        member_id: i32,
+        household_id: i32,
+        utc: (u32, u32),
+        status: VisitStatus,
+    ) -> VisitRecord {
         let start = Utc.with_ymd_and_hms(2026, 12, utc.0, utc.1, 0, 0).unwrap();
         VisitRecord {
             id,
@@ -473,7 +477,12 @@ mod tests {
             visit(3, 1, 7, (2, 1), VisitStatus::Confirmed),
             visit(4, 1, 7, (9, 1), VisitStatus::Proposed),
         ];
-        let days = week_days(&snapshot(), zone, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(), &visits);
+        let days = week_days(
+            &snapshot(),
+            zone,
+            NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            &visits,
+        );
         assert_eq!(days.len(), 7);
         assert!(days[0].members.is_empty(), "{:?}", days[0]);
         assert_eq!(days[1].heading.vi, "Thứ Tư 02/12/2026 · 24/10 âm lịch");
@@ -488,7 +497,11 @@ mod tests {
         assert!(lan.visits[0].pinned);
         assert_eq!(lan.visits[0].start.format("%H:%M").to_string(), "08:00");
         assert_eq!(lan.visits[0].household.external_id, "HT-0007");
-        assert!(days.iter().all(|d| d.members.iter().all(|m| m.visits.iter().all(|v| v.id != 4))), "the 9th is outside the week");
+        assert!(
+            days.iter()
+                .all(|d| d.members.iter().all(|m| m.visits.iter().all(|v| v.id != 4))),
+            "the 9th is outside the week"
+        );
     }
 
     #[test]
@@ -512,7 +525,10 @@ mod tests {
                 explanation_en: "no time".into(),
             },
         ];
-        let visits = [visit(1, 1, 7, (2, 1), VisitStatus::Proposed), visit(2, 1, 7, (2, 2), VisitStatus::Cancelled)];
+        let visits = [
+            visit(1, 1, 7, (2, 1), VisitStatus::Proposed),
+            visit(2, 1, 7, (2, 2), VisitStatus::Cancelled),
+        ];
         let plan = PlanRecord {
             id: 1,
             team_id: 1,

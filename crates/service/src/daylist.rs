@@ -29,8 +29,8 @@ use doorstep_tide::Catalog;
 
 use crate::access::Actor;
 use crate::error::ServiceError;
-use crate::planning::reader::DEFAULT_HOME_RULE;
 use crate::planning::local_midnight;
+use crate::planning::reader::DEFAULT_HOME_RULE;
 
 /// A day's title in both languages, solar and lunar:
 /// "Thứ Ba 01/12/2026 · 23/10 âm lịch", "Tuesday 1 December 2026 · lunar 23/10".
@@ -287,7 +287,10 @@ pub async fn day_list(
         .await?
         .filter(|(team, _)| team.id == team_id)
         .ok_or_else(|| ServiceError::not_found("member", member_id))?;
-    let zone: Tz = team.timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
+    let zone: Tz = team
+        .timezone
+        .parse()
+        .unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
     let date = date.unwrap_or_else(|| now.with_timezone(&zone).date_naive());
     check_date(date)?;
     let from = local_midnight(zone, date);

@@ -384,13 +384,25 @@ pub async fn member_team_record(
     };
     let a = Alias::new("a");
     let query = Query::select()
-        .expr_as(Expr::col((team::Entity, team::Column::Id)), Alias::new("team_id"))
-        .expr_as(Expr::col((team::Entity, team::Column::Name)), Alias::new("team_name"))
+        .expr_as(
+            Expr::col((team::Entity, team::Column::Id)),
+            Alias::new("team_id"),
+        )
+        .expr_as(
+            Expr::col((team::Entity, team::Column::Name)),
+            Alias::new("team_name"),
+        )
         .column((team::Entity, team::Column::AreaId))
         .column((team::Entity, team::Column::Timezone))
         .column((team::Entity, team::Column::TideStation))
-        .expr_as(Expr::col((a.clone(), area::Column::Latitude)), Alias::new("area_latitude"))
-        .expr_as(Expr::col((a.clone(), area::Column::Longitude)), Alias::new("area_longitude"))
+        .expr_as(
+            Expr::col((a.clone(), area::Column::Latitude)),
+            Alias::new("area_latitude"),
+        )
+        .expr_as(
+            Expr::col((a.clone(), area::Column::Longitude)),
+            Alias::new("area_longitude"),
+        )
         .from(team::Entity)
         .join_as(
             JoinType::LeftJoin,
@@ -453,23 +465,44 @@ pub async fn day_sheet(
         .expr_as(col(visit::Column::Job), Alias::new("job"))
         .expr_as(col(visit::Column::UpdatedAt), Alias::new("updated_at"))
         .expr_as(col(visit::Column::HouseholdId), Alias::new("household_id"))
-        .expr_as(Expr::col((household::Entity, household::Column::ExternalId)), Alias::new("external_id"))
+        .expr_as(
+            Expr::col((household::Entity, household::Column::ExternalId)),
+            Alias::new("external_id"),
+        )
         .column((household::Entity, household::Column::Address))
         .column((household::Entity, household::Column::Latitude))
         .column((household::Entity, household::Column::Longitude))
         .column((household::Entity, household::Column::Priority))
         .column((household::Entity, household::Column::ServiceMinutes))
         .column((household::Entity, household::Column::VillageId))
-        .expr_as(Expr::col((village.clone(), area::Column::Name)), Alias::new("village_name"))
-        .expr_as(Expr::col((village.clone(), area::Column::Latitude)), Alias::new("village_latitude"))
-        .expr_as(Expr::col((village.clone(), area::Column::Longitude)), Alias::new("village_longitude"))
-        .expr_as(Expr::col((resident::Entity, resident::Column::Id)), Alias::new("resident_id"))
-        .expr_as(Expr::col((resident::Entity, resident::Column::ExternalId)), Alias::new("resident_external_id"))
+        .expr_as(
+            Expr::col((village.clone(), area::Column::Name)),
+            Alias::new("village_name"),
+        )
+        .expr_as(
+            Expr::col((village.clone(), area::Column::Latitude)),
+            Alias::new("village_latitude"),
+        )
+        .expr_as(
+            Expr::col((village.clone(), area::Column::Longitude)),
+            Alias::new("village_longitude"),
+        )
+        .expr_as(
+            Expr::col((resident::Entity, resident::Column::Id)),
+            Alias::new("resident_id"),
+        )
+        .expr_as(
+            Expr::col((resident::Entity, resident::Column::ExternalId)),
+            Alias::new("resident_external_id"),
+        )
         .column((resident::Entity, resident::Column::FullName))
         .column((resident::Entity, resident::Column::Phone))
         .column((resident::Entity, resident::Column::Presence))
         .column((resident::Entity, resident::Column::Country))
-        .expr_as(Expr::col((resident::Entity, resident::Column::Timezone)), Alias::new("resident_timezone"))
+        .expr_as(
+            Expr::col((resident::Entity, resident::Column::Timezone)),
+            Alias::new("resident_timezone"),
+        )
         .column((resident::Entity, resident::Column::Availability))
         .column((resident::Entity, resident::Column::ConsentAt))
         .from_as(visit::Entity, v.clone())
@@ -508,7 +541,9 @@ pub async fn day_sheet(
         .order_by((resident::Entity, resident::Column::Id), Order::Asc)
         .to_owned();
     let backend = db.get_database_backend();
-    let rows = DayRow::find_by_statement(backend.build(&query)).all(db).await?;
+    let rows = DayRow::find_by_statement(backend.build(&query))
+        .all(db)
+        .await?;
     let mut visits: Vec<super::plans::VisitRecord> = Vec::new();
     let mut households: Vec<HouseholdRecord> = Vec::new();
     for row in rows {

@@ -1,0 +1,566 @@
+//! In-process tests of the calendar pages: a team's week for each role, the
+//! draft a leader publishes from the page, a member's day with its phone and
+//! map links, scope (out of scope is a 404 page) and escaping. The pages take
+//! the bearer token as the API does, and the session cookie as a browser does.
+
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use chrono::{Days, NaiveDate, Utc};
+use doorstep_service::daylist::day_heading;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER};
+
+/// Today in the demo teams' zone (Asia/Ho_Chi_Minh, UTC+7 all year).
+fn today() -> NaiveDate {
+    (Utc::now() + chrono::Duration::hours(7)).date_naive()
+}
+
+/// The reasons a plan leaves a household out, as the page names them.
+const REASONS: [(&str, &str, &str); 4] = [
+    (
+        "no_window",
+        "Không có khung giờ phù hợp",
+        "No matching time",
+    ),
+    (
+        "no_skill",
+        "Không có người đủ kỹ năng",
+        "Nobody with the skills",
+    ),
+    (
+        "no_capacity",
+        "Không đủ người/thời gian",
+        "Not enough volunteer time",
+    ),
+    (
+        "no_consent",
+        "Chưa có đồng ý của người dân",
+        "No recorded consent",
+    ),
+];
+
+/// Text as the templates escape it.
+fn html(text: &str) -> String {
+    text.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+/// A page with a bearer token (or a `Cookie` header): status, headers, HTML.
+async fn page(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    cookie: Option<&str>,
+) -> (StatusCode, HeaderMap, String) {
+    let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
+    let (status, headers, bytes) = app.raw(method, path, token, None, &headers).await;
+    (status, headers, String::from_utf8(bytes).expect("UTF-8"))
+}
+
+async fn get_page(app: &TestApp, path: &str, token: &str) -> (StatusCode, String) {
+    let (status, headers, body) = page(app, Method::GET, path, Some(token), None).await;
+    if status == StatusCode::OK {
+        assert!(
+            headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{path}"
+        );
+        assert!(!body.contains("<script"), "{path}: no script is needed");
+    }
+    (status, body)
+}
+
+async fn api(app: &TestApp, path: &str, token: &str) -> Value {
+    let (status, body) = app.call(Method::GET, path, Some(token), None).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    body
+}
+
+fn location(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+/// The signed-in user's member id.
+async fn member_of(app: &TestApp, token: &str) -> i64 {
+    api(app, "/api/v1/me", token).await["member_id"]
+        .as_i64()
+        .expect("a member")
+}
+
+/// The first day of the published horizon on which the member visits
+/// someone with a phone number, as the member's own list gives it.
+async fn day_with_phones(app: &TestApp, token: &str) -> Value {
+    for offset in 0..u64::from(doorstep_service::demo::DEMO_PLAN_DAYS) {
+        let date = today() + Days::new(offset);
+        let list = api(app, &format!("/api/v1/me/visits?date={date}"), token).await;
+        let phones = list["visits"].as_array().unwrap().iter().any(|v| {
+            v["residents"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["phone"].is_string())
+        });
+        if phones {
+            return list;
+        }
+    }
+    panic!("the volunteer visits someone with a phone in the demo's four weeks");
+}
+
+#[tokio::test]
+async fn the_leader_sees_the_week_solar_and_lunar_with_visits_and_unmet_reasons() {
+    let app = TestApp::demo_with_calendars().await;
+    let leader = app.login(LEADER).await;
+    let (status, body) = get_page(&app, "/teams/1/lich", &leader).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Seven days from today, each headed solar and lunar, in both languages.
+    for offset in 0..7 {
+        let heading = day_heading(today() + Days::new(offset));
+        assert!(body.contains(&html(&heading.vi)), "{}: {body}", heading.vi);
+        assert!(body.contains(&html(&heading.en)), "{}", heading.en);
+    }
+    assert!(!body.contains(&html(&day_heading(today() + Days::new(7)).vi)));
+    assert!(body.contains("âm lịch") && body.contains("Hôm nay"));
+    let week = |d: NaiveDate| format!("/teams/1/lich?tu={d}");
+    assert!(
+        body.contains(&week(today() - Days::new(7))),
+        "previous week"
+    );
+    assert!(body.contains(&week(today() + Days::new(7))), "next week");
+    assert!(!body.contains("Bản nháp"), "no draft yet");
+
+    // The published plan's visits of the week, by member with their caps.
+    let plans = api(&app, "/api/v1/teams/1/plans", &leader).await;
+    let plan_id = plans[0]["id"].as_i64().unwrap();
+    let plan = api(&app, &format!("/api/v1/plans/{plan_id}"), &leader).await;
+    assert_eq!(plan["status"], "published");
+    let last = (today() + Days::new(7)).to_string();
+    let in_week: Vec<&Value> = plan["visits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["start"].as_str().unwrap()[..10] < *last.as_str())
+        .collect();
+    assert!(!in_week.is_empty(), "the demo's first week has visits");
+    let households = api(&app, "/api/v1/teams/1/households?per_page=200", &leader).await;
+    let key_of = |id: &Value| {
+        households["households"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["id"] == *id)
+            .map(|h| h["external_id"].as_str().unwrap().to_owned())
+    };
+    for v in &in_week {
+        let time = format!(
+            "{}–{}",
+            &v["start"].as_str().unwrap()[11..16],
+            &v["end"].as_str().unwrap()[11..16]
+        );
+        assert!(body.contains(&time), "{time}");
+        if let Some(key) = key_of(&v["household_id"]) {
+            assert!(body.contains(&format!("<strong>{key}</strong>")), "{key}");
+        }
+    }
+    assert!(body.contains("lượt <span class=\"en\">visits/cap"));
+    assert!(body.contains("Đến nhà") && body.contains("Đề xuất"));
+    assert!(body.contains("Cài đặt VNeID") || body.contains("Tích hợp giấy tờ"));
+    // Members' names lead to their days (without phone numbers, for the leader).
+    assert!(body.contains("/ngay?ngay="), "members' days are linked");
+
+    // Below: what the plan leaves out and why, and its figures.
+    let unmet = plan["unmet"].as_array().unwrap();
+    assert!(!unmet.is_empty(), "the demo leaves some households out");
+    for u in unmet {
+        let reason = u["reason"].as_str().unwrap();
+        let (vi, en) = REASONS
+            .iter()
+            .find(|(code, _, _)| *code == reason)
+            .map(|(_, vi, en)| (*vi, *en))
+            .unwrap_or_else(|| panic!("a known reason: {reason}"));
+        assert!(body.contains(&html(vi)), "{reason}");
+        assert!(body.contains(&html(en)), "{reason}");
+        assert!(
+            body.contains(&html(u["explanation_vi"].as_str().unwrap())),
+            "{u}"
+        );
+        assert!(body.contains(&html(u["explanation_en"].as_str().unwrap())));
+    }
+    assert!(body.contains(&format!("{}/{}", plan["objective"], plan["upper_bound"])));
+    assert!(body.contains(&format!(
+        "<div class=\"num\">{}</div>lượt thăm",
+        plan["summary"]["visits"]
+    )));
+
+    // Another week, chosen by its first day; a week past the plans says so.
+    let later = today() + Days::new(10);
+    let (status, body) = get_page(&app, &format!("/teams/1/lich?tu={later}"), &leader).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(&html(&day_heading(later).vi)));
+    assert!(body.contains(&week(today())), "a way back to this week");
+    let far = today() + Days::new(60);
+    let (_, body) = get_page(&app, &format!("/teams/1/lich?tu={far}"), &leader).await;
+    assert!(
+        body.contains("Chưa có lịch đã công bố cho tuần này"),
+        "{body}"
+    );
+    assert!(
+        body.contains(&week(today())),
+        "the published plan is linked"
+    );
+
+    let (status, body) = get_page(&app, "/teams/1/lich?tu=01-12-2026", &leader).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("<code>tu</code>") && body.contains("YYYY-MM-DD"));
+    let (status, _) = get_page(&app, "/teams/x/lich", &leader).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_new_plan_is_a_draft_for_the_leader_only_and_is_published_from_the_page() {
+    let app = TestApp::demo_with_calendars().await;
+    let leader = app.login(LEADER).await;
+    let volunteer = app.login(VOLUNTEER).await;
+    let official = app.login(OFFICIAL).await;
+    let old = api(&app, "/api/v1/teams/1/plans", &leader).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let (status, plan) = app
+        .call(
+            Method::POST,
+            "/api/v1/teams/1/plans",
+            Some(&leader),
+            Some(json!({"start": today().to_string(), "days": 7, "time_limit_s": 0.3})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
+    let draft = plan["id"].as_i64().unwrap();
+    let publish = format!("/plans/{draft}/cong-bo");
+
+    let (status, body) = get_page(&app, "/teams/1/lich", &leader).await;
+    assert_eq!(status, StatusCode::OK);
+    for text in [
+        "Bản nháp",
+        "Draft",
+        &format!("#{draft}"),
+        &format!("action=\"{publish}?tu={}\"", today()),
+        "Công bố",
+        "Publish",
+        "/teams/1/lich?tu=",
+        "&#38;xem=nhap",
+    ] {
+        assert!(body.contains(text), "the leader sees {text}: {body}");
+    }
+    // The draft's own week, marked as a draft all along.
+    let (status, body) = get_page(&app, "/teams/1/lich?xem=nhap", &leader).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("BẢN NHÁP · DRAFT") && body.contains("Xem lịch đã công bố"));
+    assert!(body.contains(&format!("Kế hoạch #{draft}")));
+
+    // Volunteers and officials see the published calendar only.
+    for token in [&volunteer, &official] {
+        for path in ["/teams/1/lich", "/teams/1/lich?xem=nhap"] {
+            let (status, body) = get_page(&app, path, token).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert!(
+                !body.contains("Bản nháp") && !body.contains("cong-bo"),
+                "{path}"
+            );
+            assert!(body.contains(&format!("Kế hoạch #{old}")), "{path}");
+        }
+    }
+    // A volunteer cannot publish: the draft does not exist for them, and a
+    // published plan is not theirs to publish.
+    let (status, _, body) = page(&app, Method::POST, &publish, Some(&volunteer), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, _, body) = page(
+        &app,
+        Method::POST,
+        &format!("/plans/{old}/cong-bo"),
+        Some(&volunteer),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("chỉ tổ trưởng"), "{body}");
+
+    // The leader's browser publishes with its session cookie and comes back.
+    let (status, headers, _) = app
+        .raw(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": LEADER, "password": doorstep_service::demo::DEMO_PASSWORD})),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let cookie = headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let week = today() + Days::new(7);
+    let (status, headers, _) = page(
+        &app,
+        Method::POST,
+        &format!("{publish}?tu={week}"),
+        None,
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let back = location(&headers).to_owned();
+    assert_eq!(back, format!("/teams/1/lich?tu={week}&cong_bo={draft}"));
+    let plan = api(&app, &format!("/api/v1/plans/{draft}"), &leader).await;
+    assert_eq!(plan["status"], "published");
+    let replaced = api(&app, &format!("/api/v1/plans/{old}"), &leader).await;
+    assert_eq!(replaced["status"], "superseded");
+
+    let (status, _, body) = page(&app, Method::GET, &back, None, Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains(&format!("Đã công bố kế hoạch #{draft}")),
+        "{body}"
+    );
+    assert!(!body.contains("Bản nháp"), "no draft left");
+    let (_, body) = get_page(&app, "/teams/1/lich", &volunteer).await;
+    assert!(
+        body.contains(&format!("Kế hoạch #{draft}")),
+        "the volunteers see it"
+    );
+}
+
+#[tokio::test]
+async fn a_volunteer_reads_the_day_with_phones_and_a_map_and_the_leader_without_phones() {
+    let app = TestApp::demo_with_calendars().await;
+    let volunteer = app.login(VOLUNTEER).await;
+    let leader = app.login(LEADER).await;
+    let official = app.login(OFFICIAL).await;
+    let member = member_of(&app, &volunteer).await;
+    let list = day_with_phones(&app, &volunteer).await;
+    let date: NaiveDate = list["date"].as_str().unwrap().parse().unwrap();
+
+    let (status, body) = get_page(&app, &format!("/lich-cua-toi?ngay={date}"), &volunteer).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let heading = day_heading(date);
+    assert!(body.contains(&html(&heading.vi)) && body.contains(&html(&heading.en)));
+    assert!(body.contains("Lịch của tôi") && body.contains("âm lịch"));
+    assert!(body.contains(&format!("/lich-cua-toi?ngay={}", date - Days::new(1))));
+    assert!(body.contains(&format!("/lich-cua-toi?ngay={}", date + Days::new(1))));
+    assert!(
+        body.contains(&format!("/teams/1/lich?tu={date}")),
+        "the team's week"
+    );
+    assert!(
+        body.contains("href=\"tel:"),
+        "the member sees phone numbers"
+    );
+    assert!(
+        body.contains("href=\"geo:"),
+        "a map link from the coordinates"
+    );
+    assert!(
+        !body.contains("http://") && !body.contains("https://"),
+        "no external site"
+    );
+    let mut at = 0;
+    for v in list["visits"].as_array().unwrap() {
+        // In route order: each card after the one before.
+        let time = html(v["window"]["time"].as_str().unwrap());
+        let found = body[at..].find(&time).map(|i| i + at);
+        at = found.unwrap_or_else(|| panic!("{time} after the previous visit"));
+        let h = &v["household"];
+        assert!(body.contains(&html(h["address"].as_str().unwrap())), "{h}");
+        if let (Some(lat), Some(lon)) = (h["latitude"].as_f64(), h["longitude"].as_f64()) {
+            assert!(
+                body.contains(&format!("href=\"geo:{lat:.6},{lon:.6}")),
+                "{h}"
+            );
+        }
+        assert!(body.contains(&html(v["window"]["vi"].as_str().unwrap())));
+        for p in v["purposes"].as_array().unwrap() {
+            assert!(body.contains(&html(p["vi"].as_str().unwrap())), "{p}");
+        }
+        for r in v["residents"].as_array().unwrap() {
+            assert!(body.contains(&html(r["name"].as_str().unwrap())), "{r}");
+            if let Some(phone) = r["phone"].as_str() {
+                let target: String = phone
+                    .chars()
+                    .filter(|c| c.is_ascii_digit() || *c == '+')
+                    .collect();
+                assert!(body.contains(&format!("href=\"tel:{target}\"")), "{phone}");
+            }
+        }
+    }
+    // Without a date: today.
+    let (status, body) = get_page(&app, "/lich-cua-toi", &volunteer).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(&html(&day_heading(today()).vi)));
+
+    // The leader and the official read the same day without phone numbers.
+    for token in [&leader, &official] {
+        let (status, body) =
+            get_page(&app, &format!("/members/{member}/ngay?ngay={date}"), token).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(!body.contains("tel:"), "{body}");
+        assert!(body.contains("href=\"geo:"));
+        assert!(body.contains("chỉ hiện cho thành viên đi thăm"));
+        assert!(body.contains(&html(list["member_name"].as_str().unwrap())));
+        let first = &list["visits"][0]["residents"][0]["name"];
+        assert!(body.contains(&html(first.as_str().unwrap())), "names stay");
+        assert!(body.contains(&format!(
+            "/members/{member}/ngay?ngay={}",
+            date + Days::new(1)
+        )));
+    }
+    let (status, _) = get_page(&app, "/lich-cua-toi?ngay=2026-02-30", &volunteer).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // An official has no visits of their own: the page says so.
+    let (status, body) = get_page(&app, "/lich-cua-toi", &official).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("không gắn với thành viên"), "{body}");
+}
+
+#[tokio::test]
+async fn pages_keep_to_the_actor_scope_and_start_where_each_role_works() {
+    let app = TestApp::demo_with_calendars().await;
+    let volunteer = app.login(VOLUNTEER).await;
+    let leader = app.login(LEADER).await;
+    let official = app.login(OFFICIAL).await;
+    let member = member_of(&app, &volunteer).await;
+    let db = app.store.connection();
+    let team2 = doorstep_store::team_members(db, 2).await.unwrap();
+    let stranger = team2[0].id;
+    let teammate = doorstep_store::team_members(db, 1)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| i64::from(m.id) != member && m.role.code() == "volunteer")
+        .unwrap()
+        .id;
+    let team2_plan = api(&app, "/api/v1/teams/2/plans", &official).await[0]["id"]
+        .as_i64()
+        .unwrap();
+
+    // Out of scope is not found, never forbidden.
+    for (token, path) in [
+        (&volunteer, "/teams/2/lich".to_owned()),
+        (&leader, "/teams/2/lich".to_owned()),
+        (&volunteer, format!("/members/{stranger}/ngay")),
+        (&leader, format!("/members/{stranger}/ngay")),
+        (&volunteer, format!("/members/{teammate}/ngay")),
+        (&volunteer, "/teams/99/lich".to_owned()),
+    ] {
+        let (status, body) = get_page(&app, &path, token).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+        assert!(body.contains("Không tìm thấy"), "{path}");
+    }
+    let (status, _, _) = page(
+        &app,
+        Method::POST,
+        &format!("/plans/{team2_plan}/cong-bo"),
+        Some(&leader),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another team's plan");
+    let (status, _) = get_page(&app, "/teams/2/lich", &official).await;
+    assert_eq!(status, StatusCode::OK, "the official audits the province");
+
+    // Not signed in: to the sign-in form.
+    for (method, path) in [
+        (Method::GET, "/teams/1/lich"),
+        (Method::GET, "/teams/1/lich?tu=2026-12-01"),
+        (Method::GET, "/lich-cua-toi"),
+        (Method::GET, "/members/1/ngay"),
+        (Method::POST, "/plans/1/cong-bo"),
+    ] {
+        let (status, headers, _) = page(&app, method, path, None, None).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(location(&headers), "/dang-nhap", "{path}");
+    }
+    let (status, _, _) = page(
+        &app,
+        Method::GET,
+        "/teams/1/lich",
+        None,
+        Some("doorstep_session=forged"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    // Where each role starts.
+    let (status, headers, _) = page(&app, Method::GET, "/", Some(&volunteer), None).await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "the volunteer goes to today's visits"
+    );
+    assert_eq!(location(&headers), "/lich-cua-toi");
+    let (status, body) = get_page(&app, "/", &leader).await;
+    assert_eq!(status, StatusCode::OK);
+    let calendar = body
+        .find("Lịch thăm hộ của tổ tuần này")
+        .expect("the calendar comes first");
+    assert!(calendar < body.find("<h1>").unwrap(), "before the teams");
+    assert!(body.contains("href=\"/teams/1/lich\""));
+    assert!(body.contains("Lịch của tôi hôm nay"));
+    let (status, body) = get_page(&app, "/", &official).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<h1>Các tổ") && body.contains("href=\"/teams/2/lich\""));
+    let (_, body) = get_page(&app, "/teams/1", &leader).await;
+    assert!(
+        body.contains("href=\"/teams/1/lich\""),
+        "the team page links its calendar"
+    );
+}
+
+#[tokio::test]
+async fn calendar_pages_escape_names_and_addresses() {
+    let app = TestApp::demo_with_calendars().await;
+    let volunteer = app.login(VOLUNTEER).await;
+    let leader = app.login(LEADER).await;
+    let member = member_of(&app, &volunteer).await;
+    let list = day_with_phones(&app, &volunteer).await;
+    let date = list["date"].as_str().unwrap().to_owned();
+    let household = list["visits"][0]["household"]["id"].as_i64().unwrap();
+    let name = "Lê <script>alert(\"x\")</script> & 'Lan'";
+    let address = "Số 1 <b>ngõ</b> \"2\"";
+    let quoted = name.replace('\'', "''");
+    let db = app.store.connection();
+    for sql in [
+        format!("UPDATE members SET full_name = '{quoted}' WHERE id = {member}"),
+        format!("UPDATE residents SET full_name = '{quoted}' WHERE household_id = {household}"),
+        format!("UPDATE households SET address = '{address}' WHERE id = {household}"),
+    ] {
+        db.execute_unprepared(&sql).await.unwrap();
+    }
+    for (token, path) in [
+        (&volunteer, format!("/lich-cua-toi?ngay={date}")),
+        (&leader, format!("/members/{member}/ngay?ngay={date}")),
+        (&leader, format!("/teams/1/lich?tu={date}")),
+    ] {
+        let (status, body) = get_page(&app, &path, token).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(body.contains(&html(name)), "{path}: the name is escaped");
+        assert!(
+            body.contains(&html(address)),
+            "{path}: the address is escaped"
+        );
+        assert!(!body.contains("<b>ngõ"), "{path}");
+    }
+}
