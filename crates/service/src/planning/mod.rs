@@ -389,8 +389,8 @@ fn to_unmet(solved: &Solved) -> Vec<UnmetRecord> {
             household_id: job.household_id,
             resident_id: (job.mode == VisitMode::Remote).then(|| job.residents[0].id),
             reason: UnmetReason::parse(u.reason.code()).unwrap_or(UnmetReason::NoWindow),
-            explanation_vi: u.message_vi.clone(),
-            explanation_en: u.message_en.clone(),
+            explanation_vi: reader::name_members(&u.message_vi, &solved.mapped.names),
+            explanation_en: reader::name_members(&u.message_en, &solved.mapped.names),
         });
     }
     out.sort_by_key(|u| (u.household_id, u.resident_id));

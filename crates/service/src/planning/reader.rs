@@ -118,6 +118,8 @@ pub struct Mapped {
     pub jobs: BTreeMap<String, Job>,
     /// Members by the planner's volunteer id (`m{id}`).
     pub members: HashMap<String, i32>,
+    /// Members' names by the planner's volunteer id, for the sentences.
+    pub names: HashMap<String, String>,
     /// Households and residents left out before planning (no consent, no
     /// rule, no location), with their reasons.
     pub unmet: Vec<UnmetRecord>,
@@ -318,6 +320,7 @@ pub fn read(input: &ReaderInput<'_>) -> Mapped {
     });
 
     let mut members = HashMap::new();
+    let mut names = HashMap::new();
     let mut volunteers = Vec::new();
     for m in snapshot.members.iter().filter(|m| m.active) {
         let shifts = match &m.availability {
@@ -329,6 +332,7 @@ pub fn read(input: &ReaderInput<'_>) -> Mapped {
         };
         let home = m.home.or(centre).unwrap_or(LatLon { lat: 0.0, lon: 0.0 });
         members.insert(member_key(m.id), m.id);
+        names.insert(member_key(m.id), m.full_name.clone());
         volunteers.push(Volunteer {
             id: member_key(m.id),
             home: Point {
@@ -514,6 +518,7 @@ pub fn read(input: &ReaderInput<'_>) -> Mapped {
         },
         jobs,
         members,
+        names,
         unmet: left_out,
         approximate_locations,
     }
@@ -579,4 +584,51 @@ fn resident_windows(
             ),
         )
     })
+}
+
+/// The planner's sentence with each volunteer id (`m12`) replaced by the
+/// member's name, so that a leader reads who, not a key.
+pub fn name_members(sentence: &str, names: &HashMap<String, String>) -> String {
+    let mut out = String::with_capacity(sentence.len());
+    let chars: Vec<char> = sentence.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts_word = i == 0 || !chars[i - 1].is_alphanumeric();
+        if chars[i] == 'm' && starts_word {
+            let digits = chars[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+            let end = i + 1 + digits;
+            let ends_word = end == chars.len() || !chars[end].is_alphanumeric();
+            if digits > 0 && ends_word {
+                let key: String = chars[i..end].iter().collect();
+                if let Some(name) = names.get(&key) {
+                    out.push_str(name);
+                    i = end;
+                    continue;
+                }
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_name_members_not_keys() {
+        let names = HashMap::from([
+            ("m1".to_owned(), "Lê Thị Hoa".to_owned()),
+            ("m12".to_owned(), "Trần Văn Nam".to_owned()),
+        ]);
+        assert_eq!(
+            name_members("m12 Thứ Hai 07:30–11:30; m1, m3 and mẹ m12x", &names),
+            "Trần Văn Nam Thứ Hai 07:30–11:30; Lê Thị Hoa, m3 and mẹ m12x"
+        );
+    }
 }
