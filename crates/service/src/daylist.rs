@@ -246,10 +246,20 @@ pub(crate) async fn standing(
     actor: &Actor,
     member_id: i32,
 ) -> Result<(i32, Standing), ServiceError> {
-    let missing = || ServiceError::not_found("member", member_id);
     let team_id = member_team(store.connection(), member_id)
         .await?
-        .ok_or_else(missing)?;
+        .ok_or_else(|| ServiceError::not_found("member", member_id))?;
+    standing_in(store, actor, member_id, team_id).await
+}
+
+/// How the actor stands to a member of `team_id`.
+pub(crate) async fn standing_in(
+    store: &Store,
+    actor: &Actor,
+    member_id: i32,
+    team_id: i32,
+) -> Result<(i32, Standing), ServiceError> {
+    let missing = || ServiceError::not_found("member", member_id);
     let standing = if actor.member_id == Some(member_id) {
         Standing::Themselves
     } else if actor.may_lead_team(store, team_id).await? {
@@ -276,17 +286,16 @@ pub async fn day_list(
     date: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> Result<DayList, ServiceError> {
-    let (team_id, standing) = standing(store, actor, member_id).await?;
+    let (team, member) = member_team_record(store.connection(), member_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("member", member_id))?;
+    let (team_id, standing) = standing_in(store, actor, member_id, team.id).await?;
     let phones_shown = match standing {
         Standing::Themselves => true,
         Standing::Leads => false,
         Standing::SeesTeam if actor.role == UserRole::Official => false,
         Standing::SeesTeam => return Err(ServiceError::not_found("member", member_id)),
     };
-    let (team, member) = member_team_record(store.connection(), member_id)
-        .await?
-        .filter(|(team, _)| team.id == team_id)
-        .ok_or_else(|| ServiceError::not_found("member", member_id))?;
     let zone: Tz = team
         .timezone
         .parse()

@@ -332,6 +332,19 @@ struct MemberTeamRow {
     tide_station: Option<String>,
     area_latitude: Option<f64>,
     area_longitude: Option<f64>,
+    member_id: i32,
+    full_name: String,
+    role: String,
+    email: Option<String>,
+    phone: Option<String>,
+    skills: String,
+    daily_visit_cap: i32,
+    remote_capable: bool,
+    home_latitude: Option<f64>,
+    home_longitude: Option<f64>,
+    availability: Option<String>,
+    active: bool,
+    created_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Debug, sea_orm::FromQueryResult)]
@@ -379,10 +392,10 @@ pub async fn member_team_record(
 ) -> Result<Option<(TeamRecord, MemberRecord)>, StoreError> {
     use sea_orm::FromQueryResult;
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType};
-    let Some(m) = member::Entity::find_by_id(member_id).one(db).await? else {
-        return Ok(None);
-    };
+    // One query: a volunteer's list asks it on every request.
     let a = Alias::new("a");
+    let m = Alias::new("m");
+    let member_col = |c: member::Column| Expr::col((m.clone(), c));
     let query = Query::select()
         .expr_as(
             Expr::col((team::Entity, team::Column::Id)),
@@ -403,14 +416,53 @@ pub async fn member_team_record(
             Expr::col((a.clone(), area::Column::Longitude)),
             Alias::new("area_longitude"),
         )
-        .from(team::Entity)
+        .expr_as(member_col(member::Column::Id), Alias::new("member_id"))
+        .expr_as(
+            member_col(member::Column::FullName),
+            Alias::new("full_name"),
+        )
+        .expr_as(member_col(member::Column::Role), Alias::new("role"))
+        .expr_as(member_col(member::Column::Email), Alias::new("email"))
+        .expr_as(member_col(member::Column::Phone), Alias::new("phone"))
+        .expr_as(member_col(member::Column::Skills), Alias::new("skills"))
+        .expr_as(
+            member_col(member::Column::DailyVisitCap),
+            Alias::new("daily_visit_cap"),
+        )
+        .expr_as(
+            member_col(member::Column::RemoteCapable),
+            Alias::new("remote_capable"),
+        )
+        .expr_as(
+            member_col(member::Column::HomeLatitude),
+            Alias::new("home_latitude"),
+        )
+        .expr_as(
+            member_col(member::Column::HomeLongitude),
+            Alias::new("home_longitude"),
+        )
+        .expr_as(
+            member_col(member::Column::Availability),
+            Alias::new("availability"),
+        )
+        .expr_as(member_col(member::Column::Active), Alias::new("active"))
+        .expr_as(
+            member_col(member::Column::CreatedAt),
+            Alias::new("created_at"),
+        )
+        .from_as(member::Entity, m.clone())
+        .join(
+            JoinType::InnerJoin,
+            team::Entity,
+            Expr::col((team::Entity, team::Column::Id)).equals((m.clone(), member::Column::TeamId)),
+        )
         .join_as(
             JoinType::LeftJoin,
             area::Entity,
             a.clone(),
             Expr::col((a.clone(), area::Column::Id)).equals((team::Entity, team::Column::AreaId)),
         )
-        .and_where(Expr::col((team::Entity, team::Column::Id)).eq(m.team_id))
+        .and_where(member_col(member::Column::Id).eq(member_id))
         .to_owned();
     let backend = db.get_database_backend();
     let Some(row) = MemberTeamRow::find_by_statement(backend.build(&query))
@@ -418,6 +470,22 @@ pub async fn member_team_record(
         .await?
     else {
         return Ok(None);
+    };
+    let member = member::Model {
+        id: row.member_id,
+        team_id: row.team_id,
+        full_name: row.full_name,
+        role: row.role,
+        email: row.email,
+        phone: row.phone,
+        skills: row.skills,
+        daily_visit_cap: row.daily_visit_cap,
+        remote_capable: row.remote_capable,
+        home_latitude: row.home_latitude,
+        home_longitude: row.home_longitude,
+        availability: row.availability,
+        active: row.active,
+        created_at: row.created_at,
     };
     Ok(Some((
         TeamRecord {
@@ -428,7 +496,7 @@ pub async fn member_team_record(
             tide_station: row.tide_station,
             centre: point(row.area_latitude, row.area_longitude),
         },
-        member_record(m),
+        member_record(member),
     )))
 }
 
