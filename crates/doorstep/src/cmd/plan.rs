@@ -107,7 +107,15 @@ fn read_json<T: serde::de::DeserializeOwned>(
 /// Runs `doorstep plan`.
 pub fn run(args: Args) -> ExitCode {
     if let Some(team) = args.team {
-        return super::plan_team::run(team, &args);
+        return super::plan_team::run(&super::plan_team::TeamArgs {
+            team,
+            from: args.from.clone(),
+            days: args.days,
+            time_limit: args.time_limit,
+            seed: args.seed,
+            threads: args.threads,
+            publish: args.publish,
+        });
     }
     match run_inner(&args) {
         Ok(()) => ExitCode::SUCCESS,

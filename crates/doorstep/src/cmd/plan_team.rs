@@ -11,11 +11,29 @@ use doorstep_service::error::ServiceError;
 use doorstep_service::planning::{self, PlanOutcome, PlanRequest};
 
 use super::common::{Failure, finish, open_migrated, runtime, settings};
-use super::plan::Args;
+
+/// What `doorstep plan --team` was asked.
+#[derive(Debug)]
+pub struct TeamArgs {
+    /// The team.
+    pub team: i32,
+    /// The first day, as typed.
+    pub from: Option<String>,
+    /// How many days.
+    pub days: Option<u32>,
+    /// Seconds of search, or the configured default.
+    pub time_limit: Option<f64>,
+    /// Seed of the planner.
+    pub seed: u64,
+    /// Planner threads, or the configured default.
+    pub threads: Option<usize>,
+    /// Publish the plan.
+    pub publish: bool,
+}
 
 /// Runs `doorstep plan --team`.
-pub fn run(team: i32, args: &Args) -> ExitCode {
-    finish(runtime().and_then(|rt| rt.block_on(plan(team, args))))
+pub fn run(args: &TeamArgs) -> ExitCode {
+    finish(runtime().and_then(|rt| rt.block_on(plan(args))))
 }
 
 /// A use case's error as a command failure: bad input and unknown records
@@ -45,7 +63,8 @@ pub fn failure(e: ServiceError) -> Failure {
     }
 }
 
-async fn plan(team: i32, args: &Args) -> Result<(), Failure> {
+async fn plan(args: &TeamArgs) -> Result<(), Failure> {
+    let team = args.team;
     let settings = settings()?;
     let from = args.from.as_deref().unwrap_or_default();
     let start = NaiveDate::parse_from_str(from, "%Y-%m-%d").map_err(|_| {
