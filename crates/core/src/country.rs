@@ -67,6 +67,9 @@ pub const COUNTRIES: &[Country] = &[
 /// Finds a country by its code or its Vietnamese or English name (case and
 /// diacritics ignored).
 pub fn find_country(text: &str) -> Option<&'static Country> {
+    if let Some(country) = COUNTRIES.iter().find(|country| country.code == text) {
+        return Some(country);
+    }
     let wanted = fold_vietnamese(text);
     COUNTRIES.iter().find(|country| {
         fold_vietnamese(country.code) == wanted

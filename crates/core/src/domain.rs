@@ -36,6 +36,12 @@ macro_rules! vocabulary {
             /// Parses a code, a Vietnamese or English label, or a known
             /// alias; case, spacing and Vietnamese diacritics are ignored.
             pub fn parse(text: &str) -> Option<Self> {
+                // Stored values are codes: read them without folding.
+                $(
+                    if text == $code {
+                        return Some($name::$variant);
+                    }
+                )+
                 let wanted = fold_vietnamese(text);
                 $(
                     if [$code, $vi, $en $(, $alias)*].iter().any(|s| fold_vietnamese(s) == wanted) {

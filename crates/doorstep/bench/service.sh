@@ -45,6 +45,27 @@ run() {
   echo "   daily list: GET /api/v1/me/visits?date=$day ($n visits), wrk 2 threads, 32 connections, 15 s"
   wrk -t2 -c32 -d15s --latency -H "authorization: Bearer $token" "$base/api/v1/me/visits?date=$day" \
     | grep -E "Requests/sec|50%|90%|99%|Non-2xx|Socket errors" | sed 's/^/   /'
+  # The team's busiest list of the four weeks, read by its leader (no phone numbers).
+  local lead busiest
+  lead="$(curl -s -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
+    -d '{"username":"totruong.haithanh","password":"doorstep-demo"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
+  busiest="$(python3 - "$base" "$lead" <<'PY'
+import collections, json, sys, urllib.request
+base, token = sys.argv[1], sys.argv[2]
+def get(path):
+    request = urllib.request.Request(base + path, headers={"authorization": "Bearer " + token})
+    return json.load(urllib.request.urlopen(request))
+plans = get("/api/v1/teams/1/plans")
+plans = plans.get("plans", plans) if isinstance(plans, dict) else plans
+plan = next(p for p in plans if p["status"] == "published")
+days = collections.Counter((v["member_id"], v["start"][:10]) for v in get(f"/api/v1/plans/{plan['id']}")["visits"])
+(member, day), n = days.most_common(1)[0]
+print(f"/api/v1/members/{member}/visits?date={day} {n}")
+PY
+)"
+  echo "   busiest list: GET ${busiest% *} (${busiest##* } visits), read by the leader, same load"
+  wrk -t2 -c32 -d15s --latency -H "authorization: Bearer $lead" "$base${busiest% *}" \
+    | grep -E "Requests/sec|50%|90%|99%|Non-2xx|Socket errors" | sed 's/^/   /'
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 

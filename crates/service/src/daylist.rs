@@ -324,6 +324,10 @@ pub async fn day_list(
                 .collect();
             let (start, end) = (v.start.with_timezone(&zone), v.end.with_timezone(&zone));
             let time = format!("{}–{}", start.format("%H:%M"), end.format("%H:%M"));
+            let described: Vec<(&str, (String, String))> = expected
+                .iter()
+                .map(|r| (r.full_name.as_str(), availability(r, &rules)))
+                .collect();
             Some(DayVisit {
                 id: v.id,
                 order: 0,
@@ -332,12 +336,13 @@ pub async fn day_list(
                 mode: v.mode,
                 status: v.status,
                 household: day_household(&snapshot, household),
-                window: window(&time, &expected, &rules),
+                window: window(&time, &described),
                 purposes: v.purposes.clone(),
                 residents: expected
                     .iter()
-                    .map(|r| {
-                        let (vi, en) = availability(r, &rules);
+                    .zip(&described)
+                    .map(|(r, (_, (vi, en)))| {
+                        let (vi, en) = (vi.clone(), en.clone());
                         ExpectedResident {
                             id: r.id,
                             name: r.full_name.clone(),
@@ -441,11 +446,7 @@ fn availability(r: &ResidentRecord, ctx: &RuleContext) -> (String, String) {
 
 /// The visit's time and when its residents are reachable: one sentence when
 /// they share a rule, else one per resident ("Lan: …; Hùng: …").
-fn window(time: &str, expected: &[&ResidentRecord], ctx: &RuleContext) -> VisitWindow {
-    let described: Vec<(&str, (String, String))> = expected
-        .iter()
-        .map(|r| (r.full_name.as_str(), availability(r, ctx)))
-        .collect();
+fn window(time: &str, described: &[(&str, (String, String))]) -> VisitWindow {
     let distinct: BTreeSet<&(String, String)> = described.iter().map(|(_, w)| w).collect();
     let (vi, en) = if distinct.len() <= 1 {
         described
@@ -528,7 +529,16 @@ mod tests {
         let ctx = RuleContext::with_stations(Vec::<String>::new());
         let lan = resident("Lan", None);
         let hung = resident("Hùng", None);
-        let same = window("08:30–09:05", &[&lan, &hung], &ctx);
+        let words = |people: &[&ResidentRecord]| -> Vec<(String, (String, String))> {
+            people
+                .iter()
+                .map(|r| (r.full_name.clone(), availability(r, &ctx)))
+                .collect()
+        };
+        let view = |w: &[(String, (String, String))]| -> Vec<(&str, (String, String))> {
+            w.iter().map(|(n, d)| (n.as_str(), d.clone())).collect()
+        };
+        let same = window("08:30–09:05", &view(&words(&[&lan, &hung])));
         assert_eq!(same.time, "08:30–09:05");
         assert!(same.vi.starts_with("Ở nhà"), "{}", same.vi);
         assert!(!same.vi.contains("Lan"), "{}", same.vi);
@@ -536,7 +546,7 @@ mod tests {
             "Hùng",
             Some(r#"{"mode":"in_person","when":[{"hours":["18:00","21:00"]}]}"#),
         );
-        let differ = window("18:30–19:00", &[&lan, &evening], &ctx);
+        let differ = window("18:30–19:00", &view(&words(&[&lan, &evening])));
         assert!(differ.vi.starts_with("Lan: Ở nhà"), "{}", differ.vi);
         assert!(differ.en.contains("; Hùng: At home"), "{}", differ.en);
     }

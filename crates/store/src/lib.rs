@@ -87,6 +87,10 @@ impl Store {
         options
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(10))
+            // A ping on every checkout doubles the round trips of a short
+            // request; ping only a connection idle long enough to have been
+            // dropped by the server or the network.
+            .test_before_acquire_if_idle_for(Duration::from_secs(30))
             .sqlx_logging(false);
         if url.starts_with("sqlite:") {
             // One writer at a time is SQLite's rule; a small pool avoids

@@ -58,6 +58,47 @@ pub enum Change {
 
 pub(crate) use save;
 
+/// The SQL of a hot read (a session, a day's list), built once per backend:
+/// each call binds its own values and skips the query builder.
+pub(crate) struct BuiltOnce {
+    sqlite: std::sync::OnceLock<String>,
+    postgres: std::sync::OnceLock<String>,
+}
+
+impl BuiltOnce {
+    /// Not built yet.
+    pub(crate) const fn new() -> BuiltOnce {
+        BuiltOnce {
+            sqlite: std::sync::OnceLock::new(),
+            postgres: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The statement for `backend` with `values`, which must be the values
+    /// `query` binds, in its order (checked when the SQL is built).
+    pub(crate) fn statement(
+        &self,
+        backend: sea_orm::DatabaseBackend,
+        query: impl FnOnce() -> sea_orm::sea_query::SelectStatement,
+        values: Vec<sea_orm::Value>,
+    ) -> sea_orm::Statement {
+        let cell = match backend {
+            sea_orm::DatabaseBackend::Postgres => &self.postgres,
+            _ => &self.sqlite,
+        };
+        let sql = cell.get_or_init(|| {
+            let built = backend.build(&query());
+            debug_assert_eq!(
+                built.values.as_ref().map(|v| v.0.as_slice()),
+                Some(values.as_slice()),
+                "the values given differ from the query's"
+            );
+            built.sql
+        });
+        sea_orm::Statement::from_sql_and_values(backend, sql.as_str(), values)
+    }
+}
+
 /// Row counts of every table, for tests and the status page.
 ///
 /// # Errors

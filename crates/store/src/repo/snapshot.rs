@@ -396,79 +396,81 @@ pub async fn member_team_record(
     let a = Alias::new("a");
     let m = Alias::new("m");
     let member_col = |c: member::Column| Expr::col((m.clone(), c));
-    let query = Query::select()
-        .expr_as(
-            Expr::col((team::Entity, team::Column::Id)),
-            Alias::new("team_id"),
-        )
-        .expr_as(
-            Expr::col((team::Entity, team::Column::Name)),
-            Alias::new("team_name"),
-        )
-        .column((team::Entity, team::Column::AreaId))
-        .column((team::Entity, team::Column::Timezone))
-        .column((team::Entity, team::Column::TideStation))
-        .expr_as(
-            Expr::col((a.clone(), area::Column::Latitude)),
-            Alias::new("area_latitude"),
-        )
-        .expr_as(
-            Expr::col((a.clone(), area::Column::Longitude)),
-            Alias::new("area_longitude"),
-        )
-        .expr_as(member_col(member::Column::Id), Alias::new("member_id"))
-        .expr_as(
-            member_col(member::Column::FullName),
-            Alias::new("full_name"),
-        )
-        .expr_as(member_col(member::Column::Role), Alias::new("role"))
-        .expr_as(member_col(member::Column::Email), Alias::new("email"))
-        .expr_as(member_col(member::Column::Phone), Alias::new("phone"))
-        .expr_as(member_col(member::Column::Skills), Alias::new("skills"))
-        .expr_as(
-            member_col(member::Column::DailyVisitCap),
-            Alias::new("daily_visit_cap"),
-        )
-        .expr_as(
-            member_col(member::Column::RemoteCapable),
-            Alias::new("remote_capable"),
-        )
-        .expr_as(
-            member_col(member::Column::HomeLatitude),
-            Alias::new("home_latitude"),
-        )
-        .expr_as(
-            member_col(member::Column::HomeLongitude),
-            Alias::new("home_longitude"),
-        )
-        .expr_as(
-            member_col(member::Column::Availability),
-            Alias::new("availability"),
-        )
-        .expr_as(member_col(member::Column::Active), Alias::new("active"))
-        .expr_as(
-            member_col(member::Column::CreatedAt),
-            Alias::new("created_at"),
-        )
-        .from_as(member::Entity, m.clone())
-        .join(
-            JoinType::InnerJoin,
-            team::Entity,
-            Expr::col((team::Entity, team::Column::Id)).equals((m.clone(), member::Column::TeamId)),
-        )
-        .join_as(
-            JoinType::LeftJoin,
-            area::Entity,
-            a.clone(),
-            Expr::col((a.clone(), area::Column::Id)).equals((team::Entity, team::Column::AreaId)),
-        )
-        .and_where(member_col(member::Column::Id).eq(member_id))
-        .to_owned();
-    let backend = db.get_database_backend();
-    let Some(row) = MemberTeamRow::find_by_statement(backend.build(&query))
-        .one(db)
-        .await?
-    else {
+    let query = || {
+        Query::select()
+            .expr_as(
+                Expr::col((team::Entity, team::Column::Id)),
+                Alias::new("team_id"),
+            )
+            .expr_as(
+                Expr::col((team::Entity, team::Column::Name)),
+                Alias::new("team_name"),
+            )
+            .column((team::Entity, team::Column::AreaId))
+            .column((team::Entity, team::Column::Timezone))
+            .column((team::Entity, team::Column::TideStation))
+            .expr_as(
+                Expr::col((a.clone(), area::Column::Latitude)),
+                Alias::new("area_latitude"),
+            )
+            .expr_as(
+                Expr::col((a.clone(), area::Column::Longitude)),
+                Alias::new("area_longitude"),
+            )
+            .expr_as(member_col(member::Column::Id), Alias::new("member_id"))
+            .expr_as(
+                member_col(member::Column::FullName),
+                Alias::new("full_name"),
+            )
+            .expr_as(member_col(member::Column::Role), Alias::new("role"))
+            .expr_as(member_col(member::Column::Email), Alias::new("email"))
+            .expr_as(member_col(member::Column::Phone), Alias::new("phone"))
+            .expr_as(member_col(member::Column::Skills), Alias::new("skills"))
+            .expr_as(
+                member_col(member::Column::DailyVisitCap),
+                Alias::new("daily_visit_cap"),
+            )
+            .expr_as(
+                member_col(member::Column::RemoteCapable),
+                Alias::new("remote_capable"),
+            )
+            .expr_as(
+                member_col(member::Column::HomeLatitude),
+                Alias::new("home_latitude"),
+            )
+            .expr_as(
+                member_col(member::Column::HomeLongitude),
+                Alias::new("home_longitude"),
+            )
+            .expr_as(
+                member_col(member::Column::Availability),
+                Alias::new("availability"),
+            )
+            .expr_as(member_col(member::Column::Active), Alias::new("active"))
+            .expr_as(
+                member_col(member::Column::CreatedAt),
+                Alias::new("created_at"),
+            )
+            .from_as(member::Entity, m.clone())
+            .join(
+                JoinType::InnerJoin,
+                team::Entity,
+                Expr::col((team::Entity, team::Column::Id))
+                    .equals((m.clone(), member::Column::TeamId)),
+            )
+            .join_as(
+                JoinType::LeftJoin,
+                area::Entity,
+                a.clone(),
+                Expr::col((a.clone(), area::Column::Id))
+                    .equals((team::Entity, team::Column::AreaId)),
+            )
+            .and_where(member_col(member::Column::Id).eq(member_id))
+            .to_owned()
+    };
+    static SQL: super::BuiltOnce = super::BuiltOnce::new();
+    let statement = SQL.statement(db.get_database_backend(), query, vec![member_id.into()]);
+    let Some(row) = MemberTeamRow::find_by_statement(statement).one(db).await? else {
         return Ok(None);
     };
     let member = member::Model {
@@ -520,98 +522,113 @@ pub async fn day_sheet(
     let v = Alias::new("v");
     let village = Alias::new("village");
     let col = |c: visit::Column| Expr::col((v.clone(), c));
-    let query = Query::select()
-        .expr_as(col(visit::Column::Id), Alias::new("visit_id"))
-        .expr_as(col(visit::Column::PlanId), Alias::new("plan_id"))
-        .expr_as(col(visit::Column::StartAt), Alias::new("start_at"))
-        .expr_as(col(visit::Column::EndAt), Alias::new("end_at"))
-        .expr_as(col(visit::Column::Mode), Alias::new("mode"))
-        .expr_as(col(visit::Column::Purposes), Alias::new("purposes"))
-        .expr_as(col(visit::Column::Residents), Alias::new("residents"))
-        .expr_as(col(visit::Column::Status), Alias::new("status"))
-        .expr_as(col(visit::Column::Pinned), Alias::new("pinned"))
-        .expr_as(col(visit::Column::Job), Alias::new("job"))
-        .expr_as(col(visit::Column::UpdatedAt), Alias::new("updated_at"))
-        .expr_as(col(visit::Column::HouseholdId), Alias::new("household_id"))
-        .expr_as(
-            Expr::col((household::Entity, household::Column::ExternalId)),
-            Alias::new("external_id"),
-        )
-        .column((household::Entity, household::Column::Address))
-        .column((household::Entity, household::Column::Latitude))
-        .column((household::Entity, household::Column::Longitude))
-        .column((household::Entity, household::Column::Priority))
-        .column((household::Entity, household::Column::ServiceMinutes))
-        .column((household::Entity, household::Column::VillageId))
-        .expr_as(
-            Expr::col((village.clone(), area::Column::Name)),
-            Alias::new("village_name"),
-        )
-        .expr_as(
-            Expr::col((village.clone(), area::Column::Latitude)),
-            Alias::new("village_latitude"),
-        )
-        .expr_as(
-            Expr::col((village.clone(), area::Column::Longitude)),
-            Alias::new("village_longitude"),
-        )
-        .expr_as(
-            Expr::col((resident::Entity, resident::Column::Id)),
-            Alias::new("resident_id"),
-        )
-        .expr_as(
-            Expr::col((resident::Entity, resident::Column::ExternalId)),
-            Alias::new("resident_external_id"),
-        )
-        .column((resident::Entity, resident::Column::FullName))
-        .column((resident::Entity, resident::Column::Phone))
-        .column((resident::Entity, resident::Column::Presence))
-        .column((resident::Entity, resident::Column::Country))
-        .expr_as(
-            Expr::col((resident::Entity, resident::Column::Timezone)),
-            Alias::new("resident_timezone"),
-        )
-        .column((resident::Entity, resident::Column::Availability))
-        .column((resident::Entity, resident::Column::ConsentAt))
-        .from_as(visit::Entity, v.clone())
-        .join(
-            JoinType::InnerJoin,
-            plan::Entity,
-            Expr::col((plan::Entity, plan::Column::Id)).equals((v.clone(), visit::Column::PlanId)),
-        )
-        .join(
-            JoinType::InnerJoin,
-            household::Entity,
-            Expr::col((household::Entity, household::Column::Id))
-                .equals((v.clone(), visit::Column::HouseholdId)),
-        )
-        .join_as(
-            JoinType::LeftJoin,
-            area::Entity,
-            village.clone(),
-            Expr::col((village.clone(), area::Column::Id))
-                .equals((household::Entity, household::Column::VillageId)),
-        )
-        .join(
-            JoinType::LeftJoin,
-            resident::Entity,
-            Expr::col((resident::Entity, resident::Column::HouseholdId))
-                .equals((household::Entity, household::Column::Id)),
-        )
-        .and_where(col(visit::Column::MemberId).eq(member.id))
-        .and_where(col(visit::Column::StartAt).gte(from))
-        .and_where(col(visit::Column::StartAt).lt(to))
-        .and_where(col(visit::Column::Status).ne(VisitStatus::Cancelled.code()))
-        .and_where(Expr::col((plan::Entity, plan::Column::TeamId)).eq(team.id))
-        .and_where(Expr::col((plan::Entity, plan::Column::Status)).eq(PlanStatus::Published.code()))
-        .order_by((v.clone(), visit::Column::StartAt), Order::Asc)
-        .order_by((v.clone(), visit::Column::Id), Order::Asc)
-        .order_by((resident::Entity, resident::Column::Id), Order::Asc)
-        .to_owned();
-    let backend = db.get_database_backend();
-    let rows = DayRow::find_by_statement(backend.build(&query))
-        .all(db)
-        .await?;
+    let query = || {
+        Query::select()
+            .expr_as(col(visit::Column::Id), Alias::new("visit_id"))
+            .expr_as(col(visit::Column::PlanId), Alias::new("plan_id"))
+            .expr_as(col(visit::Column::StartAt), Alias::new("start_at"))
+            .expr_as(col(visit::Column::EndAt), Alias::new("end_at"))
+            .expr_as(col(visit::Column::Mode), Alias::new("mode"))
+            .expr_as(col(visit::Column::Purposes), Alias::new("purposes"))
+            .expr_as(col(visit::Column::Residents), Alias::new("residents"))
+            .expr_as(col(visit::Column::Status), Alias::new("status"))
+            .expr_as(col(visit::Column::Pinned), Alias::new("pinned"))
+            .expr_as(col(visit::Column::Job), Alias::new("job"))
+            .expr_as(col(visit::Column::UpdatedAt), Alias::new("updated_at"))
+            .expr_as(col(visit::Column::HouseholdId), Alias::new("household_id"))
+            .expr_as(
+                Expr::col((household::Entity, household::Column::ExternalId)),
+                Alias::new("external_id"),
+            )
+            .column((household::Entity, household::Column::Address))
+            .column((household::Entity, household::Column::Latitude))
+            .column((household::Entity, household::Column::Longitude))
+            .column((household::Entity, household::Column::Priority))
+            .column((household::Entity, household::Column::ServiceMinutes))
+            .column((household::Entity, household::Column::VillageId))
+            .expr_as(
+                Expr::col((village.clone(), area::Column::Name)),
+                Alias::new("village_name"),
+            )
+            .expr_as(
+                Expr::col((village.clone(), area::Column::Latitude)),
+                Alias::new("village_latitude"),
+            )
+            .expr_as(
+                Expr::col((village.clone(), area::Column::Longitude)),
+                Alias::new("village_longitude"),
+            )
+            .expr_as(
+                Expr::col((resident::Entity, resident::Column::Id)),
+                Alias::new("resident_id"),
+            )
+            .expr_as(
+                Expr::col((resident::Entity, resident::Column::ExternalId)),
+                Alias::new("resident_external_id"),
+            )
+            .column((resident::Entity, resident::Column::FullName))
+            .column((resident::Entity, resident::Column::Phone))
+            .column((resident::Entity, resident::Column::Presence))
+            .column((resident::Entity, resident::Column::Country))
+            .expr_as(
+                Expr::col((resident::Entity, resident::Column::Timezone)),
+                Alias::new("resident_timezone"),
+            )
+            .column((resident::Entity, resident::Column::Availability))
+            .column((resident::Entity, resident::Column::ConsentAt))
+            .from_as(visit::Entity, v.clone())
+            .join(
+                JoinType::InnerJoin,
+                plan::Entity,
+                Expr::col((plan::Entity, plan::Column::Id))
+                    .equals((v.clone(), visit::Column::PlanId)),
+            )
+            .join(
+                JoinType::InnerJoin,
+                household::Entity,
+                Expr::col((household::Entity, household::Column::Id))
+                    .equals((v.clone(), visit::Column::HouseholdId)),
+            )
+            .join_as(
+                JoinType::LeftJoin,
+                area::Entity,
+                village.clone(),
+                Expr::col((village.clone(), area::Column::Id))
+                    .equals((household::Entity, household::Column::VillageId)),
+            )
+            .join(
+                JoinType::LeftJoin,
+                resident::Entity,
+                Expr::col((resident::Entity, resident::Column::HouseholdId))
+                    .equals((household::Entity, household::Column::Id)),
+            )
+            .and_where(col(visit::Column::MemberId).eq(member.id))
+            .and_where(col(visit::Column::StartAt).gte(from))
+            .and_where(col(visit::Column::StartAt).lt(to))
+            .and_where(col(visit::Column::Status).ne(VisitStatus::Cancelled.code()))
+            .and_where(Expr::col((plan::Entity, plan::Column::TeamId)).eq(team.id))
+            .and_where(
+                Expr::col((plan::Entity, plan::Column::Status)).eq(PlanStatus::Published.code()),
+            )
+            .order_by((v.clone(), visit::Column::StartAt), Order::Asc)
+            .order_by((v.clone(), visit::Column::Id), Order::Asc)
+            .order_by((resident::Entity, resident::Column::Id), Order::Asc)
+            .to_owned()
+    };
+    static SQL: super::BuiltOnce = super::BuiltOnce::new();
+    let statement = SQL.statement(
+        db.get_database_backend(),
+        query,
+        vec![
+            member.id.into(),
+            from.into(),
+            to.into(),
+            VisitStatus::Cancelled.code().into(),
+            team.id.into(),
+            PlanStatus::Published.code().into(),
+        ],
+    );
+    let rows = DayRow::find_by_statement(statement).all(db).await?;
     let mut visits: Vec<super::plans::VisitRecord> = Vec::new();
     let mut households: Vec<HouseholdRecord> = Vec::new();
     for row in rows {

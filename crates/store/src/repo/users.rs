@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 
 use super::Change;
@@ -186,21 +186,30 @@ pub async fn session_user(
     now: DateTime<Utc>,
 ) -> Result<Option<user::Model>, StoreError> {
     // One query: every request of a signed-in user asks it.
-    Ok(user::Entity::find()
-        .filter(
-            user::Column::Id.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(session::Column::UserId)
-                    .from(session::Entity)
-                    .and_where(session::Column::TokenHash.eq(token_hash))
-                    .and_where(session::Column::RevokedAt.is_null())
-                    .and_where(session::Column::ExpiresAt.gt(now))
-                    .to_owned(),
-            ),
-        )
-        .filter(user::Column::Active.eq(true))
-        .one(db)
-        .await?)
+    let query = || {
+        user::Entity::find()
+            .filter(
+                user::Column::Id.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(session::Column::UserId)
+                        .from(session::Entity)
+                        .and_where(session::Column::TokenHash.eq(token_hash))
+                        .and_where(session::Column::RevokedAt.is_null())
+                        .and_where(session::Column::ExpiresAt.gt(now))
+                        .to_owned(),
+                ),
+            )
+            .filter(user::Column::Active.eq(true))
+            .limit(1)
+            .into_query()
+    };
+    static SQL: super::BuiltOnce = super::BuiltOnce::new();
+    let statement = SQL.statement(
+        db.get_database_backend(),
+        query,
+        vec![token_hash.into(), now.into(), true.into(), 1u64.into()],
+    );
+    Ok(user::Model::find_by_statement(statement).one(db).await?)
 }
 
 /// Revokes a session; `false` when there was no live one.
