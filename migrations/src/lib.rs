@@ -12,6 +12,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_initial;
 mod m20261201_000001_planning;
 mod m20261201_000002_one_live_feed;
+mod m20261201_000003_mail;
 
 /// Every migration of doorstep, in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_initial::Migration),
             Box::new(m20261201_000001_planning::Migration),
             Box::new(m20261201_000002_one_live_feed::Migration),
+            Box::new(m20261201_000003_mail::Migration),
         ]
     }
 }

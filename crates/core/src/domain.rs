@@ -172,6 +172,44 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What a scheduled message is.
+    MailKind {
+        /// The morning's visit list, to each member with visits that day.
+        Daily => "daily", "Danh sách buổi sáng", "Morning list", [];
+        /// The evening before: tomorrow's visits.
+        Evening => "evening", "Nhắc tối hôm trước", "Evening reminder", [];
+        /// The coming week, for the leader.
+        WeeklyDigest => "weekly_digest", "Tổng hợp tuần cho tổ trưởng", "Weekly digest", [];
+        /// A list already sent has changed.
+        Update => "update", "Cập nhật lịch", "Update", [];
+    }
+}
+
+vocabulary! {
+    /// Where a message of the outbox stands.
+    OutboxStatus {
+        /// Waiting to be sent (again, after a temporary failure).
+        Pending => "pending", "Chờ gửi", "Pending", [];
+        /// Accepted by the mail server.
+        Sent => "sent", "Đã gửi", "Sent", [];
+        /// Refused for good (a bad address, a permanent SMTP error).
+        Failed => "failed", "Gửi lỗi", "Failed", [];
+        /// Not sent: the member has no e-mail address.
+        NoAddress => "no_address", "Thiếu địa chỉ e-mail", "No address", [];
+    }
+}
+
+vocabulary! {
+    /// A language a member reads their messages in.
+    Language {
+        /// Vietnamese, the default.
+        Vi => "vi", "Tiếng Việt", "Vietnamese", ["vietnamese", "tieng viet"];
+        /// English.
+        En => "en", "Tiếng Anh", "English", ["english", "tieng anh"];
+    }
+}
+
+vocabulary! {
     /// Why a household (or one of its residents) is left out of a plan.
     UnmetReason {
         /// No time when the household is reachable and an able volunteer is free.

@@ -397,6 +397,7 @@ mod tests {
             active: true,
             email: None,
             phone: None,
+            language: doorstep_core::Language::Vi,
         }
     }
 

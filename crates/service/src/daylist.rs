@@ -529,16 +529,16 @@ mod tests {
         let ctx = RuleContext::with_stations(Vec::<String>::new());
         let lan = resident("Lan", None);
         let hung = resident("Hùng", None);
-        let words = |people: &[&ResidentRecord]| -> Vec<(String, (String, String))> {
+        fn words<'a>(
+            people: &[&'a ResidentRecord],
+            ctx: &RuleContext,
+        ) -> Vec<(&'a str, (String, String))> {
             people
                 .iter()
-                .map(|r| (r.full_name.clone(), availability(r, &ctx)))
+                .map(|r| (r.full_name.as_str(), availability(r, ctx)))
                 .collect()
-        };
-        let view = |w: &[(String, (String, String))]| -> Vec<(&str, (String, String))> {
-            w.iter().map(|(n, d)| (n.as_str(), d.clone())).collect()
-        };
-        let same = window("08:30–09:05", &view(&words(&[&lan, &hung])));
+        }
+        let same = window("08:30–09:05", &words(&[&lan, &hung], &ctx));
         assert_eq!(same.time, "08:30–09:05");
         assert!(same.vi.starts_with("Ở nhà"), "{}", same.vi);
         assert!(!same.vi.contains("Lan"), "{}", same.vi);
@@ -546,7 +546,7 @@ mod tests {
             "Hùng",
             Some(r#"{"mode":"in_person","when":[{"hours":["18:00","21:00"]}]}"#),
         );
-        let differ = window("18:30–19:00", &view(&words(&[&lan, &evening])));
+        let differ = window("18:30–19:00", &words(&[&lan, &evening], &ctx));
         assert!(differ.vi.starts_with("Lan: Ở nhà"), "{}", differ.vi);
         assert!(differ.en.contains("; Hùng: At home"), "{}", differ.en);
     }

@@ -618,6 +618,12 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
                     home_latitude: Some(village.latitude + rng.jitter(0.003)),
                     home_longitude: Some(village.longitude + rng.jitter(0.003)),
                     availability: Some(demo_rule(&member_rules(&mut rng))),
+                    // A few read their messages in English.
+                    language: if m % 7 == 3 {
+                        doorstep_core::Language::En
+                    } else {
+                        doorstep_core::Language::Vi
+                    },
                 },
                 now,
             )

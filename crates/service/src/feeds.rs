@@ -587,6 +587,7 @@ mod tests {
                 active: true,
                 email: None,
                 phone: Some("0987654321".into()),
+                language: doorstep_core::Language::Vi,
             }],
             households: vec![HouseholdRecord {
                 id: 3,

@@ -108,6 +108,7 @@ fn snapshot(shape: &Shape) -> TeamSnapshot {
             active: true,
             email: None,
             phone: None,
+            language: doorstep_core::Language::Vi,
         })
         .collect();
     let steps = NeedStep::ALL;

@@ -21,6 +21,7 @@ pub struct Model {
     pub availability: Option<String>,
     pub active: bool,
     pub created_at: DateTimeUtc,
+    pub language: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,8 @@ pub mod blackout;
 pub mod calendar_feed;
 pub mod household;
 pub mod login_attempt;
+pub mod mail_firing;
+pub mod mail_schedule;
 pub mod member;
 pub mod need;
 pub mod outbox;

@@ -18,6 +18,7 @@ pub mod audit;
 pub mod blackouts;
 pub mod feeds;
 pub mod households;
+pub mod mail;
 pub mod plans;
 pub mod snapshot;
 pub mod teams;

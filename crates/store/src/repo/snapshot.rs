@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use doorstep_core::{MemberRole, NeedStatus, NeedStep, Presence, Skill};
+use doorstep_core::{Language, MemberRole, NeedStatus, NeedStep, Presence, Skill};
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -70,6 +70,8 @@ pub struct MemberRecord {
     pub email: Option<String>,
     /// Phone number.
     pub phone: Option<String>,
+    /// The language of their messages.
+    pub language: Language,
 }
 
 /// A resident as planning sees it.
@@ -149,6 +151,7 @@ pub(crate) fn member_record(m: member::Model) -> MemberRecord {
         email: m.email,
         phone: m.phone,
         full_name: m.full_name,
+        language: Language::parse(&m.language).unwrap_or(Language::Vi),
     }
 }
 
@@ -345,6 +348,7 @@ struct MemberTeamRow {
     availability: Option<String>,
     active: bool,
     created_at: chrono::DateTime<chrono::Utc>,
+    language: String,
 }
 
 #[derive(Debug, sea_orm::FromQueryResult)]
@@ -488,6 +492,7 @@ pub async fn member_team_record(
         availability: row.availability,
         active: row.active,
         created_at: row.created_at,
+        language: row.language,
     };
     Ok(Some((
         TeamRecord {

@@ -85,6 +85,8 @@ pub struct MemberInput {
     pub home_longitude: Option<f64>,
     /// Availability rules, validated.
     pub availability: Option<crate::RuleJson>,
+    /// The language of their messages.
+    pub language: doorstep_core::Language,
 }
 
 /// Creates or updates a member.
@@ -116,6 +118,7 @@ pub async fn upsert_member(
         availability: input.availability.as_ref().map(|r| r.as_str().to_string()),
         active: existing.as_ref().is_none_or(|m| m.active),
         created_at: existing.as_ref().map_or(now, |m| m.created_at),
+        language: input.language.code().to_owned(),
     };
     save!(db, member, existing, wanted)
 }
