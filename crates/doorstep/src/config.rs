@@ -25,6 +25,55 @@ pub struct Settings {
     pub teams: Teams,
     /// The planner.
     pub planning: Planning,
+    /// E-mail.
+    pub mail: Mail,
+}
+
+/// `[mail]`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mail {
+    /// lettre's SMTP URL; empty: write `.eml` files into `file_dir`.
+    pub smtp_url: String,
+    /// The sender, `name <address>`.
+    pub from: String,
+    /// Where messages go without an SMTP server.
+    pub file_dir: String,
+    /// The service's public address, for links in messages; empty: none.
+    pub base_url: String,
+    /// Seconds one message may take.
+    pub timeout_s: u64,
+    /// Tries before a temporary failure counts as permanent.
+    pub max_attempts: i32,
+    /// Seconds before the first retry; doubled after each.
+    pub backoff_s: u64,
+    /// Seconds a sender holds the messages it claimed.
+    pub lease_s: u64,
+    /// Seconds between two rounds of the mail job inside `doorstep serve`.
+    pub tick_s: u64,
+}
+
+impl fmt::Debug for Mail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mail")
+            .field("smtp_url", &redact_url(&self.smtp_url))
+            .field("from", &self.from)
+            .field("file_dir", &self.file_dir)
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A URL without its password.
+pub fn redact_url(url: &str) -> String {
+    match (url.split_once("://"), url.rfind('@')) {
+        (Some((scheme, rest)), Some(_)) => {
+            let (credentials, host) = rest.rsplit_once('@').unwrap_or(("", rest));
+            let user = credentials.split_once(':').map_or(credentials, |(u, _)| u);
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// `[planning]`.
@@ -138,6 +187,20 @@ pub fn load(sources: &Sources) -> anyhow::Result<Settings> {
     if let Ok(text) = std::fs::read_to_string(&env_path) {
         merge(&mut merged, parse_layer(&env_path, &text)?);
     }
+    // A password never sits in a file: an SMTP URL with one comes from the
+    // environment.
+    if let Some(url) = merged
+        .get("mail")
+        .and_then(|m| m.get("smtp_url"))
+        .and_then(toml::Value::as_str)
+        && url_has_password(url)
+    {
+        bail!(
+            "mail.smtp_url in a configuration file holds a password; set it in the environment \
+             instead: DOORSTEP__MAIL__SMTP_URL={}",
+            redact_url(url)
+        );
+    }
     let mut overrides = toml::Table::new();
     let plain_url = sources.vars.iter().find(|(k, _)| k == "DATABASE_URL");
     if let Some((_, url)) = plain_url {
@@ -198,6 +261,12 @@ pub fn load(sources: &Sources) -> anyhow::Result<Settings> {
     Ok(settings)
 }
 
+fn url_has_password(url: &str) -> bool {
+    url.split_once("://")
+        .and_then(|(_, rest)| rest.rsplit_once('@'))
+        .is_some_and(|(credentials, _)| credentials.contains(':'))
+}
+
 /// One file, checked alone against the schema so errors carry its name.
 fn parse_layer(path: &Path, text: &str) -> anyhow::Result<toml::Table> {
     let table: toml::Table =
@@ -216,6 +285,20 @@ fn check_keys(path: &Path, table: &toml::Table) -> anyhow::Result<()> {
         (
             "planning",
             &["time_limit_s", "demo_time_limit_s", "threads"],
+        ),
+        (
+            "mail",
+            &[
+                "smtp_url",
+                "from",
+                "file_dir",
+                "base_url",
+                "timeout_s",
+                "max_attempts",
+                "backoff_s",
+                "lease_s",
+                "tick_s",
+            ],
         ),
     ];
     for (section, value) in table {

@@ -40,6 +40,8 @@ enum Command {
     Windows(cmd::windows::Args),
     /// Plan visits for an instance file.
     Plan(cmd::plan::Args),
+    /// The volunteers' lists by e-mail: send by hand, preview, the outbox.
+    Mail(cmd::mail::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,5 +56,6 @@ fn main() -> ExitCode {
         Command::Tide(args) => cmd::tide::run(args),
         Command::Windows(args) => cmd::windows::run(args),
         Command::Plan(args) => cmd::plan::run(args),
+        Command::Mail(args) => cmd::mail::run(args),
     }
 }

@@ -289,25 +289,47 @@ pub async fn day_list(
     let (team, member) = member_team_record(store.connection(), member_id)
         .await?
         .ok_or_else(|| ServiceError::not_found("member", member_id))?;
-    let (team_id, standing) = standing_in(store, actor, member_id, team.id).await?;
+    let (_, standing) = standing_in(store, actor, member_id, team.id).await?;
     let phones_shown = match standing {
         Standing::Themselves => true,
         Standing::Leads => false,
         Standing::SeesTeam if actor.role == UserRole::Official => false,
         Standing::SeesTeam => return Err(ServiceError::not_found("member", member_id)),
     };
-    let zone: Tz = team
-        .timezone
+    let date = date.unwrap_or_else(|| now.with_timezone(&zone_of(&team)).date_naive());
+    let (list, _) = member_day(store, catalog, team, member, date, phones_shown).await?;
+    Ok(list)
+}
+
+fn zone_of(team: &doorstep_store::repo::snapshot::TeamRecord) -> Tz {
+    team.timezone
         .parse()
-        .unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
-    let date = date.unwrap_or_else(|| now.with_timezone(&zone).date_naive());
+        .unwrap_or(chrono_tz::Asia::Ho_Chi_Minh)
+}
+
+/// A member's list of `date` with the sheet it was made from (the team,
+/// the visits' households and the visits, for a calendar of the day).
+///
+/// # Errors
+/// The date is outside 1800–2199 (field `date`), or the store fails.
+pub(crate) async fn member_day(
+    store: &Store,
+    catalog: &Catalog,
+    team: doorstep_store::repo::snapshot::TeamRecord,
+    member: doorstep_store::repo::snapshot::MemberRecord,
+    date: NaiveDate,
+    phones_shown: bool,
+) -> Result<(DayList, DaySheet), ServiceError> {
+    let member_id = member.id;
+    let team_id = team.id;
+    let zone = zone_of(&team);
     check_date(date)?;
     let from = local_midnight(zone, date);
     let to = local_midnight(zone, date + chrono::Days::new(1));
     // One query for the day's visits with their households: a list is read
     // often, the register is big.
-    let DaySheet { snapshot, visits } =
-        day_sheet(store.connection(), team, member, from, to).await?;
+    let sheet = day_sheet(store.connection(), team, member, from, to).await?;
+    let DaySheet { snapshot, visits } = &sheet;
     let member = snapshot.members.iter().find(|m| m.id == member_id);
     let rules = RuleContext::from_catalog(catalog);
     let visits = visits
@@ -360,7 +382,7 @@ pub async fn day_list(
             ..visit
         })
         .collect();
-    Ok(DayList {
+    let list = DayList {
         member_id,
         member_name: member.map(|m| m.full_name.clone()).unwrap_or_default(),
         team_id,
@@ -370,7 +392,8 @@ pub async fn day_list(
         heading: day_heading(date),
         phones_shown,
         visits,
-    })
+    };
+    Ok((list, sheet))
 }
 
 /// The signed-in user's own visits of `date`.

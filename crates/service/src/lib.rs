@@ -15,6 +15,7 @@ pub mod error;
 pub mod feeds;
 pub mod health;
 pub mod import;
+pub mod mail;
 pub mod planning;
 pub mod register;
 pub mod stations;

@@ -135,3 +135,11 @@ pub fn write_lines<S: AsRef<str>>(lines: impl Iterator<Item = S>) -> Result<(), 
         }),
     }
 }
+
+/// The tide stations' catalog, from the stations' directory.
+pub fn catalog() -> Result<doorstep_service::Catalog, Failure> {
+    doorstep_service::stations::load(std::path::Path::new(
+        doorstep_service::stations::DEFAULT_DIR,
+    ))
+    .map_err(Failure::input)
+}

@@ -6,6 +6,7 @@ mod common;
 pub mod demo;
 pub mod import;
 pub mod lunar;
+pub mod mail;
 pub mod migrate;
 pub mod moon;
 pub mod plan;

@@ -40,6 +40,13 @@ async fn serve(args: Args) -> Result<(), Failure> {
     if args.demo {
         super::demo::load(&store, &catalog, &settings).await?;
     }
+    let sender = super::mail::transport(&settings)?;
+    tokio::spawn(mail_job(
+        store.clone(),
+        sender,
+        super::mail::policy(&settings),
+        std::time::Duration::from_secs(settings.mail.tick_s.max(1)),
+    ));
     let address = args.address.unwrap_or(settings.server.address);
     let listener = tokio::net::TcpListener::bind(&address).await.map_err(|e| {
         Failure::input(format!(
@@ -65,6 +72,32 @@ async fn serve(args: Args) -> Result<(), Failure> {
     .with_graceful_shutdown(shutdown())
     .await
     .map_err(|e| Failure::other(format!("server error: {e}")))
+}
+
+/// Sends what waits in the outbox, every `tick`: new lists, due retries,
+/// and messages a dead sender left when its lease ran out.
+async fn mail_job(
+    store: doorstep_service::Store,
+    sender: doorstep_mail::Transport,
+    policy: doorstep_service::mail::SendPolicy,
+    tick: std::time::Duration,
+) {
+    let mut interval = tokio::time::interval(tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        match doorstep_service::mail::send_pending(&store, &sender, &policy, chrono::Utc::now).await
+        {
+            Ok(report) if report.sent + report.retrying + report.failed > 0 => tracing::info!(
+                sent = report.sent,
+                retrying = report.retrying,
+                failed = report.failed,
+                "mail: outbox"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "mail: the outbox could not be read"),
+        }
+    }
 }
 
 async fn shutdown() {

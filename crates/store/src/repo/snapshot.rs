@@ -455,6 +455,7 @@ pub async fn member_team_record(
                 member_col(member::Column::CreatedAt),
                 Alias::new("created_at"),
             )
+            .expr_as(member_col(member::Column::Language), Alias::new("language"))
             .from_as(member::Entity, m.clone())
             .join(
                 JoinType::InnerJoin,
