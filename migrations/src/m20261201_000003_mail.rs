@@ -29,7 +29,11 @@ fn fk_null(
         .take()
 }
 
-fn index(table: &'static str, name: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
+fn index(
+    table: &'static str,
+    name: &'static str,
+    columns: &[&'static str],
+) -> IndexCreateStatement {
     let mut index = Index::create();
     index.name(name).table(table);
     for column in columns {
@@ -69,9 +73,13 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("mail_schedules", "ux_mail_schedules_team_kind", &["team_id", "kind"])
-                    .unique()
-                    .take(),
+                index(
+                    "mail_schedules",
+                    "ux_mail_schedules_team_kind",
+                    &["team_id", "kind"],
+                )
+                .unique()
+                .take(),
             )
             .await?;
 

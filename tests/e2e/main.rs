@@ -5,6 +5,7 @@ mod architecture;
 mod foundation;
 mod journey;
 mod lunar;
+mod mail;
 mod plan;
 mod tide;
 mod windows;

@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+pub mod smtp;
+
 /// The path of the `doorstep` binary built by this `cargo test` run.
 ///
 /// `cargo test --workspace` builds every binary of the workspace next to the

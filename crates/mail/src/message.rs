@@ -47,11 +47,9 @@ pub fn parse_mailbox(text: &str) -> Result<Mailbox, String> {
 /// [`SendError::Permanent`] when the recipient's address is not one: sending
 /// it again will not help.
 pub fn build(message: &Outgoing<'_>, from: &Mailbox) -> Result<Message, SendError> {
-    let address = message
-        .to
-        .trim()
-        .parse::<lettre::Address>()
-        .map_err(|e| SendError::Permanent(format!("{:?} is not an e-mail address: {e}", message.to)))?;
+    let address = message.to.trim().parse::<lettre::Address>().map_err(|e| {
+        SendError::Permanent(format!("{:?} is not an e-mail address: {e}", message.to))
+    })?;
     let to = Mailbox::new(Some(message.to_name.to_owned()), address);
     let body = MultiPart::alternative_plain_html(message.text.to_owned(), message.html.to_owned());
     let body = match message.calendar {
@@ -86,7 +84,10 @@ mod tests {
             subject: "Lịch thăm hộ — Thứ Ba 01/12/2026 (23/10 âm)",
             text: "Xin chào",
             html: "<p>Xin chào</p>",
-            calendar: Some(("lich-2026-12-01.ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")),
+            calendar: Some((
+                "lich-2026-12-01.ics",
+                "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+            )),
             date: DateTime::parse_from_rfc3339("2026-12-01T06:00:00+07:00")
                 .unwrap()
                 .with_timezone(&Utc),
@@ -102,7 +103,10 @@ mod tests {
             text.contains("Message-ID: <daily.2026-12-01.m7.abc@doorstep.test>"),
             "{text}"
         );
-        assert!(text.contains("Date: Mon, 30 Nov 2026 23:00:00 +0000"), "{text}");
+        assert!(
+            text.contains("Date: Mon, 30 Nov 2026 23:00:00 +0000"),
+            "{text}"
+        );
         assert!(text.contains("filename=\"lich-2026-12-01.ics\""), "{text}");
         assert!(text.contains("text/calendar"), "{text}");
         assert!(text.is_ascii(), "the message is 7-bit: {text}");

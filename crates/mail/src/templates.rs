@@ -226,7 +226,10 @@ mod tests {
                 household: "HT-0275".into(),
                 address: "Số 67, ngõ 11 & <b>".into(),
                 village: Some("Tổ dân phố Thanh Bình".into()),
-                map_url: Some("https://www.openstreetmap.org/?mlat=19.37&mlon=105.79#map=18/19.37/105.79".into()),
+                map_url: Some(
+                    "https://www.openstreetmap.org/?mlat=19.37&mlon=105.79#map=18/19.37/105.79"
+                        .into(),
+                ),
                 approximate: false,
                 window: "Ở nhà 08:00–11:00".into(),
                 purposes: vec!["Cài đặt VNeID".into(), "Phòng chống lừa đảo".into()],
@@ -247,7 +250,10 @@ mod tests {
         assert!(!html.contains("<b>"), "{html}");
         assert!(text.contains("Bùi Thị Huyền · 0912345678"), "{text}");
         assert!(html.contains("href=\"tel:0912345678\""), "{html}");
-        assert!(text.contains("Cài đặt VNeID, Phòng chống lừa đảo"), "{text}");
+        assert!(
+            text.contains("Cài đặt VNeID, Phòng chống lừa đảo"),
+            "{text}"
+        );
         assert!(text.starts_with("Chào Nguyễn Thanh Lan,"), "{text}");
     }
 

@@ -120,7 +120,13 @@ impl Transport {
             Transport::File { dir, .. } => {
                 let name: String = id
                     .chars()
-                    .map(|c| if c.is_ascii_alphanumeric() || "-._".contains(c) { c } else { '_' })
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || "-._".contains(c) {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
                     .collect();
                 let bytes = message.formatted();
                 let dir = dir.clone();
@@ -133,7 +139,9 @@ impl Transport {
                 })
                 .await
                 .map_err(|e| SendError::Temporary(e.to_string()))?
-                .map_err(|e| SendError::Temporary(format!("cannot write into {}: {e}", self.describe())))
+                .map_err(|e| {
+                    SendError::Temporary(format!("cannot write into {}: {e}", self.describe()))
+                })
             }
         }
     }

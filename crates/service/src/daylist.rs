@@ -357,7 +357,7 @@ pub(crate) async fn member_day(
                 end,
                 mode: v.mode,
                 status: v.status,
-                household: day_household(&snapshot, household),
+                household: day_household(snapshot, household),
                 window: window(&time, &described),
                 purposes: v.purposes.clone(),
                 residents: expected

@@ -401,7 +401,12 @@ pub async fn decide_team_day(
         let previous: Vec<OutboxRecord> = member_day_messages(db, member.id, date)
             .await?
             .into_iter()
-            .filter(|m| matches!(m.kind, MailKind::Daily | MailKind::Evening | MailKind::Update))
+            .filter(|m| {
+                matches!(
+                    m.kind,
+                    MailKind::Daily | MailKind::Evening | MailKind::Update
+                )
+            })
             .collect();
         let email = email.as_deref().filter(|e| !e.trim().is_empty());
         let message = if !previous.iter().any(|m| m.kind == kind) && kind != MailKind::Update {
@@ -522,9 +527,11 @@ pub async fn send_pending<S: Sender>(
 ) -> Result<SendReport, ServiceError> {
     let db = store.connection();
     let mut report = SendReport::default();
+    // A round tries each message once: what is due at its start.
+    let start = now();
     loop {
-        let at = now();
-        let batch = claim(db, &policy.worker, at, at + policy.lease, policy.batch).await?;
+        let lease_until = now() + policy.lease;
+        let batch = claim(db, &policy.worker, start, lease_until, policy.batch).await?;
         if batch.is_empty() {
             return Ok(report);
         }
@@ -552,7 +559,8 @@ pub async fn send_pending<S: Sender>(
                     report.sent += 1;
                 }
                 Err(SendError::Temporary(why)) if attempts < policy.max_attempts => {
-                    let retry_at = now() + policy.retry_after(attempts);
+                    let retry_at = (now() + policy.retry_after(attempts))
+                        .max(start + Duration::milliseconds(1));
                     mark_failed(db, message.id, attempts, &why, Some(retry_at)).await?;
                     tracing::warn!(outbox = message.id, attempts, %why, "mail: will try again");
                     report.retrying += 1;
@@ -619,8 +627,14 @@ mod tests {
 
     #[test]
     fn changes_name_what_was_added_moved_and_removed() {
-        let before = [visit(1, "08:00–08:15", "HT-1"), visit(2, "09:00–09:15", "HT-2")];
-        let after = [visit(1, "10:00–10:15", "HT-1"), visit(3, "11:00–11:15", "HT-3")];
+        let before = [
+            visit(1, "08:00–08:15", "HT-1"),
+            visit(2, "09:00–09:15", "HT-2"),
+        ];
+        let after = [
+            visit(1, "10:00–10:15", "HT-1"),
+            visit(3, "11:00–11:15", "HT-3"),
+        ];
         let lines = changes(&before, &after, true);
         assert_eq!(
             lines,

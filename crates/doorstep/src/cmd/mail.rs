@@ -186,10 +186,9 @@ async fn preview(settings: &Settings, which: &Which) -> Result<(), Failure> {
     let config = mail_settings(settings);
     let mut shown = 0;
     for team in teams(&store, which).await? {
-        let decided =
-            mail::decide_team_day(&store, &catalog, &config, team, date, MailKind::Daily)
-                .await
-                .map_err(failure)?;
+        let decided = mail::decide_team_day(&store, &catalog, &config, team, date, MailKind::Daily)
+            .await
+            .map_err(failure)?;
         for message in decided.messages {
             shown += 1;
             println!("Subject: {}", message.subject);
@@ -245,12 +244,16 @@ async fn show_outbox(settings: &Settings, args: &OutboxArgs) -> Result<(), Failu
             m.id,
             m.status.code(),
             m.kind.code(),
-            m.day.map_or_else(|| "          ".to_owned(), |d| d.to_string()),
+            m.day
+                .map_or_else(|| "          ".to_owned(), |d| d.to_string()),
             m.recipient.as_deref().unwrap_or("—"),
             m.subject,
             m.last_error
                 .as_deref()
-                .map_or_else(String::new, |e| format!("  [{} lần / tries: {e}]", m.attempts)),
+                .map_or_else(String::new, |e| format!(
+                    "  [{} lần / tries: {e}]",
+                    m.attempts
+                )),
         );
     }
     Ok(())

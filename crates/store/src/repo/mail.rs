@@ -16,8 +16,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use doorstep_core::{Language, MailKind, OutboxStatus};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::StoreError;
@@ -475,14 +475,20 @@ pub async fn mark_sent(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Sent.code()))
+        .col_expr(
+            outbox::Column::Status,
+            Expr::value(OutboxStatus::Sent.code()),
+        )
         .col_expr(outbox::Column::Attempts, Expr::value(attempts))
         .col_expr(outbox::Column::SentAt, Expr::value(now))
         .col_expr(
             outbox::Column::LeaseUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
-        .col_expr(outbox::Column::LastError, Expr::value(Option::<String>::None))
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::value(Option::<String>::None),
+        )
         .filter(outbox::Column::Id.eq(id))
         .exec(db)
         .await?;
