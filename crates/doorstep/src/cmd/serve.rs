@@ -40,13 +40,16 @@ async fn serve(args: Args) -> Result<(), Failure> {
     if args.demo {
         super::demo::load(&store, &catalog, &settings).await?;
     }
+    let catalog = std::sync::Arc::new(catalog);
     let sender = super::mail::transport(&settings)?;
-    tokio::spawn(mail_job(
-        store.clone(),
+    tokio::spawn(mail_job(MailJob {
+        store: store.clone(),
+        catalog: catalog.clone(),
+        settings: super::mail::mail_settings(&settings),
         sender,
-        super::mail::policy(&settings),
-        std::time::Duration::from_secs(settings.mail.tick_s.max(1)),
-    ));
+        policy: super::mail::policy(&settings),
+        tick: std::time::Duration::from_secs(settings.mail.tick_s.max(1)),
+    }));
     let address = args.address.unwrap_or(settings.server.address);
     let listener = tokio::net::TcpListener::bind(&address).await.map_err(|e| {
         Failure::input(format!(
@@ -59,7 +62,7 @@ async fn serve(args: Args) -> Result<(), Failure> {
     println!("doorstep: listening on http://{local}");
     let app = doorstep_api::router(doorstep_api::AppState {
         store,
-        catalog: std::sync::Arc::new(catalog),
+        catalog,
         planning: doorstep_api::PlanningDefaults {
             time_limit: std::time::Duration::from_secs_f64(settings.planning.time_limit_s),
             threads: settings.planning.threads(),
@@ -74,20 +77,51 @@ async fn serve(args: Args) -> Result<(), Failure> {
     .map_err(|e| Failure::other(format!("server error: {e}")))
 }
 
-/// Sends what waits in the outbox, every `tick`: new lists, due retries,
-/// and messages a dead sender left when its lease ran out.
-async fn mail_job(
+/// What the mail job needs.
+struct MailJob {
     store: doorstep_service::Store,
+    catalog: std::sync::Arc<doorstep_service::Catalog>,
+    settings: doorstep_service::mail::MailSettings,
     sender: doorstep_mail::Transport,
     policy: doorstep_service::mail::SendPolicy,
     tick: std::time::Duration,
-) {
-    let mut interval = tokio::time::interval(tick);
+}
+
+/// Every `tick`: decides the teams' due firings (each once, whatever the
+/// number of processes), then sends what waits in the outbox — new lists,
+/// due retries, and messages a dead sender left when its lease ran out.
+async fn mail_job(job: MailJob) {
+    use doorstep_service::mail;
+    let mut interval = tokio::time::interval(job.tick);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
-        match doorstep_service::mail::send_pending(&store, &sender, &policy, chrono::Utc::now).await
+        let now = chrono::Utc::now();
+        match mail::firing::run_due(
+            &job.store,
+            &job.catalog,
+            &job.settings,
+            now,
+            mail::firing::CATCH_UP,
+        )
+        .await
         {
+            Ok(fired) => {
+                for (firing, done) in fired {
+                    tracing::info!(
+                        team = firing.team_id,
+                        kind = firing.kind.code(),
+                        day = %firing.day(),
+                        written = done.written,
+                        updates = done.updates,
+                        without_address = done.without_address,
+                        "mail: fired"
+                    );
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "mail: the schedules could not be read"),
+        }
+        match mail::send_pending(&job.store, &job.sender, &job.policy, chrono::Utc::now).await {
             Ok(report) if report.sent + report.retrying + report.failed > 0 => tracing::info!(
                 sent = report.sent,
                 retrying = report.retrying,

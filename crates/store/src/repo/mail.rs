@@ -123,24 +123,6 @@ pub async fn save_schedule(
     Ok(())
 }
 
-/// The last firing of a team's schedule of one kind.
-///
-/// # Errors
-/// The database fails.
-pub async fn last_firing(
-    db: &impl ConnectionTrait,
-    team_id: i32,
-    kind: MailKind,
-) -> Result<Option<DateTime<Utc>>, StoreError> {
-    Ok(mail_firing::Entity::find()
-        .filter(mail_firing::Column::TeamId.eq(team_id))
-        .filter(mail_firing::Column::Kind.eq(kind.code()))
-        .order_by_desc(mail_firing::Column::FireAt)
-        .one(db)
-        .await?
-        .map(|f| f.fire_at))
-}
-
 /// Records a firing in the caller's transaction; `false` when it was
 /// already decided (by this process or another).
 ///
@@ -522,4 +504,27 @@ pub async fn mark_failed(
     };
     update.filter(outbox::Column::Id.eq(id)).exec(db).await?;
     Ok(())
+}
+
+/// The latest firing of every team's schedule of every kind.
+///
+/// # Errors
+/// The database fails.
+pub async fn latest_firings(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(i32, MailKind, DateTime<Utc>)>, StoreError> {
+    let rows: Vec<(i32, String, Option<DateTime<Utc>>)> = mail_firing::Entity::find()
+        .select_only()
+        .column(mail_firing::Column::TeamId)
+        .column(mail_firing::Column::Kind)
+        .column_as(mail_firing::Column::FireAt.max(), "latest")
+        .group_by(mail_firing::Column::TeamId)
+        .group_by(mail_firing::Column::Kind)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(team, kind, at)| Some((team, MailKind::parse(&kind)?, at?)))
+        .collect())
 }

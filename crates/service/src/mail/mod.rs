@@ -13,6 +13,9 @@
 //! - a list that changed after it was sent goes as a short update naming
 //!   what changed, never as a second full list.
 
+pub mod firing;
+pub mod schedule;
+
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
