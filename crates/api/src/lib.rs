@@ -11,6 +11,7 @@
 
 mod auth;
 mod error;
+mod mail;
 mod openapi;
 mod pages;
 mod plans;
@@ -78,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .merge(teams::routes())
         .merge(plans::routes())
         .merge(visits::routes())
+        .merge(mail::routes())
         .merge(pages::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(error::localise))

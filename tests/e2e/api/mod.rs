@@ -2,6 +2,7 @@
 //! `tower::ServiceExt::oneshot` on a fresh database holding the demo data.
 
 mod feeds;
+mod mail;
 mod pages;
 mod plans;
 mod teams;

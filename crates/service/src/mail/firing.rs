@@ -68,7 +68,10 @@ pub async fn due_firings(
         .collect();
     let mut due = Vec::new();
     for team in doorstep_store::list_teams(db).await? {
-        let zone: Tz = team.timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
+        let zone: Tz = team
+            .timezone
+            .parse()
+            .unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
         for schedule in effective(team.id, zone, &stored) {
             let earliest = now - catch_up;
             let since = latest
@@ -275,11 +278,7 @@ async fn decide_digest(
         };
         let (body_text, body_html) = mail.bodies().map_err(rendering)?;
         messages.push(NewMessage {
-            message_id: format!(
-                "weekly_digest.{start}.m{}@{}",
-                leader.id,
-                settings.domain()
-            ),
+            message_id: format!("weekly_digest.{start}.m{}@{}", leader.id, settings.domain()),
             team_id: firing.team_id,
             member_id: Some(leader.id),
             kind: MailKind::WeeklyDigest,

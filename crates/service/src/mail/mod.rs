@@ -603,6 +603,22 @@ pub async fn outbox(
     })
 }
 
+/// A team's outbox, for its leader (or an administrator): counts by status
+/// and the latest messages, failures with the server's words.
+///
+/// # Errors
+/// Not found when the team is out of reach, forbidden for those who may
+/// read the team but not lead it, or the store fails.
+pub async fn team_outbox(
+    store: &Store,
+    actor: &crate::access::Actor,
+    team_id: i32,
+    limit: u64,
+) -> Result<OutboxView, ServiceError> {
+    actor.require_lead(store, team_id).await?;
+    outbox(store, Some(team_id), limit).await
+}
+
 /// Every team's id, for `--all`.
 ///
 /// # Errors

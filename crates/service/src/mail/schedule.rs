@@ -107,21 +107,22 @@ pub fn effective(team_id: i32, team_zone: Tz, stored: &[ScheduleRecord]) -> Vec<
 pub fn parse_cron(text: &str) -> Result<cron::Schedule, FieldError> {
     let fields = text.split_whitespace().count();
     if !text.trim().starts_with('@') && !(6..=7).contains(&fields) {
-        let hint = if fields == 5 {
-            format!(
-                "; thêm giây ở đầu: \"0 {t}\" / add the seconds first: \"0 {t}\"",
-                t = text.trim()
+        let t = text.trim();
+        let (hint_vi, hint_en) = if fields == 5 {
+            (
+                format!("; thêm giây ở đầu: \"0 {t}\""),
+                format!("; add the seconds first: \"0 {t}\""),
             )
         } else {
-            String::new()
+            (String::new(), String::new())
         };
         return Err(FieldError::new(
             "cron",
             format!(
-                "cần 6 trường (giây phút giờ ngày tháng thứ), ví dụ \"0 0 6 * * *\" là 06:00 mỗi ngày; nhận {fields} trường{hint}"
+                "cần 6 trường (giây phút giờ ngày tháng thứ), ví dụ \"0 0 6 * * *\" là 06:00 mỗi ngày; nhận {fields} trường{hint_vi}"
             ),
             format!(
-                "expected 6 fields (second minute hour day month weekday), e.g. \"0 0 6 * * *\" for 06:00 every day; got {fields}{hint}"
+                "expected 6 fields (second minute hour day month weekday), e.g. \"0 0 6 * * *\" for 06:00 every day; got {fields}{hint_en}"
             ),
         ));
     }
@@ -197,7 +198,10 @@ async fn team_zone_name(store: &Store, team_id: i32) -> Result<Tz, ServiceError>
     let team = doorstep_store::find_team(store.connection(), team_id)
         .await?
         .ok_or_else(|| ServiceError::not_found("team", team_id))?;
-    Ok(team.timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh))
+    Ok(team
+        .timezone
+        .parse()
+        .unwrap_or(chrono_tz::Asia::Ho_Chi_Minh))
 }
 
 /// A team's schedules with their next firings: for whoever sees the team.
@@ -211,9 +215,7 @@ pub async fn team_mail_schedules(
     team_id: i32,
     now: DateTime<Utc>,
 ) -> Result<Vec<ScheduleView>, ServiceError> {
-    if !actor.may_see_team(store, team_id).await? {
-        return Err(ServiceError::not_found("team", team_id));
-    }
+    actor.require_see_team(store, team_id).await?;
     let zone = team_zone_name(store, team_id).await?;
     let stored = team_schedules(store.connection(), team_id).await?;
     Ok(effective(team_id, zone, &stored)
@@ -239,9 +241,9 @@ pub struct ScheduleInput {
 /// Sets a team's schedule of one kind: the leader's (or an administrator's).
 ///
 /// # Errors
-/// Not found when the team is out of reach (a volunteer or an official of
-/// the area: they may read, not change); invalid with every field's
-/// problem (`kind`, `cron`, `timezone`); or the store fails.
+/// Not found when the team is out of reach; forbidden for those who may
+/// read it but not lead it; invalid with every field's problem (`kind`,
+/// `cron`, `timezone`); or the store fails.
 pub async fn set_team_schedule(
     store: &Store,
     actor: &Actor,
@@ -250,9 +252,7 @@ pub async fn set_team_schedule(
     input: &ScheduleInput,
     now: DateTime<Utc>,
 ) -> Result<ScheduleView, ServiceError> {
-    if !actor.may_lead_team(store, team_id).await? {
-        return Err(ServiceError::not_found("team", team_id));
-    }
+    actor.require_lead(store, team_id).await?;
     let zone = team_zone_name(store, team_id).await?;
     let mut errors = Vec::new();
     let kind = match MailKind::parse(kind) {
@@ -391,7 +391,10 @@ mod tests {
             ..daily(hanoi, "0 30 23 * * *")
         };
         let fired = due_firing(&evening, at("2026-12-01T16:00:00Z"), now).unwrap();
-        assert_eq!(fired, hanoi.with_ymd_and_hms(2026, 12, 1, 23, 30, 0).unwrap());
+        assert_eq!(
+            fired,
+            hanoi.with_ymd_and_hms(2026, 12, 1, 23, 30, 0).unwrap()
+        );
         assert_eq!(
             firing_day(MailKind::Evening, fired, hanoi),
             NaiveDate::from_ymd_opt(2026, 12, 2).unwrap()
@@ -417,7 +420,11 @@ mod tests {
     fn bad_expressions_and_zones_say_why() {
         let five = parse_cron("0 6 * * *").unwrap_err();
         assert!(five.message_en.contains("got 5"), "{}", five.message_en);
-        assert!(five.message_en.contains("\"0 0 6 * * *\""), "{}", five.message_en);
+        assert!(
+            five.message_en.contains("\"0 0 6 * * *\""),
+            "{}",
+            five.message_en
+        );
         assert!(five.message_vi.contains("thêm giây"), "{}", five.message_vi);
         let hour = parse_cron("0 0 25 * * *").unwrap_err();
         assert!(hour.message_en.contains("Hours"), "{}", hour.message_en);
