@@ -8,7 +8,7 @@ use axum::http::{Method, StatusCode, header};
 use chrono::{Days, NaiveDate, Utc};
 use serde_json::Value;
 
-use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER};
+use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER, fields};
 
 /// Today in the demo teams' zone (Asia/Ho_Chi_Minh, UTC+7 all year).
 fn today() -> NaiveDate {
@@ -17,17 +17,6 @@ fn today() -> NaiveDate {
 
 async fn get(app: &TestApp, path: &str, token: &str) -> (StatusCode, Value) {
     app.call(Method::GET, path, Some(token), None).await
-}
-
-fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The signed-in user's member and team ids.

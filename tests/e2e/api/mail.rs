@@ -7,23 +7,12 @@ use chrono::{DateTime, Days, NaiveTime, TimeZone, Utc};
 use doorstep_service::mail::MailSettings;
 use doorstep_service::mail::firing::{CATCH_UP, run_due};
 use sea_orm::{ConnectionTrait, Statement};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER};
+use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER, fields};
 
 const ADMIN: &str = "quantri";
 const LEADER_3: &str = "totruong.lamson";
-
-fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 #[tokio::test]
 async fn schedules_and_outbox_answer_each_role_in_its_scope_only() {

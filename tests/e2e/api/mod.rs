@@ -154,3 +154,15 @@ impl TestApp {
         (status, headers, bytes)
     }
 }
+
+/// The fields a problem's errors name, in order.
+pub fn fields(problem: &serde_json::Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}

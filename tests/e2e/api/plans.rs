@@ -5,7 +5,7 @@ use axum::http::{Method, StatusCode};
 use chrono::{Days, NaiveDate, Utc};
 use serde_json::{Value, json};
 
-use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER};
+use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER, fields};
 
 fn tomorrow() -> NaiveDate {
     (Utc::now() + chrono::Duration::hours(7)).date_naive() + Days::new(1)
@@ -19,17 +19,6 @@ async fn make_plan(app: &TestApp, token: &str, team: i32, days: u32) -> (StatusC
         Some(json!({"start": tomorrow().to_string(), "days": days, "time_limit_s": 0.3})),
     )
     .await
-}
-
-fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[tokio::test]

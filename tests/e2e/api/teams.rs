@@ -10,7 +10,7 @@ use sea_orm::ConnectionTrait;
 use serde_json::Value;
 use tower::ServiceExt;
 
-use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER};
+use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER, fields};
 
 const ADMIN: &str = "quantri";
 const LEADER_3: &str = "totruong.lamson";
@@ -30,17 +30,6 @@ async fn app() -> TestApp {
     app.add_user(OFFICIAL_DINH_BINH, "official", None, Some(commune.id), None)
         .await;
     app
-}
-
-fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 async fn get(app: &TestApp, path: &str, token: &str) -> Value {

@@ -150,7 +150,16 @@ async fn send_daily(settings: &Settings, which: &Which) -> Result<(), Failure> {
             done.written, done.updates, done.without_address, done.unchanged
         );
     }
-    let report = mail::send_pending(&store, &sender, &policy(settings), Utc::now)
+    send_outbox(settings, &store, &sender).await
+}
+
+/// Sends the outbox and says how it went.
+async fn send_outbox(
+    settings: &Settings,
+    store: &doorstep_service::Store,
+    sender: &Transport,
+) -> Result<(), Failure> {
+    let report = mail::send_pending(store, sender, &policy(settings), Utc::now)
         .await
         .map_err(failure)?;
     println!(
@@ -166,17 +175,7 @@ async fn send_daily(settings: &Settings, which: &Which) -> Result<(), Failure> {
 async fn send(settings: &Settings) -> Result<(), Failure> {
     let sender = transport(settings)?;
     let store = open_migrated(settings).await?;
-    let report = mail::send_pending(&store, &sender, &policy(settings), Utc::now)
-        .await
-        .map_err(failure)?;
-    println!(
-        "gửi / sent: {} · thử lại sau / retrying: {} · lỗi / failed: {} · qua / via {}",
-        report.sent,
-        report.retrying,
-        report.failed,
-        sender.describe()
-    );
-    Ok(())
+    send_outbox(settings, &store, &sender).await
 }
 
 async fn preview(settings: &Settings, which: &Which) -> Result<(), Failure> {

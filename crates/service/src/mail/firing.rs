@@ -10,7 +10,7 @@ use doorstep_core::{Language, MailKind, MemberRole, OutboxStatus, PlanStatus};
 use doorstep_mail::{DigestDay, DigestMail};
 use doorstep_store::Store;
 use doorstep_store::repo::mail::{
-    NewMessage, all_schedules, enqueue, latest_firings, outbox_messages, record_firing,
+    NewMessage, all_schedules, latest_firings, outbox_messages, record_firing,
 };
 use doorstep_store::repo::plans::{plan_unmet, published_visits, team_plans};
 use doorstep_store::repo::teams::team_members;
@@ -18,7 +18,7 @@ use doorstep_tide::Catalog;
 use sea_orm::TransactionTrait;
 
 use super::schedule::{Schedule, due_firing, effective, firing_day};
-use super::{Decided, Enqueued, MailSettings, decide_team_day, rendering};
+use super::{Decided, Enqueued, MailSettings, decide_team_day, rendering, write_messages};
 use crate::daylist::day_heading;
 use crate::error::ServiceError;
 use crate::planning::local_midnight;
@@ -133,19 +133,7 @@ pub async fn fire(
     {
         return Ok(None);
     }
-    let mut done = Enqueued {
-        unchanged: decided.unchanged,
-        ..Enqueued::default()
-    };
-    for message in &decided.messages {
-        if enqueue(&txn, message, now).await? {
-            done.written += 1;
-            done.without_address += usize::from(message.recipient.is_none());
-            done.updates += usize::from(message.kind == MailKind::Update);
-        } else {
-            done.unchanged += 1;
-        }
-    }
+    let done = write_messages(&txn, &decided, now).await?;
     txn.commit()
         .await
         .map_err(|e| ServiceError::Store(e.into()))?;

@@ -461,12 +461,24 @@ pub async fn enqueue_team_day(
 ) -> Result<Enqueued, ServiceError> {
     let decided = decide_team_day(store, catalog, settings, team_id, date, kind).await?;
     let txn = store.connection().begin().await.map_err(store_error)?;
+    let done = write_messages(&txn, &decided, now).await?;
+    txn.commit().await.map_err(store_error)?;
+    Ok(done)
+}
+
+/// Writes decided messages to the outbox in the caller's transaction; a
+/// message already there (the same Message-ID) counts as unchanged.
+pub(crate) async fn write_messages(
+    txn: &sea_orm::DatabaseTransaction,
+    decided: &Decided,
+    now: DateTime<Utc>,
+) -> Result<Enqueued, ServiceError> {
     let mut done = Enqueued {
         unchanged: decided.unchanged,
         ..Enqueued::default()
     };
     for message in &decided.messages {
-        if enqueue(&txn, message, now).await? {
+        if enqueue(txn, message, now).await? {
             done.written += 1;
             done.without_address += usize::from(message.recipient.is_none());
             done.updates += usize::from(message.kind == MailKind::Update);
@@ -474,7 +486,6 @@ pub async fn enqueue_team_day(
             done.unchanged += 1;
         }
     }
-    txn.commit().await.map_err(store_error)?;
     Ok(done)
 }
 
