@@ -94,3 +94,306 @@ fn the_days_lists_go_once_and_wait_while_the_server_refuses() {
         "{out}"
     );
 }
+
+/// The demo in a fresh database, and a command runner against `smtp`.
+struct Setup {
+    db: doorstep_tests::TestDb,
+    smtp_url: String,
+    date: String,
+}
+
+impl Setup {
+    fn new(smtp: &SmtpServer) -> Setup {
+        let setup = Setup {
+            db: doorstep_tests::TestDb::blocking(),
+            smtp_url: smtp.url(),
+            date: ((Utc::now() + chrono::Duration::hours(7)).date_naive() + Days::new(1))
+                .to_string(),
+        };
+        let demo = setup.run(&["demo"]);
+        assert!(demo.status.success(), "{}", stderr(&demo));
+        setup
+    }
+
+    fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = doorstep();
+        command
+            .args(args)
+            .env("DOORSTEP__DATABASE__URL", &self.db.url)
+            .env("DOORSTEP_ENV", "test")
+            .env("DOORSTEP__MAIL__SMTP_URL", &self.smtp_url)
+            .env("DOORSTEP__MAIL__BACKOFF_S", "0")
+            .env("DOORSTEP__MAIL__LEASE_S", "2")
+            .env("DOORSTEP__MAIL__FROM", "lich@doorstep.test");
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        self.command(args).output().expect("runs")
+    }
+
+    /// Every message of the outbox: Message-ID and status.
+    fn outbox(&self) -> Vec<(String, String)> {
+        doorstep_tests::runtime().block_on(async {
+            use sea_orm::{ConnectionTrait, Statement};
+            let store = self.db.store().await;
+            let db = store.connection();
+            db.query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT message_id, status FROM mail_outbox ORDER BY id",
+            ))
+            .await
+            .expect("the outbox reads")
+            .iter()
+            .map(|row| {
+                (
+                    row.try_get_by_index::<String>(0).expect("an id"),
+                    row.try_get_by_index::<String>(1).expect("a status"),
+                )
+            })
+            .collect()
+        })
+    }
+}
+
+fn message_ids(smtp: &SmtpServer) -> Vec<String> {
+    smtp.messages()
+        .iter()
+        .map(|m| {
+            m.header("Message-ID")
+                .expect("a Message-ID")
+                .trim_matches(['<', '>'])
+                .to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn the_bodies_and_the_calendar_say_the_same_times() {
+    let smtp = SmtpServer::start();
+    let setup = Setup::new(&smtp);
+    let sent = setup.run(&["mail", "send-daily", "--all", "--date", &setup.date]);
+    assert!(sent.status.success(), "{}", stderr(&sent));
+    let messages = smtp.messages();
+    assert!(!messages.is_empty());
+    for received in &messages {
+        let parsed = mail_parser::MessageParser::default()
+            .parse(&received.data)
+            .expect("a MIME message");
+        let subject = parsed.subject().expect("a subject");
+        let (solar, _) = subject.split_once(" (").expect("a lunar date in brackets");
+        assert!(
+            subject.starts_with("Lịch thăm hộ — ") || subject.starts_with("Visit list — "),
+            "{subject}"
+        );
+        let day: chrono::NaiveDate = setup.date.parse().unwrap();
+        assert!(
+            solar.ends_with(&day.format("%d/%m/%Y").to_string())
+                || solar.ends_with(&day.format("%-d %B %Y").to_string()),
+            "{subject}"
+        );
+        let text = parsed.body_text(0).expect("a plain-text body");
+        let html = parsed.body_html(0).expect("an HTML body");
+        assert!(html.contains("<!doctype html>"), "{html}");
+        let attachment = parsed.attachments().next().expect("the day's calendar");
+        assert!(
+            mail_parser::MimeHeaders::content_type(attachment)
+                .is_some_and(|c| c.ctype() == "text" && c.subtype() == Some("calendar"))
+        );
+        let ics = attachment.text_contents().expect("iCalendar text");
+        let unfolded = icalendar::parser::unfold(ics);
+        let calendar = icalendar::parser::read_calendar(&unfolded).expect("iCalendar");
+        let events: Vec<_> = calendar
+            .components
+            .iter()
+            .filter(|c| c.name == "VEVENT")
+            .collect();
+        assert!(!events.is_empty(), "{ics}");
+        for event in events {
+            let start = event.find_prop("DTSTART").expect("a start");
+            assert!(
+                start.params.iter().any(|p| p.key == "TZID"
+                    && p.val
+                        .as_ref()
+                        .is_some_and(|v| v.as_str() == "Asia/Ho_Chi_Minh")),
+                "{ics}"
+            );
+            // 20261202T081500 → "08:15–" in the list
+            let value = start.val.as_str();
+            let (date, time) = value.split_once('T').expect("a local date-time");
+            assert_eq!(date, setup.date.replace('-', ""), "{ics}");
+            let shown = format!("{}:{}–", &time[..2], &time[2..4]);
+            assert!(text.contains(&shown), "{shown} in\n{text}");
+            assert!(html.contains(&shown), "{shown} in\n{html}");
+            let summary = event.find_prop("SUMMARY").expect("a summary");
+            assert!(summary.val.as_str().contains(" âm"), "{ics}");
+        }
+        // No phone number travels in the calendar, only in the bodies.
+        assert!(!ics.contains("TEL") && !ics.contains("tel:"), "{ics}");
+    }
+}
+
+#[test]
+fn a_sender_killed_mid_batch_leaves_no_list_undelivered_nor_doubled() {
+    let smtp = SmtpServer::start();
+    let setup = Setup::new(&smtp);
+    // The third message is kept but never answered: the sender waits there.
+    smtp.stall_after(2);
+    let mut child = setup
+        .command(&["mail", "send-daily", "--all", "--date", &setup.date])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("starts");
+    let waited = std::time::Instant::now();
+    while smtp.messages().len() < 3 {
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(60),
+            "the sender never reached the third message"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    let decided = setup.outbox();
+    assert!(decided.len() > 3, "{decided:?}");
+    assert!(decided.iter().any(|(_, status)| status == "pending"));
+
+    // Restarted after the lease ran out: everything goes.
+    smtp.resume();
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let rest = setup.run(&["mail", "send"]);
+    assert!(rest.status.success(), "{}", stderr(&rest));
+    let outbox = setup.outbox();
+    assert!(
+        outbox.iter().all(|(_, status)| status == "sent"),
+        "{outbox:?}"
+    );
+    let received = message_ids(&smtp);
+    let distinct: BTreeSet<&String> = received.iter().collect();
+    let wanted: BTreeSet<&String> = outbox.iter().map(|(id, _)| id).collect();
+    assert_eq!(distinct, wanted, "every list delivered, by Message-ID");
+    // At most the message in flight when the sender died went twice, under
+    // the same Message-ID.
+    assert!(received.len() <= wanted.len() + 1, "{received:?}");
+}
+
+#[test]
+fn two_senders_at_once_never_send_a_message_twice() {
+    let smtp = SmtpServer::start();
+    let setup = Setup::new(&smtp);
+    // Decided while the mail server is down: every list waits in the outbox.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port");
+    let decided = setup
+        .command(&["mail", "send-daily", "--all", "--date", &setup.date])
+        .env("DOORSTEP__MAIL__SMTP_URL", format!("smtp://{closed}"))
+        .output()
+        .expect("runs");
+    assert!(decided.status.success(), "{}", stderr(&decided));
+    let out = String::from_utf8_lossy(&decided.stdout).to_string();
+    assert!(out.contains("gửi / sent: 0"), "{out}");
+    assert!(setup.outbox().iter().all(|(_, s)| s == "pending"));
+    smtp.delay(std::time::Duration::from_millis(100));
+    let senders: Vec<_> = (0..2)
+        .map(|_| {
+            setup
+                .command(&["mail", "send"])
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("starts")
+        })
+        .collect();
+    for sender in senders {
+        let out = sender.wait_with_output().expect("ends");
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let outbox = setup.outbox();
+    assert!(
+        outbox.iter().all(|(_, status)| status == "sent"),
+        "{outbox:?}"
+    );
+    let mut received = message_ids(&smtp);
+    received.sort();
+    let mut wanted: Vec<String> = outbox.into_iter().map(|(id, _)| id).collect();
+    wanted.sort();
+    assert_eq!(received, wanted, "each message exactly once");
+}
+
+#[test]
+fn bad_and_missing_addresses_are_recorded_and_the_others_still_go() {
+    let smtp = SmtpServer::start();
+    let setup = Setup::new(&smtp);
+    // Three members of team 3 with visits that day: one address the server
+    // refuses for good, one that is not an address, one member without any.
+    let preview = setup.run(&["mail", "preview", "--team", "3", "--date", &setup.date]);
+    assert!(preview.status.success(), "{}", stderr(&preview));
+    let text = String::from_utf8_lossy(&preview.stdout).to_string();
+    let addresses: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("To: "))
+        .filter_map(|l| {
+            l.split_once('<')
+                .map(|(_, a)| a.trim_end_matches('>').to_owned())
+        })
+        .collect();
+    assert!(addresses.len() >= 3, "{text}");
+    let (refused, broken, missing) = (
+        addresses[0].clone(),
+        addresses[1].clone(),
+        addresses[2].clone(),
+    );
+    doorstep_tests::runtime().block_on(async {
+        use sea_orm::{ConnectionTrait, Statement};
+        let store = setup.db.store().await;
+        let db = store.connection();
+        let backend = db.get_database_backend();
+        for (sql, value) in [
+            (
+                "UPDATE members SET email = 'not an address' WHERE email = $1",
+                &broken,
+            ),
+            ("UPDATE members SET email = NULL WHERE email = $1", &missing),
+        ] {
+            let sql = if backend == sea_orm::DatabaseBackend::Sqlite {
+                sql.replace("$1", "?")
+            } else {
+                sql.to_owned()
+            };
+            db.execute_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [value.as_str().into()],
+            ))
+            .await
+            .expect("updated");
+        }
+    });
+    let named = setup.run(&["mail", "preview", "--team", "3", "--date", &setup.date]);
+    let text = String::from_utf8_lossy(&named.stdout).to_string();
+    assert!(
+        text.contains("KHÔNG CÓ ĐỊA CHỈ E-MAIL, thư sẽ không được gửi / NO E-MAIL ADDRESS"),
+        "{text}"
+    );
+
+    let refused_address = refused.clone();
+    smtp.answer(move |to| (to == refused_address).then(|| "550 5.1.1 no such user".into()));
+    let sent = setup.run(&["mail", "send-daily", "--team", "3", "--date", &setup.date]);
+    assert!(sent.status.success(), "{}", stderr(&sent));
+    let out = String::from_utf8_lossy(&sent.stdout).to_string();
+    assert!(
+        out.contains("1 thiếu địa chỉ / without an address"),
+        "{out}"
+    );
+    assert!(out.contains("lỗi / failed: 2"), "{out}");
+    let delivered: BTreeSet<String> = smtp.messages().iter().flat_map(|m| m.to.clone()).collect();
+    assert_eq!(delivered.len(), addresses.len() - 3, "{delivered:?}");
+    assert!(!delivered.contains(&refused));
+    let outbox = setup.run(&["mail", "outbox", "--team", "3"]);
+    let listed = String::from_utf8_lossy(&outbox.stdout).to_string();
+    assert!(listed.contains("lỗi / failed: 2"), "{listed}");
+    assert!(listed.contains("thiếu địa chỉ / no address: 1"), "{listed}");
+    assert!(listed.contains("550"), "{listed}");
+    assert!(listed.contains("is not an e-mail address"), "{listed}");
+}

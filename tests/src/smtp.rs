@@ -3,7 +3,9 @@
 //! (`451`, a temporary failure; `550`, a permanent one).
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -36,12 +38,21 @@ impl Received {
 /// How the server answers a recipient: `None` accepts it.
 type Rule = Arc<Mutex<Box<dyn Fn(&str) -> Option<String> + Send>>>;
 
+/// How the server answers a message: after how many it stops answering,
+/// and how long it takes to answer.
+#[derive(Clone, Default)]
+struct Pace {
+    stall_after: Arc<AtomicUsize>,
+    delay_ms: Arc<AtomicU64>,
+}
+
 /// The server; it stops when dropped.
 pub struct SmtpServer {
     /// Where it listens.
     pub addr: SocketAddr,
     received: Arc<Mutex<Vec<Received>>>,
     rule: Rule,
+    pace: Pace,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -59,12 +70,14 @@ impl SmtpServer {
         let addr = listener.local_addr().expect("an address");
         let received = Arc::new(Mutex::new(Vec::new()));
         let rule: Rule = Arc::new(Mutex::new(Box::new(|_| None)));
-        let (keep, answer) = (received.clone(), rule.clone());
+        let pace = Pace::default();
+        pace.stall_after.store(usize::MAX, Ordering::SeqCst);
+        let (keep, answer, paced) = (received.clone(), rule.clone(), pace.clone());
         runtime.spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                let (keep, answer) = (keep.clone(), answer.clone());
+                let (keep, answer, paced) = (keep.clone(), answer.clone(), paced.clone());
                 tokio::spawn(async move {
-                    let _ = session(socket, keep, answer).await;
+                    let _ = session(socket, keep, answer, paced).await;
                 });
             }
         });
@@ -72,8 +85,28 @@ impl SmtpServer {
             addr,
             received,
             rule,
+            pace,
             _runtime: runtime,
         }
+    }
+
+    /// Keeps the message after the `n`th but never answers it (nor any
+    /// later one): a sender waits there until it is killed.
+    pub fn stall_after(&self, n: usize) {
+        self.pace.stall_after.store(n, Ordering::SeqCst);
+    }
+
+    /// Answers every message again.
+    pub fn resume(&self) {
+        self.pace.stall_after.store(usize::MAX, Ordering::SeqCst);
+    }
+
+    /// Waits this long before answering each message.
+    pub fn delay(&self, delay: Duration) {
+        self.pace.delay_ms.store(
+            u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            Ordering::SeqCst,
+        );
     }
 
     /// Answers each recipient with `rule` from now on (`None` accepts).
@@ -96,6 +129,7 @@ async fn session(
     socket: tokio::net::TcpStream,
     keep: Arc<Mutex<Vec<Received>>>,
     rule: Rule,
+    pace: Pace,
 ) -> std::io::Result<()> {
     let (reader, mut writer) = socket.into_split();
     let mut reader = BufReader::new(reader);
@@ -153,7 +187,18 @@ async fn session(
                     data.truncate(data.len() - 2);
                 }
                 current.data = data;
-                keep.lock().expect("not poisoned").push(current.clone());
+                let kept = {
+                    let mut all = keep.lock().expect("not poisoned");
+                    all.push(current.clone());
+                    all.len()
+                };
+                if kept > pace.stall_after.load(Ordering::SeqCst) {
+                    std::future::pending::<()>().await;
+                }
+                let delay = pace.delay_ms.load(Ordering::SeqCst);
+                if delay > 0 {
+                    tokio::time::sleep(Duration::from_millis(delay)).await;
+                }
                 "250 OK queued".into()
             }
         } else if upper == "RSET" {
