@@ -8,7 +8,7 @@ use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart};
 
-use crate::transport::SendError;
+use crate::error::SendError;
 
 /// What to send.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -11,18 +11,8 @@ use std::time::Duration;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use crate::error::SendError;
 use crate::message::{Outgoing, build};
-
-/// Why a message did not go.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum SendError {
-    /// Try again later.
-    #[error("temporary failure: {0}")]
-    Temporary(String),
-    /// Sending it again will not help.
-    #[error("permanent failure: {0}")]
-    Permanent(String),
-}
 
 /// A channel that carries messages: SMTP today, others (Zalo, SMS) through
 /// the same outbox later.
