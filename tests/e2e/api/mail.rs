@@ -268,10 +268,11 @@ async fn the_morning_firing_writes_each_list_once_even_from_two_jobs() {
     assert!(waiting > 0, "{outbox}");
     let subject = outbox["messages"][0]["subject"].as_str().unwrap();
     let lunar = doorstep_service::daylist::lunar_short(tomorrow);
-    assert!(
-        subject.contains(&tomorrow.format("%d/%m/%Y").to_string())
-            && (subject.contains(&format!("({lunar} âm)"))
-                || subject.contains(&format!("(lunar {lunar})"))),
-        "{subject}"
-    );
+    // Vietnamese ("Thứ Năm 03/12/2026 (25/10 âm)") or, for members who
+    // chose it, English ("Thursday 3 December 2026 (lunar 25/10)").
+    let vietnamese = subject.contains(&tomorrow.format("%d/%m/%Y").to_string())
+        && subject.contains(&format!("({lunar} âm)"));
+    let english = subject.contains(&tomorrow.format("%-d %B %Y").to_string())
+        && subject.contains(&format!("(lunar {lunar})"));
+    assert!(vietnamese || english, "{subject}");
 }
