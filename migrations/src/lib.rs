@@ -13,6 +13,7 @@ mod m20261128_000001_initial;
 mod m20261201_000001_planning;
 mod m20261201_000002_one_live_feed;
 mod m20261201_000003_mail;
+mod m20261202_000001_outcomes;
 
 /// Every migration of doorstep, in order.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_planning::Migration),
             Box::new(m20261201_000002_one_live_feed::Migration),
             Box::new(m20261201_000003_mail::Migration),
+            Box::new(m20261202_000001_outcomes::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ mod auth;
 mod error;
 mod mail;
 mod openapi;
+mod outcomes;
 mod pages;
 mod plans;
 mod teams;
@@ -80,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .merge(plans::routes())
         .merge(visits::routes())
         .merge(mail::routes())
+        .merge(outcomes::routes())
         .merge(pages::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(error::localise))

@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
         (name = "teams", description = "Tổ, thành viên, hộ / teams, members, households"),
         (name = "plans", description = "Kế hoạch thăm hộ / visit plans"),
         (name = "visits", description = "Danh sách trong ngày, lịch / daily lists, calendar feeds"),
+        (name = "outcomes", description = "Kết quả thăm, nhu cầu / visit outcomes, the needs pipeline"),
         (name = "mail", description = "Thư hằng ngày: lịch gửi, hộp thư đi / daily mail: schedules, outbox"),
     )
 )]
@@ -43,6 +44,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::plans::openapi());
     doc.merge(crate::visits::openapi());
     doc.merge(crate::mail::openapi());
+    doc.merge(crate::outcomes::openapi());
     doc
 }
 

@@ -54,7 +54,7 @@ pub struct VisitView {
 }
 
 impl VisitView {
-    fn new(v: &VisitRecord, zone: Tz) -> VisitView {
+    pub(crate) fn new(v: &VisitRecord, zone: Tz) -> VisitView {
         VisitView {
             id: v.id,
             plan_id: v.plan_id,

@@ -220,6 +220,31 @@ vocabulary! {
         NoCapacity => "no_capacity", "Không đủ người/thời gian", "Not enough volunteer time", [];
         /// The resident's consent is not recorded.
         NoConsent => "no_consent", "Chưa có đồng ý của người dân", "No recorded consent", [];
+        /// The resident refused the help the remaining needs call for.
+        Refused => "refused", "Người dân từ chối", "Refused", [];
+        /// Nobody was met at the door after one or more attempts.
+        NotHome => "not_home", "Không gặp sau các lần đến", "Not at home when visited", [];
+        /// The remaining needs wait for an appointment (VNeID level 2 at the police).
+        AwaitingAppointment => "awaiting_appointment", "Đang chờ lịch hẹn", "Waiting for an appointment", [];
+        /// No published plan has a visit for it yet.
+        NotPlanned => "not_planned", "Chưa được xếp lịch", "Not yet planned", [];
+    }
+}
+
+vocabulary! {
+    /// What happened at a visit, for one resident (one need, or every need
+    /// the visit was for).
+    OutcomeResult {
+        /// The help was given: the need is done.
+        Done => "done", "Đã xong", "Done", ["xong", "hoan thanh"];
+        /// The resident was not there: the attempt counts.
+        NotHome => "not_home", "Không có nhà", "Not at home", ["vang nha", "khong gap"];
+        /// The resident did not want the help.
+        Refused => "refused", "Từ chối", "Refused", ["tu choi", "khong dong y"];
+        /// The step needs an appointment elsewhere (VNeID level 2: the police).
+        NeedsAppointment => "needs_appointment", "Cần hẹn lịch", "Needs an appointment", ["can hen", "hen cong an"];
+        /// The resident asked for another time: the attempt counts.
+        Reschedule => "reschedule", "Hẹn lại", "Reschedule", ["hen lai", "doi lich"];
     }
 }
 
@@ -295,6 +320,23 @@ fn strip_mark(c: char) -> char {
         .iter()
         .find(|(_, marked)| marked.contains(c))
         .map_or(c, |(base, _)| *base)
+}
+
+impl OutcomeResult {
+    /// Whether the resident was met: a visit with such a result is done, one
+    /// with none is missed.
+    pub fn met(self) -> bool {
+        matches!(
+            self,
+            OutcomeResult::Done | OutcomeResult::Refused | OutcomeResult::NeedsAppointment
+        )
+    }
+
+    /// Whether the result counts as an attempt that found nobody (or not the
+    /// right time), and calls for the resident's next windows.
+    pub fn attempt(self) -> bool {
+        matches!(self, OutcomeResult::NotHome | OutcomeResult::Reschedule)
+    }
 }
 
 #[cfg(test)]

@@ -24,6 +24,6 @@ pub mod rules;
 pub use country::{COUNTRIES, Country, find_country};
 
 pub use domain::{
-    AreaLevel, Language, MailKind, MemberRole, NeedStatus, NeedStep, OutboxStatus, PlanStatus,
-    Presence, Skill, UnmetReason, UserRole, VisitMode, VisitStatus, fold_vietnamese,
+    AreaLevel, Language, MailKind, MemberRole, NeedStatus, NeedStep, OutboxStatus, OutcomeResult,
+    PlanStatus, Presence, Skill, UnmetReason, UserRole, VisitMode, VisitStatus, fold_vietnamese,
 };

@@ -423,6 +423,8 @@ mod tests {
                 availability: None,
                 consent: true,
                 open_needs: Vec::new(),
+                held_needs: Vec::new(),
+                attempts: 0,
             }],
         }
     }

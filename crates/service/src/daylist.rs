@@ -544,6 +544,8 @@ mod tests {
             availability: rule.map(str::to_owned),
             consent: true,
             open_needs: vec![NeedStep::VneidInstall],
+            held_needs: Vec::new(),
+            attempts: 0,
         }
     }
 

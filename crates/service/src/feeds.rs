@@ -562,6 +562,8 @@ mod tests {
             availability: None,
             consent: true,
             open_needs: vec![NeedStep::VneidInstall],
+            held_needs: Vec::new(),
+            attempts: 0,
         };
         TeamSnapshot {
             team: TeamRecord {

@@ -16,6 +16,7 @@ pub mod feeds;
 pub mod health;
 pub mod import;
 pub mod mail;
+pub mod outcomes;
 pub mod planning;
 pub mod register;
 pub mod stations;

@@ -148,6 +148,8 @@ fn snapshot(shape: &Shape) -> TeamSnapshot {
                             .filter(|(k, _)| need_bits & (1 << k) != 0)
                             .map(|(_, s)| *s)
                             .collect(),
+                        held_needs: Vec::new(),
+                        attempts: 0,
                     }
                 })
                 .collect(),

@@ -157,6 +157,19 @@ pub fn local_midnight(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
     t.and_utc()
 }
 
+/// The next quarter hour at or after `at` (whole minutes for the planner).
+pub fn next_quarter(at: DateTime<Utc>) -> DateTime<Utc> {
+    let quarter = 15 * 60;
+    let secs = at.timestamp();
+    let up = secs + (quarter - secs.rem_euclid(quarter)) % quarter;
+    let up = if at.timestamp_subsec_nanos() > 0 && up == secs {
+        up + quarter
+    } else {
+        up
+    };
+    DateTime::from_timestamp(up, 0).unwrap_or(at)
+}
+
 /// The team's zone, or an error naming the stored value.
 ///
 /// # Errors
@@ -541,16 +554,25 @@ pub async fn replan(
     let mut kept_ids = Vec::new();
     let mut hint_visits = Vec::new();
     let zone = team_zone(&snapshot)?;
+    // Re-planning never reaches into the past: it starts at the next
+    // quarter hour (or the plan's start). Visits before then stay as they
+    // are; one still waiting for its outcome keeps its household out of the
+    // re-plan until the volunteer reports. Done and missed visits are
+    // history: what they left open (recorded on the needs) is planned again.
+    let from = plan.horizon_start.max(next_quarter(now));
+    let mut history_jobs = BTreeSet::new();
     for v in &old {
         let fixed = v.pinned || matches!(v.status, VisitStatus::Confirmed);
-        let history = matches!(v.status, VisitStatus::Done | VisitStatus::Missed);
-        if v.status == VisitStatus::Done {
-            keep.skip.insert(v.job.clone());
-        }
-        if fixed && !history {
-            keep.pinned.push((v.job.clone(), v.member_id, v.start));
+        let settled = matches!(v.status, VisitStatus::Done | VisitStatus::Missed);
+        let past = v.start < from && v.status != VisitStatus::Cancelled;
+        if settled || past {
             kept_ids.push(v.id);
-        } else if history {
+            history_jobs.insert(v.job.clone());
+            if !settled {
+                keep.skip.insert(v.job.clone());
+            }
+        } else if fixed {
+            keep.pinned.push((v.job.clone(), v.member_id, v.start));
             kept_ids.push(v.id);
         } else if v.status == VisitStatus::Proposed {
             hint_visits.push(doorstep_scheduler::Visit {
@@ -575,7 +597,13 @@ pub async fn replan(
         hint: None,
         balance: false,
     };
-    let (from, to) = (plan.horizon_start, plan.horizon_end);
+    let to = plan.horizon_end;
+    if from >= to {
+        return Err(ServiceError::Conflict(
+            "kế hoạch này đã qua hết, không còn ngày nào để lập lại".into(),
+            "this plan's days are all past; there is nothing left to re-plan".into(),
+        ));
+    }
     let catalog = catalog.clone();
     let solved = run_blocking(move || solve(&snapshot, &catalog, from, to, keep, params)).await?;
     let zone = team_zone_of(store, plan.team_id).await?;
@@ -584,7 +612,7 @@ pub async fn replan(
     let mut new_visits = Vec::new();
     let fixed_jobs: BTreeSet<&str> = old
         .iter()
-        .filter(|v| kept_ids.contains(&v.id))
+        .filter(|v| kept_ids.contains(&v.id) && !history_jobs.contains(&v.job))
         .map(|v| v.job.as_str())
         .collect();
     for (job, visit) in to_visits(&solved)? {

@@ -15,7 +15,14 @@
 //!   times when any of them is. A visit names the residents expected at its
 //!   time and has only their needs as purposes.
 //! - Priority and visit length come from the open needs, unless the leader
-//!   set them for the household.
+//!   set them for the household. Each visit that found a resident away
+//!   raises the priority by one (up to 5), so a household missed before is
+//!   not missed again for lack of room.
+//! - A need the resident refused is not planned; one waiting for an
+//!   appointment (VNeID level 2 at the police) is planned by the first plan
+//!   that starts after the appointment's day. A resident left with nothing to
+//!   plan for such a reason is unmet with reason `refused` or
+//!   `awaiting_appointment`.
 //! - A household without coordinates is placed at its village's centre (or
 //!   the team's), and the visit says so.
 //! - Blackouts of the team cut every window and shift; a village's blackout
@@ -31,7 +38,9 @@ use doorstep_scheduler::format::{
     Horizon, Household, Instance, Interval, Pinned, Point, TravelModel, Volunteer,
 };
 use doorstep_store::repo::plans::UnmetRecord;
-use doorstep_store::repo::snapshot::{HouseholdRecord, LatLon, ResidentRecord, TeamSnapshot};
+use doorstep_store::repo::snapshot::{
+    HouseholdRecord, LatLon, NeedHold, ResidentRecord, TeamSnapshot,
+};
 
 /// When a resident at home has no rule: reachable every day 07:00–20:00.
 pub const DEFAULT_HOME_RULE: &str = r#"{"mode":"in_person","when":[{"hours":["07:00","20:00"]}]}"#;
@@ -76,6 +85,8 @@ pub struct JobResident {
     pub windows: Vec<(i64, i64)>,
     /// Open steps.
     pub needs: Vec<NeedStep>,
+    /// Visits that found them away since one last met them.
+    pub attempts: u32,
 }
 
 /// One job of the planner: a household's in-person visit or one resident's
@@ -191,12 +202,77 @@ fn skills_of(needs: &[NeedStep]) -> Vec<String> {
     set.into_iter().map(str::to_owned).collect()
 }
 
-fn priority_of(needs: &[NeedStep], household: &HouseholdRecord) -> u32 {
-    household
+fn priority_of(needs: &[NeedStep], household: &HouseholdRecord, attempts: u32) -> u32 {
+    let base = household
         .priority
         .map(u32::from)
         .filter(|p| (1..=5).contains(p))
-        .unwrap_or_else(|| needs.iter().map(|n| step_priority(*n)).max().unwrap_or(1))
+        .unwrap_or_else(|| needs.iter().map(|n| step_priority(*n)).max().unwrap_or(1));
+    (base + attempts).min(5)
+}
+
+/// The resident's needs this plan may take up (open ones, and those whose
+/// appointment day is before `first_day`), or why none: (reason, Vietnamese,
+/// English).
+fn plannable(
+    r: &ResidentRecord,
+    first_day: chrono::NaiveDate,
+) -> Result<Vec<NeedStep>, (UnmetReason, String, String)> {
+    let mut needs = r.open_needs.clone();
+    needs.extend(r.held_needs.iter().filter_map(|(step, hold)| match hold {
+        NeedHold::Appointment(day) if *day < first_day => Some(*step),
+        _ => None,
+    }));
+    needs.sort();
+    if !needs.is_empty() || r.held_needs.is_empty() {
+        return Ok(needs);
+    }
+    let labels = |hold: fn(&NeedHold) -> bool, vi: bool| {
+        r.held_needs
+            .iter()
+            .filter(|(_, h)| hold(h))
+            .map(|(s, _)| if vi { s.label_vi() } else { s.label_en() })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let waiting: Option<chrono::NaiveDate> = r
+        .held_needs
+        .iter()
+        .filter_map(|(_, h)| match h {
+            NeedHold::Appointment(day) => Some(*day),
+            NeedHold::Refused => None,
+        })
+        .max();
+    Err(match waiting {
+        Some(day) => (
+            UnmetReason::AwaitingAppointment,
+            format!(
+                "{} đang chờ lịch hẹn ngày {} ({}): sẽ được xếp sau ngày đó",
+                r.full_name,
+                day.format("%d/%m/%Y"),
+                labels(|h| matches!(h, NeedHold::Appointment(_)), true)
+            ),
+            format!(
+                "{} is waiting for an appointment on {} ({}): planned after that day",
+                r.full_name,
+                day.format("%d/%m/%Y"),
+                labels(|h| matches!(h, NeedHold::Appointment(_)), false)
+            ),
+        ),
+        None => (
+            UnmetReason::Refused,
+            format!(
+                "{} đã từ chối: {}",
+                r.full_name,
+                labels(|h| matches!(h, NeedHold::Refused), true)
+            ),
+            format!(
+                "{} refused: {}",
+                r.full_name,
+                labels(|h| matches!(h, NeedHold::Refused), false)
+            ),
+        ),
+    })
 }
 
 fn minutes_of(residents: &[JobResident]) -> u32 {
@@ -295,6 +371,7 @@ pub fn read(input: &ReaderInput<'_>) -> Mapped {
     let snapshot = input.snapshot;
     let ctx = input.ctx;
     let zone = ctx.team_zone();
+    let first_day = ctx.from().with_timezone(&zone).date_naive();
     let mut expander = Expander {
         ctx,
         rules: input.rules.clone(),
@@ -362,7 +439,19 @@ pub fn read(input: &ReaderInput<'_>) -> Mapped {
         let approximate = h.location.is_none();
         let mut at_home: Vec<JobResident> = Vec::new();
         let mut remote: Vec<JobResident> = Vec::new();
-        for r in h.residents.iter().filter(|r| !r.open_needs.is_empty()) {
+        for r in h
+            .residents
+            .iter()
+            .filter(|r| !r.open_needs.is_empty() || !r.held_needs.is_empty())
+        {
+            let needs = match plannable(r, first_day) {
+                Ok(needs) if needs.is_empty() => continue,
+                Ok(needs) => needs,
+                Err((reason, vi, en)) => {
+                    left_out.push(unmet(h.id, Some(r.id), reason, vi, en));
+                    continue;
+                }
+            };
             if !r.consent {
                 left_out.push(unmet(
                     h.id,
@@ -381,7 +470,8 @@ pub fn read(input: &ReaderInput<'_>) -> Mapped {
                     let job = JobResident {
                         id: r.id,
                         windows,
-                        needs: r.open_needs.clone(),
+                        needs,
+                        attempts: r.attempts,
                     };
                     match mode {
                         VisitMode::InPerson => at_home.push(job),
@@ -439,7 +529,11 @@ pub fn read(input: &ReaderInput<'_>) -> Mapped {
                         lat: location.lat,
                         lon: location.lon,
                     },
-                    priority: priority_of(&needs, h),
+                    priority: priority_of(
+                        &needs,
+                        h,
+                        at_home.iter().map(|r| r.attempts).max().unwrap_or(0),
+                    ),
                     service_minutes: minutes,
                     needs: skills_of(&needs),
                     mode: VisitMode::InPerson.code().to_owned(),
@@ -469,7 +563,7 @@ pub fn read(input: &ReaderInput<'_>) -> Mapped {
                     lat: location.lat,
                     lon: location.lon,
                 },
-                priority: priority_of(&r.needs, h),
+                priority: priority_of(&r.needs, h, r.attempts),
                 service_minutes: minutes,
                 needs: skills_of(&r.needs),
                 mode: VisitMode::Remote.code().to_owned(),
@@ -522,6 +616,34 @@ pub fn read(input: &ReaderInput<'_>) -> Mapped {
         unmet: left_out,
         approximate_locations,
     }
+}
+
+/// A resident's mode and windows over the context's horizon, cut by the
+/// team's blackouts and those of `village`; or why there are none
+/// (Vietnamese, English). The windows are minutes since the epoch.
+///
+/// # Errors
+/// The resident has no rule and none can be assumed, or their rule no
+/// longer reads.
+pub fn resident_reach(
+    ctx: &ExpansionContext,
+    rules: RuleContext,
+    resident: &ResidentRecord,
+    village: Option<i32>,
+    blackouts: &[ScopedBlackout],
+) -> Result<(VisitMode, Vec<(i64, i64)>), (String, String)> {
+    let mut expander = Expander {
+        ctx,
+        rules,
+        cache: HashMap::new(),
+    };
+    let cut: Vec<(usize, &Blackout)> = blackouts
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.village_id.is_none() || b.village_id == village)
+        .map(|(i, b)| (i, &b.blackout))
+        .collect();
+    resident_windows(&mut expander, resident, &cut)
 }
 
 /// A resident's mode and windows, or why there are none (Vietnamese, English).

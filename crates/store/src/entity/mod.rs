@@ -14,6 +14,8 @@ pub mod mail_schedule;
 pub mod member;
 pub mod need;
 pub mod outbox;
+pub mod outcome;
+pub mod outcome_request;
 pub mod plan;
 pub mod resident;
 pub mod session;

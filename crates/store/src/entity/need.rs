@@ -13,6 +13,8 @@ pub struct Model {
     pub status: String,
     pub updated_at: DateTimeUtc,
     pub updated_by: Option<String>,
+    pub last_result: Option<String>,
+    pub appointment_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -233,6 +233,8 @@ async fn apply_residents(
             },
             created_at: old.as_ref().map_or(now, |r| r.created_at),
             updated_at: old.as_ref().map_or(now, |r| r.updated_at),
+            attempts: old.as_ref().map_or(0, |r| r.attempts),
+            last_attempt_at: old.as_ref().and_then(|r| r.last_attempt_at),
         };
         let resident_id = match old {
             Some(old) if old == wanted => old.id,

@@ -19,6 +19,7 @@ pub mod blackouts;
 pub mod feeds;
 pub mod households;
 pub mod mail;
+pub mod outcomes;
 pub mod plans;
 pub mod snapshot;
 pub mod teams;
@@ -121,6 +122,7 @@ pub async fn table_counts(
     counts.insert("audit_log", audit::Entity::find().count(db).await?);
     counts.insert("mail_outbox", outbox::Entity::find().count(db).await?);
     counts.insert("unmet", unmet::Entity::find().count(db).await?);
+    counts.insert("outcomes", outcome::Entity::find().count(db).await?);
     counts.insert("blackouts", blackout::Entity::find().count(db).await?);
     counts.insert(
         "calendar_feeds",

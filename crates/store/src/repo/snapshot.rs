@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use doorstep_core::{Language, MemberRole, NeedStatus, NeedStep, Presence, Skill};
+use doorstep_core::{Language, MemberRole, NeedStatus, NeedStep, OutcomeResult, Presence, Skill};
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -95,8 +95,21 @@ pub struct ResidentRecord {
     pub availability: Option<String>,
     /// Whether consent to be recorded and visited is recorded.
     pub consent: bool,
-    /// Steps still open, in pipeline order.
+    /// Steps still open and free to plan, in pipeline order.
     pub open_needs: Vec<NeedStep>,
+    /// Open steps held back by their last outcome, in pipeline order.
+    pub held_needs: Vec<(NeedStep, NeedHold)>,
+    /// Visits that found the resident away since one last met them.
+    pub attempts: u32,
+}
+
+/// Why an open need is not planned now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NeedHold {
+    /// The resident refused it.
+    Refused,
+    /// It waits for an appointment on this day (VNeID level 2 at the police).
+    Appointment(chrono::NaiveDate),
 }
 
 /// A household as planning sees it.
@@ -240,15 +253,33 @@ async fn snapshot(
         .all(db)
         .await?;
     let mut open: BTreeMap<i32, Vec<NeedStep>> = BTreeMap::new();
+    let mut held: BTreeMap<i32, Vec<(NeedStep, NeedHold)>> = BTreeMap::new();
     for n in needs {
-        if let Some(step) = NeedStep::parse(&n.step) {
-            open.entry(n.resident_id).or_default().push(step);
+        let Some(step) = NeedStep::parse(&n.step) else {
+            continue;
+        };
+        match (
+            n.last_result.as_deref().and_then(OutcomeResult::parse),
+            n.appointment_on,
+        ) {
+            (Some(OutcomeResult::Refused), _) => {
+                held.entry(n.resident_id)
+                    .or_default()
+                    .push((step, NeedHold::Refused));
+            }
+            (Some(OutcomeResult::NeedsAppointment), Some(day)) => held
+                .entry(n.resident_id)
+                .or_default()
+                .push((step, NeedHold::Appointment(day))),
+            _ => open.entry(n.resident_id).or_default().push(step),
         }
     }
     let mut by_household: BTreeMap<i32, Vec<ResidentRecord>> = BTreeMap::new();
     for r in residents {
         let mut open_needs = open.remove(&r.id).unwrap_or_default();
         open_needs.sort();
+        let mut held_needs = held.remove(&r.id).unwrap_or_default();
+        held_needs.sort_by_key(|(step, _)| *step);
         by_household
             .entry(r.household_id)
             .or_default()
@@ -263,6 +294,8 @@ async fn snapshot(
                 availability: r.availability,
                 consent: r.consent_at.is_some(),
                 open_needs,
+                held_needs,
+                attempts: r.attempts.max(0) as u32,
             });
     }
     let households = households
@@ -687,6 +720,8 @@ pub async fn day_sheet(
                 availability: row.availability,
                 consent: row.consent_at.is_some(),
                 open_needs: Vec::new(),
+                held_needs: Vec::new(),
+                attempts: 0,
             });
         }
     }

@@ -1,0 +1,893 @@
+//! Outcomes: what a volunteer records at a door, per resident and need (or
+//! per resident for every need the visit was for), and what it moves.
+//!
+//! - `done`: the need is done. `refused`: it stays open, and planning holds
+//!   it back. `needs_appointment`: it waits for the appointment's day (VNeID
+//!   level 2 is done at the police). `not_home` and `reschedule`: the
+//!   attempt counts (once per visit) and the answer offers the resident's
+//!   next windows from their rule, after today.
+//! - The visit becomes done when someone was met, missed otherwise.
+//! - The same request sent twice (the same idempotency key and body) is
+//!   recorded once; the same key with another body is refused.
+//!
+//! The assigned volunteer, the team's leader and administrators may record;
+//! nobody records for a cancelled visit, a visit of a plan not published,
+//! or a visit whose day has not come.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono_tz::Tz;
+use doorstep_core::rules::{ExpansionContext, RuleContext};
+use doorstep_core::{
+    NeedStatus, NeedStep, OutcomeResult, PlanStatus, UserRole, VisitMode, VisitStatus,
+};
+use doorstep_store::Store;
+use doorstep_store::repo::outcomes::{
+    self, NeedChange, OutcomeLine, OutcomeWrite, Recorded as Written,
+};
+pub use doorstep_store::repo::outcomes::{NeedState, ResidentState};
+use doorstep_store::repo::plans::{self, VisitRecord};
+use doorstep_tide::Catalog;
+use sha2::{Digest, Sha256};
+
+use crate::access::Actor;
+use crate::error::{FieldError, ServiceError};
+use crate::planning::{self, reader};
+
+/// How many days after today the next windows are looked for.
+pub const NEXT_WINDOW_DAYS: u64 = 14;
+/// How many next windows are offered per resident.
+pub const NEXT_WINDOWS: usize = 5;
+/// The longest idempotency key.
+pub const MAX_KEY: usize = 128;
+/// The longest note.
+pub const MAX_NOTE: usize = 2000;
+/// The most results in one request.
+pub const MAX_OUTCOMES: usize = 100;
+
+/// A recording as the client sent it (each field checked here, with its
+/// JSON path in errors).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OutcomeRequest {
+    /// Chosen by the client, the same when it sends the request again.
+    pub idempotency_key: String,
+    /// The volunteer's note.
+    pub note: Option<String>,
+    /// The results.
+    pub outcomes: Vec<OutcomeItem>,
+}
+
+/// One result as sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OutcomeItem {
+    /// The resident.
+    pub resident_id: i32,
+    /// The need's code; absent for every need the visit was for.
+    pub need: Option<String>,
+    /// `done`, `not_home`, `refused`, `needs_appointment` or `reschedule`.
+    pub result: String,
+    /// The appointment's day (`YYYY-MM-DD`), for `needs_appointment`.
+    pub appointment_on: Option<String>,
+}
+
+/// A resident's next likely windows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NextWindows {
+    /// The resident.
+    pub resident_id: i32,
+    /// The windows, in the team's zone, with how they are reached.
+    pub windows: Vec<(DateTime<Tz>, DateTime<Tz>, VisitMode)>,
+    /// Why there are none (Vietnamese, English), when there are none.
+    pub reason: Option<(String, String)>,
+}
+
+/// What the recording left.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutcomeAnswer {
+    /// The visit as it now is.
+    pub visit: VisitRecord,
+    /// The team's zone.
+    pub zone: Tz,
+    /// The needs of the residents concerned, as they now are.
+    pub needs: Vec<NeedState>,
+    /// The residents concerned: attempts since one last met them.
+    pub residents: Vec<ResidentState>,
+    /// For each resident found away or asking for another time.
+    pub next_windows: Vec<NextWindows>,
+    /// The request had been recorded before: nothing changed now.
+    pub replayed: bool,
+}
+
+/// A result as understood.
+#[derive(Debug)]
+struct Parsed {
+    line: OutcomeLine,
+    index: usize,
+}
+
+fn parse_request(request: &OutcomeRequest) -> Result<Vec<Parsed>, ServiceError> {
+    let mut errors = Vec::new();
+    let key = request.idempotency_key.trim();
+    if key.is_empty() || key.chars().count() > MAX_KEY {
+        errors.push(FieldError::new(
+            "idempotency_key",
+            format!("cần một khoá 1–{MAX_KEY} ký tự, giữ nguyên khi gửi lại (ví dụ một UUID)"),
+            format!(
+                "expected a key of 1–{MAX_KEY} characters, the same when the request is sent again (a UUID, say)"
+            ),
+        ));
+    }
+    if let Some(note) = &request.note
+        && note.chars().count() > MAX_NOTE
+    {
+        errors.push(FieldError::new(
+            "note",
+            format!("ghi chú dài tối đa {MAX_NOTE} ký tự"),
+            format!("the note has at most {MAX_NOTE} characters"),
+        ));
+    }
+    if request.outcomes.is_empty() || request.outcomes.len() > MAX_OUTCOMES {
+        errors.push(FieldError::new(
+            "outcomes",
+            format!("cần 1–{MAX_OUTCOMES} kết quả, mỗi người dân (và nhu cầu) một dòng"),
+            format!("expected 1–{MAX_OUTCOMES} results, one per resident (and need)"),
+        ));
+    }
+    let mut parsed = Vec::new();
+    for (i, item) in request.outcomes.iter().enumerate() {
+        let at = |field: &str| format!("outcomes[{i}].{field}");
+        let result = OutcomeResult::parse(&item.result);
+        if result.is_none() {
+            errors.push(FieldError::new(
+                at("result"),
+                format!(
+                    "kết quả phải là một trong {}, nhận {:?}",
+                    OutcomeResult::codes(),
+                    item.result
+                ),
+                format!(
+                    "the result must be one of {}, got {:?}",
+                    OutcomeResult::codes(),
+                    item.result
+                ),
+            ));
+        }
+        let need = match item
+            .need
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            None => None,
+            Some(text) => match NeedStep::parse(text) {
+                Some(step) => Some(step),
+                None => {
+                    errors.push(FieldError::new(
+                        at("need"),
+                        format!(
+                            "nhu cầu phải là một trong {}, nhận {text:?}",
+                            NeedStep::codes()
+                        ),
+                        format!(
+                            "the need must be one of {}, got {text:?}",
+                            NeedStep::codes()
+                        ),
+                    ));
+                    None
+                }
+            },
+        };
+        let appointment_on = match item
+            .appointment_on
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+        {
+            None => None,
+            Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                Ok(day) => Some(day),
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        at("appointment_on"),
+                        format!("cần một ngày dạng YYYY-MM-DD, ví dụ 2026-12-10, nhận {text:?}"),
+                        format!("expected a date as YYYY-MM-DD, e.g. 2026-12-10, got {text:?}"),
+                    ));
+                    None
+                }
+            },
+        };
+        if item.resident_id <= 0 {
+            errors.push(FieldError::new(
+                at("resident_id"),
+                "cần mã người dân là số nguyên dương",
+                "expected a positive resident id",
+            ));
+        }
+        match (result, appointment_on, item.appointment_on.is_some()) {
+            (Some(OutcomeResult::NeedsAppointment), None, false) => errors.push(FieldError::new(
+                at("appointment_on"),
+                "cần ngày hẹn (YYYY-MM-DD) khi kết quả là needs_appointment",
+                "needs_appointment needs the appointment's day (YYYY-MM-DD)",
+            )),
+            (Some(r), Some(_), _) if r != OutcomeResult::NeedsAppointment => {
+                errors.push(FieldError::new(
+                    at("appointment_on"),
+                    "chỉ ghi ngày hẹn khi kết quả là needs_appointment",
+                    "an appointment's day goes only with needs_appointment",
+                ))
+            }
+            _ => {}
+        }
+        if let Some(result) = result {
+            parsed.push(Parsed {
+                line: OutcomeLine {
+                    resident_id: item.resident_id,
+                    need,
+                    result,
+                    appointment_on,
+                },
+                index: i,
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(ServiceError::Invalid(errors))
+    }
+}
+
+/// The request as understood, in a stable order, hashed: a repeat has the
+/// same digest whatever the order of its results or the spelling of codes.
+fn digest(request: &OutcomeRequest, lines: &[Parsed]) -> String {
+    let mut rows: Vec<String> = lines
+        .iter()
+        .map(|p| {
+            format!(
+                "{}|{}|{}|{}",
+                p.line.resident_id,
+                p.line.need.map_or("*", NeedStep::code),
+                p.line.result.code(),
+                p.line
+                    .appointment_on
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    rows.sort();
+    let mut hasher = Sha256::new();
+    hasher.update(request.note.as_deref().unwrap_or("").trim());
+    for row in rows {
+        hasher.update(b"\n");
+        hasher.update(row);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Records a visit's outcomes (see the module's documentation).
+///
+/// # Errors
+/// Not found (also out of scope); forbidden (not the visit's volunteer nor
+/// the team's leader); a conflict (a cancelled visit, a plan not published,
+/// a day not come yet, a key used for another body); every field's problem
+/// with its JSON path. Nothing is written on any error.
+pub async fn record_outcome(
+    store: &Store,
+    catalog: &Catalog,
+    actor: &Actor,
+    visit_id: i32,
+    request: &OutcomeRequest,
+    now: DateTime<Utc>,
+) -> Result<OutcomeAnswer, ServiceError> {
+    let visit = plans::find_visit(store.connection(), visit_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("visit", visit_id))?;
+    let plan = planning::find_plan_for(store, actor, visit.plan_id)
+        .await
+        .map_err(|_| ServiceError::not_found("visit", visit_id))?;
+    let may = match actor.role {
+        UserRole::Admin => true,
+        UserRole::Leader => {
+            actor.team_id == Some(plan.team_id) || actor.member_id == Some(visit.member_id)
+        }
+        UserRole::Volunteer => actor.member_id == Some(visit.member_id),
+        UserRole::Official => false,
+    };
+    if !may {
+        return Err(ServiceError::Forbidden(
+            "chỉ người được giao lượt thăm này hoặc tổ trưởng mới được ghi kết quả".into(),
+            "only the member assigned to this visit or the team's leader may record its outcome"
+                .into(),
+        ));
+    }
+    let lines = parse_request(request)?;
+    let key = request.idempotency_key.trim();
+    let hash = digest(request, &lines);
+    let zone = planning::team_zone_of(store, plan.team_id).await?;
+
+    if let Some(stored) = outcomes::request_digest(store.connection(), visit_id, key).await? {
+        return if stored == hash {
+            answer(store, catalog, &visit, zone, &lines, true, now).await
+        } else {
+            Err(reused_key())
+        };
+    }
+
+    if visit.status == VisitStatus::Cancelled {
+        return Err(ServiceError::Conflict(
+            "lượt thăm này đã bị huỷ, không ghi kết quả được".into(),
+            "this visit was cancelled; it takes no outcome".into(),
+        ));
+    }
+    if plan.status != PlanStatus::Published {
+        return Err(ServiceError::Conflict(
+            format!(
+                "kế hoạch của lượt thăm này đang ở trạng thái {}: chỉ ghi kết quả cho kế hoạch đã công bố",
+                plan.status.label_vi().to_lowercase()
+            ),
+            format!(
+                "the visit's plan is {}: outcomes are recorded for published plans only",
+                plan.status.label_en().to_lowercase()
+            ),
+        ));
+    }
+    let visit_day = visit.start.with_timezone(&zone).date_naive();
+    let today = now.with_timezone(&zone).date_naive();
+    if visit_day > today {
+        return Err(ServiceError::Conflict(
+            format!(
+                "lượt thăm này vào ngày {}, chưa đến: ghi kết quả từ ngày đó",
+                visit_day.format("%d/%m/%Y")
+            ),
+            format!(
+                "this visit is on {}, which has not come yet: record its outcome from that day",
+                visit_day.format("%d/%m/%Y")
+            ),
+        ));
+    }
+
+    let residents = outcomes::household_residents(store.connection(), visit.household_id).await?;
+    let changes = need_changes(&visit, visit_day, &residents, &lines)?;
+    let written_lines: Vec<OutcomeLine> = lines.iter().map(|p| p.line.clone()).collect();
+    let note = request
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    let written = outcomes::record_outcomes(
+        store.connection(),
+        &OutcomeWrite {
+            visit_id,
+            key,
+            body_hash: &hash,
+            note,
+            lines: &written_lines,
+            needs: &changes,
+            actor: &actor.label(),
+            now,
+        },
+    )
+    .await?;
+    match written {
+        Written::New(_) => answer(store, catalog, &visit, zone, &lines, false, now).await,
+        // Another request with the same key won the race.
+        Written::Repeat { body_hash } if body_hash == hash => {
+            answer(store, catalog, &visit, zone, &lines, true, now).await
+        }
+        Written::Repeat { .. } => Err(reused_key()),
+    }
+}
+
+fn reused_key() -> ServiceError {
+    ServiceError::Conflict(
+        "khoá idempotency_key này đã dùng cho một kết quả khác của lượt thăm: hãy dùng khoá mới"
+            .into(),
+        "this idempotency_key was already used for a different outcome of the visit: use a new key"
+            .into(),
+    )
+}
+
+/// The needs each result moves, or every result's problem with its path.
+fn need_changes(
+    visit: &VisitRecord,
+    visit_day: NaiveDate,
+    residents: &[ResidentState],
+    lines: &[Parsed],
+) -> Result<Vec<NeedChange>, ServiceError> {
+    let mut errors = Vec::new();
+    let mut seen: BTreeSet<(i32, Option<NeedStep>)> = BTreeSet::new();
+    let mut met: BTreeSet<i32> = BTreeSet::new();
+    let mut away: BTreeSet<i32> = BTreeSet::new();
+    // Whole-visit results first, so that a result for one need wins.
+    let mut ordered: Vec<&Parsed> = lines.iter().collect();
+    ordered.sort_by_key(|p| (p.line.need.is_some(), p.index));
+    let mut changes: BTreeMap<i32, NeedChange> = BTreeMap::new();
+    for p in ordered {
+        let line = &p.line;
+        let at = |field: &str| {
+            if field.is_empty() {
+                format!("outcomes[{}]", p.index)
+            } else {
+                format!("outcomes[{}].{field}", p.index)
+            }
+        };
+        if !seen.insert((line.resident_id, line.need)) {
+            errors.push(FieldError::new(
+                at(""),
+                "người dân và nhu cầu này đã có kết quả ở một dòng khác",
+                "this resident and need already have a result in another line",
+            ));
+            continue;
+        }
+        if line.result.met() {
+            met.insert(line.resident_id);
+        } else {
+            away.insert(line.resident_id);
+        }
+        let Some(resident) = residents.iter().find(|r| r.id == line.resident_id) else {
+            errors.push(FieldError::new(
+                at("resident_id"),
+                format!(
+                    "người dân {} không thuộc hộ của lượt thăm này",
+                    line.resident_id
+                ),
+                format!(
+                    "resident {} is not of this visit's household",
+                    line.resident_id
+                ),
+            ));
+            continue;
+        };
+        if let Some(day) = line.appointment_on
+            && day < visit_day
+        {
+            errors.push(FieldError::new(
+                at("appointment_on"),
+                format!(
+                    "ngày hẹn {} trước ngày thăm {}",
+                    day.format("%d/%m/%Y"),
+                    visit_day.format("%d/%m/%Y")
+                ),
+                format!(
+                    "the appointment's day {} is before the visit's {}",
+                    day.format("%d/%m/%Y"),
+                    visit_day.format("%d/%m/%Y")
+                ),
+            ));
+        }
+        let targets: Vec<&NeedState> = match line.need {
+            Some(step) => match resident
+                .needs
+                .iter()
+                .find(|n| n.step == step && n.status != NeedStatus::NotApplicable)
+            {
+                Some(need) => vec![need],
+                None => {
+                    let has: Vec<&str> = resident
+                        .needs
+                        .iter()
+                        .filter(|n| n.status != NeedStatus::NotApplicable)
+                        .map(|n| n.step.code())
+                        .collect();
+                    let has = if has.is_empty() {
+                        "—".to_owned()
+                    } else {
+                        has.join(", ")
+                    };
+                    errors.push(FieldError::new(
+                        at("need"),
+                        format!(
+                            "người dân {} không có nhu cầu {} (nhu cầu của người này: {has})",
+                            resident.id,
+                            step.code()
+                        ),
+                        format!(
+                            "resident {} has no need {} (their needs: {has})",
+                            resident.id,
+                            step.code()
+                        ),
+                    ));
+                    continue;
+                }
+            },
+            None => resident
+                .needs
+                .iter()
+                .filter(|n| n.status == NeedStatus::Open && visit.purposes.contains(&n.step))
+                .collect(),
+        };
+        if !line.result.met() {
+            continue;
+        }
+        if targets.is_empty() {
+            errors.push(FieldError::new(
+                at("need"),
+                format!(
+                    "người dân {} không còn nhu cầu nào mà lượt thăm này nhắm tới: hãy ghi rõ nhu cầu",
+                    resident.id
+                ),
+                format!(
+                    "resident {} has no open need this visit was for: name the need",
+                    resident.id
+                ),
+            ));
+            continue;
+        }
+        for need in targets {
+            changes.insert(
+                need.id,
+                NeedChange {
+                    need_id: need.id,
+                    status: if line.result == OutcomeResult::Done {
+                        NeedStatus::Done
+                    } else {
+                        NeedStatus::Open
+                    },
+                    result: line.result,
+                    appointment_on: line.appointment_on,
+                },
+            );
+        }
+    }
+    if let Some(both) = met.intersection(&away).next() {
+        let index = lines
+            .iter()
+            .find(|p| p.line.resident_id == *both)
+            .map_or(0, |p| p.index);
+        errors.push(FieldError::new(
+            format!("outcomes[{index}].result"),
+            format!("người dân {both} không thể vừa gặp được vừa vắng nhà trong một lượt thăm"),
+            format!("resident {both} cannot be both met and away at one visit"),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(changes.into_values().collect())
+    } else {
+        Err(ServiceError::Invalid(errors))
+    }
+}
+
+/// The visit, the needs and attempts of the residents concerned, and the
+/// next windows of those found away.
+async fn answer(
+    store: &Store,
+    catalog: &Catalog,
+    visit: &VisitRecord,
+    zone: Tz,
+    lines: &[Parsed],
+    replayed: bool,
+    now: DateTime<Utc>,
+) -> Result<OutcomeAnswer, ServiceError> {
+    let visit = plans::find_visit(store.connection(), visit.id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("visit", visit.id))?;
+    let concerned: BTreeSet<i32> = visit
+        .residents
+        .iter()
+        .copied()
+        .chain(lines.iter().map(|p| p.line.resident_id))
+        .collect();
+    let residents: Vec<ResidentState> =
+        outcomes::household_residents(store.connection(), visit.household_id)
+            .await?
+            .into_iter()
+            .filter(|r| concerned.contains(&r.id))
+            .collect();
+    let needs = residents.iter().flat_map(|r| r.needs.clone()).collect();
+    let away: BTreeSet<i32> = lines
+        .iter()
+        .filter(|p| p.line.result.attempt())
+        .map(|p| p.line.resident_id)
+        .collect();
+    let next_windows = if away.is_empty() {
+        Vec::new()
+    } else {
+        next_windows(store, catalog, &visit, zone, &away, now).await?
+    };
+    Ok(OutcomeAnswer {
+        visit,
+        zone,
+        needs,
+        residents,
+        next_windows,
+        replayed,
+    })
+}
+
+/// Each resident's first windows from tomorrow (in the team's zone), from
+/// their rule, minus the team's and the village's blackouts.
+async fn next_windows(
+    store: &Store,
+    catalog: &Catalog,
+    visit: &VisitRecord,
+    zone: Tz,
+    residents: &BTreeSet<i32>,
+    now: DateTime<Utc>,
+) -> Result<Vec<NextWindows>, ServiceError> {
+    let plan = plans::find_plan(store.connection(), visit.plan_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("plan", visit.plan_id))?;
+    let Some(mut snapshot) = doorstep_store::repo::snapshot::team_snapshot_part(
+        store.connection(),
+        plan.team_id,
+        &[],
+        &[visit.household_id],
+    )
+    .await?
+    else {
+        return Err(ServiceError::not_found("team", plan.team_id));
+    };
+    snapshot.blackouts =
+        doorstep_store::repo::blackouts::team_blackouts(store.connection(), plan.team_id).await?;
+    let blackouts = planning::parse_blackouts(&snapshot, catalog);
+    let tomorrow = now.with_timezone(&zone).date_naive() + Days::new(1);
+    let from = planning::local_midnight(zone, tomorrow);
+    let to = planning::local_midnight(zone, tomorrow + Days::new(NEXT_WINDOW_DAYS));
+    let ctx = ExpansionContext::new(from, to, zone, catalog.clone())
+        .map_err(|e| ServiceError::Internal(format!("expansion: {e}")))?;
+    let Some(household) = snapshot.households.first() else {
+        return Ok(Vec::new());
+    };
+    let at = |minute: i64| {
+        DateTime::from_timestamp(minute * 60, 0)
+            .unwrap_or_default()
+            .with_timezone(&zone)
+    };
+    Ok(household
+        .residents
+        .iter()
+        .filter(|r| residents.contains(&r.id))
+        .map(|r| {
+            match reader::resident_reach(
+                &ctx,
+                RuleContext::from_catalog(catalog),
+                r,
+                household.village_id,
+                &blackouts,
+            ) {
+                Ok((mode, spans)) => {
+                    let windows: Vec<_> = spans
+                        .iter()
+                        .take(NEXT_WINDOWS)
+                        .map(|&(a, b)| (at(a), at(b), mode))
+                        .collect();
+                    let reason = windows.is_empty().then(|| {
+                        (
+                            format!(
+                                "không có khung giờ nào trong {NEXT_WINDOW_DAYS} ngày tới theo lịch có mặt của người này"
+                            ),
+                            format!(
+                                "no window in the next {NEXT_WINDOW_DAYS} days by this resident's availability"
+                            ),
+                        )
+                    });
+                    NextWindows {
+                        resident_id: r.id,
+                        windows,
+                        reason,
+                    }
+                }
+                Err(reason) => NextWindows {
+                    resident_id: r.id,
+                    windows: Vec::new(),
+                    reason: Some(reason),
+                },
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(resident: i32, need: Option<&str>, result: &str, day: Option<&str>) -> OutcomeItem {
+        OutcomeItem {
+            resident_id: resident,
+            need: need.map(str::to_owned),
+            result: result.to_owned(),
+            appointment_on: day.map(str::to_owned),
+        }
+    }
+
+    fn request(items: Vec<OutcomeItem>) -> OutcomeRequest {
+        OutcomeRequest {
+            idempotency_key: "k-1".into(),
+            note: None,
+            outcomes: items,
+        }
+    }
+
+    fn paths(e: ServiceError) -> Vec<String> {
+        match e {
+            ServiceError::Invalid(errors) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected field errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_bad_field_is_named_by_its_path() {
+        let bad = OutcomeRequest {
+            idempotency_key: " ".into(),
+            note: Some("x".repeat(MAX_NOTE + 1)),
+            outcomes: vec![
+                item(12, Some("vneid"), "done", None),
+                item(13, None, "gone fishing", None),
+                item(0, Some("vneid_level2"), "needs_appointment", None),
+                item(14, None, "done", Some("2026-12-10")),
+                item(15, None, "needs_appointment", Some("10/12/2026")),
+            ],
+        };
+        assert_eq!(
+            paths(parse_request(&bad).unwrap_err()),
+            [
+                "idempotency_key",
+                "note",
+                "outcomes[1].result",
+                "outcomes[2].resident_id",
+                "outcomes[2].appointment_on",
+                "outcomes[3].appointment_on",
+                "outcomes[4].appointment_on",
+            ]
+        );
+        assert_eq!(
+            paths(parse_request(&request(Vec::new())).unwrap_err()),
+            ["outcomes"]
+        );
+    }
+
+    #[test]
+    fn codes_and_vietnamese_words_are_understood() {
+        let parsed = parse_request(&request(vec![
+            item(12, Some("Cài đặt VNeID"), "Đã xong", None),
+            item(13, None, "vắng nhà", None),
+        ]))
+        .unwrap();
+        assert_eq!(parsed[0].line.need, Some(NeedStep::VneidInstall));
+        assert_eq!(parsed[0].line.result, OutcomeResult::Done);
+        assert_eq!(parsed[1].line.result, OutcomeResult::NotHome);
+    }
+
+    #[test]
+    fn a_repeat_hashes_the_same_whatever_the_order_and_spelling() {
+        let a = request(vec![
+            item(12, Some("vneid_install"), "done", None),
+            item(13, None, "not_home", None),
+        ]);
+        let b = request(vec![
+            item(13, None, "Không có nhà", None),
+            item(12, Some("Cài đặt VNeID"), "done", None),
+        ]);
+        let c = request(vec![
+            item(12, Some("vneid_install"), "done", None),
+            item(13, None, "reschedule", None),
+        ]);
+        let h = |r: &OutcomeRequest| digest(r, &parse_request(r).unwrap());
+        assert_eq!(h(&a), h(&b));
+        assert_ne!(h(&a), h(&c));
+    }
+
+    fn need(id: i32, resident: i32, step: NeedStep, status: NeedStatus) -> NeedState {
+        NeedState {
+            id,
+            resident_id: resident,
+            step,
+            status,
+            last_result: None,
+            appointment_on: None,
+            updated_at: DateTime::UNIX_EPOCH,
+            updated_by: None,
+        }
+    }
+
+    fn household() -> (VisitRecord, Vec<ResidentState>) {
+        let visit = VisitRecord {
+            id: 1,
+            plan_id: 1,
+            household_id: 1,
+            member_id: 1,
+            start: DateTime::UNIX_EPOCH,
+            end: DateTime::UNIX_EPOCH,
+            mode: VisitMode::InPerson,
+            purposes: vec![NeedStep::VneidInstall, NeedStep::VneidLevel2],
+            residents: vec![12, 13],
+            status: VisitStatus::Proposed,
+            pinned: false,
+            job: "h1".into(),
+            updated_at: DateTime::UNIX_EPOCH,
+        };
+        let residents = vec![
+            ResidentState {
+                id: 12,
+                attempts: 0,
+                last_attempt_at: None,
+                needs: vec![
+                    need(1, 12, NeedStep::VneidInstall, NeedStatus::Open),
+                    need(2, 12, NeedStep::VneidLevel2, NeedStatus::Open),
+                    need(3, 12, NeedStep::EPayment, NeedStatus::NotApplicable),
+                ],
+            },
+            ResidentState {
+                id: 13,
+                attempts: 1,
+                last_attempt_at: None,
+                needs: vec![need(4, 13, NeedStep::VneidInstall, NeedStatus::Open)],
+            },
+        ];
+        (visit, residents)
+    }
+
+    fn changes(items: Vec<OutcomeItem>) -> Result<Vec<NeedChange>, ServiceError> {
+        let (visit, residents) = household();
+        let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        need_changes(
+            &visit,
+            day,
+            &residents,
+            &parse_request(&request(items)).unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_whole_visit_result_moves_the_needs_the_visit_was_for_and_one_need_wins() {
+        let moved = changes(vec![
+            item(
+                12,
+                Some("vneid_level2"),
+                "needs_appointment",
+                Some("2026-12-10"),
+            ),
+            item(12, None, "done", None),
+            item(13, None, "not_home", None),
+        ])
+        .unwrap();
+        assert_eq!(moved.len(), 2, "{moved:?}");
+        assert_eq!(moved[0].need_id, 1);
+        assert_eq!(moved[0].status, NeedStatus::Done);
+        assert_eq!(moved[1].need_id, 2);
+        assert_eq!(moved[1].status, NeedStatus::Open);
+        assert_eq!(moved[1].result, OutcomeResult::NeedsAppointment);
+        assert_eq!(
+            moved[1].appointment_on,
+            NaiveDate::from_ymd_opt(2026, 12, 10)
+        );
+    }
+
+    #[test]
+    fn needs_a_resident_lacks_and_strangers_are_refused_with_their_line() {
+        let refused = changes(vec![
+            item(12, Some("e_payment"), "done", None),
+            item(13, Some("documents"), "refused", None),
+            item(99, None, "done", None),
+            item(13, None, "needs_appointment", Some("2026-11-20")),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            paths(refused),
+            [
+                "outcomes[2].resident_id",
+                "outcomes[3].appointment_on",
+                "outcomes[0].need",
+                "outcomes[1].need",
+            ]
+        );
+        let twice = changes(vec![
+            item(12, None, "done", None),
+            item(12, None, "refused", None),
+        ])
+        .unwrap_err();
+        assert_eq!(paths(twice), ["outcomes[1]"]);
+        let both = changes(vec![
+            item(13, None, "not_home", None),
+            item(13, Some("vneid_install"), "done", None),
+        ])
+        .unwrap_err();
+        assert_eq!(paths(both), ["outcomes[0].result"]);
+    }
+}
