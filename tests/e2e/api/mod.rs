@@ -3,6 +3,7 @@
 
 mod feeds;
 mod mail;
+mod outcomes;
 mod pages;
 mod plans;
 mod teams;

@@ -618,6 +618,12 @@ pub fn read(input: &ReaderInput<'_>) -> Mapped {
     }
 }
 
+/// A resident's mode and reachable windows (minutes since the epoch).
+pub type Reach = (VisitMode, Vec<(i64, i64)>);
+
+/// Why a resident cannot be reached, in Vietnamese and English.
+pub type Unreachable = (String, String);
+
 /// A resident's mode and windows over the context's horizon, cut by the
 /// team's blackouts and those of `village`; or why there are none
 /// (Vietnamese, English). The windows are minutes since the epoch.
@@ -631,7 +637,7 @@ pub fn resident_reach(
     resident: &ResidentRecord,
     village: Option<i32>,
     blackouts: &[ScopedBlackout],
-) -> Result<(VisitMode, Vec<(i64, i64)>), (String, String)> {
+) -> Result<Reach, Unreachable> {
     let mut expander = Expander {
         ctx,
         rules,

@@ -1,0 +1,557 @@
+//! In-process tests: a volunteer records what happened at the doors of past
+//! days; needs move, attempts count, next windows are offered; the same
+//! request twice changes nothing; every role in and out of scope; bad
+//! outcomes refused with the reason; the re-plan no longer plans what is
+//! done and never reaches into the past.
+
+use axum::http::{Method, StatusCode};
+use chrono::{DateTime, Days, Utc};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER, fields};
+
+const ADMIN: &str = "quantri";
+const LEADER_3: &str = "totruong.lamson";
+
+/// The demo with its calendars planned from four days ago, so that the
+/// volunteers have visits behind them.
+async fn app() -> TestApp {
+    let app = TestApp::demo().await;
+    doorstep_service::demo::plan_calendars(
+        &app.store,
+        &doorstep_service::stations::built_in(),
+        std::time::Duration::from_millis(300),
+        1,
+        Utc::now() - chrono::Duration::days(4),
+    )
+    .await
+    .expect("the demo's calendars are planned");
+    app
+}
+
+fn today() -> chrono::NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive()
+}
+
+/// The volunteer's visits of the last three days (before today).
+async fn past_visits(app: &TestApp, token: &str) -> Vec<Value> {
+    let mut visits = Vec::new();
+    for back in 1..=3 {
+        let day = today() - Days::new(back);
+        let (status, list) = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/me/visits?date={day}"),
+                Some(token),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        visits.extend(list["visits"].as_array().unwrap().iter().cloned());
+    }
+    visits
+}
+
+async fn rows(app: &TestApp, sql: &str) -> Vec<Vec<String>> {
+    let db = app.store.connection();
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| {
+            (0..)
+                .map_while(|i| {
+                    row.try_get_by_index::<Option<String>>(i)
+                        .map(|v| v.unwrap_or_default())
+                        .or_else(|_| row.try_get_by_index::<i64>(i).map(|v| v.to_string()))
+                        .or_else(|_| row.try_get_by_index::<i32>(i).map(|v| v.to_string()))
+                        .ok()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    rows(app, sql).await[0][0].parse().unwrap()
+}
+
+fn ids(list: &Value) -> Vec<i64> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect()
+}
+
+async fn post(app: &TestApp, visit: i64, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+    app.call(
+        Method::POST,
+        &format!("/api/v1/visits/{visit}/outcome"),
+        token,
+        Some(body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_volunteer_records_a_visit_and_the_resident_away_gets_next_windows() {
+    let app = app().await;
+    let volunteer = app.login(VOLUNTEER).await;
+    let visits = past_visits(&app, &volunteer).await;
+    let visit = visits
+        .iter()
+        .find(|v| v["mode"] == "in_person" && v["residents"].as_array().unwrap().len() >= 2)
+        .unwrap_or_else(|| panic!("a past visit with two residents: {visits:?}"));
+    let id = visit["id"].as_i64().unwrap();
+    let residents = ids(&visit["residents"]);
+    let (met, away) = (residents[0], residents[1]);
+    let attempts_before = count(
+        &app,
+        &format!("SELECT attempts FROM residents WHERE id = {away}"),
+    )
+    .await;
+
+    let body = json!({
+        "idempotency_key": "4f1b2c3d-0001",
+        "note": "Bà ở nhà, ông đi biển chưa về",
+        "outcomes": [
+            {"resident_id": met, "result": "done"},
+            {"resident_id": away, "result": "not_home"},
+        ]
+    });
+    let (status, answer) = post(&app, id, Some(&volunteer), body.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["replayed"], false);
+    assert_eq!(answer["visit"]["id"], id);
+    assert_eq!(answer["visit"]["status"], "done");
+    let purposes: Vec<&str> = visit["purposes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    let needs = answer["needs"].as_array().unwrap();
+    let met_needs: Vec<&Value> = needs
+        .iter()
+        .filter(|n| n["resident_id"] == met && purposes.contains(&n["need"].as_str().unwrap()))
+        .collect();
+    assert!(!met_needs.is_empty(), "{answer}");
+    for n in &met_needs {
+        assert_eq!(n["status"], "done", "{n}");
+        assert_eq!(n["last_result"], "done", "{n}");
+        assert!(
+            n["updated_by"].as_str().unwrap().starts_with("user:"),
+            "{n}"
+        );
+    }
+    let attempts: Vec<&Value> = answer["residents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["resident_id"] == away)
+        .collect();
+    assert_eq!(attempts[0]["attempts"], attempts_before + 1, "{answer}");
+    let next = answer["next_windows"].as_array().unwrap();
+    assert_eq!(next.len(), 1, "{answer}");
+    assert_eq!(next[0]["resident_id"], away);
+    let windows = next[0]["windows"].as_array().unwrap();
+    assert!(!windows.is_empty(), "{answer}");
+    for w in windows {
+        let start = DateTime::parse_from_rfc3339(w["start"].as_str().unwrap()).unwrap();
+        assert!(w["start"].as_str().unwrap().ends_with("+07:00"), "{w}");
+        assert!(start.date_naive() > today(), "after today: {w}");
+        assert!(["in_person", "remote"].contains(&w["mode"].as_str().unwrap()));
+    }
+
+    // Sent again (the answer was lost on a patchy connection): nothing changes.
+    let outcomes = count(&app, "SELECT COUNT(*) FROM outcomes").await;
+    let audit = count(
+        &app,
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'record_outcome'",
+    )
+    .await;
+    let (status, again) = post(&app, id, Some(&volunteer), body).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["replayed"], true);
+    assert_eq!(again["needs"], answer["needs"]);
+    assert_eq!(again["residents"], answer["residents"]);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM outcomes").await, outcomes);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'record_outcome'"
+        )
+        .await,
+        audit
+    );
+
+    // The same key with another body is refused; nothing is written.
+    let (status, problem) = post(
+        &app,
+        id,
+        Some(&volunteer),
+        json!({"idempotency_key": "4f1b2c3d-0001", "outcomes": [{"resident_id": away, "result": "reschedule"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM outcomes").await, outcomes);
+
+    // A second report of the same absence at the same visit counts once.
+    let (status, later) = post(
+        &app,
+        id,
+        Some(&volunteer),
+        json!({"idempotency_key": "4f1b2c3d-0002", "outcomes": [{"resident_id": away, "result": "reschedule"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{later}");
+    let after: Vec<&Value> = later["residents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["resident_id"] == away)
+        .collect();
+    assert_eq!(after[0]["attempts"], attempts_before + 1, "{later}");
+    assert_eq!(later["visit"]["status"], "done", "someone was met: {later}");
+
+    // The audit log says what happened, never who lives there.
+    let logged = rows(
+        &app,
+        &format!(
+            "SELECT actor, detail FROM audit_log WHERE action = 'record_outcome' AND entity_id = {id}"
+        ),
+    )
+    .await;
+    assert_eq!(logged.len(), 2, "{logged:?}");
+    let names = rows(
+        &app,
+        &format!("SELECT full_name FROM residents WHERE id IN ({met}, {away})"),
+    )
+    .await;
+    for entry in &logged {
+        assert!(entry[0].starts_with("user:"), "{entry:?}");
+        for name in &names {
+            assert!(!entry[1].contains(&name[0]), "{entry:?}");
+        }
+        assert!(
+            !entry[1].contains("đi biển"),
+            "no note in the log: {entry:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn only_the_visits_volunteer_and_the_leader_record_and_others_are_told_why() {
+    let app = app().await;
+    let volunteer = app.login(VOLUNTEER).await;
+    let visits = past_visits(&app, &volunteer).await;
+    let visit = &visits[0];
+    let id = visit["id"].as_i64().unwrap();
+    let resident = ids(&visit["residents"])[0];
+    let body = |key: &str| json!({"idempotency_key": key, "outcomes": [{"resident_id": resident, "result": "not_home"}]});
+    // Another member of the same team, not assigned to the visit.
+    let member: i64 = count(
+        &app,
+        &format!(
+            "SELECT MIN(id) FROM members WHERE team_id = 1 AND id <> {}",
+            rows(
+                &app,
+                &format!("SELECT member_id FROM visits WHERE id = {id}")
+            )
+            .await[0][0]
+        ),
+    )
+    .await;
+    app.add_user(
+        "tinhnguyen.khac",
+        "volunteer",
+        Some(1),
+        None,
+        Some(i32::try_from(member).unwrap()),
+    )
+    .await;
+    app.add_user(ADMIN, "admin", None, None, None).await;
+    app.add_user(LEADER_3, "leader", Some(3), None, None).await;
+
+    let (status, _) = post(&app, id, None, body("k0")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let expected = [
+        ("tinhnguyen.khac", StatusCode::FORBIDDEN),
+        (OFFICIAL, StatusCode::FORBIDDEN),
+        (LEADER_3, StatusCode::NOT_FOUND),
+        (LEADER, StatusCode::OK),
+        (VOLUNTEER, StatusCode::OK),
+        (ADMIN, StatusCode::OK),
+    ];
+    for (i, (user, want)) in expected.iter().enumerate() {
+        let token = app.login(user).await;
+        let (status, answer) = post(&app, id, Some(&token), body(&format!("k{i}"))).await;
+        assert_eq!(status, *want, "{user}: {answer}");
+        if *want != StatusCode::OK {
+            assert!(answer["detail"].as_str().is_some(), "{user}: {answer}");
+        }
+    }
+    let (status, _) = post(&app, 999_999, Some(&volunteer), body("k9")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn bad_outcomes_are_refused_with_the_path_and_nothing_is_written() {
+    let app = app().await;
+    let volunteer = app.login(VOLUNTEER).await;
+    let visits = past_visits(&app, &volunteer).await;
+    let visit = &visits[0];
+    let id = visit["id"].as_i64().unwrap();
+    let resident = ids(&visit["residents"])[0];
+    let household = visit["household"]["id"].as_i64().unwrap();
+    let stranger: i64 = count(
+        &app,
+        &format!("SELECT MIN(id) FROM residents WHERE household_id <> {household}"),
+    )
+    .await;
+    let has: Vec<String> = rows(
+        &app,
+        &format!("SELECT step FROM needs WHERE resident_id = {resident}"),
+    )
+    .await
+    .into_iter()
+    .map(|r| r[0].clone())
+    .collect();
+    let lacks = [
+        "vneid_install",
+        "vneid_level2",
+        "documents",
+        "e_payment",
+        "scam_awareness",
+        "public_services",
+    ]
+    .into_iter()
+    .find(|s| !has.iter().any(|h| h == s))
+    .expect("the resident lacks some step");
+    let before = count(&app, "SELECT COUNT(*) FROM outcomes").await;
+
+    let (status, problem) = post(
+        &app,
+        id,
+        Some(&volunteer),
+        json!({"idempotency_key": "k", "outcomes": [
+            {"resident_id": resident, "need": lacks, "result": "done"},
+            {"resident_id": stranger, "result": "done"},
+            {"resident_id": resident, "need": has[0], "result": "needs_appointment"},
+            {"resident_id": resident, "result": "went fishing"},
+        ]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        ["outcomes[2].appointment_on", "outcomes[3].result"],
+        "{problem}"
+    );
+    let (status, problem) = post(
+        &app,
+        id,
+        Some(&volunteer),
+        json!({"idempotency_key": "k", "outcomes": [
+            {"resident_id": resident, "need": lacks, "result": "done"},
+            {"resident_id": stranger, "result": "done"},
+        ]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        ["outcomes[1].resident_id", "outcomes[0].need"],
+        "{problem}"
+    );
+    let text = problem.to_string();
+    assert!(text.contains(lacks), "{text}");
+    let (status, problem) = post(
+        &app,
+        id,
+        Some(&volunteer),
+        json!({"idempotency_key": "k", "outcomes": [{"resident_id": "mười hai", "result": "done"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(fields(&problem), ["outcomes[0].resident_id"], "{problem}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM outcomes").await, before);
+
+    // A visit still to come, and a cancelled one, take no outcome.
+    let leader = app.login(LEADER).await;
+    let mut future = Value::Null;
+    for ahead in 1..=14 {
+        let (_, list) = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/me/visits?date={}", today() + Days::new(ahead)),
+                Some(&volunteer),
+                None,
+            )
+            .await;
+        if let Some(first) = list["visits"].as_array().and_then(|v| v.first()) {
+            future = first.clone();
+            break;
+        }
+    }
+    let future_id = future["id"]
+        .as_i64()
+        .expect("a visit in the next two weeks");
+    let body = json!({"idempotency_key": "f", "outcomes": [
+        {"resident_id": ids(&future["residents"])[0], "result": "done"}]});
+    let (status, problem) = post(&app, future_id, Some(&volunteer), body.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    let (status, cancelled) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/visits/{future_id}"),
+            Some(&leader),
+            Some(json!({"status": "cancelled"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{cancelled}");
+    let (status, problem) = post(&app, future_id, Some(&volunteer), body).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(problem.to_string().contains("cancelled") || problem.to_string().contains("huỷ"));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM outcomes").await, before);
+}
+
+#[tokio::test]
+async fn the_replan_leaves_done_needs_out_holds_refusals_and_stays_in_the_future() {
+    let app = app().await;
+    let volunteer = app.login(VOLUNTEER).await;
+    let leader = app.login(LEADER).await;
+    let visits = past_visits(&app, &volunteer).await;
+    // Every resident of every past visit: the first visit's residents done,
+    // the second's refused, the rest not at home.
+    let mut done = Vec::new();
+    let mut refused = Vec::new();
+    for (i, v) in visits.iter().enumerate() {
+        let residents = ids(&v["residents"]);
+        let result = match i {
+            0 => "done",
+            1 => "refused",
+            _ => "not_home",
+        };
+        let outcomes: Vec<Value> = residents
+            .iter()
+            .map(|r| json!({"resident_id": r, "result": result}))
+            .collect();
+        let (status, answer) = post(
+            &app,
+            v["id"].as_i64().unwrap(),
+            Some(&volunteer),
+            json!({"idempotency_key": format!("day-{i}"), "outcomes": outcomes}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let purposes: Vec<String> = v["purposes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["code"].as_str().unwrap().to_owned())
+            .collect();
+        for r in residents {
+            for need in &purposes {
+                match i {
+                    0 => done.push((r, need.clone())),
+                    1 => refused.push((r, need.clone())),
+                    _ => {}
+                }
+            }
+        }
+        let status = if i < 2 { "done" } else { "missed" };
+        assert_eq!(answer["visit"]["status"], status, "{answer}");
+    }
+    assert!(!done.is_empty() && !refused.is_empty());
+
+    let plan: i64 = count(
+        &app,
+        "SELECT MIN(id) FROM plans WHERE team_id = 1 AND status = 'published'",
+    )
+    .await;
+    let (status, replanned) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/plans/{plan}/replan"),
+            Some(&leader),
+            Some(json!({"time_limit_s": 0.3})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{replanned}");
+    let now = Utc::now();
+    let recorded: Vec<i64> = visits.iter().map(|v| v["id"].as_i64().unwrap()).collect();
+    for v in replanned["visits"].as_array().unwrap() {
+        let start = DateTime::parse_from_rfc3339(v["start"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&Utc);
+        let id = v["id"].as_i64().unwrap();
+        if recorded.contains(&id) {
+            assert!(["done", "missed"].contains(&v["status"].as_str().unwrap()));
+            continue;
+        }
+        if v["status"] == "proposed" && start > now {
+            for r in v["residents"].as_array().unwrap() {
+                for p in v["purposes"].as_array().unwrap() {
+                    let pair = (r.as_i64().unwrap(), p.as_str().unwrap().to_owned());
+                    assert!(!done.contains(&pair), "a done need planned again: {v}");
+                    assert!(!refused.contains(&pair), "a refused need planned: {v}");
+                }
+            }
+        }
+    }
+    // The households found away are planned again, after now.
+    let away_households: Vec<i64> = visits
+        .iter()
+        .skip(2)
+        .map(|v| v["household"]["id"].as_i64().unwrap())
+        .collect();
+    let again = replanned["visits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| {
+            v["status"] == "proposed"
+                && away_households.contains(&v["household_id"].as_i64().unwrap())
+        })
+        .count();
+    assert!(again > 0 || away_households.is_empty(), "{replanned}");
+    for v in replanned["visits"].as_array().unwrap() {
+        if v["status"] == "proposed" && !recorded.contains(&v["id"].as_i64().unwrap()) {
+            let start = DateTime::parse_from_rfc3339(v["start"].as_str().unwrap()).unwrap();
+            let kept_past = start.with_timezone(&Utc) <= now;
+            if kept_past {
+                // A past visit still waiting for its outcome stays as it was.
+                let stored = rows(
+                    &app,
+                    &format!(
+                        "SELECT status FROM visits WHERE id = {}",
+                        v["id"].as_i64().unwrap()
+                    ),
+                )
+                .await;
+                assert_eq!(stored[0][0], "proposed");
+            }
+        }
+    }
+    // A resident who refused every need is unmet with that reason.
+    let reasons: Vec<&str> = replanned["unmet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["reason"].as_str().unwrap())
+        .collect();
+    let refused_all = count(
+        &app,
+        "SELECT COUNT(*) FROM residents r WHERE EXISTS (SELECT 1 FROM needs n WHERE n.resident_id = r.id AND n.last_result = 'refused') \
+         AND NOT EXISTS (SELECT 1 FROM needs n WHERE n.resident_id = r.id AND n.status = 'open' AND (n.last_result IS NULL OR n.last_result <> 'refused'))",
+    )
+    .await;
+    if refused_all > 0 {
+        assert!(reasons.contains(&"refused"), "{reasons:?}");
+    }
+}
