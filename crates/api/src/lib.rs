@@ -14,6 +14,7 @@ mod error;
 mod mail;
 mod openapi;
 mod outcomes;
+mod oversight;
 mod pages;
 mod plans;
 mod teams;
@@ -82,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .merge(visits::routes())
         .merge(mail::routes())
         .merge(outcomes::routes())
+        .merge(oversight::routes())
         .merge(pages::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(error::localise))

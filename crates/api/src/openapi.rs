@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         (name = "plans", description = "Kế hoạch thăm hộ / visit plans"),
         (name = "visits", description = "Danh sách trong ngày, lịch / daily lists, calendar feeds"),
         (name = "outcomes", description = "Kết quả thăm, nhu cầu / visit outcomes, the needs pipeline"),
+        (name = "audit", description = "Báo cáo cho cán bộ: độ phủ, hộ chưa gặp, nhật ký / officials' audit: coverage, unmet households, the audit log"),
         (name = "mail", description = "Thư hằng ngày: lịch gửi, hộp thư đi / daily mail: schedules, outbox"),
     )
 )]
@@ -45,6 +46,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::visits::openapi());
     doc.merge(crate::mail::openapi());
     doc.merge(crate::outcomes::openapi());
+    doc.merge(crate::oversight::openapi());
     doc
 }
 

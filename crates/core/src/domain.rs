@@ -228,6 +228,8 @@ vocabulary! {
         AwaitingAppointment => "awaiting_appointment", "Đang chờ lịch hẹn", "Waiting for an appointment", [];
         /// No published plan has a visit for it yet.
         NotPlanned => "not_planned", "Chưa được xếp lịch", "Not yet planned", [];
+        /// Not met yet, and a visit is planned for a day to come.
+        Scheduled => "scheduled", "Đã có lịch thăm, chưa đến ngày", "A visit is planned", [];
     }
 }
 

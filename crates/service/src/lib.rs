@@ -17,6 +17,7 @@ pub mod health;
 pub mod import;
 pub mod mail;
 pub mod outcomes;
+pub mod oversight;
 pub mod planning;
 pub mod register;
 pub mod stations;

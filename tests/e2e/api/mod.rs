@@ -4,6 +4,7 @@
 mod feeds;
 mod mail;
 mod outcomes;
+mod oversight;
 mod pages;
 mod plans;
 mod teams;
@@ -11,8 +12,10 @@ mod teams;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
+use chrono::{Days, Utc};
 use doorstep_service::Store;
 use doorstep_tests::TestDb;
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -43,6 +46,22 @@ impl TestApp {
             .expect("the demo loads");
         let router = doorstep_api::router(doorstep_api::AppState::new(store.clone()));
         TestApp { db, store, router }
+    }
+
+    /// The demo with its calendars planned from four days ago, so that the
+    /// volunteers have visits behind them.
+    pub async fn with_history() -> TestApp {
+        let app = TestApp::demo().await;
+        doorstep_service::demo::plan_calendars(
+            &app.store,
+            &doorstep_service::stations::built_in(),
+            std::time::Duration::from_millis(300),
+            1,
+            Utc::now() - chrono::Duration::days(4),
+        )
+        .await
+        .expect("the demo's calendars are planned");
+        app
     }
 
     /// The demo data with each team's calendar planned and published.
@@ -166,4 +185,56 @@ pub fn fields(problem: &serde_json::Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Today in Việt Nam.
+pub fn today() -> chrono::NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive()
+}
+
+/// The volunteer's visits of the last three days (before today).
+pub async fn past_visits(app: &TestApp, token: &str) -> Vec<Value> {
+    let mut visits = Vec::new();
+    for back in 1..=3 {
+        let day = today() - Days::new(back);
+        let (status, list) = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/me/visits?date={day}"),
+                Some(token),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        visits.extend(list["visits"].as_array().unwrap().iter().cloned());
+    }
+    visits
+}
+
+/// The rows of a query, each column as text.
+pub async fn rows(app: &TestApp, sql: &str) -> Vec<Vec<String>> {
+    let db = app.store.connection();
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| {
+            (0..)
+                .map_while(|i| {
+                    row.try_get_by_index::<Option<String>>(i)
+                        .map(|v| v.unwrap_or_default())
+                        .or_else(|_| row.try_get_by_index::<i64>(i).map(|v| v.to_string()))
+                        .or_else(|_| row.try_get_by_index::<i32>(i).map(|v| v.to_string()))
+                        .ok()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The one number a query answers.
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
+    rows(app, sql).await[0][0].parse().unwrap()
 }

@@ -297,7 +297,7 @@ pub async fn set_team_schedule(
     doorstep_store::append_audit(
         &txn,
         now,
-        &actor.username,
+        &actor.label(),
         "set_mail_schedule",
         "team",
         Some(team_id),

@@ -14,6 +14,7 @@ pub struct Model {
     pub entity: String,
     pub entity_id: Option<i32>,
     pub detail: Option<String>,
+    pub team_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

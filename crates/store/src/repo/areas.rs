@@ -134,3 +134,13 @@ pub async fn find_area_by_code(
         .one(db)
         .await?)
 }
+
+/// A subquery of the ids of `area_id` and every area under it (SQLite and
+/// PostgreSQL): `… IN (subtree_sql(7))`.
+pub(crate) fn subtree_sql(area_id: i32) -> String {
+    format!(
+        "WITH RECURSIVE subtree(id) AS (SELECT id FROM areas WHERE id = {area_id} \
+         UNION ALL SELECT a.id FROM areas a JOIN subtree s ON a.parent_id = s.id) \
+         SELECT id FROM subtree"
+    )
+}

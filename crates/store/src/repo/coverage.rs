@@ -1,0 +1,412 @@
+//! The officials' audit: how many households of an area (and everything
+//! under it) are covered, and which are still unmet. These are the heavy
+//! reads of the product — a province holds a million households — so each is
+//! one statement of hash joins and aggregates, the same SQL on SQLite and
+//! PostgreSQL, and the unmet list is streamed row by row.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use doorstep_core::{NeedStatus, NeedStep, OutcomeResult, PlanStatus, UnmetReason, VisitStatus};
+use futures_util::{Stream, StreamExt};
+use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, StreamTrait, Value};
+
+use crate::StoreError;
+
+/// Which households an audit reads: those whose village (or, without one,
+/// whose team's area) lies in `area_id` or under it, of one team or of all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HouseholdScope {
+    /// The area.
+    pub area_id: i32,
+    /// Only this team's households (a leader's view).
+    pub team_id: Option<i32>,
+}
+
+impl HouseholdScope {
+    /// The households in scope, with the direct child of the area they lie
+    /// under (`NULL` when they lie in the area itself): `hh(id, team_id,
+    /// area_id, child)`.
+    fn households_sql(self) -> String {
+        let team = match self.team_id {
+            Some(team) => format!(" AND h.team_id = {team}"),
+            None => String::new(),
+        };
+        format!(
+            "sub(id, child) AS (\
+               SELECT id, CAST(NULL AS INTEGER) FROM areas WHERE id = {area} \
+               UNION ALL \
+               SELECT a.id, COALESCE(s.child, a.id) FROM areas a JOIN sub s ON a.parent_id = s.id), \
+             hh AS (\
+               SELECT h.id, h.team_id, s.id AS area_id, s.child \
+               FROM households h JOIN teams t ON t.id = h.team_id \
+               JOIN sub s ON s.id = COALESCE(h.village_id, t.area_id) \
+               WHERE 1 = 1{team})",
+            area = self.area_id,
+        )
+    }
+}
+
+/// One count of the coverage: `measure` is `households`, `residents`,
+/// `reached` (a visit done), `met` (a need done at a visit) or `needs` (with
+/// its step and status).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CoverageCount {
+    /// What is counted.
+    pub measure: String,
+    /// The direct child of the area, `None` for the area itself.
+    pub child: Option<i32>,
+    /// For needs: the step.
+    pub step: Option<NeedStep>,
+    /// For needs: the status.
+    pub status: Option<NeedStatus>,
+    /// How many.
+    pub count: i64,
+}
+
+#[derive(FromQueryResult)]
+struct CountRow {
+    measure: String,
+    child: Option<i32>,
+    step: Option<String>,
+    status: Option<String>,
+    n: i64,
+}
+
+/// The counts of the coverage, by direct child of the area.
+///
+/// # Errors
+/// The database fails.
+pub async fn coverage_counts(
+    db: &impl ConnectionTrait,
+    scope: HouseholdScope,
+) -> Result<Vec<CoverageCount>, StoreError> {
+    let done = VisitStatus::Done.code();
+    let met = OutcomeResult::Done.code();
+    let sql = format!(
+        "WITH RECURSIVE {hh} \
+         SELECT 'households' AS measure, child, CAST(NULL AS VARCHAR(24)) AS step, \
+                CAST(NULL AS VARCHAR(24)) AS status, CAST(COUNT(*) AS BIGINT) AS n \
+           FROM hh GROUP BY child \
+         UNION ALL \
+         SELECT 'residents', hh.child, NULL, NULL, CAST(COUNT(*) AS BIGINT) \
+           FROM hh JOIN residents r ON r.household_id = hh.id GROUP BY hh.child \
+         UNION ALL \
+         SELECT 'needs', hh.child, n.step, n.status, CAST(COUNT(*) AS BIGINT) \
+           FROM hh JOIN residents r ON r.household_id = hh.id \
+           JOIN needs n ON n.resident_id = r.id GROUP BY hh.child, n.step, n.status \
+         UNION ALL \
+         SELECT 'reached', hh.child, NULL, NULL, CAST(COUNT(*) AS BIGINT) \
+           FROM hh WHERE EXISTS (SELECT 1 FROM visits v \
+             WHERE v.household_id = hh.id AND v.status = '{done}') GROUP BY hh.child \
+         UNION ALL \
+         SELECT 'met', hh.child, NULL, NULL, CAST(COUNT(*) AS BIGINT) \
+           FROM hh WHERE EXISTS (SELECT 1 FROM visits v JOIN outcomes o ON o.visit_id = v.id \
+             WHERE v.household_id = hh.id AND o.result = '{met}') GROUP BY hh.child",
+        hh = scope.households_sql(),
+    );
+    let statement = Statement::from_string(db.get_database_backend(), sql);
+    let rows = CountRow::find_by_statement(statement).all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| CoverageCount {
+            measure: row.measure,
+            child: row.child,
+            step: row.step.as_deref().and_then(NeedStep::parse),
+            status: row.status.as_deref().and_then(NeedStatus::parse),
+            count: row.n,
+        })
+        .collect())
+}
+
+/// Visits done and households first reached, by team time zone and quarter
+/// of an hour (UTC), from `since` on: the caller folds them into local ISO
+/// weeks. Every time zone's offset is a multiple of a quarter hour.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReachBucket {
+    /// `visits_done` or `first_reached`.
+    pub measure: String,
+    /// The team's IANA zone.
+    pub timezone: String,
+    /// The quarter hour's start, UTC.
+    pub start: DateTime<Utc>,
+    /// How many.
+    pub count: i64,
+}
+
+#[derive(FromQueryResult)]
+struct BucketRow {
+    measure: String,
+    timezone: String,
+    bucket: String,
+    n: i64,
+}
+
+/// The quarter hour (UTC) of a timestamp column, as `YYYY-MM-DD HH:MM`.
+fn quarter_sql(backend: DatabaseBackend, column: &str) -> String {
+    match backend {
+        DatabaseBackend::Postgres => format!(
+            "to_char(date_trunc('hour', {column} AT TIME ZONE 'UTC') \
+             + (CAST(EXTRACT(MINUTE FROM {column} AT TIME ZONE 'UTC') AS INTEGER) / 15) \
+             * INTERVAL '15 minutes', 'YYYY-MM-DD HH24:MI')"
+        ),
+        _ => format!(
+            "strftime('%Y-%m-%d %H:', {column}) \
+             || printf('%02d', (CAST(strftime('%M', {column}) AS INTEGER) / 15) * 15)"
+        ),
+    }
+}
+
+/// Visits done and households first reached from `since` on, by quarter hour.
+///
+/// # Errors
+/// The database fails.
+pub async fn reach_buckets(
+    db: &impl ConnectionTrait,
+    scope: HouseholdScope,
+    since: DateTime<Utc>,
+) -> Result<Vec<ReachBucket>, StoreError> {
+    let backend = db.get_database_backend();
+    let done = VisitStatus::Done.code();
+    let sql = format!(
+        "WITH RECURSIVE {hh}, \
+         firsts AS (SELECT hh.team_id, MIN(v.start_at) AS first_at \
+           FROM hh JOIN visits v ON v.household_id = hh.id \
+           WHERE v.status = '{done}' GROUP BY hh.id, hh.team_id) \
+         SELECT 'visits_done' AS measure, t.timezone, {visit_quarter} AS bucket, \
+                CAST(COUNT(*) AS BIGINT) AS n \
+           FROM hh JOIN visits v ON v.household_id = hh.id JOIN teams t ON t.id = hh.team_id \
+           WHERE v.status = '{done}' AND v.start_at >= $1 \
+           GROUP BY t.timezone, {visit_quarter} \
+         UNION ALL \
+         SELECT 'first_reached', t.timezone, {first_quarter}, CAST(COUNT(*) AS BIGINT) \
+           FROM firsts f JOIN teams t ON t.id = f.team_id \
+           WHERE f.first_at >= $1 \
+           GROUP BY t.timezone, {first_quarter}",
+        hh = scope.households_sql(),
+        visit_quarter = quarter_sql(backend, "v.start_at"),
+        first_quarter = quarter_sql(backend, "f.first_at"),
+    );
+    let statement = Statement::from_sql_and_values(backend, sql, [Value::from(since)]);
+    let rows = BucketRow::find_by_statement(statement).all(db).await?;
+    rows.into_iter()
+        .map(|row| {
+            let start = NaiveDateTime::parse_from_str(&row.bucket, "%Y-%m-%d %H:%M")
+                .map_err(|e| StoreError::NotFound(format!("bad bucket {:?}: {e}", row.bucket)))?
+                .and_utc();
+            Ok(ReachBucket {
+                measure: row.measure,
+                timezone: row.timezone,
+                start,
+                count: row.n,
+            })
+        })
+        .collect()
+}
+
+/// A household with open needs that no visit has yet met (no need done at a
+/// visit), with what the store knows of why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnmetHousehold {
+    /// Household id.
+    pub household_id: i32,
+    /// Its team.
+    pub team_id: i32,
+    /// The team's name.
+    pub team_name: String,
+    /// The team's IANA zone.
+    pub timezone: String,
+    /// The register's id.
+    pub external_id: String,
+    /// Address.
+    pub address: String,
+    /// Its village (or the team's area).
+    pub area_id: i32,
+    /// That area's name.
+    pub area_name: String,
+    /// Open needs of its residents.
+    pub open_needs: i64,
+    /// A resident refused one of them.
+    pub refused: bool,
+    /// One waits for an appointment.
+    pub awaiting_appointment: bool,
+    /// The most visits that found one of its residents away.
+    pub attempts: i64,
+    /// The last of them.
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    /// The next visit of a published plan, still to come.
+    pub next_visit_at: Option<DateTime<Utc>>,
+    /// Why the team's latest published plan left it out, if it did.
+    pub plan_reason: Option<UnmetReason>,
+}
+
+/// How the latest plan's reasons rank when a household has several.
+const PLAN_REASONS: [UnmetReason; 7] = [
+    UnmetReason::NoConsent,
+    UnmetReason::Refused,
+    UnmetReason::AwaitingAppointment,
+    UnmetReason::NoWindow,
+    UnmetReason::NoSkill,
+    UnmetReason::NoCapacity,
+    UnmetReason::NotPlanned,
+];
+
+#[derive(FromQueryResult)]
+struct UnmetRow {
+    household_id: i32,
+    team_id: i32,
+    team_name: String,
+    timezone: String,
+    external_id: String,
+    address: String,
+    area_id: i32,
+    area_name: Option<String>,
+    open_needs: i64,
+    refused: i64,
+    awaiting: i64,
+    attempts: i64,
+    last_attempt_at: Option<DateTime<Utc>>,
+    next_visit_at: Option<DateTime<Utc>>,
+    plan_reason: Option<i64>,
+}
+
+impl From<UnmetRow> for UnmetHousehold {
+    fn from(row: UnmetRow) -> UnmetHousehold {
+        UnmetHousehold {
+            household_id: row.household_id,
+            team_id: row.team_id,
+            team_name: row.team_name,
+            timezone: row.timezone,
+            external_id: row.external_id,
+            address: row.address,
+            area_id: row.area_id,
+            area_name: row.area_name.unwrap_or_default(),
+            open_needs: row.open_needs,
+            refused: row.refused > 0,
+            awaiting_appointment: row.awaiting > 0,
+            attempts: row.attempts,
+            last_attempt_at: row.last_attempt_at,
+            next_visit_at: row.next_visit_at,
+            plan_reason: row
+                .plan_reason
+                .and_then(|rank| usize::try_from(rank).ok())
+                .and_then(|rank| PLAN_REASONS.get(rank).copied()),
+        }
+    }
+}
+
+/// Which unmet households: in id order, after `after_id`, at most `limit`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UnmetPage {
+    /// Households after this id.
+    pub after_id: Option<i32>,
+    /// At most this many; `None` for all of them.
+    pub limit: Option<u64>,
+}
+
+fn unmet_statement(
+    backend: DatabaseBackend,
+    scope: HouseholdScope,
+    now: DateTime<Utc>,
+    page: UnmetPage,
+) -> Statement {
+    let rank = PLAN_REASONS
+        .iter()
+        .enumerate()
+        .map(|(i, reason)| format!("WHEN '{}' THEN {i}", reason.code()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let after = page
+        .after_id
+        .map_or(String::new(), |id| format!(" AND hh.id > {id}"));
+    let limit = page
+        .limit
+        .map_or(String::new(), |limit| format!(" LIMIT {limit}"));
+    let sql = format!(
+        "WITH RECURSIVE {hh}, \
+         open_needs AS (\
+           SELECT r.household_id, CAST(COUNT(*) AS BIGINT) AS open_needs, \
+             CAST(MAX(CASE WHEN n.last_result = '{refused}' THEN 1 ELSE 0 END) AS BIGINT) AS refused, \
+             CAST(MAX(CASE WHEN n.last_result = '{appointment}' THEN 1 ELSE 0 END) AS BIGINT) AS awaiting, \
+             CAST(MAX(r.attempts) AS BIGINT) AS attempts, MAX(r.last_attempt_at) AS last_attempt_at \
+           FROM hh JOIN residents r ON r.household_id = hh.id \
+           JOIN needs n ON n.resident_id = r.id \
+           WHERE n.status = '{open}' GROUP BY r.household_id), \
+         met AS (\
+           SELECT DISTINCT v.household_id FROM hh JOIN visits v ON v.household_id = hh.id \
+           JOIN outcomes o ON o.visit_id = v.id WHERE o.result = '{done}'), \
+         next_visit AS (\
+           SELECT v.household_id, MIN(v.start_at) AS start_at \
+           FROM hh JOIN visits v ON v.household_id = hh.id JOIN plans p ON p.id = v.plan_id \
+           WHERE p.status = '{published}' AND v.status IN ('{proposed}', '{confirmed}') \
+             AND v.start_at > $1 GROUP BY v.household_id), \
+         latest AS (\
+           SELECT team_id, MAX(id) AS plan_id FROM plans WHERE status = '{published}' \
+           GROUP BY team_id), \
+         plan_reason AS (\
+           SELECT u.household_id, CAST(MIN(CASE u.reason {rank} ELSE {last} END) AS BIGINT) AS rank \
+           FROM latest l JOIN unmet u ON u.plan_id = l.plan_id \
+           JOIN hh ON hh.id = u.household_id GROUP BY u.household_id) \
+         SELECT hh.id AS household_id, hh.team_id, t.name AS team_name, t.timezone, \
+           h.external_id, h.address, hh.area_id, a.name AS area_name, \
+           o.open_needs, o.refused, o.awaiting, o.attempts, o.last_attempt_at, \
+           nv.start_at AS next_visit_at, pr.rank AS plan_reason \
+         FROM hh JOIN open_needs o ON o.household_id = hh.id \
+         JOIN households h ON h.id = hh.id \
+         JOIN teams t ON t.id = hh.team_id \
+         LEFT JOIN areas a ON a.id = hh.area_id \
+         LEFT JOIN next_visit nv ON nv.household_id = hh.id \
+         LEFT JOIN plan_reason pr ON pr.household_id = hh.id \
+         WHERE NOT EXISTS (SELECT 1 FROM met m WHERE m.household_id = hh.id){after} \
+         ORDER BY hh.id{limit}",
+        hh = scope.households_sql(),
+        refused = OutcomeResult::Refused.code(),
+        appointment = OutcomeResult::NeedsAppointment.code(),
+        open = NeedStatus::Open.code(),
+        done = OutcomeResult::Done.code(),
+        published = PlanStatus::Published.code(),
+        proposed = VisitStatus::Proposed.code(),
+        confirmed = VisitStatus::Confirmed.code(),
+        last = PLAN_REASONS.len() - 1,
+    );
+    Statement::from_sql_and_values(backend, sql, [Value::from(now)])
+}
+
+/// A page of the unmet households, in id order.
+///
+/// # Errors
+/// The database fails.
+pub async fn unmet_households(
+    db: &impl ConnectionTrait,
+    scope: HouseholdScope,
+    now: DateTime<Utc>,
+    page: UnmetPage,
+) -> Result<Vec<UnmetHousehold>, StoreError> {
+    let statement = unmet_statement(db.get_database_backend(), scope, now, page);
+    Ok(UnmetRow::find_by_statement(statement)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(UnmetHousehold::from)
+        .collect())
+}
+
+/// Every unmet household, in id order, read from the database as the
+/// caller consumes them: memory stays flat however many there are.
+///
+/// # Errors
+/// The database fails (at the start, or as an item).
+pub async fn stream_unmet<'a, C>(
+    db: &'a C,
+    scope: HouseholdScope,
+    now: DateTime<Utc>,
+) -> Result<impl Stream<Item = Result<UnmetHousehold, StoreError>> + Send + 'a, StoreError>
+where
+    C: StreamTrait + Send + Sync,
+{
+    let backend = StreamTrait::get_database_backend(db);
+    let statement = unmet_statement(backend, scope, now, UnmetPage::default());
+    let rows = db.stream_raw(statement).await?;
+    Ok(rows.map(|row| {
+        let row = row?;
+        Ok(UnmetHousehold::from(UnmetRow::from_query_result(&row, "")?))
+    }))
+}
