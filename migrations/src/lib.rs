@@ -15,6 +15,7 @@ mod m20261201_000002_one_live_feed;
 mod m20261201_000003_mail;
 mod m20261202_000001_outcomes;
 mod m20261202_000002_audit_scope;
+mod m20261202_000010_resident_rights;
 
 /// Every migration of doorstep, in order.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_mail::Migration),
             Box::new(m20261202_000001_outcomes::Migration),
             Box::new(m20261202_000002_audit_scope::Migration),
+            Box::new(m20261202_000010_resident_rights::Migration),
         ]
     }
 }

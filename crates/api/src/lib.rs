@@ -17,6 +17,7 @@ mod outcomes;
 mod oversight;
 mod pages;
 mod plans;
+mod residents;
 mod teams;
 mod visits;
 
@@ -84,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .merge(mail::routes())
         .merge(outcomes::routes())
         .merge(oversight::routes())
+        .merge(residents::routes())
         .merge(pages::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(error::localise))

@@ -21,6 +21,7 @@ use utoipa::{Modify, OpenApi};
         (name = "visits", description = "Danh sách trong ngày, lịch / daily lists, calendar feeds"),
         (name = "outcomes", description = "Kết quả thăm, nhu cầu / visit outcomes, the needs pipeline"),
         (name = "audit", description = "Báo cáo cho cán bộ: độ phủ, hộ chưa gặp, nhật ký / officials' audit: coverage, unmet households, the audit log"),
+        (name = "residents", description = "Quyền của người dân: đồng ý, xuất dữ liệu, xoá / residents' rights: consent, export, erasure"),
         (name = "mail", description = "Thư hằng ngày: lịch gửi, hộp thư đi / daily mail: schedules, outbox"),
     )
 )]
@@ -47,6 +48,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::mail::openapi());
     doc.merge(crate::outcomes::openapi());
     doc.merge(crate::oversight::openapi());
+    doc.merge(crate::residents::openapi());
     doc
 }
 

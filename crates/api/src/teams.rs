@@ -357,7 +357,7 @@ pub async fn households(
         )
     })?;
     let page = PageRequest::parse(query.page.as_deref(), query.per_page.as_deref())?;
-    let found = teams::households(&state.store, &user.actor, id, page).await?;
+    let found = teams::households(&state.store, &user.actor, id, page, chrono::Utc::now()).await?;
     Ok(Json(found.into()))
 }
 

@@ -76,6 +76,7 @@ impl ServiceError {
             "household" => "hộ",
             "blackout" => "thời gian tạm dừng",
             "area" => "địa bàn",
+            "resident" => "người dân",
             _ => "bản ghi",
         };
         ServiceError::NotFound {

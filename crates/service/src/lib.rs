@@ -19,7 +19,9 @@ pub mod mail;
 pub mod outcomes;
 pub mod oversight;
 pub mod planning;
+pub mod province;
 pub mod register;
+pub mod residents;
 pub mod stations;
 pub mod teams;
 

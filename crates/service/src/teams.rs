@@ -328,7 +328,7 @@ pub async fn members(
 
 /// One page of a team's households, by register key, with residents, their
 /// availability in words and their needs, and how many households there are.
-/// A page past the last is empty.
+/// A page past the last is empty. The read is logged.
 ///
 /// # Errors
 /// Not found when the team does not exist or is out of the actor's scope;
@@ -338,6 +338,7 @@ pub async fn households(
     actor: &Actor,
     team_id: i32,
     page: PageRequest,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<HouseholdsPage, ServiceError> {
     actor.require_see_team(store, team_id).await?;
     let phones = actor.may_lead_team(store, team_id).await?;
@@ -348,6 +349,25 @@ pub async fn households(
         u64::from(page.per_page),
     )
     .await?;
+    // Reading residents' personal data is logged (ids and counts only).
+    let residents: usize = found.households.iter().map(|h| h.residents.len()).sum();
+    if residents > 0 {
+        doorstep_store::append_audit(
+            store.connection(),
+            now,
+            &actor.label(),
+            "read_residents",
+            "team",
+            Some(team_id),
+            serde_json::json!({
+                "page": page.page,
+                "households": found.households.len(),
+                "residents": residents,
+                "phones": phones,
+            }),
+        )
+        .await?;
+    }
     Ok(HouseholdsPage {
         page: page.page,
         per_page: page.per_page,

@@ -7,6 +7,8 @@ pub mod area;
 pub mod audit;
 pub mod blackout;
 pub mod calendar_feed;
+pub mod consent;
+pub mod erasure;
 pub mod household;
 pub mod login_attempt;
 pub mod mail_firing;

@@ -88,6 +88,8 @@ pub struct RegisterChanges {
     pub needs_closed: usize,
     /// Needs recorded as done.
     pub needs_done: usize,
+    /// Residents of the register left out because they were erased.
+    pub residents_erased_skipped: usize,
 }
 
 impl RegisterChanges {
@@ -126,6 +128,13 @@ pub async fn apply_register<C: ConnectionTrait + TransactionTrait>(
         .into_iter()
         .map(|h| (h.external_id.clone(), h))
         .collect();
+    let erased: std::collections::BTreeSet<String> = crate::entity::erasure::Entity::find()
+        .filter(crate::entity::erasure::Column::TeamId.eq(team_id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|e| e.register_key_hash)
+        .collect();
     for input in households {
         let old = existing.get(&input.external_id).cloned();
         let wanted = household::Model {
@@ -162,15 +171,20 @@ pub async fn apply_register<C: ConnectionTrait + TransactionTrait>(
                 active.insert(&txn).await?.id
             }
         };
-        apply_residents(
-            &txn,
-            household_id,
-            &input.residents,
-            actor,
-            now,
-            &mut changes,
-        )
-        .await?;
+        let kept: Vec<RegisterResident> = input
+            .residents
+            .iter()
+            .filter(|r| {
+                let gone = erased.contains(&super::residents::register_key_hash(
+                    &input.external_id,
+                    &r.external_id,
+                ));
+                changes.residents_erased_skipped += usize::from(gone);
+                !gone
+            })
+            .cloned()
+            .collect();
+        apply_residents(&txn, household_id, &kept, actor, now, &mut changes).await?;
     }
     if !changes.is_empty() {
         append_audit(

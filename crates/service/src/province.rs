@@ -1,0 +1,1 @@
+//! A synthetic province for measurements at scale.
