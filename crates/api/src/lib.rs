@@ -17,6 +17,7 @@ mod outcomes;
 mod oversight;
 mod pages;
 mod plans;
+mod records;
 mod residents;
 mod teams;
 mod visits;
@@ -86,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .merge(outcomes::routes())
         .merge(oversight::routes())
         .merge(residents::routes())
+        .merge(records::routes())
         .merge(pages::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(error::localise))

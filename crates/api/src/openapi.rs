@@ -49,6 +49,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::outcomes::openapi());
     doc.merge(crate::oversight::openapi());
     doc.merge(crate::residents::openapi());
+    doc.merge(crate::records::openapi());
     doc
 }
 

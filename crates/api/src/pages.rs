@@ -310,7 +310,15 @@ async fn team_page(
     let asked = PageRequest::parse(query.page.as_deref(), None)?;
     let page = PageRequest::new(asked.page(), PAGE_SIZE)?;
     let team = teams::team(&state.store, &user.actor, id).await?;
-    let found = teams::households(&state.store, &user.actor, id, page, chrono::Utc::now()).await?;
+    let found = teams::households(
+        &state.store,
+        &user.actor,
+        id,
+        page,
+        &teams::HouseholdFilter::default(),
+        chrono::Utc::now(),
+    )
+    .await?;
     let pages = found.pages();
     let counts = &team.counts;
     let presence = |p: Presence| counts.presence.get(&p).copied().unwrap_or(0);

@@ -272,6 +272,17 @@ pub struct PageQuery {
     /// Households a page, 1 to 200 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub per_page: Option<String>,
+    /// Words in the address, the register key, a resident's name or phone,
+    /// ignoring case and diacritics: "nguyen van duc" finds "Nguyễn Văn Đức".
+    pub q: Option<String>,
+    /// Only this village (its id).
+    pub village: Option<String>,
+    /// A resident has this need (`vneid_install`, …), open unless `status`.
+    pub need: Option<String>,
+    /// A resident is `home`, `at_sea`, `working_away` or `abroad`.
+    pub presence: Option<String>,
+    /// A need in this status: `open`, `done`, `not_applicable`.
+    pub status: Option<String>,
 }
 
 /// The teams the signed-in user may see, with what they hold.
@@ -332,7 +343,9 @@ pub async fn members(
 }
 
 /// A page of a team's households, by register key, with residents and
-/// needs. Phone numbers only for the team's leader and admins.
+/// needs, searched (ignoring case and diacritics) and filtered by village,
+/// need, presence and status. Phone numbers only for the team's leader and
+/// admins. The read is logged.
 #[utoipa::path(get, path = "/api/v1/teams/{team_id}/households", tag = "teams",
     params(("team_id" = i32, Path, description = "The team's id"), PageQuery),
     responses(
@@ -357,7 +370,22 @@ pub async fn households(
         )
     })?;
     let page = PageRequest::parse(query.page.as_deref(), query.per_page.as_deref())?;
-    let found = teams::households(&state.store, &user.actor, id, page, chrono::Utc::now()).await?;
+    let filter = teams::HouseholdFilter::parse(
+        query.q.as_deref(),
+        query.village.as_deref(),
+        query.need.as_deref(),
+        query.presence.as_deref(),
+        query.status.as_deref(),
+    )?;
+    let found = teams::households(
+        &state.store,
+        &user.actor,
+        id,
+        page,
+        &filter,
+        chrono::Utc::now(),
+    )
+    .await?;
     Ok(Json(found.into()))
 }
 

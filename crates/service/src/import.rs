@@ -134,3 +134,123 @@ fn find_village(villages: &[area::Model], name: &str) -> Option<i32> {
         })
         .map(|v| v.id)
 }
+
+/// The most bytes a register sent over HTTP may have.
+pub const MAX_UPLOAD: usize = 32 * 1024 * 1024;
+
+/// A register sent by a leader (`POST /api/v1/teams/{id}/imports`): the
+/// same file and the same all-or-nothing rule as `doorstep import`. Every
+/// bad row is a field error `line N, column "…"`.
+///
+/// # Errors
+/// Not found or forbidden (not the team's leader), the file's problems, or
+/// the store fails; then nothing is written.
+pub async fn upload_register(
+    store: &Store,
+    actor: &crate::access::Actor,
+    team_id: i32,
+    bytes: &[u8],
+    options: ImportOptions,
+    now: DateTime<Utc>,
+) -> Result<ImportReport, crate::error::ServiceError> {
+    use crate::error::{FieldError, ServiceError};
+    actor.require_lead(store, team_id).await?;
+    if bytes.is_empty() {
+        return Err(ServiceError::invalid(
+            "(body)",
+            "tệp sổ hộ trống: cần tệp CSV có dòng tiêu đề (Mã hộ, Mã nhân khẩu, Họ và tên, Địa chỉ, …)",
+            "the register is empty: expected a CSV file with a header line (Mã hộ, Mã nhân khẩu, Họ và tên, Địa chỉ, …)",
+        ));
+    }
+    match import_register(store, team_id, bytes, options, &actor.label(), now).await {
+        Ok(report) => Ok(report),
+        Err(ImportError::Invalid { errors }) => Err(ServiceError::Invalid(
+            errors
+                .into_iter()
+                .map(|e| {
+                    FieldError::new(
+                        format!("line {}, column \"{}\"", e.line, e.field),
+                        format!("dòng {}, cột \"{}\": {}", e.line, e.field, e.message),
+                        e.message,
+                    )
+                })
+                .collect(),
+        )),
+        Err(ImportError::UnknownTeam { team_id, .. }) => {
+            Err(ServiceError::not_found("team", team_id))
+        }
+        Err(ImportError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// A team's register as CSV, in the form the import reads (UTF-8 with a
+/// byte-order mark, the Vietnamese headers, one row per resident, the open
+/// needs): exporting and importing it again changes nothing. The export is
+/// logged.
+///
+/// # Errors
+/// Not found or forbidden (not the team's leader), or the store fails.
+pub async fn export_register(
+    store: &Store,
+    actor: &crate::access::Actor,
+    team_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>, crate::error::ServiceError> {
+    use doorstep_core::NeedStatus;
+    actor.require_lead(store, team_id).await?;
+    let db = store.connection();
+    let all = doorstep_store::team_households_page(db, team_id, 0, u64::MAX >> 1).await?;
+    let internal = |e: csv::Error| crate::error::ServiceError::Internal(format!("CSV: {e}"));
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    let mut writer = csv::Writer::from_writer(&mut out);
+    writer
+        .write_record(register::export_header())
+        .map_err(internal)?;
+    let mut residents = 0usize;
+    for h in &all.households {
+        for r in &h.residents {
+            residents += 1;
+            let open: Vec<&str> = r
+                .needs
+                .iter()
+                .filter(|n| n.status == NeedStatus::Open)
+                .map(|n| n.step.code())
+                .collect();
+            let (lat, lon) = h.location.map_or((String::new(), String::new()), |l| {
+                (l.lat.to_string(), l.lon.to_string())
+            });
+            writer
+                .write_record([
+                    h.external_id.as_str(),
+                    r.external_id.as_str(),
+                    r.full_name.as_str(),
+                    &r.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+                    r.phone.as_deref().unwrap_or_default(),
+                    h.address.as_str(),
+                    h.village.as_deref().unwrap_or_default(),
+                    &lat,
+                    &lon,
+                    r.presence.label_vi(),
+                    r.country.as_deref().unwrap_or_default(),
+                    r.timezone.as_deref().unwrap_or_default(),
+                    &open.join("; "),
+                ])
+                .map_err(internal)?;
+        }
+    }
+    writer
+        .flush()
+        .map_err(|e| crate::error::ServiceError::Internal(format!("CSV: {e}")))?;
+    drop(writer);
+    doorstep_store::append_audit(
+        db,
+        now,
+        &actor.label(),
+        "export_register",
+        "team",
+        Some(team_id),
+        serde_json::json!({"households": all.households.len(), "residents": residents}),
+    )
+    .await?;
+    Ok(out)
+}

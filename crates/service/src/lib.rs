@@ -20,8 +20,10 @@ pub mod outcomes;
 pub mod oversight;
 pub mod planning;
 pub mod province;
+pub mod records;
 pub mod register;
 pub mod residents;
+pub mod rules;
 pub mod stations;
 pub mod teams;
 

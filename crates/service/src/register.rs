@@ -755,6 +755,11 @@ fn normalise_phone(text: &str) -> Option<String> {
     valid.then_some(national)
 }
 
+/// The register's header as this service writes it, in column order.
+pub fn export_header() -> Vec<&'static str> {
+    Column::ALL.iter().map(|c| c.header()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

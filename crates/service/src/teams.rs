@@ -8,7 +8,7 @@
 //! officials and volunteers never see them.
 
 use doorstep_core::rules::{Lang, Rule, RuleContext, describe};
-use doorstep_core::{MemberRole, Presence, Skill, UserRole};
+use doorstep_core::{MemberRole, NeedStatus, NeedStep, Presence, Skill, UserRole, fold_vietnamese};
 use doorstep_store::repo::snapshot::LatLon;
 use doorstep_store::{HouseholdDetails, ResidentDetails, Store, TeamSelection};
 use serde::Serialize;
@@ -338,17 +338,40 @@ pub async fn households(
     actor: &Actor,
     team_id: i32,
     page: PageRequest,
+    filter: &HouseholdFilter,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<HouseholdsPage, ServiceError> {
     actor.require_see_team(store, team_id).await?;
     let phones = actor.may_lead_team(store, team_id).await?;
-    let found = doorstep_store::team_households_page(
-        store.connection(),
-        team_id,
-        page.offset(),
-        u64::from(page.per_page),
-    )
-    .await?;
+    let found = if filter.is_empty() {
+        doorstep_store::team_households_page(
+            store.connection(),
+            team_id,
+            page.offset(),
+            u64::from(page.per_page),
+        )
+        .await?
+    } else {
+        // A team holds hundreds of households: read them all, keep those
+        // that match, and page what is left.
+        let all =
+            doorstep_store::team_households_page(store.connection(), team_id, 0, u64::MAX >> 1)
+                .await?;
+        let matching: Vec<HouseholdDetails> = all
+            .households
+            .into_iter()
+            .filter(|h| filter.matches(h))
+            .collect();
+        let total = matching.len() as u64;
+        doorstep_store::HouseholdPage {
+            total,
+            households: matching
+                .into_iter()
+                .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
+                .take(page.per_page as usize)
+                .collect(),
+        }
+    };
     // Reading residents' personal data is logged (ids and counts only).
     let residents: usize = found.households.iter().map(|h| h.residents.len()).sum();
     if residents > 0 {
@@ -378,6 +401,137 @@ pub async fn households(
             .map(|h| household(h, phones))
             .collect(),
     })
+}
+
+/// Which households of a team: every filter given must hold.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HouseholdFilter {
+    /// Words found in the address, the register key, or a resident's name
+    /// or phone, ignoring case and diacritics ("nguyen van duc" finds
+    /// "Nguyễn Văn Đức").
+    pub q: Option<String>,
+    /// In this village.
+    pub village_id: Option<i32>,
+    /// A resident has this need (in `status`, or open when no status).
+    pub need: Option<NeedStep>,
+    /// A resident is here (at home, at sea, away, abroad).
+    pub presence: Option<Presence>,
+    /// With `need`: its status; alone: a resident has a need in it.
+    pub status: Option<NeedStatus>,
+}
+
+impl HouseholdFilter {
+    /// Reads the filters of a request's query, each error named.
+    ///
+    /// # Errors
+    /// Every filter that does not read.
+    pub fn parse(
+        q: Option<&str>,
+        village: Option<&str>,
+        need: Option<&str>,
+        presence: Option<&str>,
+        status: Option<&str>,
+    ) -> Result<HouseholdFilter, ServiceError> {
+        let given = |t: Option<&str>| {
+            t.map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+        };
+        let mut errors = Vec::new();
+        let mut filter = HouseholdFilter {
+            q: given(q).map(|q| fold_vietnamese(&q)),
+            ..HouseholdFilter::default()
+        };
+        if let Some(text) = given(village) {
+            match text.parse::<i32>() {
+                Ok(id) if id > 0 => filter.village_id = Some(id),
+                _ => errors.push(FieldError::new(
+                    "village",
+                    format!("cần mã thôn (số), nhận {text:?}"),
+                    format!("expected a village id (a number), got {text:?}"),
+                )),
+            }
+        }
+        if let Some(text) = given(need) {
+            match NeedStep::parse(&text) {
+                Some(step) => filter.need = Some(step),
+                None => errors.push(FieldError::new(
+                    "need",
+                    format!("cần một nhu cầu: {}; nhận {text:?}", NeedStep::codes()),
+                    format!("expected a need: {}; got {text:?}", NeedStep::codes()),
+                )),
+            }
+        }
+        if let Some(text) = given(presence) {
+            match Presence::parse(&text) {
+                Some(p) => filter.presence = Some(p),
+                None => errors.push(FieldError::new(
+                    "presence",
+                    format!("cần một hiện trạng: {}; nhận {text:?}", Presence::codes()),
+                    format!("expected a presence: {}; got {text:?}", Presence::codes()),
+                )),
+            }
+        }
+        if let Some(text) = given(status) {
+            match NeedStatus::parse(&text) {
+                Some(st) => filter.status = Some(st),
+                None => errors.push(FieldError::new(
+                    "status",
+                    format!("cần một trạng thái: {}; nhận {text:?}", NeedStatus::codes()),
+                    format!("expected a status: {}; got {text:?}", NeedStatus::codes()),
+                )),
+            }
+        }
+        if errors.is_empty() {
+            Ok(filter)
+        } else {
+            Err(ServiceError::Invalid(errors))
+        }
+    }
+
+    /// No filter at all.
+    pub fn is_empty(&self) -> bool {
+        *self == HouseholdFilter::default()
+    }
+
+    fn matches(&self, h: &HouseholdDetails) -> bool {
+        if self.village_id.is_some() && h.village_id != self.village_id {
+            return false;
+        }
+        if let Some(q) = self.q.as_deref().filter(|q| !q.is_empty()) {
+            let mut text = format!("{} {}", h.external_id, h.address);
+            for r in &h.residents {
+                text.push(' ');
+                text.push_str(&r.full_name);
+                if let Some(phone) = &r.phone {
+                    text.push(' ');
+                    text.push_str(&phone.replace([' ', '.', '-'], ""));
+                }
+            }
+            let folded = fold_vietnamese(&text);
+            if !q.split(' ').all(|word| folded.contains(word)) {
+                return false;
+            }
+        }
+        if let Some(presence) = self.presence
+            && !h.residents.iter().any(|r| r.presence == presence)
+        {
+            return false;
+        }
+        match (self.need, self.status) {
+            (None, None) => true,
+            (Some(step), status) => {
+                let status = status.unwrap_or(NeedStatus::Open);
+                h.residents
+                    .iter()
+                    .any(|r| r.needs.iter().any(|n| n.step == step && n.status == status))
+            }
+            (None, Some(status)) => h
+                .residents
+                .iter()
+                .any(|r| r.needs.iter().any(|n| n.status == status)),
+        }
+    }
 }
 
 fn household(h: HouseholdDetails, phones: bool) -> Household {

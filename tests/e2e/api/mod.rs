@@ -7,6 +7,7 @@ mod outcomes;
 mod oversight;
 mod pages;
 mod plans;
+mod records;
 mod residents;
 mod teams;
 

@@ -22,6 +22,7 @@ pub mod households;
 pub mod mail;
 pub mod outcomes;
 pub mod plans;
+pub mod records;
 pub mod residents;
 pub mod snapshot;
 pub mod teams;
