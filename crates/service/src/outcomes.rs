@@ -127,6 +127,11 @@ fn parse_request(request: &OutcomeRequest) -> Result<Vec<Parsed>, ServiceError> 
             format!("the note has at most {MAX_NOTE} characters"),
         ));
     }
+    if let Some(note) = &request.note
+        && crate::records::looks_like_id_number(note)
+    {
+        errors.push(crate::records::id_number_error("note"));
+    }
     if request.outcomes.is_empty() || request.outcomes.len() > MAX_OUTCOMES {
         errors.push(FieldError::new(
             "outcomes",
@@ -709,6 +714,15 @@ mod tests {
             ServiceError::Invalid(errors) => errors.into_iter().map(|e| e.field).collect(),
             other => panic!("expected field errors, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_note_with_an_identity_number_is_refused() {
+        let mut with_id = request(vec![item(12, None, "done", None)]);
+        with_id.note = Some("Bà Lan, CCCD 038095001234, đã cài".into());
+        assert_eq!(paths(parse_request(&with_id).unwrap_err()), ["note"]);
+        with_id.note = Some("Gọi lại 0912 345 678 sau rằm".into());
+        assert!(parse_request(&with_id).is_ok());
     }
 
     #[test]

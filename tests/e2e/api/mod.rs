@@ -3,6 +3,7 @@
 
 mod feeds;
 mod mail;
+mod matrix;
 mod outcomes;
 mod oversight;
 mod pages;
