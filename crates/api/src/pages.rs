@@ -12,12 +12,13 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::{Days, NaiveDate, Utc};
-use doorstep_core::{NeedStatus, Presence, UserRole, VisitMode};
+use chrono::{Datelike, Days, NaiveDate, Utc};
+use doorstep_core::{NeedStatus, Presence, UserRole, VisitMode, VisitStatus};
 use doorstep_service::auth;
 use doorstep_service::calendar::{self, Showing};
 use doorstep_service::daylist::{self, DayList};
 use doorstep_service::error::{FieldError, ServiceError};
+use doorstep_service::outcomes;
 use doorstep_service::planning::{self, records::PlanRecord};
 use doorstep_service::teams::{self, Household, PageRequest, TeamOverview};
 
@@ -767,6 +768,12 @@ struct DayPage {
 }
 
 struct VisitCard {
+    id: i32,
+    /// The member may record what happened (their own list, the day has
+    /// come, the visit is not cancelled).
+    can_record: bool,
+    /// The recording's idempotency key: a double tap records once.
+    form_key: String,
     order: usize,
     time: String,
     mode_vi: &'static str,
@@ -787,6 +794,7 @@ struct VisitCard {
 }
 
 struct PersonRow {
+    id: i32,
     name: String,
     phone: Option<String>,
     tel: Option<String>,
@@ -845,15 +853,18 @@ async fn member_day(
 }
 
 fn day_page(user: &CurrentUser, list: DayList, base: String) -> DayPage {
-    let today = Utc::now().with_timezone(&list.zone).date_naive();
+    let now = Utc::now();
+    let today = now.with_timezone(&list.zone).date_naive();
     let day_href = |date: NaiveDate| format!("{base}?ngay={date}");
+    let mine = user.actor.member_id == Some(list.member_id);
+    let day_has_come = list.date <= today;
     DayPage {
         header: Header::new(
             format!("{} · {}", list.member_name, list.date.format("%d/%m/%Y")),
             list.zone.name(),
             Some(user),
         ),
-        mine: user.actor.member_id == Some(list.member_id),
+        mine,
         member_name: list.member_name.clone(),
         team_name: list.team_name.clone(),
         heading_vi: list.heading.vi.clone(),
@@ -869,6 +880,13 @@ fn day_page(user: &CurrentUser, list: DayList, base: String) -> DayPage {
             .map(|v| {
                 let (mode_vi, mode_en) = mode_words(v.mode);
                 VisitCard {
+                    id: v.id,
+                    can_record: mine && day_has_come && v.status != VisitStatus::Cancelled,
+                    form_key: format!(
+                        "p{}-{}",
+                        v.id,
+                        now.timestamp_nanos_opt().unwrap_or_default()
+                    ),
                     order: v.order,
                     time: v.window.time,
                     mode_vi,
@@ -889,6 +907,7 @@ fn day_page(user: &CurrentUser, list: DayList, base: String) -> DayPage {
                         .residents
                         .into_iter()
                         .map(|r| PersonRow {
+                            id: r.id,
                             tel: r.phone.as_deref().and_then(tel_target),
                             phone: r.phone,
                             name: r.name,
@@ -897,6 +916,140 @@ fn day_page(user: &CurrentUser, list: DayList, base: String) -> DayPage {
                 }
             })
             .collect(),
+    }
+}
+
+/// What a volunteer recorded, and the next windows of those found away.
+#[derive(Template)]
+#[template(path = "outcome.html")]
+struct OutcomePage {
+    header: Header,
+    status_vi: &'static str,
+    status_en: &'static str,
+    replayed: bool,
+    away: Vec<AwayRow>,
+    back: String,
+}
+
+struct AwayRow {
+    name: String,
+    windows: Vec<String>,
+    reason: Option<String>,
+}
+
+/// `POST /visits/{visit_id}/ket-qua`: the outcome form of the day page —
+/// one choice per resident (`r{id}`), an appointment day (`h{id}`), a note
+/// — recorded as the API records it; answers with the next windows of
+/// those found away.
+async fn record_outcome(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+    form: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let visit_id = match parse_id("visit_id", &id) {
+        Ok(visit_id) => visit_id,
+        Err(ApiError(e)) => return error_page(Some(&user), e),
+    };
+    let fields = form.map(|f| f.0).unwrap_or_default();
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let mut names = std::collections::BTreeMap::new();
+    let mut items = Vec::new();
+    for (key, value) in &fields {
+        if let Some(resident) = key.strip_prefix('r').and_then(|r| r.parse::<i32>().ok()) {
+            if value.trim().is_empty() {
+                continue;
+            }
+            items.push(outcomes::OutcomeItem {
+                resident_id: resident,
+                need: None,
+                result: value.trim().to_owned(),
+                appointment_on: get(&format!("h{resident}")),
+            });
+        }
+        if let Some(resident) = key.strip_prefix('n').and_then(|r| r.parse::<i32>().ok()) {
+            names.insert(resident, value.clone());
+        }
+    }
+    if items.is_empty() {
+        return error_page(
+            Some(&user),
+            ServiceError::invalid(
+                "outcomes",
+                "chọn kết quả cho ít nhất một người",
+                "choose a result for at least one person",
+            ),
+        );
+    }
+    let request = outcomes::OutcomeRequest {
+        idempotency_key: get("key").unwrap_or_else(|| format!("p{visit_id}")),
+        note: get("note"),
+        outcomes: items,
+    };
+    let answer = match outcomes::record_outcome(
+        &state.store,
+        &state.catalog,
+        &user.actor,
+        visit_id,
+        &request,
+        Utc::now(),
+    )
+    .await
+    {
+        Ok(answer) => answer,
+        Err(e) => return error_page(Some(&user), e),
+    };
+    let day = answer.visit.start.with_timezone(&answer.zone).date_naive();
+    let page = OutcomePage {
+        header: Header::new("Đã ghi kết quả", answer.zone.name(), Some(&user)),
+        status_vi: answer.visit.status.label_vi(),
+        status_en: answer.visit.status.label_en(),
+        replayed: answer.replayed,
+        away: answer
+            .next_windows
+            .iter()
+            .map(|n| AwayRow {
+                name: names
+                    .get(&n.resident_id)
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{}", n.resident_id)),
+                windows: n
+                    .windows
+                    .iter()
+                    .map(|(start, end, _)| {
+                        format!(
+                            "{} {} ({} âm) {}–{}",
+                            weekday_vi(start.weekday()),
+                            start.format("%d/%m"),
+                            doorstep_service::daylist::lunar_short(start.date_naive()),
+                            start.format("%H:%M"),
+                            end.format("%H:%M"),
+                        )
+                    })
+                    .collect(),
+                reason: n.reason.as_ref().map(|(vi, en)| format!("{vi} / {en}")),
+            })
+            .collect(),
+        back: format!("{MY_DAY}?ngay={day}"),
+    };
+    render(StatusCode::OK, &page)
+}
+
+fn weekday_vi(day: chrono::Weekday) -> &'static str {
+    match day {
+        chrono::Weekday::Mon => "Thứ Hai",
+        chrono::Weekday::Tue => "Thứ Ba",
+        chrono::Weekday::Wed => "Thứ Tư",
+        chrono::Weekday::Thu => "Thứ Năm",
+        chrono::Weekday::Fri => "Thứ Sáu",
+        chrono::Weekday::Sat => "Thứ Bảy",
+        chrono::Weekday::Sun => "Chủ nhật",
     }
 }
 
@@ -1043,6 +1196,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route(MY_DAY, get(my_day))
         .route("/members/{member_id}/ngay", get(member_day))
         .route("/plans/{plan_id}/cong-bo", post(publish))
+        .route("/visits/{visit_id}/ket-qua", post(record_outcome))
         .route(SIGN_IN, get(sign_in_form).post(sign_in))
         .route("/dang-xuat", post(sign_out))
 }

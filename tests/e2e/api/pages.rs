@@ -564,3 +564,98 @@ async fn calendar_pages_escape_names_and_addresses() {
         assert!(!body.contains("<b>ngõ"), "{path}");
     }
 }
+
+/// Posts a form with a bearer token: status and HTML.
+async fn post_form(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    form: &[(String, String)],
+) -> (StatusCode, String) {
+    let body = form
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.replace(' ', "+")))
+        .collect::<Vec<_>>()
+        .join("&");
+    let request = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (status, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn a_volunteer_records_a_visit_from_the_day_page_and_sees_the_next_times() {
+    let app = TestApp::with_history().await;
+    let volunteer = app.login(VOLUNTEER).await;
+    let visits = super::past_visits(&app, &volunteer).await;
+    let visit = visits
+        .iter()
+        .find(|v| v["residents"].as_array().unwrap().len() >= 2)
+        .expect("a past visit with two residents");
+    let day = &visit["start"].as_str().unwrap()[..10];
+    let (status, body) = get_page(&app, &format!("/lich-cua-toi?ngay={day}"), &volunteer).await;
+    assert_eq!(status, StatusCode::OK);
+    let action = format!("/visits/{}/ket-qua", visit["id"]);
+    assert!(body.contains(&action), "the day page offers the form");
+    assert!(body.contains("Ghi kết quả"));
+    let (met, away) = (
+        visit["residents"][0]["id"].as_i64().unwrap(),
+        visit["residents"][1]["id"].as_i64().unwrap(),
+    );
+    let form = vec![
+        ("key".to_owned(), "page-1".to_owned()),
+        (format!("r{met}"), "done".to_owned()),
+        (format!("r{away}"), "not_home".to_owned()),
+        (format!("n{away}"), "Bà Hai".to_owned()),
+        ("note".to_owned(), "Ông đi biển".to_owned()),
+    ];
+    let (status, body) = post_form(&app, &action, &volunteer, &form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("Đã ghi kết quả"), "{body}");
+    assert!(body.contains("Bà Hai"), "{body}");
+    assert!(body.contains(" âm) "), "next times solar and lunar: {body}");
+    assert!(!body.contains("đã được ghi trước đó"));
+    let db = app.store.connection();
+    let recorded = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "SELECT COUNT(*) AS n FROM outcomes WHERE visit_id = {}",
+                visit["id"]
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(recorded, 2);
+    // The same form again (a double tap): recorded once.
+    let (status, body) = post_form(&app, &action, &volunteer, &form).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("đã được ghi trước đó"), "{body}");
+    // Nothing chosen: said so, nothing written.
+    let (status, body) = post_form(
+        &app,
+        &action,
+        &volunteer,
+        &[("key".to_owned(), "page-2".to_owned())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    // A day to come has no form.
+    let later = today() + Days::new(3);
+    let (_, body) = get_page(&app, &format!("/lich-cua-toi?ngay={later}"), &volunteer).await;
+    assert!(!body.contains("/ket-qua"));
+}
