@@ -8,6 +8,7 @@ mod outcomes;
 mod oversight;
 mod pages;
 mod plans;
+mod province;
 mod records;
 mod residents;
 mod teams;

@@ -16,6 +16,7 @@ use crate::StoreError;
 pub mod areas;
 pub mod audit;
 pub mod blackouts;
+pub mod bulk;
 pub mod coverage;
 pub mod feeds;
 pub mod households;
