@@ -16,6 +16,8 @@ mod m20261201_000003_mail;
 mod m20261202_000001_outcomes;
 mod m20261202_000002_audit_scope;
 mod m20261202_000010_resident_rights;
+mod m20261203_000001_tallies;
+mod m20261203_000002_jobs;
 
 /// Every migration of doorstep, in order.
 pub struct Migrator;
@@ -31,6 +33,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_outcomes::Migration),
             Box::new(m20261202_000002_audit_scope::Migration),
             Box::new(m20261202_000010_resident_rights::Migration),
+            Box::new(m20261203_000001_tallies::Migration),
+            Box::new(m20261203_000002_jobs::Migration),
         ]
     }
 }

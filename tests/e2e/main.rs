@@ -3,9 +3,11 @@
 mod api;
 mod architecture;
 mod foundation;
+mod import;
 mod journey;
 mod lunar;
 mod mail;
 mod plan;
+mod runs;
 mod tide;
 mod windows;

@@ -11,6 +11,8 @@ mod plans;
 mod province;
 mod records;
 mod residents;
+mod runs;
+mod tallies;
 mod teams;
 
 use axum::Router;

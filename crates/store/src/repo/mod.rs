@@ -20,12 +20,14 @@ pub mod bulk;
 pub mod coverage;
 pub mod feeds;
 pub mod households;
+pub mod jobs;
 pub mod mail;
 pub mod outcomes;
 pub mod plans;
 pub mod records;
 pub mod residents;
 pub mod snapshot;
+pub mod tallies;
 pub mod teams;
 pub mod users;
 
