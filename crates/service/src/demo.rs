@@ -535,6 +535,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
     .await?;
     summary.count(change);
     let mut first_team = None;
+    let mut demo_teams = Vec::new();
     for (p, place) in PLACES.iter().enumerate() {
         let (_, change) = doorstep_store::upsert_area(
             &txn,
@@ -637,10 +638,13 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
         summary.households_created += changes.households_created;
         summary.residents_created += changes.residents_created;
         summary.updated += changes.households_updated + changes.residents_updated;
+        demo_teams.push(team_id);
         if p == 0 {
             first_team = Some((team_id, member_ids));
         }
     }
+    // The audit's kept counts of the demo's teams, with their registers.
+    doorstep_store::repo::tallies::refresh_teams(&txn, &demo_teams).await?;
     let (team_id, member_ids) = first_team.expect("the demo has places");
     for (username, role, display_name) in DEMO_USERS {
         let (team, member, area) = match *role {

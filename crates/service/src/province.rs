@@ -34,6 +34,7 @@ use doorstep_store::repo::bulk::{
     self, AreaLoad, HouseholdLoad, LoadCounts, MemberLoad, NeedLoad, PlanLoad, RecordingLoad,
     ResidentLoad, TeamLoad, UnmetLoad, VisitLoad,
 };
+use doorstep_store::repo::tallies;
 use doorstep_store::{Consent, RuleJson, Store, StoreError, UserInput};
 use futures_util::StreamExt;
 use sea_orm::TransactionTrait;
@@ -118,6 +119,9 @@ pub struct ProvinceSummary {
     pub villages: usize,
     /// The rows of the teams.
     pub counts: LoadCounts,
+    /// Milliseconds spent counting the audit's kept counts of every team
+    /// after the load.
+    pub tallies_ms: u64,
 }
 
 /// A tiny deterministic generator (SplitMix64), so that a seed's province
@@ -1275,6 +1279,14 @@ pub async fn load(
         .await
         .map_err(|e| ServiceError::Internal(format!("generating teams: {e}")))?;
     bulk::analyze(db).await?;
+    // The batches write the base tables only: the audit's kept counts are
+    // counted once for every team, set by set, when all are in.
+    let counting = std::time::Instant::now();
+    let txn = db.begin().await.map_err(StoreError::from)?;
+    tallies::rebuild_all(&txn).await?;
+    txn.commit().await.map_err(StoreError::from)?;
+    let tallies_ms = u64::try_from(counting.elapsed().as_millis()).unwrap_or(u64::MAX);
+    bulk::analyze_tallies(db).await?;
 
     let txn = db.begin().await.map_err(StoreError::from)?;
     doorstep_store::ensure_user(
@@ -1297,6 +1309,7 @@ pub async fn load(
         communes: layout.communes.len(),
         villages: layout.teams.len(),
         counts,
+        tallies_ms,
     };
     doorstep_store::append_audit(
         &txn,

@@ -24,7 +24,7 @@ async fn province(app: &TestApp) -> i64 {
 /// A day of outcomes by the volunteer: the first past visit's first
 /// resident done for every need, the second visit's residents not at home.
 /// Answers (the household met, the household found away).
-async fn a_day_of_outcomes(app: &TestApp) -> (i64, i64) {
+pub(super) async fn a_day_of_outcomes(app: &TestApp) -> (i64, i64) {
     let token = app.login(VOLUNTEER).await;
     let visits = past_visits(app, &token).await;
     let distinct: Vec<&Value> = {

@@ -8,7 +8,8 @@
 //!
 //! This is the path of large synthetic loads; the register import and the
 //! planner keep their own row-by-row upserts, which compare with what is
-//! stored.
+//! stored. A load writes the base tables only: the caller counts the
+//! audit's kept counts afterwards (`repo::tallies::rebuild_all`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -619,6 +620,20 @@ pub async fn analyze(db: &DatabaseConnection) -> Result<(), StoreError> {
         _ => "ANALYZE".to_owned(),
     };
     db.execute_unprepared(&sql).await?;
+    Ok(())
+}
+
+/// Refreshes the planner's statistics of the audit's kept counts, once
+/// they are counted after a load.
+///
+/// # Errors
+/// The database fails.
+pub async fn analyze_tallies(db: &DatabaseConnection) -> Result<(), StoreError> {
+    let sql = match db.get_database_backend() {
+        DatabaseBackend::Postgres => "ANALYZE tallies, tally_quarters",
+        _ => "ANALYZE",
+    };
+    db.execute_unprepared(sql).await?;
     Ok(())
 }
 

@@ -1,8 +1,14 @@
 //! The officials' audit: how many households of an area (and everything
 //! under it) are covered, and which are still unmet. These are the heavy
-//! reads of the product — a province holds a million households — so each is
-//! one statement of hash joins and aggregates, the same SQL on SQLite and
-//! PostgreSQL, and the unmet list is streamed row by row.
+//! reads of the product — a province holds a million households:
+//!
+//! - the coverage sums the kept counts of `repo::tallies` over the area's
+//!   subtree (about a hundred thousand rows for a province); the same
+//!   counts from the base tables (`*_recounted`) are their check;
+//! - a page of the unmet households on PostgreSQL walks the households in
+//!   id order from the cursor and looks each one up by index; the whole
+//!   list (the CSV) is one statement of hash joins and aggregates, the same
+//!   SQL on SQLite and PostgreSQL, streamed row by row.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use doorstep_core::{NeedStatus, NeedStep, OutcomeResult, PlanStatus, UnmetReason, VisitStatus};
@@ -31,16 +37,13 @@ impl HouseholdScope {
             None => String::new(),
         };
         format!(
-            "sub(id, child) AS (\
-               SELECT id, CAST(NULL AS INTEGER) FROM areas WHERE id = {area} \
-               UNION ALL \
-               SELECT a.id, COALESCE(s.child, a.id) FROM areas a JOIN sub s ON a.parent_id = s.id), \
+            "{sub}, \
              hh AS (\
                SELECT h.id, h.team_id, s.id AS area_id, s.child \
                FROM households h JOIN teams t ON t.id = h.team_id \
                JOIN sub s ON s.id = COALESCE(h.village_id, t.area_id) \
                WHERE 1 = 1{team})",
-            area = self.area_id,
+            sub = subtree_sql(self.area_id),
         )
     }
 }
@@ -71,11 +74,67 @@ struct CountRow {
     n: i64,
 }
 
-/// The counts of the coverage, by direct child of the area.
+/// The areas of the scope: `sub(id, child)`, the area and everything under
+/// it, with the direct child of the area each lies under (`NULL` for the
+/// area itself).
+fn subtree_sql(area_id: i32) -> String {
+    format!(
+        "sub(id, child) AS (\
+           SELECT id, CAST(NULL AS INTEGER) FROM areas WHERE id = {area_id} \
+           UNION ALL \
+           SELECT a.id, COALESCE(s.child, a.id) FROM areas a JOIN sub s ON a.parent_id = s.id)"
+    )
+}
+
+/// ` AND {column} = team` for a leader's view, nothing otherwise.
+fn team_filter(scope: HouseholdScope, column: &str) -> String {
+    scope
+        .team_id
+        .map_or(String::new(), |team| format!(" AND {column} = {team}"))
+}
+
+fn coverage_count(row: CountRow) -> CoverageCount {
+    CoverageCount {
+        measure: row.measure,
+        child: row.child,
+        step: row.step.as_deref().and_then(NeedStep::parse),
+        status: row.status.as_deref().and_then(NeedStatus::parse),
+        count: row.n,
+    }
+}
+
+/// The counts of the coverage, by direct child of the area, summed from
+/// the kept counts (`repo::tallies`): a province has about a hundred
+/// thousand of them.
 ///
 /// # Errors
 /// The database fails.
 pub async fn coverage_counts(
+    db: &impl ConnectionTrait,
+    scope: HouseholdScope,
+) -> Result<Vec<CoverageCount>, StoreError> {
+    let sql = format!(
+        "WITH RECURSIVE {sub} \
+         SELECT c.measure, s.child, NULLIF(c.step, '') AS step, NULLIF(c.status, '') AS status, \
+                CAST(SUM(c.n) AS BIGINT) AS n \
+           FROM tallies c JOIN sub s ON s.id = c.area_id \
+           WHERE 1 = 1{team} \
+           GROUP BY c.measure, s.child, c.step, c.status",
+        sub = subtree_sql(scope.area_id),
+        team = team_filter(scope, "c.team_id"),
+    );
+    let statement = Statement::from_string(db.get_database_backend(), sql);
+    let rows = CountRow::find_by_statement(statement).all(db).await?;
+    Ok(rows.into_iter().map(coverage_count).collect())
+}
+
+/// The counts of the coverage counted from the base tables, as the kept
+/// counts must say: the check of `repo::tallies`. It reads every household,
+/// resident and need of the area (13 s on a province).
+///
+/// # Errors
+/// The database fails.
+pub async fn coverage_counts_recounted(
     db: &impl ConnectionTrait,
     scope: HouseholdScope,
 ) -> Result<Vec<CoverageCount>, StoreError> {
@@ -105,16 +164,7 @@ pub async fn coverage_counts(
     );
     let statement = Statement::from_string(db.get_database_backend(), sql);
     let rows = CountRow::find_by_statement(statement).all(db).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| CoverageCount {
-            measure: row.measure,
-            child: row.child,
-            step: row.step.as_deref().and_then(NeedStep::parse),
-            status: row.status.as_deref().and_then(NeedStatus::parse),
-            count: row.n,
-        })
-        .collect())
+    Ok(rows.into_iter().map(coverage_count).collect())
 }
 
 /// Visits done and households first reached, by team time zone and quarter
@@ -140,6 +190,9 @@ struct BucketRow {
     n: i64,
 }
 
+/// Seconds in a quarter hour.
+const QUARTER_SECONDS: i64 = 900;
+
 /// The quarter hour (UTC) of a timestamp column, as `YYYY-MM-DD HH:MM`.
 fn quarter_sql(backend: DatabaseBackend, column: &str) -> String {
     match backend {
@@ -155,11 +208,76 @@ fn quarter_sql(backend: DatabaseBackend, column: &str) -> String {
     }
 }
 
-/// Visits done and households first reached from `since` on, by quarter hour.
+#[derive(FromQueryResult)]
+struct QuarterRow {
+    timezone: String,
+    quarter: i64,
+    visits_done: i64,
+    first_reached: i64,
+}
+
+/// Visits done and households first reached from `since` on, by quarter
+/// hour, summed from the kept counts (`repo::tallies`). `since` is a
+/// quarter hour's start (the coverage passes a midnight); otherwise the
+/// quarter that holds it counts whole.
 ///
 /// # Errors
 /// The database fails.
 pub async fn reach_buckets(
+    db: &impl ConnectionTrait,
+    scope: HouseholdScope,
+    since: DateTime<Utc>,
+) -> Result<Vec<ReachBucket>, StoreError> {
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "WITH RECURSIVE {sub} \
+         SELECT t.timezone, q.quarter, CAST(SUM(q.visits_done) AS BIGINT) AS visits_done, \
+                CAST(SUM(q.first_reached) AS BIGINT) AS first_reached \
+           FROM tally_quarters q JOIN sub s ON s.id = q.area_id JOIN teams t ON t.id = q.team_id \
+           WHERE q.quarter >= $1{team} \
+           GROUP BY t.timezone, q.quarter",
+        sub = subtree_sql(scope.area_id),
+        team = team_filter(scope, "q.team_id"),
+    );
+    let since_quarter = since.timestamp().div_euclid(QUARTER_SECONDS);
+    let statement = Statement::from_sql_and_values(backend, sql, [Value::from(since_quarter)]);
+    let rows = QuarterRow::find_by_statement(statement).all(db).await?;
+    let mut buckets = Vec::with_capacity(rows.len() * 2);
+    for row in rows {
+        let start = row
+            .quarter
+            .checked_mul(QUARTER_SECONDS)
+            .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
+            .ok_or_else(|| {
+                StoreError::NotFound(format!(
+                    "the kept quarter hour {} lies outside the calendar",
+                    row.quarter
+                ))
+            })?;
+        for (measure, count) in [
+            ("visits_done", row.visits_done),
+            ("first_reached", row.first_reached),
+        ] {
+            if count != 0 {
+                buckets.push(ReachBucket {
+                    measure: measure.to_owned(),
+                    timezone: row.timezone.clone(),
+                    start,
+                    count,
+                });
+            }
+        }
+    }
+    Ok(buckets)
+}
+
+/// Visits done and households first reached from `since` on, by quarter
+/// hour, counted from the base tables as the kept counts must say: the
+/// check of `repo::tallies`.
+///
+/// # Errors
+/// The database fails.
+pub async fn reach_buckets_recounted(
     db: &impl ConnectionTrait,
     scope: HouseholdScope,
     since: DateTime<Utc>,
@@ -190,7 +308,12 @@ pub async fn reach_buckets(
     rows.into_iter()
         .map(|row| {
             let start = NaiveDateTime::parse_from_str(&row.bucket, "%Y-%m-%d %H:%M")
-                .map_err(|e| StoreError::NotFound(format!("bad bucket {:?}: {e}", row.bucket)))?
+                .map_err(|e| {
+                    StoreError::NotFound(format!(
+                        "the quarter hour {:?} does not read as YYYY-MM-DD HH:MM: {e}",
+                        row.bucket
+                    ))
+                })?
                 .and_utc();
             Ok(ReachBucket {
                 measure: row.measure,
@@ -302,18 +425,26 @@ pub struct UnmetPage {
     pub limit: Option<u64>,
 }
 
+/// `WHEN 'no_consent' THEN 0 …`: the rank of each reason of a plan.
+fn reason_ranks() -> String {
+    PLAN_REASONS
+        .iter()
+        .enumerate()
+        .map(|(i, reason)| format!("WHEN '{}' THEN {i}", reason.code()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The whole list's statement (or a page of it): every part computed for
+/// the whole area with hash joins, then joined. The better plan for the
+/// whole list (the CSV); a page on PostgreSQL is [`unmet_page_statement`].
 fn unmet_statement(
     backend: DatabaseBackend,
     scope: HouseholdScope,
     now: DateTime<Utc>,
     page: UnmetPage,
 ) -> Statement {
-    let rank = PLAN_REASONS
-        .iter()
-        .enumerate()
-        .map(|(i, reason)| format!("WHEN '{}' THEN {i}", reason.code()))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let rank = reason_ranks();
     let after = page
         .after_id
         .map_or(String::new(), |id| format!(" AND hh.id > {id}"));
@@ -370,11 +501,97 @@ fn unmet_statement(
     Statement::from_sql_and_values(backend, sql, [Value::from(now)])
 }
 
-/// A page of the unmet households, in id order.
+/// A page of the unmet households on PostgreSQL, driven by the households
+/// themselves: in id order after the cursor, each household's open needs
+/// summed over its residents and needs (`LATERAL`, by the unique indexes),
+/// no visit of it with a need done, then its next visit and the reason of
+/// its team's latest published plan (a team plans its own households only,
+/// so that plan holds all of the household's reasons that
+/// [`unmet_statement`] reads). It reads about as many households as the
+/// page holds, where [`unmet_statement`] reads the whole area first.
+fn unmet_page_statement(scope: HouseholdScope, now: DateTime<Utc>, page: UnmetPage) -> Statement {
+    let after = page
+        .after_id
+        .map_or(String::new(), |id| format!(" AND h.id > {id}"));
+    let limit = page
+        .limit
+        .map_or(String::new(), |limit| format!(" LIMIT {limit}"));
+    let sql = format!(
+        "WITH RECURSIVE {sub} \
+         SELECT h.id AS household_id, h.team_id, t.name AS team_name, t.timezone, \
+           h.external_id, h.address, s.id AS area_id, a.name AS area_name, \
+           o.open_needs, o.refused, o.awaiting, o.attempts, o.last_attempt_at, \
+           nv.start_at AS next_visit_at, pr.rank AS plan_reason \
+         FROM households h \
+         JOIN teams t ON t.id = h.team_id \
+         JOIN sub s ON s.id = COALESCE(h.village_id, t.area_id) \
+         CROSS JOIN LATERAL (\
+           SELECT CAST(COUNT(*) AS BIGINT) AS open_needs, \
+             CAST(MAX(CASE WHEN n.last_result = '{refused}' THEN 1 ELSE 0 END) AS BIGINT) AS refused, \
+             CAST(MAX(CASE WHEN n.last_result = '{appointment}' THEN 1 ELSE 0 END) AS BIGINT) AS awaiting, \
+             CAST(MAX(r.attempts) AS BIGINT) AS attempts, MAX(r.last_attempt_at) AS last_attempt_at \
+           FROM residents r JOIN needs n ON n.resident_id = r.id \
+           WHERE r.household_id = h.id AND n.status = '{open}') o \
+         LEFT JOIN areas a ON a.id = s.id \
+         LEFT JOIN LATERAL (\
+           SELECT MIN(v.start_at) AS start_at \
+           FROM visits v JOIN plans p ON p.id = v.plan_id \
+           WHERE v.household_id = h.id AND p.status = '{published}' \
+             AND v.status IN ('{proposed}', '{confirmed}') AND v.start_at > $1) nv ON TRUE \
+         LEFT JOIN LATERAL (\
+           SELECT CAST(MIN(CASE u.reason {rank} ELSE {last} END) AS BIGINT) AS rank \
+           FROM unmet u WHERE u.household_id = h.id \
+             AND u.plan_id = (SELECT MAX(l.id) FROM plans l \
+                              WHERE l.team_id = h.team_id AND l.status = '{published}')) pr ON TRUE \
+         WHERE o.open_needs > 0{team}{after} \
+           AND NOT EXISTS (SELECT 1 FROM visits v JOIN outcomes oc ON oc.visit_id = v.id \
+             WHERE v.household_id = h.id AND oc.result = '{done}') \
+         ORDER BY h.id{limit}",
+        sub = subtree_sql(scope.area_id),
+        team = team_filter(scope, "h.team_id"),
+        rank = reason_ranks(),
+        refused = OutcomeResult::Refused.code(),
+        appointment = OutcomeResult::NeedsAppointment.code(),
+        open = NeedStatus::Open.code(),
+        done = OutcomeResult::Done.code(),
+        published = PlanStatus::Published.code(),
+        proposed = VisitStatus::Proposed.code(),
+        confirmed = VisitStatus::Confirmed.code(),
+        last = PLAN_REASONS.len() - 1,
+    );
+    Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, [Value::from(now)])
+}
+
+/// A page of the unmet households, in id order: on PostgreSQL driven by the
+/// households after the cursor, elsewhere (a commune's SQLite, which has no
+/// `LATERAL`) the whole list's statement with its limit.
 ///
 /// # Errors
 /// The database fails.
 pub async fn unmet_households(
+    db: &impl ConnectionTrait,
+    scope: HouseholdScope,
+    now: DateTime<Utc>,
+    page: UnmetPage,
+) -> Result<Vec<UnmetHousehold>, StoreError> {
+    let statement = match db.get_database_backend() {
+        DatabaseBackend::Postgres => unmet_page_statement(scope, now, page),
+        backend => unmet_statement(backend, scope, now, page),
+    };
+    Ok(UnmetRow::find_by_statement(statement)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(UnmetHousehold::from)
+        .collect())
+}
+
+/// The same page read by the whole list's statement, whatever the
+/// database: the check of [`unmet_households`].
+///
+/// # Errors
+/// The database fails.
+pub async fn unmet_households_by_list(
     db: &impl ConnectionTrait,
     scope: HouseholdScope,
     now: DateTime<Utc>,

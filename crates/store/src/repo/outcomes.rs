@@ -17,6 +17,7 @@ use sea_orm::{
 };
 
 use super::audit::append_audit;
+use super::tallies;
 use crate::StoreError;
 use crate::entity::{need, outcome, outcome_request, resident, visit};
 
@@ -318,7 +319,9 @@ pub async fn record_outcomes<C: ConnectionTrait + TransactionTrait>(
         serde_json::to_string(&counts).expect("counts serialise"),
     ));
     active.updated_at = Set(write.now);
-    active.update(&txn).await?;
+    let visit = active.update(&txn).await?;
+    // A visit done, a need done: the audit's counts of the household's team.
+    tallies::refresh_households(&txn, &[visit.household_id]).await?;
     append_audit(
         &txn,
         write.now,

@@ -6,10 +6,11 @@ use chrono::{DateTime, Utc};
 use doorstep_core::{NeedStatus, NeedStep};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, TransactionSession, TransactionTrait,
+    QueryFilter, QuerySelect, TransactionSession, TransactionTrait,
 };
 
 use super::audit::append_audit;
+use super::tallies;
 use crate::StoreError;
 use crate::entity::{household, member, need, resident};
 
@@ -167,6 +168,16 @@ pub async fn save_household<C: ConnectionTrait + TransactionTrait>(
             .await?
         }
     };
+    // The audit's counts follow a new household or one that moved.
+    let mut teams = vec![saved.team_id];
+    match &old {
+        None => {}
+        Some(old) if old.village_id != saved.village_id || old.team_id != saved.team_id => {
+            teams.push(old.team_id);
+        }
+        Some(_) => teams.clear(),
+    }
+    tallies::refresh_teams(&txn, &teams).await?;
     append_audit(
         &txn,
         now,
@@ -246,7 +257,7 @@ pub async fn save_resident<C: ConnectionTrait + TransactionTrait>(
             active.id = sea_orm::ActiveValue::NotSet;
             active.insert(&txn).await?
         }
-        Some(_) if fields.is_empty() => {
+        Some(_) if fields.is_empty() && open_needs.is_empty() => {
             txn.commit().await?;
             return Ok(old.expect("just matched"));
         }
@@ -273,6 +284,16 @@ pub async fn save_resident<C: ConnectionTrait + TransactionTrait>(
         .insert(&txn)
         .await?;
     }
+    // The audit's counts follow a new resident, needs opened, or a resident
+    // moved to another household.
+    let mut households = vec![saved.household_id];
+    match &old {
+        None => {}
+        Some(old) if old.household_id != saved.household_id => households.push(old.household_id),
+        Some(_) if !open_needs.is_empty() => {}
+        Some(_) => households.clear(),
+    }
+    tallies::refresh_households(&txn, &households).await?;
     append_audit(
         &txn,
         now,
@@ -339,6 +360,13 @@ pub async fn set_need<C: ConnectionTrait + TransactionTrait>(
             .await?
         }
     };
+    let household: Option<i32> = resident::Entity::find_by_id(resident_id)
+        .select_only()
+        .column(resident::Column::HouseholdId)
+        .into_tuple()
+        .one(&txn)
+        .await?;
+    tallies::refresh_households(&txn, &household.into_iter().collect::<Vec<_>>()).await?;
     append_audit(
         &txn,
         now,

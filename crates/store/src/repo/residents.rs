@@ -16,6 +16,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use super::audit::append_audit;
+use super::tallies;
 use crate::StoreError;
 use crate::entity::{
     consent, erasure, household, need, outbox, outcome, outcome_request, resident, unmet, visit,
@@ -582,6 +583,8 @@ pub async fn erase_resident<C: ConnectionTrait + TransactionTrait>(
     resident::Entity::delete_by_id(resident_id)
         .exec(&txn)
         .await?;
+    // One resident and their needs fewer in the audit's counts.
+    tallies::refresh_teams(&txn, &[household.team_id]).await?;
     txn.commit().await?;
     Ok(Some(erased))
 }
