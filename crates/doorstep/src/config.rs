@@ -86,17 +86,43 @@ pub struct Planning {
     pub demo_time_limit_s: f64,
     /// Planner threads; 0 = one per core.
     pub threads: usize,
+    /// Seconds the planner searches for each team of an area's run, when
+    /// `doorstep plan --area` does not say.
+    pub area_time_limit_s: f64,
+    /// Workers of `doorstep plan --area`, `doorstep worker` and `doorstep
+    /// serve`, each planning one team at a time; 0 = one per core.
+    pub workers: usize,
+    /// Seconds a worker holds the job it claimed; a worker that dies leaves
+    /// it to another after this.
+    pub lease_s: u64,
+    /// Seconds between two looks for jobs when there is none.
+    pub poll_s: u64,
+    /// Whether `doorstep serve` works planning jobs in the background.
+    pub serve_jobs: bool,
 }
 
 impl Planning {
     /// The threads to use.
     pub fn threads(&self) -> usize {
         if self.threads == 0 {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
+            cores()
         } else {
             self.threads
         }
     }
+
+    /// The workers to run.
+    pub fn workers(&self) -> usize {
+        if self.workers == 0 {
+            cores()
+        } else {
+            self.workers
+        }
+    }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// `[server]`.
@@ -239,6 +265,11 @@ pub fn load(sources: &Sources) -> anyhow::Result<Settings> {
                     .parse()
                     .with_context(|| format!("{name}={value:?}: expected a whole number"))?,
             ),
+            toml::Value::Float(_) => toml::Value::Float(
+                value
+                    .parse()
+                    .with_context(|| format!("{name}={value:?}: expected a number such as 0.5"))?,
+            ),
             _ => toml::Value::String(value.clone()),
         };
         set(&mut overrides, &section, &key, value);
@@ -284,7 +315,16 @@ fn check_keys(path: &Path, table: &toml::Table) -> anyhow::Result<()> {
         ("teams", &["default_timezone"]),
         (
             "planning",
-            &["time_limit_s", "demo_time_limit_s", "threads"],
+            &[
+                "time_limit_s",
+                "demo_time_limit_s",
+                "threads",
+                "area_time_limit_s",
+                "workers",
+                "lease_s",
+                "poll_s",
+                "serve_jobs",
+            ],
         ),
         (
             "mail",
@@ -401,6 +441,26 @@ mod tests {
         .unwrap();
         assert_eq!(settings.database.url, "sqlite://a");
         assert!(!settings.server.migrate_on_start);
+
+        let settings = load(&sources(
+            dir.path(),
+            &[
+                ("DOORSTEP__PLANNING__AREA_TIME_LIMIT_S", "0.25"),
+                ("DOORSTEP__PLANNING__LEASE_S", "2"),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(settings.planning.area_time_limit_s, 0.25);
+        assert_eq!(settings.planning.lease_s, 2);
+        let message = format!(
+            "{:#}",
+            load(&sources(
+                dir.path(),
+                &[("DOORSTEP__PLANNING__AREA_TIME_LIMIT_S", "fast")]
+            ))
+            .unwrap_err()
+        );
+        assert!(message.contains("expected a number"), "{message}");
     }
 
     #[test]

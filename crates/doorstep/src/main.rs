@@ -38,8 +38,10 @@ enum Command {
     Tide(cmd::tide::Args),
     /// Expand availability rules into windows.
     Windows(cmd::windows::Args),
-    /// Plan visits for an instance file.
+    /// Plan visits for an instance file, a stored team or every team of an area.
     Plan(cmd::plan::Args),
+    /// Work the planning jobs of areas' runs (several processes may share them).
+    Worker(cmd::worker::Args),
     /// The volunteers' lists by e-mail: send by hand, preview, the outbox.
     Mail(cmd::mail::Args),
 }
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Tide(args) => cmd::tide::run(args),
         Command::Windows(args) => cmd::windows::run(args),
         Command::Plan(args) => cmd::plan::run(args),
+        Command::Worker(args) => cmd::worker::run(args),
         Command::Mail(args) => cmd::mail::run(args),
     }
 }

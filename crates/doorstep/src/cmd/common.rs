@@ -143,3 +143,71 @@ pub fn catalog() -> Result<doorstep_service::Catalog, Failure> {
     ))
     .map_err(Failure::input)
 }
+
+/// The planning workers of this process: `count` names unique among the
+/// processes sharing the database (host, process id, number), each holding
+/// a job for `lease_s` and planning with one thread.
+pub fn planning_workers(
+    settings: &Settings,
+    count: usize,
+) -> Vec<doorstep_service::planning::area::Worker> {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "doorstep".to_owned());
+    let pid = std::process::id();
+    (1..=count)
+        .map(|k| {
+            let suffix = format!("-{pid}-{k}");
+            // The column holds 64 characters.
+            let host: String = host.chars().take(64 - suffix.len()).collect();
+            doorstep_service::planning::area::Worker {
+                id: format!("{host}{suffix}"),
+                lease: std::time::Duration::from_secs(settings.planning.lease_s.max(1)),
+                threads: 1,
+            }
+        })
+        .collect()
+}
+
+/// `12,345,678`: figures with their thousands grouped.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `4m05s`.
+pub fn minutes_seconds(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    format!("{}m{:02}s", s / 60, s % 60)
+}
+
+/// Resolves when the process is asked to stop: Ctrl-C, or SIGTERM on Unix.
+pub async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,6 +1,8 @@
-//! `doorstep plan`: plans a stored team's visits (`--team`), or plans visits
-//! for an instance file (`--input`, the benchmark format, see
-//! docs/planning.md) and writes the plan as JSON.
+//! `doorstep plan`: plans a stored team's visits (`--team`), every team
+//! under an area as a resumable run of jobs (`--area`, see
+//! docs/planning-at-scale.md), or plans visits for an instance file
+//! (`--input`, the benchmark format, see docs/planning.md) and writes the
+//! plan as JSON.
 //!
 //! Exit codes: 0 planned, 2 bad input (every instance error is listed with
 //! its JSON path), 1 anything else (e.g. the output cannot be written).
@@ -20,12 +22,13 @@ use doorstep_scheduler::{Instance, Params, Plan, Problem, Reason, checker};
                   out with its reason (no_skill, no_window, no_capacity) in Vietnamese and English. \
                   Progress and figures go to stderr. The format is described in docs/planning.md.",
     after_help = "Examples:\n  doorstep plan --team 1 --from 2026-12-01 --days 28 --time-limit 3 --publish\n  \
+                  doorstep plan --area 1 --from 2026-12-07 --days 28 --workers 2\n  \
                   doorstep plan --input team.json --time-limit 10 --output plan.json\n  \
                   doorstep plan --input team.json --explain H0042\n  \
                   doorstep plan --input team.json --hint last_plan.json --output plan.json\n\n\
                   Exit codes: 0 planned, 2 bad input, 1 other failure."
 )]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["input", "team"])))]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["input", "team", "area"])))]
 pub struct Args {
     /// Instance file (JSON).
     #[arg(long, value_name = "INSTANCE.json")]
@@ -34,18 +37,29 @@ pub struct Args {
     /// and save the plan as a draft.
     #[arg(long, value_name = "TEAM_ID", requires_all = ["from", "days"], conflicts_with_all = ["input", "output", "explain", "hint", "iterations"])]
     pub team: Option<i32>,
-    /// With --team: the first day, YYYY-MM-DD in the team's calendar.
-    #[arg(long, value_name = "YYYY-MM-DD", requires = "team")]
+    /// Plan every team under this area (teams in parallel, each saved in
+    /// its own transaction), as a run that a second call with the same
+    /// area, days and first day resumes; prints progress and a summary.
+    #[arg(long, value_name = "AREA_ID", requires_all = ["from", "days"], conflicts_with_all = ["input", "output", "explain", "hint", "iterations", "threads", "balance"])]
+    pub area: Option<i32>,
+    /// With --team or --area: the first day, YYYY-MM-DD in the team's calendar.
+    #[arg(long, value_name = "YYYY-MM-DD", conflicts_with = "input")]
     pub from: Option<String>,
-    /// With --team: how many days.
-    #[arg(long, value_name = "N", requires = "team")]
+    /// With --team or --area: how many days.
+    #[arg(long, value_name = "N", conflicts_with = "input")]
     pub days: Option<u32>,
-    /// With --team: publish the plan, so that the volunteers' lists and
-    /// calendar feeds show it.
-    #[arg(long, requires = "team")]
+    /// With --team or --area: publish the plans, so that the volunteers'
+    /// lists and calendar feeds show them.
+    #[arg(long, conflicts_with = "input")]
     pub publish: bool,
+    /// With --area: workers in this process, each planning one team at a
+    /// time (default: planning.workers, 0 there = one per core); 0 only
+    /// opens the run, for `doorstep worker` processes.
+    #[arg(long, value_name = "K", requires = "area")]
+    pub workers: Option<usize>,
     /// Search time in seconds; the best plan found by then is returned
-    /// (default 10 with --input, the configured planning.time_limit_s with --team).
+    /// (default 10 with --input, the configured planning.time_limit_s with
+    /// --team; with --area, per team, default planning.area_time_limit_s).
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
     /// Seed of the search's random choices.
@@ -106,6 +120,17 @@ fn read_json<T: serde::de::DeserializeOwned>(
 
 /// Runs `doorstep plan`.
 pub fn run(args: Args) -> ExitCode {
+    if let Some(area) = args.area {
+        return super::plan_area::run(&super::plan_area::AreaArgs {
+            area,
+            from: args.from.clone(),
+            days: args.days,
+            time_limit: args.time_limit,
+            seed: args.seed,
+            publish: args.publish,
+            workers: args.workers,
+        });
+    }
     if let Some(team) = args.team {
         return super::plan_team::run(&super::plan_team::TeamArgs {
             team,

@@ -50,6 +50,18 @@ async fn serve(args: Args) -> Result<(), Failure> {
         policy: super::mail::policy(&settings),
         tick: std::time::Duration::from_secs(settings.mail.tick_s.max(1)),
     }));
+    if settings.planning.serve_jobs {
+        tokio::spawn(planning_job(PlanningJob {
+            store: store.clone(),
+            catalog: catalog.clone(),
+            options: doorstep_service::planning::area::WorkOptions {
+                workers: super::common::planning_workers(&settings, settings.planning.workers()),
+                run: None,
+                poll: std::time::Duration::from_secs(settings.planning.poll_s.max(1)),
+                keep_polling: true,
+            },
+        }));
+    }
     let address = args.address.unwrap_or(settings.server.address);
     let listener = tokio::net::TcpListener::bind(&address).await.map_err(|e| {
         Failure::input(format!(
@@ -131,6 +143,55 @@ async fn mail_job(job: MailJob) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "mail: the outbox could not be read"),
         }
+    }
+}
+
+/// What the planning job needs.
+struct PlanningJob {
+    store: doorstep_service::Store,
+    catalog: std::sync::Arc<doorstep_service::Catalog>,
+    options: doorstep_service::planning::area::WorkOptions,
+}
+
+/// Works the areas' planning jobs, as `doorstep worker --wait` does, for as
+/// long as the server runs; a database failure is logged and the loop
+/// starts again after `poll`. Jobs held when the server stops are left to
+/// their leases.
+async fn planning_job(job: PlanningJob) {
+    use doorstep_service::planning::area::{self, JobOutcome, JobReport};
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let clock = chrono::Utc::now;
+    let on_job = |report: &JobReport| match &report.outcome {
+        JobOutcome::Done { plan_id, figures } => tracing::info!(
+            run = report.claim.run_id,
+            team = report.claim.team_id,
+            plan = ?plan_id,
+            visits = figures.visits,
+            "planning: team planned"
+        ),
+        JobOutcome::Failed { error, retried } => tracing::warn!(
+            run = report.claim.run_id,
+            team = report.claim.team_id,
+            retried,
+            %error,
+            "planning: team not planned"
+        ),
+        JobOutcome::LeaseLost => {}
+    };
+    loop {
+        if let Err(e) = area::work(
+            &job.store,
+            &job.catalog,
+            &job.options,
+            &clock,
+            &stop,
+            &on_job,
+        )
+        .await
+        {
+            tracing::warn!(error = %e, "planning: the jobs could not be worked");
+        }
+        tokio::time::sleep(job.options.poll).await;
     }
 }
 

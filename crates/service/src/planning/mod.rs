@@ -9,6 +9,7 @@
 //! independent checker, and the plan, its visits, its unmet households and
 //! an audit entry are saved in one transaction.
 
+pub mod area;
 mod edit;
 pub mod reader;
 
@@ -456,6 +457,88 @@ async fn run_blocking<T: Send + 'static>(
         .map_err(|e| ServiceError::Internal(format!("the planner stopped: {e}")))?
 }
 
+/// A team planned and checked, not saved yet.
+pub(crate) struct Made {
+    /// The plan to store.
+    pub plan: NewPlan,
+    /// Its visits.
+    pub visits: Vec<NewVisit>,
+    /// What it leaves out.
+    pub unmet: Vec<UnmetRecord>,
+    /// The team's zone.
+    pub zone: Tz,
+    /// Households of the team read.
+    pub households: usize,
+    /// Jobs the planner was given (households at home, residents abroad).
+    pub jobs: usize,
+    /// Milliseconds reading the team.
+    pub read_ms: u64,
+    /// Milliseconds planning and checking.
+    pub plan_ms: u64,
+}
+
+/// Reads a team, plans `request` on a blocking thread and checks the plan:
+/// what [`plan_team`] and the area's jobs ([`area`]) share. `started` is
+/// when the use case began, for the plan's figures.
+pub(crate) async fn make_plan(
+    store: &Store,
+    catalog: &Catalog,
+    team_id: i32,
+    request: &PlanRequest,
+    max_iterations: Option<u64>,
+    started: Instant,
+) -> Result<Made, ServiceError> {
+    let read = Instant::now();
+    let snapshot = load_snapshot(store, team_id).await?;
+    let read_ms = read.elapsed().as_millis() as u64;
+    let zone = team_zone(&snapshot)?;
+    let households = snapshot.households.len();
+    let from = local_midnight(zone, request.start);
+    let end_date = request.start + chrono::Days::new(u64::from(request.days));
+    let to = local_midnight(zone, end_date);
+    let params = Params {
+        time_limit: if max_iterations.is_some() {
+            None
+        } else {
+            Some(request.time_limit)
+        },
+        max_iterations,
+        seed: request.seed,
+        threads: request.threads.max(1),
+        hint: None,
+        balance: false,
+    };
+    let catalog = catalog.clone();
+    let planning = Instant::now();
+    let (solved, snapshot) = run_blocking(move || {
+        let solved = solve(&snapshot, &catalog, from, to, Keep::default(), params)?;
+        Ok((solved, snapshot))
+    })
+    .await?;
+    drop(snapshot);
+    let plan_ms = planning.elapsed().as_millis() as u64;
+    let visits: Vec<NewVisit> = to_visits(&solved)?.into_iter().map(|(_, v)| v).collect();
+    let unmet = to_unmet(&solved);
+    let figures = figures(&solved, started);
+    Ok(Made {
+        plan: NewPlan {
+            team_id,
+            start_date: request.start,
+            days: request.days,
+            horizon_start: from,
+            horizon_end: to,
+            figures,
+        },
+        visits,
+        unmet,
+        zone,
+        households,
+        jobs: solved.mapped.instance.households.len(),
+        read_ms,
+        plan_ms,
+    })
+}
+
 /// Plans a team's visits for `request` and saves the draft plan.
 ///
 /// # Errors
@@ -472,55 +555,26 @@ pub async fn plan_team(
     let started = Instant::now();
     actor.require_lead(store, team_id).await?;
     request.check()?;
-    let snapshot = load_snapshot(store, team_id).await?;
-    let zone = team_zone(&snapshot)?;
-    let from = local_midnight(zone, request.start);
-    let end_date = request.start + chrono::Days::new(u64::from(request.days));
-    let to = local_midnight(zone, end_date);
-    let params = Params {
-        time_limit: Some(request.time_limit),
-        max_iterations: None,
-        seed: request.seed,
-        threads: request.threads.max(1),
-        hint: None,
-        balance: false,
-    };
-    let catalog = catalog.clone();
-    let (solved, snapshot) = run_blocking(move || {
-        let solved = solve(&snapshot, &catalog, from, to, Keep::default(), params)?;
-        Ok((solved, snapshot))
-    })
-    .await?;
-    drop(snapshot);
-    let visits: Vec<NewVisit> = to_visits(&solved)?.into_iter().map(|(_, v)| v).collect();
-    let unmet = to_unmet(&solved);
-    let figures = figures(&solved, started);
+    let made = make_plan(store, catalog, team_id, request, None, started).await?;
     let plan = plans::create_plan(
         store.connection(),
-        &NewPlan {
-            team_id,
-            start_date: request.start,
-            days: request.days,
-            horizon_start: from,
-            horizon_end: to,
-            figures,
-        },
-        &visits,
-        &unmet,
+        &made.plan,
+        &made.visits,
+        &made.unmet,
         &actor.label(),
         now,
     )
     .await?;
     let visits = plans::plan_visits(store.connection(), plan.id).await?;
-    let mut summary = summary(&visits, &unmet, &plan);
+    let mut summary = summary(&visits, &made.unmet, &plan);
     summary.changed = visits.len();
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(PlanOutcome {
         plan,
         visits,
-        unmet,
+        unmet: made.unmet,
         summary,
-        zone,
+        zone: made.zone,
     })
 }
 

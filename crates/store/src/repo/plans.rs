@@ -286,6 +286,24 @@ pub async fn create_plan<C: ConnectionTrait + TransactionTrait>(
     now: DateTime<Utc>,
 ) -> Result<PlanRecord, StoreError> {
     let txn = db.begin().await?;
+    let saved = create_plan_in(&txn, plan, visits, unmet, actor, now).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// As [`create_plan`], inside the caller's transaction, which writes it with
+/// its other rows (a planning job marked done with its plan: `repo::jobs`).
+///
+/// # Errors
+/// The database fails; the caller's transaction should then be dropped.
+pub async fn create_plan_in(
+    txn: &impl ConnectionTrait,
+    plan: &NewPlan,
+    visits: &[NewVisit],
+    unmet: &[UnmetRecord],
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<PlanRecord, StoreError> {
     let f = &plan.figures;
     let saved = plan::ActiveModel {
         team_id: Set(plan.team_id),
@@ -304,11 +322,11 @@ pub async fn create_plan<C: ConnectionTrait + TransactionTrait>(
         created_by: Set(Some(actor.to_string())),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    insert_contents(&txn, saved.id, visits, unmet, now).await?;
+    insert_contents(txn, saved.id, visits, unmet, now).await?;
     append_audit(
-        &txn,
+        txn,
         now,
         actor,
         "create_plan",
@@ -320,7 +338,6 @@ pub async fn create_plan<C: ConnectionTrait + TransactionTrait>(
         }),
     )
     .await?;
-    txn.commit().await?;
     Ok(plan_record(saved))
 }
 
@@ -471,7 +488,23 @@ pub async fn publish_plan<C: ConnectionTrait + TransactionTrait>(
     now: DateTime<Utc>,
 ) -> Result<(PlanRecord, Vec<i32>), StoreError> {
     let txn = db.begin().await?;
-    let Some(p) = plan::Entity::find_by_id(plan_id).one(&txn).await? else {
+    let published = publish_plan_in(&txn, plan_id, actor, now).await?;
+    txn.commit().await?;
+    Ok(published)
+}
+
+/// As [`publish_plan`], inside the caller's transaction.
+///
+/// # Errors
+/// The plan does not exist, or the database fails; the caller's transaction
+/// should then be dropped.
+pub async fn publish_plan_in(
+    txn: &impl ConnectionTrait,
+    plan_id: i32,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(PlanRecord, Vec<i32>), StoreError> {
+    let Some(p) = plan::Entity::find_by_id(plan_id).one(txn).await? else {
         return Err(StoreError::NotFound(format!(
             "plan {plan_id} does not exist"
         )));
@@ -482,20 +515,20 @@ pub async fn publish_plan<C: ConnectionTrait + TransactionTrait>(
         .filter(plan::Column::Status.eq(PlanStatus::Published.code()))
         .filter(plan::Column::HorizonStart.lt(p.horizon_end))
         .filter(plan::Column::HorizonEnd.gt(p.horizon_start))
-        .all(&txn)
+        .all(txn)
         .await?;
     let superseded: Vec<i32> = overlapping.iter().map(|o| o.id).collect();
     for o in overlapping {
         let mut active = o.into_active_model();
         active.status = Set(PlanStatus::Superseded.code().to_string());
-        active.update(&txn).await?;
+        active.update(txn).await?;
     }
     let mut active = p.into_active_model();
     active.status = Set(PlanStatus::Published.code().to_string());
     active.published_at = Set(Some(now));
-    let saved = active.update(&txn).await?;
+    let saved = active.update(txn).await?;
     append_audit(
-        &txn,
+        txn,
         now,
         actor,
         "publish_plan",
@@ -504,7 +537,6 @@ pub async fn publish_plan<C: ConnectionTrait + TransactionTrait>(
         serde_json::json!({"superseded": superseded}),
     )
     .await?;
-    txn.commit().await?;
     Ok((plan_record(saved), superseded))
 }
 
