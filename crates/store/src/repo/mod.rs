@@ -5,7 +5,10 @@
 //! The transaction convention: a change of more than one row is one function
 //! of its aggregate's module that takes the [`Store`](crate::Store)'s
 //! connection, begins its own transaction, and commits it only when every row
-//! is written; an error drops the transaction and writes nothing.
+//! is written; an error drops the transaction and writes nothing. A function
+//! named `*_in` writes inside a caller's transaction, which commits it
+//! (`plans::create_plan_in` inside `jobs::complete`), and so do the kept
+//! counts' `tallies::refresh_teams`.
 
 use std::collections::BTreeMap;
 
