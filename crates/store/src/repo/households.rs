@@ -187,6 +187,7 @@ pub async fn apply_register<C: ConnectionTrait + TransactionTrait>(
         apply_residents(&txn, household_id, &kept, actor, now, &mut changes).await?;
     }
     if !changes.is_empty() {
+        super::tallies::refresh_teams(&txn, &[team_id]).await?;
         append_audit(
             &txn,
             now,
