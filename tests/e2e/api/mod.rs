@@ -11,7 +11,6 @@ mod plans;
 mod province;
 mod records;
 mod residents;
-mod runs;
 mod tallies;
 mod teams;
 
