@@ -3,7 +3,7 @@
 use chrono::{DateTime, Datelike, Utc};
 use doorstep_core::fold_vietnamese;
 use doorstep_store::entity::area;
-use doorstep_store::{RegisterChanges, Store, StoreError};
+use doorstep_store::{REGISTER_PART, RegisterChanges, RegisterImport, Store, StoreError};
 
 use crate::register::{self, RowError};
 
@@ -50,6 +50,23 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
+/// How far an import is, as [`import_register_from`] tells it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportProgress {
+    /// Data rows read from the file so far.
+    pub rows_read: usize,
+    /// Bytes of the file read so far.
+    pub bytes_read: u64,
+    /// The good rows, once the whole file is read and nothing in it stops
+    /// the import.
+    pub rows_to_write: Option<usize>,
+    /// Rows compared with the database and written so far.
+    pub rows_written: usize,
+    /// Every row is written: the team's kept coverage counts are being
+    /// recounted and the transaction committed.
+    pub committing: bool,
+}
+
 /// Reads `bytes` as a register and applies it to the team in one
 /// transaction. With a bad row and without `skip_invalid`, nothing is written.
 ///
@@ -63,8 +80,36 @@ pub async fn import_register(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<ImportReport, ImportError> {
-    let mut parsed =
-        register::parse(bytes, now.year()).map_err(|errors| ImportError::Invalid { errors })?;
+    import_register_from(store, team_id, bytes, options, actor, now, |_| {}).await
+}
+
+/// Reads a register from `source` (as a stream) and applies it to the team
+/// in one transaction, [`REGISTER_PART`] households at a time; `progress`
+/// hears how far it is every [`register::PROGRESS_ROWS`] rows read, before
+/// the first part and after every part written, and before the commit. With a bad row and without `skip_invalid`, nothing
+/// is written — a bad row is found before the first write.
+///
+/// # Errors
+/// See [`ImportError`].
+pub async fn import_register_from(
+    store: &Store,
+    team_id: i32,
+    source: impl std::io::Read,
+    options: ImportOptions,
+    actor: &str,
+    now: DateTime<Utc>,
+    mut progress: impl FnMut(ImportProgress),
+) -> Result<ImportReport, ImportError> {
+    let mut file_read = 0;
+    let mut parsed = register::read(source, now.year(), |rows_read, bytes_read| {
+        file_read = bytes_read;
+        progress(ImportProgress {
+            rows_read,
+            bytes_read,
+            ..ImportProgress::default()
+        });
+    })
+    .map_err(|errors| ImportError::Invalid { errors })?;
     let db = store.connection();
     let Some(team) = doorstep_store::find_team(db, team_id).await? else {
         let known = doorstep_store::list_teams(db)
@@ -102,11 +147,35 @@ pub async fn import_register(
             errors: parsed.errors,
         });
     }
-    let households: Vec<_> = parsed.households.into_iter().map(|h| h.household).collect();
-    let changes = doorstep_store::apply_register(db, team_id, &households, actor, now).await?;
+    let rows_to_write = parsed.resident_count();
+    let mut told = ImportProgress {
+        rows_read: parsed.rows,
+        bytes_read: file_read,
+        rows_to_write: Some(rows_to_write),
+        rows_written: 0,
+        committing: false,
+    };
+    progress(told);
+    let mut import = RegisterImport::begin(db, team_id, actor, now).await?;
+    let mut part = Vec::with_capacity(REGISTER_PART);
+    {
+        let mut households = parsed.households().peekable();
+        while let Some(household) = households.next() {
+            told.rows_written += household.residents.len();
+            part.push(household);
+            if part.len() == REGISTER_PART || households.peek().is_none() {
+                import.apply(&part).await?;
+                part.clear();
+                progress(told);
+            }
+        }
+    }
+    told.committing = true;
+    progress(told);
+    let changes = import.commit().await?;
     Ok(ImportReport {
         rows: parsed.rows,
-        households: households.len(),
+        households: parsed.household_count(),
         changes,
         skipped: parsed.errors,
     })

@@ -8,12 +8,17 @@
 //! any case and with or without diacritics, extra columns (ignored).
 //!
 //! A file is parsed whole before anything is written; every bad row is
-//! reported with its line and column.
+//! reported with its line and column. The file is read as a stream, and
+//! what it holds is kept compactly (its text in one buffer, each resident
+//! in a few dozen bytes): a register of a million rows takes a few hundred
+//! megabytes, not its size ten times over. [`ParsedRegister::households`]
+//! gives the households one at a time, as the store takes them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
+use std::io::Read;
 
-use doorstep_core::{NeedStep, Presence, find_country, fold_vietnamese};
+use doorstep_core::{Country, NeedStep, Presence, find_country, fold_vietnamese};
 use doorstep_store::{RegisterHousehold, RegisterResident};
 
 /// One problem in a register, where it is and what was expected.
@@ -133,121 +138,338 @@ impl Column {
         let folded = fold_vietnamese(header);
         folded == fold_vietnamese(self.header()) || self.aliases().contains(&folded.as_str())
     }
+
+    /// Its position in [`Column::ALL`].
+    fn index(self) -> usize {
+        self as usize
+    }
 }
 
-/// A household read from the register, with the lines it came from.
+/// The household fields that every row of one household must agree on.
+const AGREED: [Column; 4] = [
+    Column::Address,
+    Column::Village,
+    Column::Latitude,
+    Column::Longitude,
+];
+
+/// No resident: the end of a household's list.
+const NONE: u32 = u32::MAX;
+
+/// A piece of the register's text, kept in [`ParsedRegister::text`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+/// A household read from the register.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ParsedHousehold {
-    /// The line of the household's first row.
-    pub line: usize,
-    /// The village's name as written, if any.
-    pub village: Option<String>,
-    /// The household, ready for storage once
-    /// [`ParsedRegister::resolve_villages`] has given it its village.
-    pub household: RegisterHousehold,
+struct Household {
+    /// The line of its first good row.
+    line: usize,
+    key: Span,
+    /// Empty until a row gives it.
+    address: Span,
+    /// The village's name, by its position in [`ParsedRegister::villages`].
+    village: Option<u32>,
+    village_id: Option<i32>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    /// Its residents, a list through [`Resident::next`].
+    first: u32,
+    last: u32,
+    residents: u32,
+    /// Left out: its village is unknown, or it has no address.
+    left_out: bool,
+}
+
+/// A resident read from the register.
+#[derive(Clone, Debug, PartialEq)]
+struct Resident {
+    key: Span,
+    name: Span,
+    phone: Option<Span>,
+    birth_year: Option<i32>,
+    presence: Presence,
+    country: Option<&'static Country>,
+    timezone: Option<&'static str>,
+    /// The needs, one bit per position in [`NeedStep::ALL`].
+    needs: u32,
+    /// The household's next resident.
+    next: u32,
+}
+
+/// A village named by the register, with the lines that name it.
+#[derive(Clone, Debug, PartialEq)]
+struct NamedVillage {
+    name: Box<str>,
+    lines: Vec<usize>,
+    id: Option<i32>,
 }
 
 /// A register read from a file: the good households, and every bad row.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParsedRegister {
-    /// Households in file order, with only their good rows.
-    pub households: Vec<ParsedHousehold>,
     /// Every problem found, in line order.
     pub errors: Vec<RowError>,
     /// Number of data rows read.
     pub rows: usize,
-    /// The village named on each row, good or bad, for [`ParsedRegister::resolve_villages`].
+    /// The text of every key, name, phone and address, one after the other.
+    text: String,
+    households: Vec<Household>,
+    residents: Vec<Resident>,
+    /// The villages named on the rows, good or bad, for
+    /// [`ParsedRegister::resolve_villages`].
     villages: Vec<NamedVillage>,
-}
-
-/// A village as one row names it.
-#[derive(Clone, Debug, PartialEq)]
-struct NamedVillage {
-    line: usize,
-    field: String,
-    name: String,
+    /// The village column's header.
+    village_field: String,
 }
 
 impl ParsedRegister {
     /// Gives each household the id of its village, which `find` looks up by
-    /// name. A name `find` does not know is an error on every row that
-    /// names it, listed with that row's other problems (`unknown` says what
-    /// was expected); a household in an unknown village is left out.
+    /// name (once per name). A name `find` does not know is an error on
+    /// every row that names it, listed with that row's other problems
+    /// (`unknown` says what was expected); a household in an unknown
+    /// village is left out.
     pub fn resolve_villages(
         &mut self,
         find: impl Fn(&str) -> Option<i32>,
         unknown: impl Fn(&str) -> String,
     ) {
-        for named in &self.villages {
-            if find(&named.name).is_none() {
-                self.errors.push(RowError {
-                    line: named.line,
-                    field: named.field.clone(),
-                    message: unknown(&named.name),
-                });
+        for village in &mut self.villages {
+            village.id = find(&village.name);
+            if village.id.is_none() {
+                let message = unknown(&village.name);
+                for &line in &village.lines {
+                    self.errors.push(RowError {
+                        line,
+                        field: self.village_field.clone(),
+                        message: message.clone(),
+                    });
+                }
             }
         }
-        self.households.retain_mut(|h| {
-            let Some(name) = &h.village else { return true };
-            h.household.village_id = find(name);
-            h.household.village_id.is_some()
-        });
+        for household in &mut self.households {
+            if let Some(village) = household.village {
+                household.village_id = self.villages[village as usize].id;
+                household.left_out |= household.village_id.is_none();
+            }
+        }
         // Stable: a row's problems stay in column order.
         self.errors.sort_by_key(|e| e.line);
     }
+
+    /// The good households, in file order, each with its good rows, as the
+    /// store takes them (built one at a time).
+    pub fn households(&self) -> impl Iterator<Item = RegisterHousehold> + '_ {
+        self.households
+            .iter()
+            .filter(|h| !h.left_out)
+            .map(|h| self.household(h))
+    }
+
+    /// How many good households there are.
+    pub fn household_count(&self) -> usize {
+        self.households.iter().filter(|h| !h.left_out).count()
+    }
+
+    /// How many residents the good households have.
+    pub fn resident_count(&self) -> usize {
+        self.households
+            .iter()
+            .filter(|h| !h.left_out)
+            .map(|h| h.residents as usize)
+            .sum()
+    }
+
+    fn str(&self, span: Span) -> &str {
+        &self.text[span.start as usize..(span.start + span.len) as usize]
+    }
+
+    fn household(&self, h: &Household) -> RegisterHousehold {
+        let mut residents = Vec::with_capacity(h.residents as usize);
+        let mut next = h.first;
+        while next != NONE {
+            let r = &self.residents[next as usize];
+            let abroad = r.presence == Presence::Abroad;
+            residents.push(RegisterResident {
+                external_id: self.str(r.key).to_owned(),
+                full_name: self.str(r.name).to_owned(),
+                birth_year: r.birth_year,
+                phone: r.phone.map(|p| self.str(p).to_owned()),
+                presence: r.presence,
+                country: r.country.filter(|_| abroad).map(|c| c.code.to_owned()),
+                timezone: r.timezone.filter(|_| abroad).map(str::to_owned),
+                needs: NeedStep::ALL
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| r.needs & (1 << i) != 0)
+                    .map(|(_, step)| *step)
+                    .collect(),
+                availability: None,
+                done: Vec::new(),
+                consent: None,
+            });
+            next = r.next;
+        }
+        RegisterHousehold {
+            external_id: self.str(h.key).to_owned(),
+            address: self.str(h.address).to_owned(),
+            village_id: h.village_id,
+            latitude: h.latitude,
+            longitude: h.longitude,
+            residents,
+        }
+    }
+
+    /// Keeps `value` in the register's text.
+    fn keep(&mut self, value: &str) -> Result<Span, Vec<RowError>> {
+        let too_large = || {
+            vec![file_error(
+                0,
+                "file",
+                "the register holds more than 4 GB of text; split it into several files",
+            )]
+        };
+        let start = u32::try_from(self.text.len()).map_err(|_| too_large())?;
+        let len = u32::try_from(value.len()).map_err(|_| too_large())?;
+        start.checked_add(len).ok_or_else(too_large)?;
+        self.text.push_str(value);
+        Ok(Span { start, len })
+    }
 }
 
-/// Reads a register. `current_year` bounds the birth years.
+/// What the rows seen so far say of one household key.
+#[derive(Default)]
+struct KeyState {
+    /// The household, once a good row created it.
+    household: Option<u32>,
+    /// The first value of each [`AGREED`] column and its line (0: none yet).
+    seen: [(u32, Span); 4],
+}
+
+/// A household with more residents than this looks its residents up in a
+/// set rather than walking its list.
+const LIST_SEARCHED: u32 = 32;
+
+/// Reads a register held in memory. `current_year` bounds the birth years.
 ///
 /// # Errors
 /// The file as a whole cannot be read (not UTF-8, no header, a required
 /// column missing); row problems are returned in [`ParsedRegister::errors`].
 pub fn parse(bytes: &[u8], current_year: i32) -> Result<ParsedRegister, Vec<RowError>> {
-    let text = decode(bytes)?;
-    let delimiter = sniff_delimiter(text);
+    read(bytes, current_year, |_, _| {})
+}
+
+/// How many rows are read between two calls of [`read`]'s `progress`.
+pub const PROGRESS_ROWS: usize = 20_000;
+
+/// Reads a register from a stream. `current_year` bounds the birth years;
+/// `progress` hears the rows and bytes read so far every
+/// [`PROGRESS_ROWS`] rows, and at the end.
+///
+/// # Errors
+/// The file as a whole cannot be read (not UTF-8, no header, a required
+/// column missing, the stream fails); row problems are returned in
+/// [`ParsedRegister::errors`].
+pub fn read(
+    mut source: impl Read,
+    current_year: i32,
+    mut progress: impl FnMut(usize, u64),
+) -> Result<ParsedRegister, Vec<RowError>> {
+    let unreadable =
+        |e: std::io::Error| vec![file_error(1, "file", &format!("cannot read the file: {e}"))];
+    // The first bytes: the byte-order mark and the header line.
+    let mut head = Vec::with_capacity(HEAD);
+    source
+        .by_ref()
+        .take(HEAD as u64)
+        .read_to_end(&mut head)
+        .map_err(unreadable)?;
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Err(vec![file_error(
+            1,
+            "encoding",
+            "the file is UTF-16 (Excel's \"Unicode Text\"); save it as \"CSV UTF-8 (Comma delimited)\"",
+        )]);
+    }
+    let bom = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
+    let delimiter = sniff_delimiter(&head[bom..]);
+    let mut text = std::io::Cursor::new(head).chain(source);
+    if bom > 0 {
+        std::io::copy(&mut text.by_ref().take(3), &mut std::io::sink()).map_err(unreadable)?;
+    }
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
         .has_headers(true)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| {
-            vec![file_error(
+        .buffer_capacity(1 << 16)
+        .from_reader(LineEnds::new(text));
+    let headers = match reader.byte_headers() {
+        Ok(headers) => csv::StringRecord::from_byte_record(headers.clone())
+            .map_err(|e| vec![not_utf8(e.into_byte_record().as_slice(), 1)])?,
+        Err(e) => {
+            return Err(vec![file_error(
                 1,
                 "header",
                 &format!("cannot read the header row: {e}"),
-            )]
-        })?
-        .clone();
+            )]);
+        }
+    };
     let columns = map_columns(&headers)?;
+    let fields: Vec<String> = Column::ALL
+        .iter()
+        .map(|c| header_of(&headers, &columns, *c))
+        .collect();
 
-    let mut register = ParsedRegister::default();
-    let mut lines = LineCounter::new(text);
-    let mut by_key: BTreeMap<String, usize> = BTreeMap::new();
-    let mut first_line: BTreeMap<String, BTreeMap<Column, (usize, String)>> = BTreeMap::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(record) => record,
+    let mut register = ParsedRegister {
+        village_field: fields[Column::Village.index()].clone(),
+        ..ParsedRegister::default()
+    };
+    let mut keys: HashMap<Box<str>, KeyState> = HashMap::new();
+    let mut village_index: HashMap<Box<str>, u32> = HashMap::new();
+    // The residents' keys of the households that have many, by household:
+    // a long list is not searched.
+    let mut large: HashMap<u32, HashSet<Box<str>>> = HashMap::new();
+    let mut words = Words::default();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
             Err(e) => {
-                let line = e.position().map_or(0, |p| lines.at(p.byte()));
-                register.errors.push(file_error(
+                let line = e
+                    .position()
+                    .map_or(0, |p| reader.get_mut().line_at(p.byte()));
+                return Err(vec![file_error(
                     line,
                     "row",
                     &format!("cannot read the row: {e}"),
-                ));
-                continue;
+                )]);
             }
+        }
+        let position = record.position().map_or(0, csv::Position::byte);
+        let line = reader.get_mut().line_at(position);
+        let row = match csv::StringRecord::from_byte_record(std::mem::take(&mut record)) {
+            Ok(row) => row,
+            Err(e) => return Err(vec![not_utf8(e.into_byte_record().as_slice(), line)]),
         };
-        let line = record.position().map_or(0, |p| lines.at(p.byte()));
-        if record.iter().all(|cell| cell.trim().is_empty()) {
+        if row.iter().all(|cell| cell.trim().is_empty()) {
+            record = row.into_byte_record();
             continue;
         }
         register.rows += 1;
+        if register.rows.is_multiple_of(PROGRESS_ROWS) {
+            progress(register.rows, position);
+        }
         let cell = |column: Column| -> Option<&str> {
-            columns
-                .get(&column)
-                .and_then(|i| record.get(*i))
+            columns[column.index()]
+                .and_then(|i| row.get(i))
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
         };
@@ -255,103 +477,173 @@ pub fn parse(bytes: &[u8], current_year: i32) -> Result<ParsedRegister, Vec<RowE
         let mut error = |column: Column, message: String| {
             errors.push(RowError {
                 line,
-                field: header_of(&headers, &columns, column),
+                field: fields[column.index()].clone(),
                 message,
             });
         };
-        let row = read_row(&cell, current_year, &mut error);
+        let parsed = read_row(&cell, current_year, &mut words, &mut error);
         if let Some(name) = cell(Column::Village) {
-            register.villages.push(NamedVillage {
-                line,
-                field: header_of(&headers, &columns, Column::Village),
-                name: name.to_string(),
-            });
+            let index = match village_index.get(name) {
+                Some(index) => *index,
+                None => {
+                    let index = u32::try_from(register.villages.len()).unwrap_or(u32::MAX);
+                    village_index.insert(name.into(), index);
+                    register.villages.push(NamedVillage {
+                        name: name.into(),
+                        lines: Vec::new(),
+                        id: None,
+                    });
+                    index
+                }
+            };
+            register.villages[index as usize].lines.push(line);
         }
-        let key = cell(Column::HouseholdKey).unwrap_or_default().to_string();
+        let key = cell(Column::HouseholdKey).unwrap_or_default();
 
         // Household fields must agree between the rows of one household.
+        let mut row_spans: [Option<Span>; 4] = [None; 4];
         if !key.is_empty() {
-            let seen = first_line.entry(key.clone()).or_default();
-            for column in [
-                Column::Address,
-                Column::Village,
-                Column::Latitude,
-                Column::Longitude,
-            ] {
+            if !keys.contains_key(key) {
+                keys.insert(key.into(), KeyState::default());
+            }
+            let state = keys.get_mut(key).expect("the key was just added");
+            for (i, column) in AGREED.into_iter().enumerate() {
                 let Some(value) = cell(column) else { continue };
-                match seen.get(&column) {
-                    Some((other, previous)) if previous != value => error(
+                let (other, previous) = state.seen[i];
+                if other == 0 {
+                    let span = register.keep(value)?;
+                    state.seen[i] = (u32::try_from(line).unwrap_or(u32::MAX), span);
+                    row_spans[i] = Some(span);
+                } else if register.str(previous) != value {
+                    error(
                         column,
                         format!(
-                            "household {key} has \"{previous}\" here on line {other}; every row of one household must agree"
+                            "household {key} has \"{}\" here on line {other}; every row of one household must agree",
+                            register.str(previous)
                         ),
-                    ),
-                    Some(_) => {}
-                    None => {
-                        seen.insert(column, (line, value.to_string()));
-                    }
+                    );
                 }
             }
         }
-        if let (Some(row), true) = (row, errors.is_empty()) {
-            let index = *by_key.entry(key.clone()).or_insert_with(|| {
-                register.households.push(ParsedHousehold {
-                    line,
-                    village: None,
-                    household: RegisterHousehold {
-                        external_id: key.clone(),
-                        address: String::new(),
+        if let (Some(parsed), true) = (parsed, errors.is_empty()) {
+            let state = keys.get_mut(key).expect("a good row has a household key");
+            let index = match state.household {
+                Some(index) => index,
+                None => {
+                    let key = register.keep(key)?;
+                    let index = u32::try_from(register.households.len()).unwrap_or(u32::MAX);
+                    register.households.push(Household {
+                        line,
+                        key,
+                        address: Span::default(),
+                        village: None,
                         village_id: None,
                         latitude: None,
                         longitude: None,
-                        residents: Vec::new(),
-                    },
-                });
-                register.households.len() - 1
-            });
-            let parsed = &mut register.households[index];
-            if let Some(duplicate) = parsed
-                .household
-                .residents
-                .iter()
-                .position(|r| r.external_id == row.resident.external_id)
-            {
-                let _ = duplicate;
+                        first: NONE,
+                        last: NONE,
+                        residents: 0,
+                        left_out: false,
+                    });
+                    state.household = Some(index);
+                    index
+                }
+            };
+            if is_listed(&register, &large, index, parsed.resident_key) {
                 errors.push(RowError {
                     line,
-                    field: header_of(&headers, &columns, Column::ResidentKey),
+                    field: fields[Column::ResidentKey.index()].clone(),
                     message: format!(
                         "resident {} appears twice in household {key}; each resident needs one row",
-                        row.resident.external_id
+                        parsed.resident_key
                     ),
                 });
             } else {
-                let household = &mut parsed.household;
-                if household.address.is_empty() {
-                    household.address = row.address.clone().unwrap_or_default();
+                let resident = Resident {
+                    key: register.keep(parsed.resident_key)?,
+                    name: register.keep(parsed.full_name)?,
+                    phone: match &parsed.phone {
+                        Some(phone) => Some(register.keep(phone)?),
+                        None => None,
+                    },
+                    birth_year: parsed.birth_year,
+                    presence: parsed.presence,
+                    country: parsed.country,
+                    timezone: parsed.timezone,
+                    needs: parsed.needs,
+                    next: NONE,
+                };
+                let id = u32::try_from(register.residents.len()).map_err(|_| {
+                    vec![file_error(
+                        line,
+                        "row",
+                        "the register has more than 4 billion rows; split it",
+                    )]
+                })?;
+                register.residents.push(resident);
+                if let (0, Some(address)) = (
+                    register.households[index as usize].address.len,
+                    parsed.address,
+                ) {
+                    // The first address seen is this row's when the
+                    // agreement check kept it.
+                    let span = match row_spans[0] {
+                        Some(span) => span,
+                        None => register.keep(address)?,
+                    };
+                    register.households[index as usize].address = span;
                 }
-                household.latitude = household.latitude.or(row.location.map(|l| l.0));
-                household.longitude = household.longitude.or(row.location.map(|l| l.1));
-                if parsed.village.is_none() {
-                    parsed.village = row.village.clone();
+                let household = &mut register.households[index as usize];
+                household.latitude = household.latitude.or(parsed.location.map(|l| l.0));
+                household.longitude = household.longitude.or(parsed.location.map(|l| l.1));
+                if household.village.is_none() {
+                    household.village = parsed
+                        .village
+                        .and_then(|name| village_index.get(name).copied());
                 }
-                parsed.household.residents.push(row.resident);
+                if household.last == NONE {
+                    household.first = id;
+                } else {
+                    let last = household.last as usize;
+                    register.residents[last].next = id;
+                }
+                let household = &mut register.households[index as usize];
+                household.last = id;
+                household.residents += 1;
+                let count = household.residents;
+                if count == LIST_SEARCHED {
+                    let mut listed = HashSet::new();
+                    let mut next = register.households[index as usize].first;
+                    while next != NONE {
+                        let r = &register.residents[next as usize];
+                        listed.insert(register.str(r.key).into());
+                        next = r.next;
+                    }
+                    large.insert(index, listed);
+                } else if let Some(listed) = large.get_mut(&index) {
+                    listed.insert(parsed.resident_key.into());
+                }
             }
         }
         register.errors.extend(errors);
+        record = row.into_byte_record();
     }
-    // A household whose rows all failed never got an address.
-    register
-        .households
-        .retain(|h| !h.household.residents.is_empty());
-    for household in &register.households {
-        if household.household.address.is_empty() {
+    progress(register.rows, reader.position().byte());
+    drop((keys, large));
+    for household in &mut register.households {
+        if household.residents == 0 {
+            household.left_out = true;
+        } else if household.address.len == 0 {
+            // Every row of it left the address out: the household is not
+            // imported, and its first row says why.
+            household.left_out = true;
             register.errors.push(RowError {
                 line: household.line,
                 field: Column::Address.header().to_string(),
                 message: format!(
                     "household {} has no address on any row",
-                    household.household.external_id
+                    &register.text[household.key.start as usize
+                        ..(household.key.start + household.key.len) as usize]
                 ),
             });
         }
@@ -367,26 +659,114 @@ pub fn parse(bytes: &[u8], current_year: i32) -> Result<ParsedRegister, Vec<RowE
     Ok(register)
 }
 
-struct Row {
-    address: Option<String>,
-    village: Option<String>,
+/// Bytes read ahead for the byte-order mark and the header line.
+const HEAD: usize = 1 << 16;
+
+/// Whether the household already lists a resident of this key.
+fn is_listed(
+    register: &ParsedRegister,
+    large: &HashMap<u32, HashSet<Box<str>>>,
+    household: u32,
+    key: &str,
+) -> bool {
+    if let Some(listed) = large.get(&household) {
+        return listed.contains(key);
+    }
+    let mut next = register.households[household as usize].first;
+    while next != NONE {
+        let r = &register.residents[next as usize];
+        if register.str(r.key) == key {
+            return true;
+        }
+        next = r.next;
+    }
+    false
+}
+
+/// The encoding problem of a row (its cells' bytes, one after the
+/// other) that is not UTF-8; `line` is the row's first.
+fn not_utf8(bytes: &[u8], line: usize) -> RowError {
+    let at = std::str::from_utf8(bytes)
+        .err()
+        .map_or(0, |e| e.valid_up_to());
+    let before = &bytes[..at];
+    let line = line
+        + before.iter().filter(|b| **b == b'\n').count()
+        + before
+            .windows(2)
+            .filter(|w| w[0] == b'\r' && w[1] != b'\n')
+            .count();
+    file_error(
+        line,
+        "encoding",
+        &format!(
+            "byte 0x{:02X} is not UTF-8 (the file may be in Windows-1258 or TCVN3); save it as \"CSV UTF-8 (Comma delimited)\"",
+            bytes.get(at).copied().unwrap_or_default()
+        ),
+    )
+}
+
+/// The words of the register's closed vocabularies as they were written,
+/// each read once: a register of a million rows names a handful of
+/// presences, countries, zones and needs, and reading one folds its
+/// diacritics.
+#[derive(Default)]
+struct Words {
+    presences: HashMap<Box<str>, Option<Presence>>,
+    countries: HashMap<Box<str>, Option<&'static Country>>,
+    zones: HashMap<Box<str>, Option<&'static str>>,
+    needs: HashMap<Box<str>, Option<NeedStep>>,
+}
+
+/// At most this many spellings of each vocabulary are remembered.
+const WORDS_KEPT: usize = 1_024;
+
+/// `read(text)`, remembered in `known`.
+fn remembered<T: Copy>(
+    known: &mut HashMap<Box<str>, T>,
+    text: &str,
+    read: impl FnOnce(&str) -> T,
+) -> T {
+    if let Some(value) = known.get(text) {
+        return *value;
+    }
+    let value = read(text);
+    if known.len() < WORDS_KEPT {
+        known.insert(text.into(), value);
+    }
+    value
+}
+
+/// A good row, its text borrowed from the file.
+struct Row<'a> {
+    address: Option<&'a str>,
+    village: Option<&'a str>,
     location: Option<(f64, f64)>,
-    resident: RegisterResident,
+    resident_key: &'a str,
+    full_name: &'a str,
+    birth_year: Option<i32>,
+    phone: Option<String>,
+    presence: Presence,
+    country: Option<&'static Country>,
+    timezone: Option<&'static str>,
+    /// One bit per position in [`NeedStep::ALL`].
+    needs: u32,
 }
 
 fn read_row<'a>(
     cell: &dyn Fn(Column) -> Option<&'a str>,
     current_year: i32,
+    words: &mut Words,
     error: &mut dyn FnMut(Column, String),
-) -> Option<Row> {
+) -> Option<Row<'a>> {
     let mut ok = true;
-    let mut required = |column: Column, error: &mut dyn FnMut(Column, String)| -> String {
+    let mut required = |column: Column, error: &mut dyn FnMut(Column, String)| -> &'a str {
         match cell(column) {
-            Some(value) => value.to_string(),
+            Some(value) => value,
             None => {
                 ok = false;
                 error(column, "is empty; this column is required".to_string());
-                String::new()
+                ""
             }
         }
     };
@@ -472,7 +852,7 @@ fn read_row<'a>(
     };
     let presence = match cell(Column::Presence) {
         None => Presence::Home,
-        Some(text) => Presence::parse(text).unwrap_or_else(|| {
+        Some(text) => remembered(&mut words.presences, text, Presence::parse).unwrap_or_else(|| {
             ok &= bad(
                 Column::Presence,
                 format!(
@@ -486,9 +866,9 @@ fn read_row<'a>(
     };
     let country = match cell(Column::Country) {
         None => None,
-        Some(text) => match find_country(text) {
+        Some(text) => match remembered(&mut words.countries, text, find_country) {
             Some(country) if country.code == "VN" => None,
-            Some(country) => Some(*country),
+            Some(country) => Some(country),
             None => {
                 ok &= bad(
                     Column::Country,
@@ -502,9 +882,11 @@ fn read_row<'a>(
         },
     };
     let timezone = match cell(Column::Timezone) {
-        Some(text) => match text.parse::<chrono_tz::Tz>() {
-            Ok(zone) => Some(zone.name().to_string()),
-            Err(_) => {
+        Some(text) => match remembered(&mut words.zones, text, |text| {
+            text.parse::<chrono_tz::Tz>().ok().map(|zone| zone.name())
+        }) {
+            Some(zone) => Some(zone),
+            None => {
                 ok &= bad(
                     Column::Timezone,
                     format!(
@@ -515,7 +897,7 @@ fn read_row<'a>(
                 None
             }
         },
-        None => country.and_then(|c| c.default_timezone).map(str::to_string),
+        None => country.and_then(|c| c.default_timezone),
     };
     if presence == Presence::Abroad && country.is_none() && ok {
         ok &= bad(
@@ -544,16 +926,18 @@ fn read_row<'a>(
             error,
         );
     }
-    let mut needs = Vec::new();
+    let mut needs = 0_u32;
     for token in cell(Column::Needs)
         .unwrap_or_default()
         .split([';', ',', '|', '+'])
         .map(str::trim)
         .filter(|t| !t.is_empty())
     {
-        match NeedStep::parse(token) {
-            Some(step) if !needs.contains(&step) => needs.push(step),
-            Some(_) => {}
+        match remembered(&mut words.needs, token, NeedStep::parse) {
+            Some(step) => {
+                let bit = NeedStep::ALL.iter().position(|s| *s == step).unwrap_or(0);
+                needs |= 1 << bit;
+            }
             None => {
                 ok &= bad(
                     Column::Needs,
@@ -567,103 +951,102 @@ fn read_row<'a>(
         }
     }
     ok.then(|| Row {
-        address: cell(Column::Address).map(str::to_string),
-        village: cell(Column::Village).map(str::to_string),
+        address: cell(Column::Address),
+        village: cell(Column::Village),
         location,
-        resident: RegisterResident {
-            external_id,
-            full_name,
-            birth_year,
-            phone,
-            presence,
-            country: (presence == Presence::Abroad)
-                .then(|| country.map(|c| c.code.to_string()))
-                .flatten(),
-            timezone: (presence == Presence::Abroad).then_some(timezone).flatten(),
-            needs,
-            availability: None,
-            done: Vec::new(),
-            consent: None,
-        },
+        resident_key: external_id,
+        full_name,
+        birth_year,
+        phone,
+        presence,
+        country,
+        timezone,
+        needs,
     })
 }
 
-/// The 1-based line of the file at a byte offset. The csv crate's own line
-/// numbers fall one short in files with CRLF line ends, so lines are counted
-/// here: "\r\n", "\n" and a lone "\r" each end one, inside quoted cells too.
-struct LineCounter<'a> {
-    text: &'a [u8],
-    byte: usize,
+/// Passes the register's bytes on to the CSV reader and notes where lines
+/// end, so that a record's byte offset gives its 1-based line. The csv
+/// crate's own line numbers fall one short in files with CRLF line ends, so
+/// lines are counted here: "\r\n", "\n" and a lone "\r" each end one,
+/// inside quoted cells too. Only the line ends the reader has read past
+/// and no record has reached yet are held.
+struct LineEnds<R> {
+    inner: R,
+    /// Bytes passed on so far.
+    offset: u64,
+    /// The line ends not counted yet: where each starts, and its length.
+    ends: VecDeque<(u64, u64)>,
+    /// Whether the last byte passed on was a "\r".
+    after_cr: bool,
+    /// The line at the last offset asked for.
     line: usize,
 }
 
-impl<'a> LineCounter<'a> {
-    fn new(text: &'a str) -> LineCounter<'a> {
-        LineCounter {
-            text: text.as_bytes(),
-            byte: 0,
+impl<R: Read> LineEnds<R> {
+    fn new(inner: R) -> LineEnds<R> {
+        LineEnds {
+            inner,
+            offset: 0,
+            ends: VecDeque::new(),
+            after_cr: false,
             line: 1,
         }
     }
 
-    /// The line at a record's offset. Offsets come in file order, so each
-    /// byte is counted once.
-    fn at(&mut self, byte: u64) -> usize {
-        let text = self.text;
-        let mut byte = usize::try_from(byte).map_or(text.len(), |b| b.min(text.len()));
-        // A record's offset is where the blank lines before it begin; no
-        // record starts with a line end, so they are skipped.
-        while matches!(text.get(byte), Some(b'\r' | b'\n')) {
-            byte += 1;
+    /// The line at a record's offset. Offsets come in file order. A
+    /// record's offset is where the blank lines before it begin; no record
+    /// starts with a line end, so they are skipped.
+    fn line_at(&mut self, offset: u64) -> usize {
+        let mut at = offset;
+        while let Some(&(start, len)) = self.ends.front() {
+            if start > at {
+                break;
+            }
+            self.line += 1;
+            self.ends.pop_front();
+            // An offset at (or inside) a line end is a blank line's: past it.
+            at = at.max(start + len);
         }
-        if byte < self.byte {
-            (self.byte, self.line) = (0, 1);
-        }
-        self.line += (self.byte..byte)
-            .filter(|&i| match text[i] {
-                b'\n' => true,
-                b'\r' => text.get(i + 1) != Some(&b'\n'),
-                _ => false,
-            })
-            .count();
-        self.byte = byte;
         self.line
     }
 }
 
-fn decode(bytes: &[u8]) -> Result<&str, Vec<RowError>> {
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(vec![file_error(
-            1,
-            "encoding",
-            "the file is UTF-16 (Excel's \"Unicode Text\"); save it as \"CSV UTF-8 (Comma delimited)\"",
-        )]);
+impl<R: Read> Read for LineEnds<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, byte) in buf[..n].iter().enumerate() {
+            let at = self.offset + i as u64;
+            match byte {
+                b'\n' if self.after_cr => {
+                    // The "\n" of a "\r\n": one line end with its "\r".
+                    if let Some(last) = self.ends.back_mut().filter(|e| e.0 + 1 == at) {
+                        last.1 = 2;
+                    }
+                }
+                b'\n' | b'\r' => self.ends.push_back((at, 1)),
+                _ => {}
+            }
+            self.after_cr = *byte == b'\r';
+        }
+        self.offset += n as u64;
+        Ok(n)
     }
-    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-    std::str::from_utf8(bytes).map_err(|e| {
-        let at = e.valid_up_to();
-        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
-        vec![file_error(
-            line,
-            "encoding",
-            &format!(
-                "byte 0x{:02X} is not UTF-8 (the file may be in Windows-1258 or TCVN3); save it as \"CSV UTF-8 (Comma delimited)\"",
-                bytes[at]
-            ),
-        )]
-    })
 }
 
 /// The delimiter that splits the header line into the most fields.
-fn sniff_delimiter(text: &str) -> u8 {
-    let header = text.lines().next().unwrap_or_default();
+fn sniff_delimiter(text: &[u8]) -> u8 {
+    let header = text.split(|b| *b == b'\n').next().unwrap_or_default();
     [b',', b';', b'\t']
         .into_iter()
-        .max_by_key(|d| header.bytes().filter(|b| b == d).count())
+        .max_by_key(|d| header.iter().filter(|b| *b == d).count())
         .unwrap_or(b',')
 }
 
-fn map_columns(headers: &csv::StringRecord) -> Result<BTreeMap<Column, usize>, Vec<RowError>> {
+/// Where each column is (by its position in [`Column::ALL`]).
+type Columns = [Option<usize>; 13];
+
+fn map_columns(headers: &csv::StringRecord) -> Result<Columns, Vec<RowError>> {
     let mut columns = BTreeMap::new();
     let mut errors = Vec::new();
     for (index, header) in headers.iter().enumerate() {
@@ -698,20 +1081,19 @@ fn map_columns(headers: &csv::StringRecord) -> Result<BTreeMap<Column, usize>, V
         ));
     }
     if errors.is_empty() {
-        Ok(columns)
+        let mut found = [None; 13];
+        for (column, index) in columns {
+            found[column.index()] = Some(index);
+        }
+        Ok(found)
     } else {
         Err(errors)
     }
 }
 
-fn header_of(
-    headers: &csv::StringRecord,
-    columns: &BTreeMap<Column, usize>,
-    column: Column,
-) -> String {
-    columns
-        .get(&column)
-        .and_then(|i| headers.get(*i))
+fn header_of(headers: &csv::StringRecord, columns: &Columns, column: Column) -> String {
+    columns[column.index()]
+        .and_then(|i| headers.get(i))
         .map_or_else(|| column.header().to_string(), |h| h.trim().to_string())
 }
 
@@ -773,8 +1155,9 @@ mod tests {
         );
         let register = parse(csv.as_bytes(), 2026).unwrap();
         assert_eq!(register.errors, vec![]);
-        assert_eq!(register.households.len(), 1);
-        let household = &register.households[0].household;
+        let households: Vec<RegisterHousehold> = register.households().collect();
+        assert_eq!(households.len(), 1);
+        let household = &households[0];
         assert_eq!(household.address, "Số 5 ngõ 2");
         assert_eq!(household.latitude, Some(19.371));
         assert_eq!(household.residents.len(), 2);
@@ -794,7 +1177,8 @@ mod tests {
         );
         let register = parse(csv.as_bytes(), 2026).unwrap();
         assert_eq!(register.errors, vec![]);
-        assert_eq!(register.households[0].household.longitude, Some(105.7));
+        let household = register.households().next().unwrap();
+        assert_eq!(household.longitude, Some(105.7));
     }
 
     #[test]
@@ -816,7 +1200,7 @@ mod tests {
                 (3, "Nhu cầu")
             ]
         );
-        assert!(register.households.is_empty());
+        assert_eq!(register.household_count(), 0);
     }
 
     #[test]
@@ -908,8 +1292,9 @@ H3,2,F,,,Khác,,,,,,,
             ]
         );
         assert!(register.errors[2].message.contains("Thôn Nam Hải"));
-        assert_eq!(register.households.len(), 1);
-        assert_eq!(register.households[0].household.village_id, Some(7));
+        let households: Vec<RegisterHousehold> = register.households().collect();
+        assert_eq!(households.len(), 1);
+        assert_eq!(households[0].village_id, Some(7));
     }
 
     #[test]
@@ -924,5 +1309,107 @@ H3,2,F,,,Khác,,,,,,,
             Some("02373861234")
         );
         assert_eq!(normalise_phone("12"), None);
+    }
+
+    /// Gives its bytes `step` at a time, as a slow stream does.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_stream_read_in_pieces_reports_the_same_lines() {
+        for (row_end, cell_break) in [("\n", "\n"), ("\r\n", "\r\n"), ("\r\n", "\n"), ("\r", "\r")]
+        {
+            // Past the first 64 KB, the stream is read a few bytes at a
+            // time: line ends fall across reads.
+            let csv = format!("\u{feff}{HEADER}\n{}", MULTILINE.repeat(1_000))
+                .replace('\n', row_end)
+                .replace('¶', cell_break);
+            let whole = parse(csv.as_bytes(), 2026).unwrap();
+            assert!(csv.len() > 2 * HEAD && whole.errors.len() > 1_000);
+            assert!(whole.errors.last().unwrap().line > 9 * 999);
+            for step in [1, 2, 3, 7] {
+                let mut told = Vec::new();
+                let streamed = read(
+                    Trickle {
+                        bytes: csv.as_bytes(),
+                        step,
+                    },
+                    2026,
+                    |rows, bytes| told.push((rows, bytes)),
+                )
+                .unwrap();
+                assert_eq!(streamed, whole, "{row_end:?} {cell_break:?} by {step}");
+                assert_eq!(told.last(), Some(&(6 * 1_000, csv.len() as u64 - 3)));
+            }
+        }
+    }
+
+    #[test]
+    fn a_large_household_finds_a_resident_given_twice() {
+        let mut csv = format!("{HEADER}\n");
+        for r in 1..=40 {
+            csv.push_str(&format!("H1,{r},Người {r},,,Đường 1,,,,,,,\n"));
+        }
+        csv.push_str("H1,35,Người khác,,,,,,,,,,\n");
+        let register = parse(csv.as_bytes(), 2026).unwrap();
+        let found: Vec<(usize, &str)> = register
+            .errors
+            .iter()
+            .map(|e| (e.line, e.field.as_str()))
+            .collect();
+        assert_eq!(found, [(42, "Mã nhân khẩu")]);
+        assert_eq!(register.resident_count(), 40);
+    }
+
+    #[test]
+    fn a_household_without_an_address_is_left_out() {
+        let csv =
+            format!("{HEADER}\nH1,1,A,,,,,,,,,,\nH1,2,B,,,,,,,,,,\nH2,1,C,,,Đường 2,,,,,,,\n");
+        let register = parse(csv.as_bytes(), 2026).unwrap();
+        let found: Vec<(usize, &str)> = register
+            .errors
+            .iter()
+            .map(|e| (e.line, e.field.as_str()))
+            .collect();
+        assert_eq!(found, [(2, "Địa chỉ")]);
+        let households: Vec<RegisterHousehold> = register.households().collect();
+        assert_eq!(households.len(), 1);
+        assert_eq!(households[0].external_id, "H2");
+        assert_eq!(register.household_count(), 1);
+        assert_eq!(register.resident_count(), 1);
+    }
+
+    #[test]
+    fn residents_keep_their_file_order_when_households_interleave() {
+        let csv = format!(
+            "{HEADER}\nH1,1,A,,,Đường 1,,,,,,,e_payment\nH2,1,B,,,Đường 2,,,,,,,\nH1,3,C,,,,,,,,,,documents; vneid_install\nH1,2,D,,,,,,,,,,\n"
+        );
+        let register = parse(csv.as_bytes(), 2026).unwrap();
+        let households: Vec<RegisterHousehold> = register.households().collect();
+        let keys: Vec<(&str, Vec<&str>)> = households
+            .iter()
+            .map(|h| {
+                (
+                    h.external_id.as_str(),
+                    h.residents.iter().map(|r| r.external_id.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(keys, [("H1", vec!["1", "3", "2"]), ("H2", vec!["1"])]);
+        assert_eq!(
+            households[0].residents[1].needs,
+            [NeedStep::VneidInstall, NeedStep::Documents]
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::common::{Failure, finish, open_migrated, runtime, settings};
+use super::common::{Failure, finish, grouped, minutes_seconds, open_migrated, runtime, settings};
 
 /// Arguments of `doorstep demo`. Without `--province` it loads the demo
 /// data into the configured database (applying migrations first); running
@@ -40,24 +40,6 @@ pub fn run(args: Args) -> ExitCode {
         return finish(runtime().and_then(|rt| rt.block_on(province(options))));
     }
     finish(runtime().and_then(|rt| rt.block_on(demo())))
-}
-
-/// `12,345,678`: figures with their thousands grouped.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn minutes_seconds(seconds: f64) -> String {
-    let s = seconds.max(0.0).round() as u64;
-    format!("{}m{:02}s", s / 60, s % 60)
 }
 
 async fn province(options: doorstep_service::province::ProvinceOptions) -> Result<(), Failure> {
@@ -181,6 +163,7 @@ pub async fn load(
         store,
         catalog,
         std::time::Duration::from_secs_f64(settings.planning.demo_time_limit_s),
+        None,
         settings.planning.threads(),
         now,
     )

@@ -6,9 +6,9 @@
 //! written in one go: by `COPY` on PostgreSQL, by multi-row `INSERT`s (a
 //! few hundred rows a statement) elsewhere.
 //!
-//! This is the path of large synthetic loads; the register import and the
-//! planner keep their own row-by-row upserts, which compare with what is
-//! stored. A load writes the base tables only: the caller counts the
+//! This is the path of large synthetic loads. The register import compares
+//! with what is stored and writes by parts (`repo::households::RegisterImport`);
+//! the planner keeps its own upserts. A load writes the base tables only: the caller counts the
 //! audit's kept counts afterwards (`repo::tallies::rebuild_all`).
 
 use std::collections::{BTreeMap, HashMap};
@@ -21,7 +21,7 @@ use doorstep_core::{
 };
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr,
-    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+    Statement, Value,
 };
 
 use crate::repo::households::Consent;
@@ -312,13 +312,7 @@ impl Writer {
                 .map_err(sqlx_error)?;
             return Ok(Writer::Postgres(txn));
         }
-        let txn = db
-            .begin_with_options(TransactionOptions {
-                isolation_level: None,
-                access_mode: None,
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            })
-            .await?;
+        let txn = super::begin_writing(db).await?;
         Ok(Writer::Other {
             txn,
             next: HashMap::new(),

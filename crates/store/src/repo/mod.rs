@@ -34,6 +34,22 @@ pub mod tallies;
 pub mod teams;
 pub mod users;
 
+/// Begins a transaction that writes from its first statement: on SQLite it
+/// takes the write lock at once (`BEGIN IMMEDIATE`), so a long write never
+/// fails half way on a concurrent writer, and ids read inside stay free.
+pub(crate) async fn begin_writing<C>(db: &C) -> Result<sea_orm::DatabaseTransaction, StoreError>
+where
+    C: sea_orm::TransactionTrait<Transaction = sea_orm::DatabaseTransaction>,
+{
+    Ok(db
+        .begin_with_options(sea_orm::TransactionOptions {
+            isolation_level: None,
+            access_mode: None,
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        })
+        .await?)
+}
+
 /// Inserts `wanted` when there is no `existing` row, updates every column
 /// when a value differs, and otherwise writes nothing.
 macro_rules! save {
