@@ -526,9 +526,9 @@ fn three_workers_plan_every_team_once_though_one_is_killed() {
     let victim = workers[0].id();
     // Kill the first worker while it plans a team, once some teams are
     // done.
-    let held = format!(
-        "SELECT COUNT(*) FROM plan_jobs WHERE status = 'running' AND worker LIKE '%-{victim}-1'"
-    );
+    let victims_job =
+        format!("FROM plan_jobs WHERE status = 'running' AND worker LIKE '%-{victim}-1'");
+    let held = format!("SELECT COUNT(*) {victims_job}");
     let waited = std::time::Instant::now();
     loop {
         let done = rt.block_on(query(
@@ -546,12 +546,7 @@ fn three_workers_plan_every_team_once_though_one_is_killed() {
     }
     workers[0].kill().expect("SIGKILL");
     workers[0].wait().expect("reaped");
-    let killed_job = rt.block_on(query(
-        &db,
-        &format!(
-            "SELECT id FROM plan_jobs WHERE status = 'running' AND worker LIKE '%-{victim}-1'"
-        ),
-    ));
+    let killed_job = rt.block_on(query(&db, &format!("SELECT id {victims_job}")));
     // It may, rarely, have saved its team between the look and the kill.
     let killed_job = killed_job.first().map(|r| r[0]);
 

@@ -19,6 +19,7 @@ mod pages;
 mod plans;
 mod records;
 mod residents;
+mod runs;
 mod teams;
 mod visits;
 
@@ -40,6 +41,9 @@ pub struct PlanningDefaults {
     pub time_limit: Duration,
     /// Planner threads.
     pub threads: usize,
+    /// The search given each team of an area's run, when the request does
+    /// not say.
+    pub area_time_limit: Duration,
 }
 
 impl Default for PlanningDefaults {
@@ -47,6 +51,7 @@ impl Default for PlanningDefaults {
         PlanningDefaults {
             time_limit: Duration::from_secs(3),
             threads: 1,
+            area_time_limit: Duration::from_millis(100),
         }
     }
 }
@@ -88,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .merge(oversight::routes())
         .merge(residents::routes())
         .merge(records::routes())
+        .merge(runs::routes())
         .merge(pages::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(error::localise))

@@ -50,6 +50,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::oversight::openapi());
     doc.merge(crate::residents::openapi());
     doc.merge(crate::records::openapi());
+    doc.merge(crate::runs::openapi());
     doc
 }
 

@@ -316,6 +316,7 @@ pub async fn create(
         time_limit: limit.unwrap_or(state.planning.time_limit),
         seed: 1,
         threads: state.planning.threads,
+        iterations: None,
     };
     if let Err(ServiceError::Invalid(mut list)) = request.check() {
         list.retain(|f| start.is_some() || f.field != "start");

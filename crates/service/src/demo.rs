@@ -704,7 +704,9 @@ pub struct DemoPlan {
 /// Plans and publishes each demo team's calendar for the 28 days from today
 /// (in the team's zone), so that a newcomer sees calendars at once. A team
 /// that already has a published plan starting today is left as it is, so
-/// loading the demo again the same day changes nothing.
+/// loading the demo again the same day changes nothing. The planner
+/// searches for `time_limit`, or for `iterations` when given (the same
+/// calendars whatever the machine's load).
 ///
 /// # Errors
 /// Planning or the store fails.
@@ -712,6 +714,7 @@ pub async fn plan_calendars(
     store: &Store,
     catalog: &doorstep_tide::Catalog,
     time_limit: std::time::Duration,
+    iterations: Option<u64>,
     threads: usize,
     now: DateTime<Utc>,
 ) -> Result<Vec<DemoPlan>, crate::error::ServiceError> {
@@ -750,6 +753,7 @@ pub async fn plan_calendars(
                 time_limit,
                 seed: 1,
                 threads,
+                iterations,
             };
             let outcome = plan_team(store, catalog, &actor, team.id, &request, now).await?;
             publish(store, &actor, outcome.plan.id, now).await?;

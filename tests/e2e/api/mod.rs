@@ -11,6 +11,7 @@ mod plans;
 mod province;
 mod records;
 mod residents;
+mod runs;
 mod tallies;
 mod teams;
 
@@ -23,6 +24,11 @@ use doorstep_tests::TestDb;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::Value;
 use tower::ServiceExt;
+
+/// The planner's search for the demo's calendars in tests: a fixed number
+/// of iterations, so that the calendars (who visits whom, on which day) do
+/// not depend on how busy the machine is.
+const DEMO_ITERATIONS: u64 = 6_000;
 
 /// A router on a fresh database with the demo data.
 pub struct TestApp {
@@ -61,6 +67,7 @@ impl TestApp {
             &app.store,
             &doorstep_service::stations::built_in(),
             std::time::Duration::from_millis(300),
+            Some(DEMO_ITERATIONS),
             1,
             Utc::now() - chrono::Duration::days(4),
         )
@@ -76,6 +83,7 @@ impl TestApp {
             &app.store,
             &doorstep_service::stations::built_in(),
             std::time::Duration::from_millis(300),
+            Some(DEMO_ITERATIONS),
             1,
             chrono::Utc::now(),
         )

@@ -729,6 +729,8 @@ async fn the_openapi_document_lists_every_endpoint() {
         "/api/v1/plans/{plan_id}/replan",
         "/api/v1/visits/{visit_id}",
         "/api/v1/teams/{team_id}/blackouts",
+        "/api/v1/areas/{area_id}/plan-runs",
+        "/api/v1/plan-runs/{run_id}",
     ] {
         assert!(paths.contains_key(path), "{path} is documented");
     }

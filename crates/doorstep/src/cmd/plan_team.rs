@@ -84,6 +84,7 @@ async fn plan(args: &TeamArgs) -> Result<(), Failure> {
         time_limit: Duration::from_secs_f64(time_limit),
         seed: args.seed,
         threads: args.threads.unwrap_or_else(|| settings.planning.threads()),
+        iterations: None,
     };
     let catalog =
         doorstep_service::stations::load(Path::new(doorstep_service::stations::DEFAULT_DIR))

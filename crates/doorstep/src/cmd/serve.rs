@@ -78,6 +78,9 @@ async fn serve(args: Args) -> Result<(), Failure> {
         planning: doorstep_api::PlanningDefaults {
             time_limit: std::time::Duration::from_secs_f64(settings.planning.time_limit_s),
             threads: settings.planning.threads(),
+            area_time_limit: std::time::Duration::from_secs_f64(
+                settings.planning.area_time_limit_s,
+            ),
         },
     });
     axum::serve(

@@ -28,7 +28,7 @@ pub use doorstep_store::repo::jobs::{
     Claim, Completion, JobRecord, JobStatus, RunProgress, RunRecord, RunStatus,
 };
 
-use super::{MAX_DAYS, PlanRequest, make_plan};
+use super::{PlanRequest, days_error, make_plan, start_error};
 use crate::access::Actor;
 use crate::error::{FieldError, ServiceError};
 
@@ -67,13 +67,7 @@ impl AreaRequest {
     /// The fields out of range, each with what was expected.
     pub fn check(&self) -> Result<(), ServiceError> {
         let mut errors = Vec::new();
-        if !(1..=MAX_DAYS).contains(&self.days) {
-            errors.push(FieldError::new(
-                "days",
-                format!("số ngày phải từ 1 đến {MAX_DAYS}, nhận {}", self.days),
-                format!("days must be 1 to {MAX_DAYS}, got {}", self.days),
-            ));
-        }
+        errors.extend(days_error(self.days));
         let secs = self.options.time_limit_ms as f64 / 1000.0;
         if !(MIN_TEAM_TIME_LIMIT_S..=MAX_TEAM_TIME_LIMIT_S).contains(&secs) {
             errors.push(FieldError::new(
@@ -88,13 +82,7 @@ impl AreaRequest {
                 ),
             ));
         }
-        if self.start < doorstep_lunar::FIRST_DATE || self.start > doorstep_lunar::LAST_DATE {
-            errors.push(FieldError::new(
-                "start",
-                format!("ngày bắt đầu phải trong 1800–2199, nhận {}", self.start),
-                format!("start must be within 1800–2199, got {}", self.start),
-            ));
-        }
+        errors.extend(start_error(self.start));
         if errors.is_empty() {
             Ok(())
         } else {
@@ -313,8 +301,9 @@ pub async fn work_one(
                     time_limit: Duration::from_millis(options.time_limit_ms),
                     seed: options.seed,
                     threads: worker.threads.max(1),
+                    iterations: None,
                 };
-                make_plan(store, catalog, claim.team_id, &request, None, started)
+                make_plan(store, catalog, claim.team_id, &request, started)
                     .await
                     .map(|made| (run, options, made))
             }

@@ -58,6 +58,10 @@ pub struct PlanRequest {
     pub seed: u64,
     /// Planner threads.
     pub threads: usize,
+    /// A fixed search instead of the time limit: about this many iterations
+    /// per thread, the same plan for the same seed and threads whatever the
+    /// machine's load (tests, benchmarks).
+    pub iterations: Option<u64>,
 }
 
 impl PlanRequest {
@@ -67,13 +71,7 @@ impl PlanRequest {
     /// The fields out of range, each with what was expected.
     pub fn check(&self) -> Result<(), ServiceError> {
         let mut errors = Vec::new();
-        if !(1..=MAX_DAYS).contains(&self.days) {
-            errors.push(FieldError::new(
-                "days",
-                format!("số ngày phải từ 1 đến {MAX_DAYS}, nhận {}", self.days),
-                format!("days must be 1 to {MAX_DAYS}, got {}", self.days),
-            ));
-        }
+        errors.extend(days_error(self.days));
         let secs = self.time_limit.as_secs_f64();
         if !(0.1..=MAX_TIME_LIMIT_S as f64).contains(&secs) {
             errors.push(FieldError::new(
@@ -82,19 +80,36 @@ impl PlanRequest {
                 format!("time_limit_s must be 0.1 to {MAX_TIME_LIMIT_S} seconds, got {secs}"),
             ));
         }
-        if self.start < doorstep_lunar::FIRST_DATE || self.start > doorstep_lunar::LAST_DATE {
-            errors.push(FieldError::new(
-                "start",
-                format!("ngày bắt đầu phải trong 1800–2199, nhận {}", self.start),
-                format!("start must be within 1800–2199, got {}", self.start),
-            ));
-        }
+        errors.extend(start_error(self.start));
         if errors.is_empty() {
             Ok(())
         } else {
             Err(ServiceError::Invalid(errors))
         }
     }
+}
+
+/// The problem with a number of days to plan, if any.
+pub(crate) fn days_error(days: u32) -> Option<FieldError> {
+    (!(1..=MAX_DAYS).contains(&days)).then(|| {
+        FieldError::new(
+            "days",
+            format!("số ngày phải từ 1 đến {MAX_DAYS}, nhận {days}"),
+            format!("days must be 1 to {MAX_DAYS}, got {days}"),
+        )
+    })
+}
+
+/// The problem with a first day to plan, if any: the lunar calendar is
+/// known for 1800–2199.
+pub(crate) fn start_error(start: NaiveDate) -> Option<FieldError> {
+    (start < doorstep_lunar::FIRST_DATE || start > doorstep_lunar::LAST_DATE).then(|| {
+        FieldError::new(
+            "start",
+            format!("ngày bắt đầu phải trong 1800–2199, nhận {start}"),
+            format!("start must be within 1800–2199, got {start}"),
+        )
+    })
 }
 
 /// A plan with what it holds, and what the last planning did.
@@ -485,7 +500,6 @@ pub(crate) async fn make_plan(
     catalog: &Catalog,
     team_id: i32,
     request: &PlanRequest,
-    max_iterations: Option<u64>,
     started: Instant,
 ) -> Result<Made, ServiceError> {
     let read = Instant::now();
@@ -497,12 +511,12 @@ pub(crate) async fn make_plan(
     let end_date = request.start + chrono::Days::new(u64::from(request.days));
     let to = local_midnight(zone, end_date);
     let params = Params {
-        time_limit: if max_iterations.is_some() {
+        time_limit: if request.iterations.is_some() {
             None
         } else {
             Some(request.time_limit)
         },
-        max_iterations,
+        max_iterations: request.iterations,
         seed: request.seed,
         threads: request.threads.max(1),
         hint: None,
@@ -555,7 +569,7 @@ pub async fn plan_team(
     let started = Instant::now();
     actor.require_lead(store, team_id).await?;
     request.check()?;
-    let made = make_plan(store, catalog, team_id, request, None, started).await?;
+    let made = make_plan(store, catalog, team_id, request, started).await?;
     let plan = plans::create_plan(
         store.connection(),
         &made.plan,
