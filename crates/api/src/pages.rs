@@ -446,6 +446,8 @@ struct CalendarPage {
 
 struct DraftBanner {
     id: i32,
+    /// What publishing it would change: added, moved, removed, unchanged.
+    changes: Option<(usize, usize, usize, usize)>,
     range: String,
     days: u32,
     visits: usize,
@@ -461,6 +463,8 @@ struct DraftBanner {
 struct DayView {
     vi: String,
     en: String,
+    /// The blackouts on the day: label, and the village when only one.
+    blackouts: Vec<String>,
     today: bool,
     visits: usize,
     members: Vec<MemberView>,
@@ -485,6 +489,8 @@ struct VisitRow {
     remote: bool,
     purposes: Vec<&'static str>,
     pinned: bool,
+    /// The blackout it falls in.
+    blackout: Option<String>,
     status_code: &'static str,
     status_vi: &'static str,
     status_en: &'static str,
@@ -567,6 +573,7 @@ async fn calendar_page(
     };
     let week = calendar::team_week(
         &state.store,
+        &state.catalog,
         &user.actor,
         team_id,
         from,
@@ -591,6 +598,14 @@ async fn calendar_page(
         .map(|day| DayView {
             vi: day.heading.vi.clone(),
             en: day.heading.en.clone(),
+            blackouts: day
+                .blackouts
+                .iter()
+                .map(|(label, village)| match village {
+                    Some(village) => format!("{label} ({village})"),
+                    None => label.clone(),
+                })
+                .collect(),
             today: day.date == week.today,
             visits: day.members.iter().map(|m| m.count).sum(),
             members: day
@@ -622,6 +637,7 @@ async fn calendar_page(
                                 remote: v.mode == VisitMode::Remote,
                                 purposes: v.purposes.iter().map(|p| p.label_vi()).collect(),
                                 pinned: v.pinned,
+                                blackout: v.blackout.clone(),
                                 status_code: v.status.code(),
                                 status_vi: v.status.label_vi(),
                                 status_en: v.status.label_en(),
@@ -680,11 +696,33 @@ async fn calendar_page(
             }
         })
         .collect();
+    let draft_changes = match &week.draft {
+        Some(d) => Some(
+            planning::plan_changes(
+                &state.store,
+                &state.catalog,
+                &user.actor,
+                d.plan.id,
+                Utc::now(),
+            )
+            .await?,
+        ),
+        None => None,
+    };
     let draft = week.draft.as_ref().map(|d| {
         let p = &d.plan;
         let last = p.start_date + Days::new(u64::from(p.days.max(1))) - Days::new(1);
         let outside = week_end < p.start_date || week.from > last;
         DraftBanner {
+            changes: draft_changes.as_ref().map(|c| {
+                use doorstep_service::planning::changes::ChangeKind;
+                (
+                    c.count(ChangeKind::Added),
+                    c.count(ChangeKind::Moved),
+                    c.count(ChangeKind::Removed),
+                    c.unchanged,
+                )
+            }),
             id: p.id,
             range: plan_range(p),
             days: p.days,
@@ -1076,11 +1114,11 @@ async fn publish(
             let from = query
                 .ok()
                 .and_then(|q| query_date("tu", q.0.tu.as_deref()).ok().flatten())
-                .unwrap_or(plan.start_date);
+                .unwrap_or(plan.plan.start_date);
             Redirect::to(&format!(
                 "{}&cong_bo={}",
-                calendar_href(plan.team_id, from, false),
-                plan.id
+                calendar_href(plan.plan.team_id, from, false),
+                plan.plan.id
             ))
             .into_response()
         }

@@ -13,6 +13,8 @@ use chrono_tz::Tz;
 use doorstep_core::VisitStatus;
 use doorstep_service::blackouts::{self, BlackoutView};
 use doorstep_service::error::{FieldError, ServiceError};
+use doorstep_service::planning::changes::{ChangeKind, Changes, Slot};
+use doorstep_service::planning::records::{NotPublished, Published};
 use doorstep_service::planning::records::{PlanRecord, VisitRecord};
 use doorstep_service::planning::{self, PlanOutcome, PlanRequest, VisitPatch};
 use serde::{Deserialize, Serialize};
@@ -51,6 +53,10 @@ pub struct VisitView {
     pub status: String,
     /// Kept exactly by re-plans.
     pub pinned: bool,
+    /// On the team's calendar: in the volunteers' lists, feeds and mail.
+    pub on_calendar: bool,
+    /// The plan whose publishing took it off the calendar.
+    pub replaced_by: Option<i32>,
 }
 
 impl VisitView {
@@ -67,6 +73,200 @@ impl VisitView {
             residents: v.residents.clone(),
             status: v.status.code().to_owned(),
             pinned: v.pinned,
+            on_calendar: v.on_calendar,
+            replaced_by: v.replaced_by,
+        }
+    }
+}
+
+/// Where a visit is: who, when.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlotView {
+    /// The visit (on the calendar, or in the draft).
+    pub visit_id: i32,
+    /// The member.
+    pub member_id: i32,
+    /// The member's name.
+    pub member_name: String,
+    /// Start, RFC 3339 with the team's offset.
+    pub start: String,
+    /// End, RFC 3339 with the team's offset.
+    pub end: String,
+}
+
+/// One change of the calendar.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeView {
+    /// `added`, `moved` or `removed`.
+    pub kind: String,
+    /// The household.
+    pub household_id: i32,
+    /// `in_person` or `remote`.
+    pub mode: String,
+    /// Where it was on the calendar (moved, removed).
+    pub from: Option<SlotView>,
+    /// Where the draft puts it (added, moved).
+    pub to: Option<SlotView>,
+    /// `newly_planned`, `blackout`, `rule_changed`, `member_unavailable`,
+    /// `household_done`, `no_consent` or `capacity`.
+    pub reason: String,
+    /// Why, in Vietnamese.
+    pub reason_vi: String,
+    /// Why, in English.
+    pub reason_en: String,
+}
+
+/// The changes of one member's day (the day the visit goes to; for a
+/// removed visit, the day it leaves).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberDayView {
+    /// The member.
+    pub member_id: i32,
+    /// The member's name.
+    pub member_name: String,
+    /// The day, YYYY-MM-DD in the team's calendar.
+    pub date: String,
+    /// Visits added.
+    pub added: Vec<ChangeView>,
+    /// Visits moved here (from → to).
+    pub moved: Vec<ChangeView>,
+    /// Visits taken off.
+    pub removed: Vec<ChangeView>,
+}
+
+/// What publishing a draft would change on the team's calendar.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangesView {
+    /// From when the draft may change the calendar.
+    pub from: Option<String>,
+    /// The end of the draft's days.
+    pub to: Option<String>,
+    /// Visits added.
+    pub added: usize,
+    /// Visits moved.
+    pub moved: usize,
+    /// Visits removed.
+    pub removed: usize,
+    /// Visits still to come that stay exactly where they are.
+    pub unchanged: usize,
+    /// Visits in the draft's days publishing never touches (pinned,
+    /// confirmed, started, recorded).
+    pub kept: usize,
+    /// The changes per member and day, by day.
+    pub by_member_day: Vec<MemberDayView>,
+}
+
+impl ChangesView {
+    pub(crate) fn new(c: &Changes, zone: Tz) -> ChangesView {
+        let name = |id: i32| c.members.get(&id).cloned().unwrap_or_default();
+        let slot = |s: &Slot| SlotView {
+            visit_id: s.visit_id,
+            member_id: s.member_id,
+            member_name: name(s.member_id),
+            start: local(s.start, zone),
+            end: local(s.end, zone),
+        };
+        let mut days: BTreeMap<(NaiveDate, i32), MemberDayView> = BTreeMap::new();
+        for change in &c.changes {
+            let Some(at) = change.to.as_ref().or(change.from.as_ref()) else {
+                continue;
+            };
+            let date = at.start.with_timezone(&zone).date_naive();
+            let day = days
+                .entry((date, at.member_id))
+                .or_insert_with(|| MemberDayView {
+                    member_id: at.member_id,
+                    member_name: name(at.member_id),
+                    date: date.to_string(),
+                    added: Vec::new(),
+                    moved: Vec::new(),
+                    removed: Vec::new(),
+                });
+            let view = ChangeView {
+                kind: match change.kind {
+                    ChangeKind::Added => "added",
+                    ChangeKind::Moved => "moved",
+                    ChangeKind::Removed => "removed",
+                }
+                .to_owned(),
+                household_id: change.household_id,
+                mode: change.mode.code().to_owned(),
+                from: change.from.as_ref().map(slot),
+                to: change.to.as_ref().map(slot),
+                reason: change.reason.code().to_owned(),
+                reason_vi: change.reason.words_vi(),
+                reason_en: change.reason.words_en(),
+            };
+            match change.kind {
+                ChangeKind::Added => day.added.push(view),
+                ChangeKind::Moved => day.moved.push(view),
+                ChangeKind::Removed => day.removed.push(view),
+            }
+        }
+        ChangesView {
+            from: c.from.map(|t| local(t, zone)),
+            to: c.to.map(|t| local(t, zone)),
+            added: c.count(ChangeKind::Added),
+            moved: c.count(ChangeKind::Moved),
+            removed: c.count(ChangeKind::Removed),
+            unchanged: c.unchanged,
+            kept: c.kept,
+            by_member_day: days.into_values().collect(),
+        }
+    }
+}
+
+/// What publishing did to the team's calendar.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublishedView {
+    /// The plan's visits put on the calendar.
+    pub added: Vec<i32>,
+    /// Visits taken off the calendar (merely proposed, still to come, in
+    /// the plan's days); they stay in their plans as history.
+    pub replaced: Vec<i32>,
+    /// The calendar's visits in the plan's days that stay.
+    pub kept: Vec<i32>,
+    /// The plan's visits left off the calendar: `past` (before the moment
+    /// of publishing), `same` (the calendar has it already), `held` (the
+    /// household has a kept visit), `member_busy`.
+    pub not_published: Vec<NotPublishedView>,
+    /// Plans with no visit left on the calendar, now superseded.
+    pub superseded: Vec<i32>,
+    /// The plan was published already: nothing changed.
+    pub already: bool,
+}
+
+/// A visit of the plan that did not go on the calendar.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotPublishedView {
+    /// The visit.
+    pub visit_id: i32,
+    /// `past`, `same`, `held` or `member_busy`.
+    pub reason: String,
+}
+
+impl From<&Published> for PublishedView {
+    fn from(p: &Published) -> Self {
+        PublishedView {
+            added: p.added.clone(),
+            replaced: p.replaced.clone(),
+            kept: p.kept.clone(),
+            not_published: p
+                .not_published
+                .iter()
+                .map(|(id, why)| NotPublishedView {
+                    visit_id: *id,
+                    reason: match why {
+                        NotPublished::Past => "past",
+                        NotPublished::Same => "same",
+                        NotPublished::Held => "held",
+                        NotPublished::MemberBusy => "member_busy",
+                    }
+                    .to_owned(),
+                })
+                .collect(),
+            superseded: p.superseded.clone(),
+            already: p.already,
         }
     }
 }
@@ -134,6 +334,10 @@ pub struct PlanView {
     pub unmet: Vec<UnmetView>,
     /// What the last planning did.
     pub summary: SummaryView,
+    /// For a draft just made: what publishing it would change.
+    pub changes: Option<ChangesView>,
+    /// For a plan just published: what publishing did.
+    pub published: Option<PublishedView>,
 }
 
 impl From<&PlanOutcome> for PlanView {
@@ -176,6 +380,8 @@ impl From<&PlanOutcome> for PlanView {
                 changed: o.summary.changed,
                 conflicts: o.summary.conflicts.clone(),
             },
+            changes: o.changes.as_ref().map(|c| ChangesView::new(c, o.zone)),
+            published: None,
         }
     }
 }
@@ -375,8 +581,11 @@ pub async fn show(
     Ok(Json(PlanView::from(&outcome)))
 }
 
-/// Publishes a plan: its visits become the volunteers' lists and feeds; a
-/// published plan of the same days is superseded.
+/// Publishes a draft: within its days and from now on, the calendar's
+/// visits that are merely proposed are replaced by the draft's; a visit
+/// started, pinned, confirmed or recorded, and every day outside the
+/// draft's, stay as they are (`published` says what changed). Publishing a
+/// published plan again changes nothing.
 #[utoipa::path(post, path = "/api/v1/plans/{plan_id}/publish", tag = "plans",
     params(("plan_id" = i32, Path, description = "The plan")),
     responses(
@@ -393,18 +602,105 @@ pub async fn publish(
     Path(plan_id): Path<String>,
 ) -> Result<Json<PlanView>, ApiError> {
     let plan_id = parse_id("plan_id", &plan_id)?;
-    planning::publish(&state.store, &user.actor, plan_id, Utc::now()).await?;
+    let published = planning::publish(&state.store, &user.actor, plan_id, Utc::now()).await?;
     let outcome = planning::show_plan(&state.store, &user.actor, plan_id).await?;
-    Ok(Json(PlanView::from(&outcome)))
+    let mut view = PlanView::from(&outcome);
+    view.published = Some(PublishedView::from(&published));
+    Ok(Json(view))
 }
 
-/// Re-plans in place: pinned, confirmed and done visits stay exactly; the
-/// rest changes as little as possible.
+/// What publishing a draft would change on the team's calendar now, per
+/// member and day, each change with its reason (a published plan: none).
+#[utoipa::path(get, path = "/api/v1/plans/{plan_id}/changes", tag = "plans",
+    params(("plan_id" = i32, Path, description = "The plan")),
+    responses(
+        (status = 200, description = "The changes", body = ChangesView),
+        (status = 401, description = "Not signed in", body = Problem),
+        (status = 404, description = "No such plan in your scope", body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn changes(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(plan_id): Path<String>,
+) -> Result<Json<ChangesView>, ApiError> {
+    let plan_id = parse_id("plan_id", &plan_id)?;
+    let now = Utc::now();
+    let changes =
+        planning::plan_changes(&state.store, &state.catalog, &user.actor, plan_id, now).await?;
+    let plan = planning::find_plan_for(&state.store, &user.actor, plan_id).await?;
+    let zone = planning::team_zone_of(&state.store, plan.team_id).await?;
+    Ok(Json(ChangesView::new(&changes, zone)))
+}
+
+/// How to re-plan the team's calendar (the body may be empty).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplanCalendar {
+    /// Days from today (default: to the end of the calendar, at least 7), 1–62.
+    pub days: Option<u32>,
+    /// Seconds the planner may search (default: the server's setting).
+    pub time_limit_s: Option<f64>,
+}
+
+/// Re-plans the team's calendar from now on after a change (a blackout, a
+/// household's new rule, a member's leave, an outcome): a draft with the
+/// calendar as the planner's hint, and what publishing it would change.
+/// Nothing published changes until the draft is published.
+#[utoipa::path(post, path = "/api/v1/teams/{team_id}/calendar/replan", tag = "plans",
+    params(("team_id" = i32, Path, description = "The team")),
+    request_body(content = Option<ReplanCalendar>, description = "Optional"),
+    responses(
+        (status = 201, description = "The draft and what it changes", body = PlanView),
+        (status = 401, description = "Not signed in", body = Problem),
+        (status = 403, description = "Not the team's leader", body = Problem),
+        (status = 404, description = "No such team in your scope", body = Problem),
+        (status = 422, description = "Bad input", body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn replan_calendar(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(team_id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let team_id = parse_id("team_id", &team_id)?;
+    let body: ReplanCalendar = if body.iter().all(u8::is_ascii_whitespace) {
+        ReplanCalendar::default()
+    } else {
+        parse_json(&body)?
+    };
+    let limit = time_limit(&state, body.time_limit_s)?;
+    let outcome = planning::replan_calendar(
+        &state.store,
+        &state.catalog,
+        &user.actor,
+        team_id,
+        body.days,
+        limit,
+        state.planning.threads,
+        Utc::now(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        [(
+            axum::http::header::LOCATION,
+            format!("/api/v1/plans/{}", outcome.plan.id),
+        )],
+        Json(PlanView::from(&outcome)),
+    ))
+}
+
+/// Re-plans a plan's days from now on: a new draft with the team's calendar
+/// as the planner's hint (pinned, confirmed, started and recorded visits
+/// kept exactly; the rest changes as little as possible), and what
+/// publishing it would change. Nothing published changes until then.
 #[utoipa::path(post, path = "/api/v1/plans/{plan_id}/replan", tag = "plans",
     params(("plan_id" = i32, Path, description = "The plan")),
     request_body(content = Option<Replan>, description = "Optional"),
     responses(
-        (status = 200, description = "The re-planned plan and what changed", body = PlanView),
+        (status = 201, description = "The new draft and what it changes", body = PlanView),
         (status = 401, description = "Not signed in", body = Problem),
         (status = 403, description = "Not the team's leader", body = Problem),
         (status = 404, description = "No such plan in your scope", body = Problem),
@@ -417,7 +713,7 @@ pub async fn replan(
     user: CurrentUser,
     Path(plan_id): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Json<PlanView>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let plan_id = parse_id("plan_id", &plan_id)?;
     let body: Replan = if body.iter().all(u8::is_ascii_whitespace) {
         Replan::default()
@@ -435,7 +731,14 @@ pub async fn replan(
         Utc::now(),
     )
     .await?;
-    Ok(Json(PlanView::from(&outcome)))
+    Ok((
+        StatusCode::CREATED,
+        [(
+            axum::http::header::LOCATION,
+            format!("/api/v1/plans/{}", outcome.plan.id),
+        )],
+        Json(PlanView::from(&outcome)),
+    ))
 }
 
 /// Edits a visit: pin, move, re-assign, confirm or cancel. A move outside
@@ -539,11 +842,19 @@ pub struct BlackoutItem {
     pub created_by: String,
     /// When.
     pub created_at: DateTime<Utc>,
+    /// The calendar's visits still to come inside it (proposed or
+    /// confirmed): a re-plan of the calendar moves them.
+    pub affected: Vec<VisitView>,
 }
 
 impl From<BlackoutView> for BlackoutItem {
     fn from(b: BlackoutView) -> Self {
         BlackoutItem {
+            affected: b
+                .affected
+                .iter()
+                .map(|v| VisitView::new(v, b.zone))
+                .collect(),
             id: b.stored.id,
             team_id: b.stored.team_id,
             village_id: b.stored.village_id,
@@ -572,7 +883,14 @@ pub async fn list_blackouts(
     Path(team_id): Path<String>,
 ) -> Result<Json<Vec<BlackoutItem>>, ApiError> {
     let team_id = parse_id("team_id", &team_id)?;
-    let list = blackouts::list(&state.store, &state.catalog, &user.actor, team_id).await?;
+    let list = blackouts::list(
+        &state.store,
+        &state.catalog,
+        &user.actor,
+        team_id,
+        Utc::now(),
+    )
+    .await?;
     Ok(Json(list.into_iter().map(BlackoutItem::from).collect()))
 }
 
@@ -636,7 +954,9 @@ pub async fn delete_blackout(
         list,
         show,
         publish,
+        changes,
         replan,
+        replan_calendar,
         patch_visit,
         list_blackouts,
         add_blackout,
@@ -650,6 +970,13 @@ pub async fn delete_blackout(
         SummaryView,
         CreatePlan,
         Replan,
+        ReplanCalendar,
+        ChangesView,
+        MemberDayView,
+        ChangeView,
+        SlotView,
+        PublishedView,
+        NotPublishedView,
         PatchVisit,
         BlackoutItem,
         Problem
@@ -668,6 +995,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/plans/{plan_id}", get(show))
         .route("/api/v1/plans/{plan_id}/publish", post(publish))
         .route("/api/v1/plans/{plan_id}/replan", post(replan))
+        .route("/api/v1/plans/{plan_id}/changes", get(changes))
+        .route(
+            "/api/v1/teams/{team_id}/calendar/replan",
+            post(replan_calendar),
+        )
         .route("/api/v1/visits/{visit_id}", patch(patch_visit))
         .route(
             "/api/v1/teams/{team_id}/blackouts",

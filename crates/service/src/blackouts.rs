@@ -2,18 +2,26 @@
 //! ban, a holiday: nothing is planned inside one (a re-plan moves what was).
 
 use chrono::{DateTime, Utc};
-use doorstep_core::rules::{Blackout, Lang, RuleContext, describe_blackout};
+use doorstep_core::VisitStatus;
+use doorstep_core::rules::{Blackout, ExpansionContext, Lang, RuleContext, describe_blackout};
 use doorstep_store::Store;
 use doorstep_store::repo::blackouts::{self, BlackoutJson, StoredBlackout};
+use doorstep_store::repo::plans::{self, VisitRecord};
 use doorstep_tide::Catalog;
 use serde_json::Value;
 
 use crate::access::Actor;
 use crate::error::{FieldError, ServiceError};
 
-/// A stored blackout with its meaning in words.
+/// A stored blackout with its meaning in words, and the visits of the
+/// team's calendar still to come that it falls on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlackoutView {
+    /// The calendar's visits still to come inside it (proposed or
+    /// confirmed): a re-plan moves them.
+    pub affected: Vec<VisitRecord>,
+    /// The team's zone, in which the visits' times are shown.
+    pub zone: chrono_tz::Tz,
     /// As stored.
     pub stored: StoredBlackout,
     /// The period as JSON.
@@ -28,6 +36,8 @@ fn view(stored: StoredBlackout, catalog: &Catalog) -> BlackoutView {
     let rule: Value = serde_json::from_str(&stored.rule).unwrap_or(Value::Null);
     let parsed = Blackout::parse(&rule, &RuleContext::from_catalog(catalog)).ok();
     BlackoutView {
+        affected: Vec::new(),
+        zone: chrono_tz::Asia::Ho_Chi_Minh,
         description_vi: parsed
             .as_ref()
             .map_or_else(|| stored.label.clone(), |b| describe_blackout(b, Lang::Vi)),
@@ -39,7 +49,8 @@ fn view(stored: StoredBlackout, catalog: &Catalog) -> BlackoutView {
     }
 }
 
-/// A team's blackouts.
+/// A team's blackouts, each with the calendar's visits still to come that
+/// it falls on.
 ///
 /// # Errors
 /// The team is out of the actor's scope (not found), or the store fails.
@@ -48,13 +59,82 @@ pub async fn list(
     catalog: &Catalog,
     actor: &Actor,
     team_id: i32,
+    now: DateTime<Utc>,
 ) -> Result<Vec<BlackoutView>, ServiceError> {
     actor.require_see_team(store, team_id).await?;
-    Ok(blackouts::team_blackouts(store.connection(), team_id)
+    let mut views: Vec<BlackoutView> = blackouts::team_blackouts(store.connection(), team_id)
         .await?
         .into_iter()
         .map(|b| view(b, catalog))
-        .collect())
+        .collect();
+    mark_affected(store, catalog, team_id, &mut views, now).await?;
+    Ok(views)
+}
+
+/// Fills each blackout's `affected`: the team's calendar visits still to
+/// come (proposed or confirmed) that overlap it, for its village's
+/// households or the whole team's.
+///
+/// # Errors
+/// The store fails.
+pub async fn mark_affected(
+    store: &Store,
+    catalog: &Catalog,
+    team_id: i32,
+    views: &mut [BlackoutView],
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    if views.is_empty() {
+        return Ok(());
+    }
+    let db = store.connection();
+    let upcoming: Vec<VisitRecord> = plans::calendar_from(db, team_id, now)
+        .await?
+        .into_iter()
+        .filter(|v| {
+            v.end > now && matches!(v.status, VisitStatus::Proposed | VisitStatus::Confirmed)
+        })
+        .collect();
+    let Some(end) = upcoming.iter().map(|v| v.end).max() else {
+        return Ok(());
+    };
+    let Some(team) = doorstep_store::find_team(db, team_id).await? else {
+        return Ok(());
+    };
+    let zone: chrono_tz::Tz = team
+        .timezone
+        .parse()
+        .unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
+    let Ok(ctx) = ExpansionContext::new(now, end, zone, catalog.clone()) else {
+        return Ok(());
+    };
+    let villages = doorstep_store::household_villages(
+        db,
+        &upcoming.iter().map(|v| v.household_id).collect::<Vec<_>>(),
+    )
+    .await?;
+    let rules = RuleContext::from_catalog(catalog);
+    for view in views.iter_mut() {
+        view.zone = zone;
+        let Ok(blackout) = Blackout::parse(&view.rule, &rules) else {
+            continue;
+        };
+        let spans = crate::planning::changes::blackout_spans(&ctx, &blackout);
+        view.affected = upcoming
+            .iter()
+            .filter(|v| {
+                blackout.applies_to(v.mode)
+                    && (view.stored.village_id.is_none()
+                        || villages.get(&v.household_id).copied().flatten()
+                            == view.stored.village_id)
+                    && spans
+                        .iter()
+                        .any(|&(a, b)| a < v.end.timestamp() / 60 && v.start.timestamp() / 60 < b)
+            })
+            .cloned()
+            .collect();
+    }
+    Ok(())
 }
 
 /// Adds a blackout: `body` is the period as the rule language writes it
@@ -158,7 +238,10 @@ pub async fn add(
         now,
     )
     .await?;
-    Ok(view(stored, catalog))
+    let mut views = [view(stored, catalog)];
+    mark_affected(store, catalog, team_id, &mut views, now).await?;
+    let [added] = views;
+    Ok(added)
 }
 
 /// Deletes a blackout of a team.

@@ -1,9 +1,9 @@
 //! A team's calendar, a week at a time: what the team's page shows.
 //!
-//! Everyone who sees the team sees its published calendar: on each day, the
-//! visits of the published plan that covers it (published plans never
-//! overlap: publishing supersedes the overlapping one), grouped by member,
-//! with the plans' unmet households and their reasons. Who may lead the team
+//! Everyone who sees the team sees its calendar: on each day, the visits on
+//! the team's calendar, whichever published plan made them, grouped by
+//! member, with the blackouts that fall on the day (and the visits they
+//! fall on), and the plans' unmet households and their reasons. Who may lead the team
 //! (its leader, an administrator) also learns of the newest draft, and may
 //! look at the week as that draft would make it.
 //!
@@ -15,15 +15,18 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
+use doorstep_core::rules::ExpansionContext;
 use doorstep_core::{NeedStep, PlanStatus, UnmetReason, VisitMode, VisitStatus};
 use doorstep_store::Store;
 use doorstep_store::repo::plans::{self, PlanRecord, UnmetRecord, VisitRecord};
 use doorstep_store::repo::snapshot::{HouseholdRecord, TeamSnapshot};
+use doorstep_tide::Catalog;
 
 use crate::access::Actor;
 use crate::daylist::{DayHeading, day_heading};
 use crate::error::ServiceError;
-use crate::planning::{load_snapshot, local_midnight, team_zone};
+use crate::planning::changes::blackout_spans;
+use crate::planning::{load_snapshot, local_midnight, parse_blackouts, team_zone};
 
 /// Days a calendar page shows.
 pub const WEEK_DAYS: u64 = 7;
@@ -76,6 +79,9 @@ pub struct CalendarDay {
     pub heading: DayHeading,
     /// The members with visits that day, by id.
     pub members: Vec<MemberDay>,
+    /// The blackouts that fall on the day: (label, whole team or the
+    /// village's name).
+    pub blackouts: Vec<(String, Option<String>)>,
 }
 
 /// One member's visits of a day.
@@ -112,6 +118,8 @@ pub struct CalendarVisit {
     pub pinned: bool,
     /// Where.
     pub household: CalendarHousehold,
+    /// The label of a blackout it falls in: a re-plan moves it.
+    pub blackout: Option<String>,
 }
 
 /// A household as the calendar names it.
@@ -163,6 +171,7 @@ pub struct CalendarUnmet {
 /// week is outside 1800–2199 (field `from`), or the store fails.
 pub async fn team_week(
     store: &Store,
+    catalog: &Catalog,
     actor: &Actor,
     team_id: i32,
     from: Option<NaiveDate>,
@@ -199,25 +208,36 @@ pub async fn team_week(
     };
     let shown: Vec<PlanRecord> = match (showing, &draft) {
         (Showing::Draft, Some(draft)) => vec![draft.clone()],
-        _ => published
-            .iter()
-            .filter(|p| p.horizon_start < end && p.horizon_end > start)
-            .cloned()
-            .collect(),
+        _ => Vec::new(),
     };
     let households: BTreeMap<i32, &HouseholdRecord> =
         snapshot.households.iter().map(|h| (h.id, h)).collect();
-    let mut week_visits = Vec::new();
+    let (week_visits, shown): (Vec<VisitRecord>, Vec<PlanRecord>) = match shown.first() {
+        Some(draft) if showing == Showing::Draft => {
+            let visits = plans::plan_visits(db, draft.id).await?;
+            (
+                visits
+                    .into_iter()
+                    .filter(|v| v.start >= start && v.start < end)
+                    .collect(),
+                shown,
+            )
+        }
+        _ => {
+            let visits = plans::published_visits(db, team_id, None, start, end).await?;
+            let ids: std::collections::BTreeSet<i32> = visits.iter().map(|v| v.plan_id).collect();
+            let made_by = published
+                .iter()
+                .filter(|p| ids.contains(&p.id))
+                .cloned()
+                .collect();
+            (visits, made_by)
+        }
+    };
     let mut plans_shown = Vec::new();
     for plan in shown {
         let visits = plans::plan_visits(db, plan.id).await?;
         let unmet = plans::plan_unmet(db, plan.id).await?;
-        week_visits.extend(
-            visits
-                .iter()
-                .filter(|v| v.start >= start && v.start < end)
-                .cloned(),
-        );
         plans_shown.push(week_plan(plan, &visits, &unmet, &households));
     }
     let draft = match draft {
@@ -236,7 +256,13 @@ pub async fn team_week(
         today,
         from,
         showing,
-        days: week_days(&snapshot, zone, from, &week_visits),
+        days: week_days(
+            &snapshot,
+            zone,
+            from,
+            &week_visits,
+            &week_blackouts(&snapshot, catalog, zone, start, end),
+        ),
         plans: plans_shown,
         published,
         draft,
@@ -312,14 +338,60 @@ fn week_plan(
     }
 }
 
+/// A blackout over the week: its label, its village, its minutes.
+struct WeekBlackout {
+    label: String,
+    village: Option<i32>,
+    mode: Option<VisitMode>,
+    spans: Vec<(i64, i64)>,
+}
+
+fn week_blackouts(
+    snapshot: &TeamSnapshot,
+    catalog: &Catalog,
+    zone: Tz,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Vec<WeekBlackout> {
+    let parsed = parse_blackouts(snapshot, catalog);
+    if parsed.is_empty() {
+        return Vec::new();
+    }
+    let Ok(ctx) = ExpansionContext::new(start, end, zone, catalog.clone()) else {
+        return Vec::new();
+    };
+    parsed
+        .into_iter()
+        .map(|b| WeekBlackout {
+            spans: blackout_spans(&ctx, &b.blackout),
+            label: b.blackout.label,
+            village: b.village_id,
+            mode: b.blackout.mode,
+        })
+        .filter(|b| !b.spans.is_empty())
+        .collect()
+}
+
 /// The week's days from `from`, each with the visits that start on it in the
-/// team's zone, grouped by member (by id), each member's by start.
+/// team's zone, grouped by member (by id), each member's by start, and the
+/// blackouts that fall on it.
 fn week_days(
     snapshot: &TeamSnapshot,
     zone: Tz,
     from: NaiveDate,
     visits: &[VisitRecord],
+    blackouts: &[WeekBlackout],
 ) -> Vec<CalendarDay> {
+    let overlaps =
+        |spans: &[(i64, i64)], a: i64, b: i64| spans.iter().any(|&(s, e)| s < b && a < e);
+    let village_name = |id: i32| {
+        snapshot
+            .households
+            .iter()
+            .find(|h| h.village_id == Some(id))
+            .and_then(|h| h.village.clone())
+            .unwrap_or_else(|| format!("#{id}"))
+    };
     let households: BTreeMap<i32, &HouseholdRecord> =
         snapshot.households.iter().map(|h| (h.id, h)).collect();
     let mut by_day: BTreeMap<NaiveDate, BTreeMap<i32, Vec<&VisitRecord>>> = BTreeMap::new();
@@ -362,15 +434,40 @@ fn week_days(
                                 purposes: v.purposes.clone(),
                                 pinned: v.pinned,
                                 household: calendar_household(&households, v.household_id),
+                                blackout: blackouts
+                                    .iter()
+                                    .find(|b| {
+                                        b.mode.is_none_or(|m| m == v.mode)
+                                            && (b.village.is_none()
+                                                || b.village
+                                                    == households
+                                                        .get(&v.household_id)
+                                                        .and_then(|h| h.village_id))
+                                            && overlaps(
+                                                &b.spans,
+                                                v.start.timestamp() / 60,
+                                                v.end.timestamp() / 60,
+                                            )
+                                    })
+                                    .map(|b| b.label.clone()),
                             })
                             .collect(),
                     }
                 })
                 .collect();
+            let (day_start, day_end) = (
+                local_midnight(zone, date).timestamp() / 60,
+                local_midnight(zone, date + Days::new(1)).timestamp() / 60,
+            );
             CalendarDay {
                 date,
                 heading: day_heading(date),
                 members,
+                blackouts: blackouts
+                    .iter()
+                    .filter(|b| overlaps(&b.spans, day_start, day_end))
+                    .map(|b| (b.label.clone(), b.village.map(village_name)))
+                    .collect(),
             }
         })
         .collect()
@@ -451,6 +548,8 @@ mod tests {
             pinned: id == 3,
             job: format!("h{household_id}"),
             updated_at: start,
+            on_calendar: true,
+            replaced_by: None,
         }
     }
 
@@ -485,6 +584,7 @@ mod tests {
             zone,
             NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
             &visits,
+            &[],
         );
         assert_eq!(days.len(), 7);
         assert!(days[0].members.is_empty(), "{:?}", days[0]);

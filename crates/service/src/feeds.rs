@@ -25,10 +25,10 @@
 
 use chrono::{DateTime, Duration, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::{OffsetComponents, OffsetName, Tz};
-use doorstep_core::{PlanStatus, VisitMode, VisitStatus};
+use doorstep_core::{VisitMode, VisitStatus};
 use doorstep_store::Store;
 use doorstep_store::repo::feeds::{self, FeedOwner, FeedRecord, member_team};
-use doorstep_store::repo::plans::{VisitRecord, published_visits, team_plans};
+use doorstep_store::repo::plans::{VisitRecord, calendar_end, published_visits};
 use doorstep_store::repo::snapshot::{TeamSnapshot, team_snapshot};
 use icalendar::{
     Alarm, Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus, Property, Trigger,
@@ -189,12 +189,8 @@ pub async fn feed_calendar(
     let zone = team_zone(&snapshot)?;
     let today = now.with_timezone(&zone).date_naive();
     let from = local_midnight(zone, today - chrono::Days::new(PAST_DAYS));
-    let to = team_plans(db, team_id)
+    let to = calendar_end(db, team_id)
         .await?
-        .iter()
-        .filter(|p| p.status == PlanStatus::Published)
-        .map(|p| p.horizon_end)
-        .max()
         .filter(|end| *end > from)
         .unwrap_or(from);
     let visits = if to > from {
@@ -625,6 +621,8 @@ mod tests {
             pinned: false,
             job: "h3".into(),
             updated_at: utc("2026-11-20T03:00:00Z"),
+            on_calendar: true,
+            replaced_by: None,
         }
     }
 

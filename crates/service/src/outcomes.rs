@@ -330,17 +330,14 @@ pub async fn record_outcome(
             "this visit was cancelled; it takes no outcome".into(),
         ));
     }
-    if plan.status != PlanStatus::Published {
-        return Err(ServiceError::Conflict(
-            format!(
-                "kế hoạch của lượt thăm này đang ở trạng thái {}: chỉ ghi kết quả cho kế hoạch đã công bố",
-                plan.status.label_vi().to_lowercase()
+    if !visit.on_calendar {
+        return Err(match plan.status {
+            PlanStatus::Draft => ServiceError::Conflict(
+                "lượt thăm này thuộc một bản nháp: chỉ ghi kết quả cho lượt thăm trong lịch của tổ".into(),
+                "this visit belongs to a draft: outcomes are recorded for visits on the team's calendar only".into(),
             ),
-            format!(
-                "the visit's plan is {}: outcomes are recorded for published plans only",
-                plan.status.label_en().to_lowercase()
-            ),
-        ));
+            _ => planning::replaced_visit(&visit),
+        });
     }
     let visit_day = visit.start.with_timezone(&zone).date_naive();
     let today = now.with_timezone(&zone).date_naive();
@@ -815,6 +812,8 @@ mod tests {
             pinned: false,
             job: "h1".into(),
             updated_at: DateTime::UNIX_EPOCH,
+            on_calendar: true,
+            replaced_by: None,
         };
         let residents = vec![
             ResidentState {

@@ -13,7 +13,7 @@ use doorstep_store::Store;
 use doorstep_store::repo::plans::{self, VisitRecord};
 use doorstep_tide::Catalog;
 
-use super::{find_plan_for, load_snapshot, parse_blackouts, reader, team_zone};
+use super::{find_plan_for, load_snapshot, local_midnight, parse_blackouts, reader, team_zone};
 use crate::access::Actor;
 use crate::error::{FieldError, ServiceError};
 
@@ -124,11 +124,8 @@ pub async fn edit_visit(
         .await
         .map_err(|_| ServiceError::not_found("visit", visit_id))?;
     actor.require_lead(store, plan.team_id).await?;
-    if plan.status == PlanStatus::Superseded {
-        return Err(ServiceError::Conflict(
-            "kế hoạch của lượt thăm này đã được thay thế".into(),
-            "the visit's plan was superseded".into(),
-        ));
+    if plan.status != PlanStatus::Draft && !visit.on_calendar {
+        return Err(replaced_visit(&visit));
     }
     if let Some(status) = patch.status
         && !matches!(
@@ -300,13 +297,26 @@ pub async fn edit_visit(
                 format!("{} does not make video calls", member.full_name),
             ));
         }
-        let others: Vec<VisitRecord> = plans::plan_visits(store.connection(), plan.id)
+        // A visit of the calendar is checked against the member's calendar,
+        // a draft's against the draft.
+        let others: Vec<VisitRecord> = if visit.on_calendar {
+            let day = local_midnight(zone, start.with_timezone(&zone).date_naive());
+            plans::published_visits(
+                store.connection(),
+                plan.team_id,
+                Some(member_id),
+                day - chrono::Duration::days(1),
+                day + chrono::Duration::days(2),
+            )
             .await?
-            .into_iter()
-            .filter(|v| {
-                v.id != visit.id && v.member_id == member_id && v.status != VisitStatus::Cancelled
-            })
-            .collect();
+        } else {
+            plans::plan_visits(store.connection(), plan.id).await?
+        }
+        .into_iter()
+        .filter(|v| {
+            v.id != visit.id && v.member_id == member_id && v.status != VisitStatus::Cancelled
+        })
+        .collect();
         if let Some(clash) = others.iter().find(|v| v.start < end && start < v.end) {
             let (vi, en) = span_words(
                 clash.start.timestamp() / 60,
@@ -385,4 +395,25 @@ pub async fn edit_visit(
     )
     .await?;
     Ok((saved, zone))
+}
+
+/// The answer for a visit that publishing another plan took off the
+/// calendar: it is history now.
+pub(crate) fn replaced_visit(visit: &VisitRecord) -> ServiceError {
+    match visit.replaced_by {
+        Some(plan) => ServiceError::Conflict(
+            format!(
+                "lượt thăm #{} đã được thay bằng lịch của kế hoạch #{plan}, không còn trong lịch",
+                visit.id
+            ),
+            format!(
+                "visit #{} was replaced by plan #{plan}'s calendar; it is no longer on the calendar",
+                visit.id
+            ),
+        ),
+        None => ServiceError::Conflict(
+            format!("lượt thăm #{} không có trong lịch của tổ", visit.id),
+            format!("visit #{} is not on the team's calendar", visit.id),
+        ),
+    }
 }

@@ -10,14 +10,18 @@
 //! an audit entry are saved in one transaction.
 
 pub mod area;
+pub mod changes;
 mod edit;
 pub mod reader;
 
+pub(crate) use edit::replaced_visit;
 pub use edit::{VisitPatch, edit_visit};
 
 /// The stored records a plan is made of, as the edges see them.
 pub mod records {
-    pub use doorstep_store::repo::plans::{PlanFigures, PlanRecord, UnmetRecord, VisitRecord};
+    pub use doorstep_store::repo::plans::{
+        NotPublished, PlanFigures, PlanRecord, Published, UnmetRecord, VisitRecord,
+    };
 }
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -129,6 +133,9 @@ pub struct PlanOutcome {
     /// The team's zone: times are shown in it.
     #[serde(skip)]
     pub zone: Tz,
+    /// For a draft just made: what publishing it would change.
+    #[serde(skip)]
+    pub changes: Option<changes::Changes>,
 }
 
 /// The short summary a leader reads after planning.
@@ -484,6 +491,8 @@ pub(crate) struct Made {
     pub zone: Tz,
     /// Households of the team read.
     pub households: usize,
+    /// Jobs of kept visits that no longer fit, left as they were.
+    pub conflicts: Vec<String>,
     /// Jobs the planner was given (households at home, residents abroad).
     pub jobs: usize,
     /// Milliseconds reading the team.
@@ -492,24 +501,99 @@ pub(crate) struct Made {
     pub plan_ms: u64,
 }
 
+/// What the team's calendar means for a plan of `[from, to)`: its pinned
+/// and confirmed visits in those days are kept exactly; a household with
+/// another visit still to happen (or still to be reported) is not planned
+/// again; the merely proposed visits in those days are the planner's hint,
+/// so that as little as possible moves.
+fn calendar_keep(
+    calendar: &[VisitRecord],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    zone: Tz,
+) -> Keep {
+    let mut keep = Keep::default();
+    let mut hint_visits = Vec::new();
+    for v in calendar {
+        if !matches!(v.status, VisitStatus::Proposed | VisitStatus::Confirmed) {
+            continue;
+        }
+        let in_days = v.start >= from && v.start < to;
+        if in_days && v.status == VisitStatus::Proposed && !v.pinned {
+            hint_visits.push(doorstep_scheduler::Visit {
+                household: v.job.clone(),
+                volunteer: reader::member_key(v.member_id),
+                start: reader::local_rfc3339(v.start, zone),
+                end: reader::local_rfc3339(v.end, zone),
+                mode: v.mode.code().to_owned(),
+                pinned: false,
+            });
+        } else if in_days {
+            keep.pinned.push((v.job.clone(), v.member_id, v.start));
+        } else {
+            keep.skip.insert(v.job.clone());
+        }
+    }
+    if !hint_visits.is_empty() {
+        keep.hint = Some(doorstep_scheduler::Plan {
+            visits: hint_visits,
+            ..Default::default()
+        });
+    }
+    keep
+}
+
+/// The instants a plan of `request` covers: from its first day's midnight,
+/// or the next quarter hour when that is later (nothing is planned in the
+/// past), to the end of its last day.
+///
+/// # Errors
+/// Every day of the request is past.
+pub fn plan_span(
+    zone: Tz,
+    start: NaiveDate,
+    days: u32,
+    now: DateTime<Utc>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), ServiceError> {
+    let from = local_midnight(zone, start).max(next_quarter(now));
+    let to = local_midnight(zone, start + chrono::Days::new(u64::from(days)));
+    if from >= to {
+        let today = now.with_timezone(&zone).date_naive();
+        return Err(ServiceError::invalid(
+            "start",
+            format!(
+                "các ngày này đã qua: hãy lập kế hoạch từ hôm nay ({}) trở đi",
+                today.format("%d/%m/%Y")
+            ),
+            format!(
+                "these days are past: plan from today ({}) on",
+                today.format("%d/%m/%Y")
+            ),
+        ));
+    }
+    Ok((from, to))
+}
+
 /// Reads a team, plans `request` on a blocking thread and checks the plan:
-/// what [`plan_team`] and the area's jobs ([`area`]) share. `started` is
-/// when the use case began, for the plan's figures.
+/// what [`plan_team`] and the area's jobs ([`area`]) share. The team's
+/// calendar is read as [`calendar_keep`] says; `started` is when the use
+/// case began, for the plan's figures.
 pub(crate) async fn make_plan(
     store: &Store,
     catalog: &Catalog,
     team_id: i32,
     request: &PlanRequest,
     started: Instant,
+    now: DateTime<Utc>,
 ) -> Result<Made, ServiceError> {
     let read = Instant::now();
     let snapshot = load_snapshot(store, team_id).await?;
+    let calendar = plans::calendar_from(store.connection(), team_id, now).await?;
     let read_ms = read.elapsed().as_millis() as u64;
     let zone = team_zone(&snapshot)?;
     let households = snapshot.households.len();
-    let from = local_midnight(zone, request.start);
-    let end_date = request.start + chrono::Days::new(u64::from(request.days));
-    let to = local_midnight(zone, end_date);
+    let (from, to) = plan_span(zone, request.start, request.days, now)?;
+    let keep = calendar_keep(&calendar, from, to, zone);
     let params = Params {
         time_limit: if request.iterations.is_some() {
             None
@@ -524,12 +608,7 @@ pub(crate) async fn make_plan(
     };
     let catalog = catalog.clone();
     let planning = Instant::now();
-    let (solved, snapshot) = run_blocking(move || {
-        let solved = solve(&snapshot, &catalog, from, to, Keep::default(), params)?;
-        Ok((solved, snapshot))
-    })
-    .await?;
-    drop(snapshot);
+    let solved = run_blocking(move || solve(&snapshot, &catalog, from, to, keep, params)).await?;
     let plan_ms = planning.elapsed().as_millis() as u64;
     let visits: Vec<NewVisit> = to_visits(&solved)?.into_iter().map(|(_, v)| v).collect();
     let unmet = to_unmet(&solved);
@@ -548,12 +627,15 @@ pub(crate) async fn make_plan(
         zone,
         households,
         jobs: solved.mapped.instance.households.len(),
+        conflicts: solved.conflicts,
         read_ms,
         plan_ms,
     })
 }
 
-/// Plans a team's visits for `request` and saves the draft plan.
+/// Plans a team's visits for `request` and saves the draft: from the next
+/// quarter hour at the earliest, the team's calendar kept where it stands
+/// (see [`make_plan`]). The answer says what publishing it would change.
 ///
 /// # Errors
 /// The team is unknown or out of the actor's reach (not found), the request
@@ -569,7 +651,7 @@ pub async fn plan_team(
     let started = Instant::now();
     actor.require_lead(store, team_id).await?;
     request.check()?;
-    let made = make_plan(store, catalog, team_id, request, started).await?;
+    let made = make_plan(store, catalog, team_id, request, started, now).await?;
     let plan = plans::create_plan(
         store.connection(),
         &made.plan,
@@ -580,8 +662,12 @@ pub async fn plan_team(
     )
     .await?;
     let visits = plans::plan_visits(store.connection(), plan.id).await?;
+    let changes = draft_changes(store, catalog, &plan, &visits, now).await?;
     let mut summary = summary(&visits, &made.unmet, &plan);
-    summary.changed = visits.len();
+    summary.kept = changes.kept;
+    summary.unchanged = changes.unchanged;
+    summary.changed = changes.changes.len();
+    summary.conflicts = conflict_visits(store, team_id, &made.conflicts, now).await?;
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(PlanOutcome {
         plan,
@@ -589,15 +675,38 @@ pub async fn plan_team(
         unmet: made.unmet,
         summary,
         zone: made.zone,
+        changes: Some(changes),
     })
 }
 
-/// Re-plans a plan in place: pinned, confirmed and done visits are kept
-/// exactly; the other visits are the planner's hint, so that as little as
-/// possible moves; blackouts and data changed since are taken into account.
+/// The calendar's visits of these jobs still to come: kept visits that no
+/// longer fit (a blackout over a pinned visit), for the leader.
+async fn conflict_visits(
+    store: &Store,
+    team_id: i32,
+    jobs: &[String],
+    now: DateTime<Utc>,
+) -> Result<Vec<i32>, ServiceError> {
+    if jobs.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(plans::calendar_from(store.connection(), team_id, now)
+        .await?
+        .into_iter()
+        .filter(|v| v.start >= now && jobs.contains(&v.job))
+        .map(|v| v.id)
+        .collect())
+}
+
+/// Re-plans: a new draft over the plan's days from now on, with the team's
+/// calendar as the planner's hint (pinned, confirmed, started and recorded
+/// visits kept exactly; blackouts and data changed since taken into
+/// account). Nothing published changes until the draft is published; the
+/// answer says what would.
 ///
 /// # Errors
-/// As [`plan_team`]; a superseded plan cannot be re-planned.
+/// As [`plan_team`]; a superseded plan, or one whose days are all past,
+/// cannot be re-planned.
 pub async fn replan(
     store: &Store,
     catalog: &Catalog,
@@ -607,7 +716,6 @@ pub async fn replan(
     threads: usize,
     now: DateTime<Utc>,
 ) -> Result<PlanOutcome, ServiceError> {
-    let started = Instant::now();
     let plan = find_plan_for(store, actor, plan_id).await?;
     actor.require_lead(store, plan.team_id).await?;
     if plan.status == PlanStatus::Superseded {
@@ -616,124 +724,154 @@ pub async fn replan(
             "this plan was superseded; re-plan the newer one".into(),
         ));
     }
-    let old = plans::plan_visits(store.connection(), plan_id).await?;
-    let snapshot = load_snapshot(store, plan.team_id).await?;
-    let mut keep = Keep::default();
-    let mut kept_ids = Vec::new();
-    let mut hint_visits = Vec::new();
-    let zone = team_zone(&snapshot)?;
-    // Re-planning never reaches into the past: it starts at the next
-    // quarter hour (or the plan's start). Visits before then stay as they
-    // are; one still waiting for its outcome keeps its household out of the
-    // re-plan until the volunteer reports. Done and missed visits are
-    // history: what they left open (recorded on the needs) is planned again.
-    let from = plan.horizon_start.max(next_quarter(now));
-    let mut history_jobs = BTreeSet::new();
-    for v in &old {
-        let fixed = v.pinned || matches!(v.status, VisitStatus::Confirmed);
-        let settled = matches!(v.status, VisitStatus::Done | VisitStatus::Missed);
-        let past = v.start < from && v.status != VisitStatus::Cancelled;
-        if settled || past {
-            kept_ids.push(v.id);
-            history_jobs.insert(v.job.clone());
-            if !settled {
-                keep.skip.insert(v.job.clone());
-            }
-        } else if fixed {
-            keep.pinned.push((v.job.clone(), v.member_id, v.start));
-            kept_ids.push(v.id);
-        } else if v.status == VisitStatus::Proposed {
-            hint_visits.push(doorstep_scheduler::Visit {
-                household: v.job.clone(),
-                volunteer: reader::member_key(v.member_id),
-                start: reader::local_rfc3339(v.start, zone),
-                end: reader::local_rfc3339(v.end, zone),
-                mode: v.mode.code().to_owned(),
-                pinned: false,
-            });
-        }
-    }
-    keep.hint = Some(doorstep_scheduler::Plan {
-        visits: hint_visits,
-        ..Default::default()
-    });
-    let params = Params {
-        time_limit: Some(time_limit),
-        max_iterations: None,
-        seed: 1,
-        threads: threads.max(1),
-        hint: None,
-        balance: false,
-    };
-    let to = plan.horizon_end;
-    if from >= to {
+    if plan.horizon_end <= next_quarter(now) {
         return Err(ServiceError::Conflict(
             "kế hoạch này đã qua hết, không còn ngày nào để lập lại".into(),
             "this plan's days are all past; there is nothing left to re-plan".into(),
         ));
     }
+    let request = PlanRequest {
+        start: plan.start_date,
+        days: plan.days,
+        time_limit,
+        seed: 1,
+        threads,
+        iterations: None,
+    };
+    plan_team(store, catalog, actor, plan.team_id, &request, now).await
+}
+
+/// Re-plans the team's calendar from now on: a draft of `days` days from
+/// today (by default to the calendar's last day, at least a week) with the
+/// calendar as the planner's hint, and what publishing it would change.
+///
+/// # Errors
+/// As [`plan_team`].
+#[allow(clippy::too_many_arguments)]
+pub async fn replan_calendar(
+    store: &Store,
+    catalog: &Catalog,
+    actor: &Actor,
+    team_id: i32,
+    days: Option<u32>,
+    time_limit: Duration,
+    threads: usize,
+    now: DateTime<Utc>,
+) -> Result<PlanOutcome, ServiceError> {
+    actor.require_lead(store, team_id).await?;
+    let zone = team_zone_of(store, team_id).await?;
+    let today = now.with_timezone(&zone).date_naive();
+    let days = match days {
+        Some(days) => days,
+        None => {
+            let last = plans::calendar_end(store.connection(), team_id)
+                .await?
+                .map(|end| {
+                    (end - chrono::Duration::seconds(1))
+                        .with_timezone(&zone)
+                        .date_naive()
+                })
+                .unwrap_or(today);
+            let span = (last - today).num_days() + 1;
+            span.clamp(7, i64::from(MAX_DAYS)) as u32
+        }
+    };
+    let request = PlanRequest {
+        start: today,
+        days,
+        time_limit,
+        seed: 1,
+        threads,
+        iterations: None,
+    };
+    plan_team(store, catalog, actor, team_id, &request, now).await
+}
+
+/// Compares a draft with the team's calendar now, with the reason of each
+/// visit that moves or goes.
+///
+/// # Errors
+/// The store fails, or the team's zone is not a zone.
+pub async fn draft_changes(
+    store: &Store,
+    catalog: &Catalog,
+    plan: &PlanRecord,
+    draft: &[VisitRecord],
+    now: DateTime<Utc>,
+) -> Result<changes::Changes, ServiceError> {
+    let db = store.connection();
+    let cutoff = plan.horizon_start.max(now);
+    let calendar: Vec<VisitRecord> = plans::calendar_from(db, plan.team_id, now)
+        .await?
+        .into_iter()
+        .filter(|v| v.plan_id != plan.id)
+        .collect();
+    let recorded = plans::recorded_visits(db, calendar.iter().map(|v| v.id)).await?;
+    // The reasons need the team read again as the draft's planner saw it.
+    let snapshot = load_snapshot(store, plan.team_id).await?;
+    let zone = team_zone(&snapshot)?;
     let catalog = catalog.clone();
-    let solved = run_blocking(move || solve(&snapshot, &catalog, from, to, keep, params)).await?;
-    let zone = team_zone_of(store, plan.team_id).await?;
-    let conflicts = solved.conflicts.clone();
-    let mut unchanged = 0;
-    let mut new_visits = Vec::new();
-    let fixed_jobs: BTreeSet<&str> = old
-        .iter()
-        .filter(|v| kept_ids.contains(&v.id) && !history_jobs.contains(&v.job))
-        .map(|v| v.job.as_str())
-        .collect();
-    for (job, visit) in to_visits(&solved)? {
-        if fixed_jobs.contains(job.as_str()) {
-            continue;
-        }
-        if let Some(same) = old.iter().find(|o| {
-            o.status == VisitStatus::Proposed
-                && !o.pinned
-                && o.job == job
-                && o.member_id == visit.member_id
-                && o.start == visit.start
-                && o.end == visit.end
-                && o.residents == visit.residents
-        }) {
-            kept_ids.push(same.id);
-            unchanged += 1;
-        } else {
-            new_visits.push(visit);
-        }
-    }
-    let unmet = to_unmet(&solved);
-    let figures = figures(&solved, started);
-    let changed = new_visits.len();
-    let plan = plans::replace_plan_contents(
-        store.connection(),
-        plan_id,
-        &kept_ids,
-        &new_visits,
-        &unmet,
-        &figures,
-        &actor.label(),
-        now,
-    )
-    .await?;
-    let visits = plans::plan_visits(store.connection(), plan_id).await?;
-    let mut summary = summary(&visits, &unmet, &plan);
-    summary.kept = kept_ids.len() - unchanged;
-    summary.unchanged = unchanged;
-    summary.changed = changed;
-    summary.conflicts = old
-        .iter()
-        .filter(|v| conflicts.contains(&v.job) && kept_ids.contains(&v.id))
-        .map(|v| v.id)
-        .collect();
-    summary.elapsed_ms = started.elapsed().as_millis() as u64;
-    Ok(PlanOutcome {
-        plan,
-        visits,
-        unmet,
-        summary,
-        zone,
+    let (from, to) = (cutoff, plan.horizon_end);
+    let draft = draft.to_vec();
+    run_blocking(move || {
+        let blackouts = parse_blackouts(&snapshot, &catalog);
+        let ctx = ExpansionContext::new(from, to, zone, catalog.clone())
+            .map_err(|e| ServiceError::Internal(format!("expansion: {e}")))?;
+        let mapped = reader::read(&reader::ReaderInput {
+            snapshot: &snapshot,
+            ctx: &ctx,
+            rules: RuleContext::from_catalog(&catalog),
+            blackouts: &blackouts,
+            pinned: &[],
+            skip_jobs: &BTreeSet::new(),
+        });
+        let explainer = changes::Explainer {
+            mapped: &mapped,
+            blackouts: blackouts
+                .iter()
+                .map(|b| (b, changes::blackout_spans(&ctx, &b.blackout)))
+                .collect(),
+            villages: snapshot
+                .households
+                .iter()
+                .map(|h| (h.id, h.village_id))
+                .collect(),
+        };
+        let mut changes = changes::compare(
+            &calendar,
+            &draft,
+            from,
+            to,
+            &|id| recorded.contains(&id),
+            &|v| explainer.reason(v),
+        );
+        changes.members = snapshot
+            .members
+            .iter()
+            .map(|m| (m.id, m.full_name.clone()))
+            .collect();
+        Ok(changes)
     })
+    .await
+}
+
+/// What publishing a draft would change now.
+///
+/// # Errors
+/// As [`find_plan_for`]; only who may lead the team sees a draft.
+pub async fn plan_changes(
+    store: &Store,
+    catalog: &Catalog,
+    actor: &Actor,
+    plan_id: i32,
+    now: DateTime<Utc>,
+) -> Result<changes::Changes, ServiceError> {
+    let plan = find_plan_for(store, actor, plan_id).await?;
+    if plan.status != PlanStatus::Draft {
+        return Ok(changes::Changes::default());
+    }
+    let visits = plans::plan_visits(store.connection(), plan_id).await?;
+    draft_changes(store, catalog, &plan, &visits, now).await
 }
 
 /// A plan the actor may see, or not found.
@@ -779,6 +917,7 @@ pub async fn show_plan(
         unmet,
         summary,
         zone,
+        changes: None,
     })
 }
 
@@ -800,17 +939,20 @@ pub async fn team_plans(
         .collect())
 }
 
-/// Publishes a plan: its visits become the volunteers' lists and feeds; a
-/// published plan of the same days is superseded.
+/// Publishes a draft: within its days and from now on, the calendar's
+/// visits that are merely proposed are replaced by the draft's; a visit
+/// started, pinned, confirmed or recorded, and every day outside the
+/// draft's, stay as they are. Publishing a published plan again changes
+/// nothing.
 ///
 /// # Errors
-/// Not found, not the team's leader, or the store fails.
+/// Not found, not the team's leader, a superseded plan, or the store fails.
 pub async fn publish(
     store: &Store,
     actor: &Actor,
     plan_id: i32,
     now: DateTime<Utc>,
-) -> Result<PlanRecord, ServiceError> {
+) -> Result<plans::Published, ServiceError> {
     let plan = find_plan_for(store, actor, plan_id).await?;
     actor.require_lead(store, plan.team_id).await?;
     if plan.status == PlanStatus::Superseded {
@@ -819,8 +961,7 @@ pub async fn publish(
             "this plan was superseded".into(),
         ));
     }
-    let (plan, _) = plans::publish_plan(store.connection(), plan_id, &actor.label(), now).await?;
-    Ok(plan)
+    Ok(plans::publish_plan(store.connection(), plan_id, &actor.label(), now).await?)
 }
 
 /// The zone of a team.

@@ -21,6 +21,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub residents: String,
     pub job: String,
+    pub on_calendar: bool,
+    pub replaced_by: Option<i32>,
+    pub replaced_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

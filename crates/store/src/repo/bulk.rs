@@ -813,6 +813,7 @@ async fn write_teams(
                 Value::from(v.recording.as_ref().map_or(now, |r| r.recorded_at)),
                 Value::from(serde_json::to_string(&residents).expect("ids serialise")),
                 Value::from(job),
+                Value::from(p.status == PlanStatus::Published),
             ]);
             let Some(rec) = &v.recording else {
                 continue;
@@ -1009,6 +1010,7 @@ impl Rows {
                         "updated_at",
                         "residents",
                         "job",
+                        "on_calendar",
                     ],
                     self.visits,
                 )

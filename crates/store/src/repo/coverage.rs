@@ -355,7 +355,7 @@ pub struct UnmetHousehold {
     pub attempts: i64,
     /// The last of them.
     pub last_attempt_at: Option<DateTime<Utc>>,
-    /// The next visit of a published plan, still to come.
+    /// The next visit on the team's calendar, still to come.
     pub next_visit_at: Option<DateTime<Utc>>,
     /// Why the team's latest published plan left it out, if it did.
     pub plan_reason: Option<UnmetReason>,
@@ -466,8 +466,8 @@ fn unmet_statement(
            JOIN outcomes o ON o.visit_id = v.id WHERE o.result = '{done}'), \
          next_visit AS (\
            SELECT v.household_id, MIN(v.start_at) AS start_at \
-           FROM hh JOIN visits v ON v.household_id = hh.id JOIN plans p ON p.id = v.plan_id \
-           WHERE p.status = '{published}' AND v.status IN ('{proposed}', '{confirmed}') \
+           FROM hh JOIN visits v ON v.household_id = hh.id \
+           WHERE v.on_calendar = TRUE AND v.status IN ('{proposed}', '{confirmed}') \
              AND v.start_at > $1 GROUP BY v.household_id), \
          latest AS (\
            SELECT team_id, MAX(id) AS plan_id FROM plans WHERE status = '{published}' \
@@ -535,8 +535,8 @@ fn unmet_page_statement(scope: HouseholdScope, now: DateTime<Utc>, page: UnmetPa
          LEFT JOIN areas a ON a.id = s.id \
          LEFT JOIN LATERAL (\
            SELECT MIN(v.start_at) AS start_at \
-           FROM visits v JOIN plans p ON p.id = v.plan_id \
-           WHERE v.household_id = h.id AND p.status = '{published}' \
+           FROM visits v \
+           WHERE v.household_id = h.id AND v.on_calendar = TRUE \
              AND v.status IN ('{proposed}', '{confirmed}') AND v.start_at > $1) nv ON TRUE \
          LEFT JOIN LATERAL (\
            SELECT CAST(MIN(CASE u.reason {rank} ELSE {last} END) AS BIGINT) AS rank \

@@ -1378,3 +1378,25 @@ mod tests {
         doubles_read_back_exactly(store.connection()).await;
     }
 }
+
+/// The village of each of these households (`None`: the household has none).
+///
+/// # Errors
+/// The database fails.
+pub async fn household_villages(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<std::collections::BTreeMap<i32, Option<i32>>, StoreError> {
+    let mut out = std::collections::BTreeMap::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            household::Entity::find()
+                .filter(household::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|h| (h.id, h.village_id)),
+        );
+    }
+    Ok(out)
+}

@@ -111,6 +111,10 @@ pub struct VisitRecord {
     pub job: String,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// On the team's calendar: in the volunteers' lists, feeds and mail.
+    pub on_calendar: bool,
+    /// The plan whose publishing took it off the calendar.
+    pub replaced_by: Option<i32>,
 }
 
 fn visit_record(v: visit::Model) -> VisitRecord {
@@ -124,11 +128,12 @@ fn visit_record(v: visit::Model) -> VisitRecord {
         v.pinned,
         v.job,
         v.updated_at,
+        (v.on_calendar, v.replaced_by),
     )
 }
 
 /// A visit from its stored columns: (mode, purposes, residents, status) as
-/// stored text.
+/// stored text, (on the calendar, replaced by).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn visit_from_parts(
     id: i32,
@@ -140,6 +145,7 @@ pub(crate) fn visit_from_parts(
     pinned: bool,
     job: String,
     updated_at: DateTime<Utc>,
+    (on_calendar, replaced_by): (bool, Option<i32>),
 ) -> VisitRecord {
     let purposes: Vec<String> = serde_json::from_str(purposes).unwrap_or_default();
     VisitRecord {
@@ -156,6 +162,8 @@ pub(crate) fn visit_from_parts(
         pinned,
         job,
         updated_at,
+        on_calendar,
+        replaced_by,
     }
 }
 
@@ -174,6 +182,9 @@ fn visit_model(plan_id: i32, v: &NewVisit, now: DateTime<Utc>) -> visit::ActiveM
         outcome: Set(None),
         job: Set(v.job.clone()),
         updated_at: Set(now),
+        on_calendar: Set(false),
+        replaced_by: Set(None),
+        replaced_at: Set(None),
         ..Default::default()
     }
 }
@@ -475,19 +486,112 @@ pub async fn plan_unmet(
         .collect())
 }
 
-/// Publishes a plan, in one transaction: its visits become the volunteers'
-/// lists, and a published plan of the same team whose days overlap becomes
-/// superseded. Returns the plans superseded.
+/// How long a visit of the calendar that no outcome was recorded for still
+/// holds its household: the volunteer may report a day or two late, and
+/// until then the household is not planned again.
+pub const PENDING_DAYS: i64 = 2;
+
+/// Why a visit of a plan being published did not go on the calendar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotPublished {
+    /// It starts before the moment of publishing.
+    Past,
+    /// The calendar already has this visit (same household, member and
+    /// time): the calendar's visit stays, with its id.
+    Same,
+    /// The household already has a visit on the calendar that publishing
+    /// keeps (pinned, confirmed, started, or still to be reported).
+    Held,
+    /// The member has a kept visit at that time.
+    MemberBusy,
+}
+
+/// What publishing a plan did to the team's calendar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Published {
+    /// The plan, now published.
+    pub plan: PlanRecord,
+    /// The plan's visits put on the calendar.
+    pub added: Vec<i32>,
+    /// Visits taken off the calendar (merely proposed, still to come, in
+    /// the plan's days); they stay in their plans as history.
+    pub replaced: Vec<i32>,
+    /// The calendar's visits in the plan's days that stay.
+    pub kept: Vec<i32>,
+    /// The plan's visits left off the calendar, and why.
+    pub not_published: Vec<(i32, NotPublished)>,
+    /// Plans with no visit left on the calendar, now superseded.
+    pub superseded: Vec<i32>,
+    /// The plan was published already: nothing changed.
+    pub already: bool,
+}
+
+/// The calendar's visits of a team that still matter at `now`: not
+/// cancelled, ending after `now` − [`PENDING_DAYS`], by start.
+///
+/// # Errors
+/// The database fails.
+pub async fn calendar_from(
+    db: &impl ConnectionTrait,
+    team_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Vec<VisitRecord>, StoreError> {
+    let since = now - chrono::Duration::days(PENDING_DAYS);
+    Ok(visit::Entity::find()
+        .filter(visit::Column::OnCalendar.eq(true))
+        .filter(visit::Column::EndAt.gt(since))
+        .filter(visit::Column::Status.ne(VisitStatus::Cancelled.code()))
+        .filter(visit::Column::PlanId.in_subquery(team_plan_ids(team_id)))
+        .order_by_asc(visit::Column::StartAt)
+        .order_by_asc(visit::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(visit_record)
+        .collect())
+}
+
+fn team_plan_ids(team_id: i32) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(plan::Column::Id)
+        .from(plan::Entity)
+        .and_where(plan::Column::TeamId.eq(team_id))
+        .to_owned()
+}
+
+/// Whether publishing may take this calendar visit off: merely proposed,
+/// not pinned, starting at or after `cutoff` and before `end`, nothing
+/// recorded.
+pub fn replaceable(
+    v: &VisitRecord,
+    cutoff: DateTime<Utc>,
+    end: DateTime<Utc>,
+    recorded: bool,
+) -> bool {
+    v.status == VisitStatus::Proposed
+        && !v.pinned
+        && v.start >= cutoff
+        && v.start < end
+        && !recorded
+}
+
+/// Publishes a plan, in one transaction: within the plan's days and from
+/// `now` on, the calendar's visits that are merely proposed are replaced by
+/// the plan's; a day outside its days, a visit started, pinned, confirmed
+/// or recorded is never touched (see [`Published`]).
 ///
 /// # Errors
 /// The plan does not exist, or the database fails; nothing is written.
-pub async fn publish_plan<C: ConnectionTrait + TransactionTrait>(
+pub async fn publish_plan<C>(
     db: &C,
     plan_id: i32,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<(PlanRecord, Vec<i32>), StoreError> {
-    let txn = db.begin().await?;
+) -> Result<Published, StoreError>
+where
+    C: ConnectionTrait + TransactionTrait<Transaction = sea_orm::DatabaseTransaction>,
+{
+    let txn = super::begin_writing(db).await?;
     let published = publish_plan_in(&txn, plan_id, actor, now).await?;
     txn.commit().await?;
     Ok(published)
@@ -503,30 +607,122 @@ pub async fn publish_plan_in(
     plan_id: i32,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<(PlanRecord, Vec<i32>), StoreError> {
+) -> Result<Published, StoreError> {
     let Some(p) = plan::Entity::find_by_id(plan_id).one(txn).await? else {
         return Err(StoreError::NotFound(format!(
             "plan {plan_id} does not exist"
         )));
     };
-    let overlapping = plan::Entity::find()
-        .filter(plan::Column::TeamId.eq(p.team_id))
-        .filter(plan::Column::Id.ne(plan_id))
-        .filter(plan::Column::Status.eq(PlanStatus::Published.code()))
-        .filter(plan::Column::HorizonStart.lt(p.horizon_end))
-        .filter(plan::Column::HorizonEnd.gt(p.horizon_start))
-        .all(txn)
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        // Two publishes of one team take turns.
+        txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT id FROM teams WHERE id = $1 FOR NO KEY UPDATE",
+            [p.team_id.into()],
+        ))
         .await?;
-    let superseded: Vec<i32> = overlapping.iter().map(|o| o.id).collect();
-    for o in overlapping {
-        let mut active = o.into_active_model();
-        active.status = Set(PlanStatus::Superseded.code().to_string());
-        active.update(txn).await?;
     }
-    let mut active = p.into_active_model();
+    if p.status != PlanStatus::Draft.code() {
+        return Ok(Published {
+            plan: plan_record(p),
+            added: Vec::new(),
+            replaced: Vec::new(),
+            kept: Vec::new(),
+            not_published: Vec::new(),
+            superseded: Vec::new(),
+            already: true,
+        });
+    }
+    let cutoff = p.horizon_start.max(now);
+    let end = p.horizon_end;
+    let calendar: Vec<VisitRecord> = calendar_from(txn, p.team_id, now)
+        .await?
+        .into_iter()
+        .filter(|v| v.plan_id != plan_id)
+        .collect();
+    let recorded = recorded_visits(txn, calendar.iter().map(|v| v.id)).await?;
+    let (mut replace, kept): (Vec<&VisitRecord>, Vec<&VisitRecord>) = calendar
+        .iter()
+        .partition(|v| replaceable(v, cutoff, end, recorded.contains(&v.id)));
+    let mut kept: Vec<&VisitRecord> = kept
+        .into_iter()
+        .filter(|v| matches!(v.status, VisitStatus::Proposed | VisitStatus::Confirmed))
+        .collect();
+    let mut added = Vec::new();
+    let mut not_published = Vec::new();
+    for c in plan_visits(txn, plan_id).await? {
+        if c.status == VisitStatus::Cancelled {
+            continue;
+        }
+        if c.start < cutoff {
+            not_published.push((c.id, NotPublished::Past));
+        } else if let Some(i) = replace.iter().position(|r| {
+            r.job == c.job && r.member_id == c.member_id && r.start == c.start && r.end == c.end
+        }) {
+            kept.push(replace.swap_remove(i));
+            not_published.push((c.id, NotPublished::Same));
+        } else if kept.iter().any(|k| k.job == c.job) {
+            not_published.push((c.id, NotPublished::Held));
+        } else if kept
+            .iter()
+            .any(|k| k.member_id == c.member_id && k.start < c.end && c.start < k.end)
+        {
+            not_published.push((c.id, NotPublished::MemberBusy));
+        } else {
+            added.push(c.id);
+        }
+    }
+    let replace_ids: Vec<i32> = replace.iter().map(|v| v.id).collect();
+    let mut replaced = Vec::new();
+    for chunk in replace_ids.chunks(500) {
+        // Conditions again in the statement: a visit confirmed, pinned or
+        // recorded meanwhile stays (PostgreSQL re-reads a row another
+        // transaction changed before updating it).
+        visit::Entity::update_many()
+            .col_expr(visit::Column::OnCalendar, false.into())
+            .col_expr(visit::Column::ReplacedBy, Some(plan_id).into())
+            .col_expr(visit::Column::ReplacedAt, Some(now).into())
+            .filter(visit::Column::Id.is_in(chunk.iter().copied()))
+            .filter(visit::Column::OnCalendar.eq(true))
+            .filter(visit::Column::Status.eq(VisitStatus::Proposed.code()))
+            .filter(visit::Column::Pinned.eq(false))
+            .exec(txn)
+            .await?;
+        replaced.extend(
+            visit::Entity::find()
+                .filter(visit::Column::Id.is_in(chunk.iter().copied()))
+                .filter(visit::Column::ReplacedBy.eq(plan_id))
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|v| v.id),
+        );
+    }
+    replaced.sort_unstable();
+    for chunk in added.chunks(500) {
+        visit::Entity::update_many()
+            .col_expr(visit::Column::OnCalendar, true.into())
+            .filter(visit::Column::Id.is_in(chunk.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
+    let mut kept: Vec<i32> = kept
+        .iter()
+        .filter(|v| v.start >= cutoff && v.start < end)
+        .map(|v| v.id)
+        .chain(
+            replace
+                .iter()
+                .filter(|v| !replaced.contains(&v.id))
+                .map(|v| v.id),
+        )
+        .collect();
+    kept.sort_unstable();
+    let mut active = p.clone().into_active_model();
     active.status = Set(PlanStatus::Published.code().to_string());
     active.published_at = Set(Some(now));
     let saved = active.update(txn).await?;
+    let superseded = supersede_emptied(txn, p.team_id, plan_id).await?;
     append_audit(
         txn,
         now,
@@ -534,10 +730,75 @@ pub async fn publish_plan_in(
         "publish_plan",
         "plan",
         Some(plan_id),
-        serde_json::json!({"superseded": superseded}),
+        serde_json::json!({
+            "added": added.len(), "replaced": replaced, "kept": kept.len(),
+            "not_published": not_published.len(), "superseded": superseded,
+        }),
     )
     .await?;
-    Ok((plan_record(saved), superseded))
+    Ok(Published {
+        plan: plan_record(saved),
+        added,
+        replaced,
+        kept,
+        not_published,
+        superseded,
+        already: false,
+    })
+}
+
+/// Of these visits, those with an outcome recorded.
+///
+/// # Errors
+/// The database fails.
+pub async fn recorded_visits(
+    db: &impl ConnectionTrait,
+    ids: impl Iterator<Item = i32>,
+) -> Result<std::collections::BTreeSet<i32>, StoreError> {
+    use crate::entity::outcome;
+    let ids: Vec<i32> = ids.collect();
+    let mut out = std::collections::BTreeSet::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            outcome::Entity::find()
+                .filter(outcome::Column::VisitId.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|o| o.visit_id),
+        );
+    }
+    Ok(out)
+}
+
+/// Marks superseded the team's published plans (other than `except`) with
+/// no visit left on the calendar.
+async fn supersede_emptied(
+    txn: &impl ConnectionTrait,
+    team_id: i32,
+    except: i32,
+) -> Result<Vec<i32>, StoreError> {
+    let published = plan::Entity::find()
+        .filter(plan::Column::TeamId.eq(team_id))
+        .filter(plan::Column::Id.ne(except))
+        .filter(plan::Column::Status.eq(PlanStatus::Published.code()))
+        .all(txn)
+        .await?;
+    let mut superseded = Vec::new();
+    for p in published {
+        let live = visit::Entity::find()
+            .filter(visit::Column::PlanId.eq(p.id))
+            .filter(visit::Column::OnCalendar.eq(true))
+            .one(txn)
+            .await?;
+        if live.is_none() {
+            superseded.push(p.id);
+            let mut active = p.into_active_model();
+            active.status = Set(PlanStatus::Superseded.code().to_string());
+            active.update(txn).await?;
+        }
+    }
+    Ok(superseded)
 }
 
 /// The visit with this id.
@@ -597,8 +858,9 @@ pub async fn update_visit<C: ConnectionTrait + TransactionTrait>(
     Ok(visit_record(saved))
 }
 
-/// Visits of published plans that start in `[from, to)`, not cancelled, by
-/// start: of one member (`member = Some`) or of a whole team.
+/// The team's calendar: its visits on the calendar that start in
+/// `[from, to)`, not cancelled, by start, whichever plan made them; of one
+/// member (`member = Some`) or of the whole team.
 ///
 /// # Errors
 /// The database fails.
@@ -609,24 +871,12 @@ pub async fn published_visits(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<VisitRecord>, StoreError> {
-    let plans: Vec<i32> = plan::Entity::find()
-        .filter(plan::Column::TeamId.eq(team_id))
-        .filter(plan::Column::Status.eq(PlanStatus::Published.code()))
-        .filter(plan::Column::HorizonStart.lt(to))
-        .filter(plan::Column::HorizonEnd.gt(from))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| p.id)
-        .collect();
-    if plans.is_empty() {
-        return Ok(Vec::new());
-    }
     let mut query = visit::Entity::find()
-        .filter(visit::Column::PlanId.is_in(plans))
+        .filter(visit::Column::OnCalendar.eq(true))
         .filter(visit::Column::StartAt.gte(from))
         .filter(visit::Column::StartAt.lt(to))
-        .filter(visit::Column::Status.ne(VisitStatus::Cancelled.code()));
+        .filter(visit::Column::Status.ne(VisitStatus::Cancelled.code()))
+        .filter(visit::Column::PlanId.in_subquery(team_plan_ids(team_id)));
     if let Some(member) = member {
         query = query.filter(visit::Column::MemberId.eq(member));
     }
@@ -638,4 +888,21 @@ pub async fn published_visits(
         .into_iter()
         .map(visit_record)
         .collect())
+}
+
+/// The end of the team's calendar: the latest end of a visit on it.
+///
+/// # Errors
+/// The database fails.
+pub async fn calendar_end(
+    db: &impl ConnectionTrait,
+    team_id: i32,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    Ok(visit::Entity::find()
+        .filter(visit::Column::OnCalendar.eq(true))
+        .filter(visit::Column::PlanId.in_subquery(team_plan_ids(team_id)))
+        .order_by_desc(visit::Column::EndAt)
+        .one(db)
+        .await?
+        .map(|v| v.end_at))
 }

@@ -553,7 +553,7 @@ pub async fn day_sheet(
     from: chrono::DateTime<chrono::Utc>,
     to: chrono::DateTime<chrono::Utc>,
 ) -> Result<DaySheet, StoreError> {
-    use doorstep_core::{PlanStatus, VisitStatus};
+    use doorstep_core::VisitStatus;
     use sea_orm::FromQueryResult;
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order};
 
@@ -646,9 +646,7 @@ pub async fn day_sheet(
             .and_where(col(visit::Column::StartAt).lt(to))
             .and_where(col(visit::Column::Status).ne(VisitStatus::Cancelled.code()))
             .and_where(Expr::col((plan::Entity, plan::Column::TeamId)).eq(team.id))
-            .and_where(
-                Expr::col((plan::Entity, plan::Column::Status)).eq(PlanStatus::Published.code()),
-            )
+            .and_where(col(visit::Column::OnCalendar).eq(true))
             .order_by((v.clone(), visit::Column::StartAt), Order::Asc)
             .order_by((v.clone(), visit::Column::Id), Order::Asc)
             .order_by((resident::Entity, resident::Column::Id), Order::Asc)
@@ -664,7 +662,7 @@ pub async fn day_sheet(
             to.into(),
             VisitStatus::Cancelled.code().into(),
             team.id.into(),
-            PlanStatus::Published.code().into(),
+            true.into(),
         ],
     );
     let rows = DayRow::find_by_statement(statement).all(db).await?;
@@ -682,6 +680,7 @@ pub async fn day_sheet(
                 row.pinned,
                 row.job.clone(),
                 row.updated_at,
+                (true, None),
             ));
         }
         let index = match households.iter().position(|h| h.id == row.household_id) {
