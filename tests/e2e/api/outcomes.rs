@@ -429,7 +429,7 @@ async fn the_replan_leaves_done_needs_out_holds_refusals_and_stays_in_the_future
             Some(json!({"time_limit_s": 0.3})),
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{replanned}");
+    assert_eq!(status, StatusCode::CREATED, "{replanned}");
     let now = Utc::now();
     let recorded: Vec<i64> = visits.iter().map(|v| v["id"].as_i64().unwrap()).collect();
     for v in replanned["visits"].as_array().unwrap() {

@@ -303,7 +303,7 @@ pub async fn work_one(
                     threads: worker.threads.max(1),
                     iterations: None,
                 };
-                make_plan(store, catalog, claim.team_id, &request, started, now)
+                make_plan(store, catalog, claim.team_id, &request, started, &[], now)
                     .await
                     .map(|made| (run, options, made))
             }

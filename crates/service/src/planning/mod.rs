@@ -508,13 +508,29 @@ pub(crate) struct Made {
 /// so that as little as possible moves.
 fn calendar_keep(
     calendar: &[VisitRecord],
+    draft: &[VisitRecord],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     zone: Tz,
 ) -> Keep {
     let mut keep = Keep::default();
     let mut hint_visits = Vec::new();
-    for v in calendar {
+    // A draft being re-planned speaks for its own households in its days:
+    // its pinned visits are kept, its proposed ones are the hint.
+    let drafted: BTreeSet<&str> = draft
+        .iter()
+        .filter(|v| v.start >= from && v.start < to)
+        .map(|v| v.job.as_str())
+        .collect();
+    let in_draft = draft
+        .iter()
+        .filter(|v| v.start >= from && v.start < to && v.status != VisitStatus::Cancelled);
+    let from_calendar = calendar.iter().filter(|v| {
+        !(v.start >= from && v.start < to && drafted.contains(v.job.as_str()))
+            || v.pinned
+            || v.status != VisitStatus::Proposed
+    });
+    for v in from_calendar.chain(in_draft) {
         if !matches!(v.status, VisitStatus::Proposed | VisitStatus::Confirmed) {
             continue;
         }
@@ -529,7 +545,9 @@ fn calendar_keep(
                 pinned: false,
             });
         } else if in_days {
-            keep.pinned.push((v.job.clone(), v.member_id, v.start));
+            if !keep.pinned.iter().any(|(job, _, _)| *job == v.job) {
+                keep.pinned.push((v.job.clone(), v.member_id, v.start));
+            }
         } else {
             keep.skip.insert(v.job.clone());
         }
@@ -584,6 +602,7 @@ pub(crate) async fn make_plan(
     team_id: i32,
     request: &PlanRequest,
     started: Instant,
+    draft: &[VisitRecord],
     now: DateTime<Utc>,
 ) -> Result<Made, ServiceError> {
     let read = Instant::now();
@@ -593,7 +612,7 @@ pub(crate) async fn make_plan(
     let zone = team_zone(&snapshot)?;
     let households = snapshot.households.len();
     let (from, to) = plan_span(zone, request.start, request.days, now)?;
-    let keep = calendar_keep(&calendar, from, to, zone);
+    let keep = calendar_keep(&calendar, draft, from, to, zone);
     let params = Params {
         time_limit: if request.iterations.is_some() {
             None
@@ -648,10 +667,28 @@ pub async fn plan_team(
     request: &PlanRequest,
     now: DateTime<Utc>,
 ) -> Result<PlanOutcome, ServiceError> {
+    draft_plan(store, catalog, actor, team_id, request, None, now).await
+}
+
+/// As [`plan_team`]; a draft being re-planned (`replacing`) gives its own
+/// visits as the hint for its households and is superseded by the new one.
+async fn draft_plan(
+    store: &Store,
+    catalog: &Catalog,
+    actor: &Actor,
+    team_id: i32,
+    request: &PlanRequest,
+    replacing: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<PlanOutcome, ServiceError> {
     let started = Instant::now();
     actor.require_lead(store, team_id).await?;
     request.check()?;
-    let made = make_plan(store, catalog, team_id, request, started, now).await?;
+    let draft = match replacing {
+        Some(id) => plans::plan_visits(store.connection(), id).await?,
+        None => Vec::new(),
+    };
+    let made = make_plan(store, catalog, team_id, request, started, &draft, now).await?;
     let plan = plans::create_plan(
         store.connection(),
         &made.plan,
@@ -661,6 +698,9 @@ pub async fn plan_team(
         now,
     )
     .await?;
+    if let Some(id) = replacing {
+        plans::supersede_draft(store.connection(), id, plan.id, &actor.label(), now).await?;
+    }
     let visits = plans::plan_visits(store.connection(), plan.id).await?;
     let changes = draft_changes(store, catalog, &plan, &visits, now).await?;
     let mut summary = summary(&visits, &made.unmet, &plan);
@@ -738,7 +778,17 @@ pub async fn replan(
         threads,
         iterations: None,
     };
-    plan_team(store, catalog, actor, plan.team_id, &request, now).await
+    let replacing = (plan.status == PlanStatus::Draft).then_some(plan.id);
+    draft_plan(
+        store,
+        catalog,
+        actor,
+        plan.team_id,
+        &request,
+        replacing,
+        now,
+    )
+    .await
 }
 
 /// Re-plans the team's calendar from now on: a draft of `days` days from

@@ -352,63 +352,6 @@ pub async fn create_plan_in(
     Ok(plan_record(saved))
 }
 
-/// Replaces a plan's contents after a re-plan, in one transaction: the
-/// visits in `keep` stay exactly as they are (same ids), every other visit
-/// is removed, `visits` are added, the unmet list and figures are replaced.
-///
-/// # Errors
-/// The plan does not exist, or the database fails; nothing is written.
-#[allow(clippy::too_many_arguments)]
-pub async fn replace_plan_contents<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    plan_id: i32,
-    keep: &[i32],
-    visits: &[NewVisit],
-    unmet: &[UnmetRecord],
-    figures: &PlanFigures,
-    actor: &str,
-    now: DateTime<Utc>,
-) -> Result<PlanRecord, StoreError> {
-    let txn = db.begin().await?;
-    let Some(old) = plan::Entity::find_by_id(plan_id).one(&txn).await? else {
-        return Err(StoreError::NotFound(format!(
-            "plan {plan_id} does not exist"
-        )));
-    };
-    let mut delete = visit::Entity::delete_many().filter(visit::Column::PlanId.eq(plan_id));
-    if !keep.is_empty() {
-        delete = delete.filter(visit::Column::Id.is_not_in(keep.iter().copied()));
-    }
-    let removed = delete.exec(&txn).await?.rows_affected;
-    unmet::Entity::delete_many()
-        .filter(unmet::Column::PlanId.eq(plan_id))
-        .exec(&txn)
-        .await?;
-    insert_contents(&txn, plan_id, visits, unmet, now).await?;
-    let mut active = old.into_active_model();
-    active.objective = Set(Some(clamp(figures.objective)));
-    active.upper_bound = Set(Some(clamp(figures.upper_bound)));
-    active.travel_minutes = Set(Some(clamp(figures.travel_minutes)));
-    active.solver_ms = Set(Some(clamp(figures.solver_ms)));
-    active.figures = Set(Some(figures.extra.to_string()));
-    let saved = active.update(&txn).await?;
-    append_audit(
-        &txn,
-        now,
-        actor,
-        "replan",
-        "plan",
-        Some(plan_id),
-        serde_json::json!({
-            "kept": keep.len(), "removed": removed, "added": visits.len(),
-            "unmet": unmet.len(), "objective": figures.objective,
-        }),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(plan_record(saved))
-}
-
 /// The plan with this id.
 ///
 /// # Errors
@@ -745,6 +688,42 @@ pub async fn publish_plan_in(
         superseded,
         already: false,
     })
+}
+
+/// Marks a draft superseded by a newer draft made from it, with an audit
+/// entry.
+///
+/// # Errors
+/// The database fails; nothing is written.
+pub async fn supersede_draft<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    draft_id: i32,
+    by: i32,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let txn = db.begin().await?;
+    let changed = plan::Entity::update_many()
+        .col_expr(plan::Column::Status, PlanStatus::Superseded.code().into())
+        .filter(plan::Column::Id.eq(draft_id))
+        .filter(plan::Column::Status.eq(PlanStatus::Draft.code()))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if changed > 0 {
+        append_audit(
+            &txn,
+            now,
+            actor,
+            "supersede_draft",
+            "plan",
+            Some(draft_id),
+            serde_json::json!({"by": by}),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Of these visits, those with an outcome recorded.
