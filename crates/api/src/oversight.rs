@@ -13,6 +13,7 @@ use doorstep_service::daylist::lunar_short;
 use doorstep_service::oversight::{
     self, AuditEntry, AuditFilter, Coverage, CoverageFigures, UnmetEntry, UnmetPage,
 };
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -328,17 +329,15 @@ pub async fn unmet(
     match query.format.as_deref().map(str::trim) {
         None | Some("" | "json") => {}
         Some("csv") => {
-            let chunks =
+            let mut chunks =
                 oversight::area_unmet_csv(&state.store, &user.actor, area_id, Utc::now()).await?;
+            // The body may be polled again after its end (the compression
+            // layer looks for trailers): a closed channel answers `None`
+            // however often it is asked, so the stream stays ended.
             // A failure mid-way ends the body early: the client sees a
             // broken transfer, never a complete-looking file.
-            let stream = futures_util::stream::unfold(chunks, |mut chunks| async move {
-                let item = chunks.recv().await?;
-                Some((
-                    item.map_err(|e| std::io::Error::other(e.to_string())),
-                    chunks,
-                ))
-            });
+            let stream = futures_util::stream::poll_fn(move |cx| chunks.poll_recv(cx))
+                .map(|item| item.map_err(|e| std::io::Error::other(e.to_string())));
             let mut response = Body::from_stream(stream).into_response();
             let headers = response.headers_mut();
             headers.insert(

@@ -17,7 +17,7 @@ use super::{TestApp, count, rows};
 
 const TEAMS: usize = 6;
 
-async fn province_app() -> (TestApp, province::ProvinceSummary) {
+pub(super) async fn province_app() -> (TestApp, province::ProvinceSummary) {
     let db = TestDb::new().await;
     let store = db.store().await;
     store.migrate_up().await.expect("migrations apply");
