@@ -169,8 +169,10 @@ impl From<&Coverage> for CoverageView {
 
 /// How many weeks.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CoverageQuery {
     /// 1–104, default 12.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 104)]
     pub weeks: Option<String>,
 }
 
@@ -295,13 +297,16 @@ pub struct UnmetPageView {
 
 /// Which unmet households, and how.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnmetQuery {
     /// `json` (default, paged) or `csv` (everything, streamed: UTF-8 with a
     /// byte-order mark, Vietnamese headers, solar and lunar dates).
     pub format: Option<String>,
     /// JSON: households after this id (the previous page's `next_after`).
+    #[param(value_type = Option<i32>)]
     pub after: Option<String>,
     /// JSON: 1–1000, default 100.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     pub limit: Option<String>,
 }
 
@@ -436,6 +441,7 @@ pub struct AuditPageView {
 
 /// Which entries.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// From this instant (RFC 3339) or day (`YYYY-MM-DD`, from its start UTC).
     pub from: Option<String>,
@@ -446,8 +452,10 @@ pub struct AuditQuery {
     /// Exactly this action.
     pub action: Option<String>,
     /// Entries older than this id (the previous page's `next_before`).
+    #[param(value_type = Option<i64>)]
     pub before: Option<String>,
     /// 1–500, default 100.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
 }
 

@@ -5,6 +5,7 @@ mod feeds;
 mod gzip;
 mod mail;
 mod matrix;
+mod openapi;
 mod outcomes;
 mod oversight;
 mod pages;
