@@ -13,6 +13,7 @@ use doorstep_service::daylist::lunar_short;
 use doorstep_service::oversight::{
     self, AuditEntry, AuditFilter, Coverage, CoverageFigures, UnmetEntry, UnmetPage,
 };
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -168,8 +169,10 @@ impl From<&Coverage> for CoverageView {
 
 /// How many weeks.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CoverageQuery {
     /// 1–104, default 12.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 104)]
     pub weeks: Option<String>,
 }
 
@@ -294,13 +297,16 @@ pub struct UnmetPageView {
 
 /// Which unmet households, and how.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnmetQuery {
     /// `json` (default, paged) or `csv` (everything, streamed: UTF-8 with a
     /// byte-order mark, Vietnamese headers, solar and lunar dates).
     pub format: Option<String>,
     /// JSON: households after this id (the previous page's `next_after`).
+    #[param(value_type = Option<i32>)]
     pub after: Option<String>,
     /// JSON: 1–1000, default 100.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     pub limit: Option<String>,
 }
 
@@ -328,17 +334,15 @@ pub async fn unmet(
     match query.format.as_deref().map(str::trim) {
         None | Some("" | "json") => {}
         Some("csv") => {
-            let chunks =
+            let mut chunks =
                 oversight::area_unmet_csv(&state.store, &user.actor, area_id, Utc::now()).await?;
+            // The body may be polled again after its end (the compression
+            // layer looks for trailers): a closed channel answers `None`
+            // however often it is asked, so the stream stays ended.
             // A failure mid-way ends the body early: the client sees a
             // broken transfer, never a complete-looking file.
-            let stream = futures_util::stream::unfold(chunks, |mut chunks| async move {
-                let item = chunks.recv().await?;
-                Some((
-                    item.map_err(|e| std::io::Error::other(e.to_string())),
-                    chunks,
-                ))
-            });
+            let stream = futures_util::stream::poll_fn(move |cx| chunks.poll_recv(cx))
+                .map(|item| item.map_err(|e| std::io::Error::other(e.to_string())));
             let mut response = Body::from_stream(stream).into_response();
             let headers = response.headers_mut();
             headers.insert(
@@ -437,6 +441,7 @@ pub struct AuditPageView {
 
 /// Which entries.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// From this instant (RFC 3339) or day (`YYYY-MM-DD`, from its start UTC).
     pub from: Option<String>,
@@ -447,8 +452,10 @@ pub struct AuditQuery {
     /// Exactly this action.
     pub action: Option<String>,
     /// Entries older than this id (the previous page's `next_before`).
+    #[param(value_type = Option<i64>)]
     pub before: Option<String>,
     /// 1–500, default 100.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
 }
 

@@ -544,7 +544,7 @@ pub async fn create(
 }
 
 /// A team's plans, newest first (volunteers and officials see published ones).
-#[utoipa::path(get, path = "/api/v1/teams/{team_id}/plans", tag = "plans",
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/plans", tag = "plans", operation_id = "list_plans",
     params(("team_id" = i32, Path, description = "The team")),
     responses(
         (status = 200, description = "The plans", body = [PlanBrief]),
@@ -563,7 +563,7 @@ pub async fn list(
 }
 
 /// A plan with its visits and unmet households.
-#[utoipa::path(get, path = "/api/v1/plans/{plan_id}", tag = "plans",
+#[utoipa::path(get, path = "/api/v1/plans/{plan_id}", tag = "plans", operation_id = "show_plan",
     params(("plan_id" = i32, Path, description = "The plan")),
     responses(
         (status = 200, description = "The plan", body = PlanView),

@@ -620,6 +620,7 @@ pub async fn check_rule(
 
 /// How presets are adjusted.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PresetParams {
     /// Fishing crew: a tide station's id (unloading near high water there is avoided).
     pub station: Option<String>,
@@ -693,6 +694,7 @@ pub async fn presets(
 
 /// How an upload is imported.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportParams {
     /// `true`: import the good rows and report the bad ones; default: all
     /// or nothing.
@@ -764,7 +766,7 @@ pub async fn upload(
 
 /// The team's register as CSV, in the form the import reads (the team's
 /// leader; logged).
-#[utoipa::path(get, path = "/api/v1/teams/{team_id}/register.csv", tag = "teams",
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/register.csv", tag = "teams", operation_id = "export_register",
     params(("team_id" = i32, Path, description = "The team")),
     responses(
         (status = 200, description = "UTF-8 with a byte-order mark, Vietnamese headers", content_type = "text/csv"),

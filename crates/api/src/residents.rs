@@ -399,7 +399,7 @@ impl ResidentExport {
 
 /// Everything held about one resident, as one JSON document (the team's
 /// leader, officials in their area). The read is logged.
-#[utoipa::path(get, path = "/api/v1/residents/{resident_id}/export", tag = "residents",
+#[utoipa::path(get, path = "/api/v1/residents/{resident_id}/export", tag = "residents", operation_id = "export_resident",
     params(("resident_id" = i32, Path, description = "The resident")),
     responses(
         (status = 200, description = "Everything held", body = ResidentExport),

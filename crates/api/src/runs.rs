@@ -227,7 +227,7 @@ fn placeholder_day() -> NaiveDate {
 
 /// A run: where its jobs stand and what the finished ones did (the
 /// officials of its area and administrators).
-#[utoipa::path(get, path = "/api/v1/plan-runs/{run_id}", tag = "plans",
+#[utoipa::path(get, path = "/api/v1/plan-runs/{run_id}", tag = "plans", operation_id = "show_plan_run",
     params(("run_id" = i32, Path, description = "The run")),
     responses(
         (status = 200, description = "The run", body = RunView),

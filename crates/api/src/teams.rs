@@ -286,7 +286,7 @@ pub struct PageQuery {
 }
 
 /// The teams the signed-in user may see, with what they hold.
-#[utoipa::path(get, path = "/api/v1/teams", tag = "teams",
+#[utoipa::path(get, path = "/api/v1/teams", tag = "teams", operation_id = "list_teams",
     responses(
         (status = 200, description = "The teams in the user's scope, by id", body = Vec<TeamSummary>),
         (status = 401, description = "Not signed in", body = Problem),
@@ -301,7 +301,7 @@ pub async fn list(
 }
 
 /// One team with what it holds.
-#[utoipa::path(get, path = "/api/v1/teams/{team_id}", tag = "teams",
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}", tag = "teams", operation_id = "show_team",
     params(("team_id" = i32, Path, description = "The team's id")),
     responses(
         (status = 200, description = "The team", body = TeamSummary),

@@ -2,8 +2,10 @@
 //! `tower::ServiceExt::oneshot` on a fresh database holding the demo data.
 
 mod feeds;
+mod gzip;
 mod mail;
 mod matrix;
+mod openapi;
 mod outcomes;
 mod oversight;
 mod pages;
@@ -47,16 +49,22 @@ pub const VOLUNTEER: &str = "tinhnguyen.haithanh";
 pub const OFFICIAL: &str = "canbo.thanhhoa";
 
 impl TestApp {
-    /// The demo data, without calendars.
-    pub async fn demo() -> TestApp {
+    /// A fresh database with the schema and nothing in it.
+    pub async fn empty() -> TestApp {
         let db = TestDb::new().await;
         let store = db.store().await;
         store.migrate_up().await.expect("migrations apply");
-        doorstep_service::demo::load(&store, chrono::Utc::now())
-            .await
-            .expect("the demo loads");
         let router = doorstep_api::router(doorstep_api::AppState::new(store.clone()));
         TestApp { db, store, router }
+    }
+
+    /// The demo data, without calendars.
+    pub async fn demo() -> TestApp {
+        let app = TestApp::empty().await;
+        doorstep_service::demo::load(&app.store, chrono::Utc::now())
+            .await
+            .expect("the demo loads");
+        app
     }
 
     /// The demo with its calendars planned from four days ago, so that the

@@ -11,19 +11,16 @@ use doorstep_core::{NeedStatus, UnmetReason};
 use doorstep_service::access::Actor;
 use doorstep_service::oversight::{self, UnmetPage};
 use doorstep_service::province::{self, ProvinceOptions};
-use doorstep_tests::TestDb;
 
 use super::{TestApp, count, rows};
 
 const TEAMS: usize = 6;
 
-async fn province_app() -> (TestApp, province::ProvinceSummary) {
-    let db = TestDb::new().await;
-    let store = db.store().await;
-    store.migrate_up().await.expect("migrations apply");
+pub(super) async fn province_app() -> (TestApp, province::ProvinceSummary) {
+    let app = TestApp::empty().await;
     let mut heard = Vec::new();
     let summary = province::load(
-        &store,
+        &app.store,
         ProvinceOptions {
             teams: TEAMS,
             seed: 7,
@@ -37,8 +34,7 @@ async fn province_app() -> (TestApp, province::ProvinceSummary) {
     let last = heard.last().expect("progress is reported");
     assert_eq!((last.teams_done, last.teams), (TEAMS, TEAMS));
     assert_eq!(last.households_done, last.households);
-    let router = doorstep_api::router(doorstep_api::AppState::new(store.clone()));
-    (TestApp { db, store, router }, summary)
+    (app, summary)
 }
 
 #[tokio::test]
