@@ -303,9 +303,18 @@ pub async fn work_one(
                     threads: worker.threads.max(1),
                     iterations: None,
                 };
-                make_plan(store, catalog, claim.team_id, &request, started, &[], now)
-                    .await
-                    .map(|made| (run, options, made))
+                make_plan(
+                    store,
+                    catalog,
+                    claim.team_id,
+                    &request,
+                    started,
+                    &[],
+                    true,
+                    now,
+                )
+                .await
+                .map(|made| (run, options, made))
             }
             Err(e) => Err(e),
         },

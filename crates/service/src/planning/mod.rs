@@ -603,6 +603,7 @@ pub(crate) async fn make_plan(
     request: &PlanRequest,
     started: Instant,
     draft: &[VisitRecord],
+    hint: bool,
     now: DateTime<Utc>,
 ) -> Result<Made, ServiceError> {
     let read = Instant::now();
@@ -612,7 +613,10 @@ pub(crate) async fn make_plan(
     let zone = team_zone(&snapshot)?;
     let households = snapshot.households.len();
     let (from, to) = plan_span(zone, request.start, request.days, now)?;
-    let keep = calendar_keep(&calendar, draft, from, to, zone);
+    let mut keep = calendar_keep(&calendar, draft, from, to, zone);
+    if !hint {
+        keep.hint = None;
+    }
     let params = Params {
         time_limit: if request.iterations.is_some() {
             None
@@ -670,6 +674,34 @@ pub async fn plan_team(
     draft_plan(store, catalog, actor, team_id, request, None, now).await
 }
 
+/// The figures of a fresh plan of `request`: the calendar's kept visits
+/// kept, but no hint from its other visits, and nothing saved. What a
+/// re-plan's objective is measured against.
+///
+/// # Errors
+/// As [`plan_team`].
+pub async fn fresh_figures(
+    store: &Store,
+    catalog: &Catalog,
+    team_id: i32,
+    request: &PlanRequest,
+    now: DateTime<Utc>,
+) -> Result<PlanFigures, ServiceError> {
+    request.check()?;
+    let made = make_plan(
+        store,
+        catalog,
+        team_id,
+        request,
+        Instant::now(),
+        &[],
+        false,
+        now,
+    )
+    .await?;
+    Ok(made.plan.figures)
+}
+
 /// As [`plan_team`]; a draft being re-planned (`replacing`) gives its own
 /// visits as the hint for its households and is superseded by the new one.
 async fn draft_plan(
@@ -688,7 +720,7 @@ async fn draft_plan(
         Some(id) => plans::plan_visits(store.connection(), id).await?,
         None => Vec::new(),
     };
-    let made = make_plan(store, catalog, team_id, request, started, &draft, now).await?;
+    let made = make_plan(store, catalog, team_id, request, started, &draft, true, now).await?;
     let plan = plans::create_plan(
         store.connection(),
         &made.plan,
