@@ -100,6 +100,16 @@ impl RegisterChanges {
     pub fn is_empty(&self) -> bool {
         *self == RegisterChanges::default()
     }
+
+    /// Whether a row was written: leaving out an erased resident writes
+    /// none, so a register given again writes nothing, not even an audit
+    /// entry.
+    fn wrote_rows(&self) -> bool {
+        RegisterChanges {
+            residents_erased_skipped: 0,
+            ..*self
+        } != RegisterChanges::default()
+    }
 }
 
 /// Households of a register applied at a time by [`apply_register`]: each
@@ -314,12 +324,12 @@ impl RegisterImport {
 
     /// Writes the audit entry, brings the team's kept coverage counts up to
     /// date ([`super::tallies::refresh_teams`]) and commits. Nothing is
-    /// written when nothing changed.
+    /// written when no row was.
     ///
     /// # Errors
     /// The database fails; then nothing is written.
     pub async fn commit(self) -> Result<RegisterChanges, StoreError> {
-        if !self.changes.is_empty() {
+        if self.changes.wrote_rows() {
             super::tallies::refresh_teams(&self.txn, &[self.team_id]).await?;
             append_audit(
                 &self.txn,
