@@ -334,6 +334,7 @@ fn a_failure_in_the_last_part_writes_nothing() {
         store.connection(),
         TEAM,
         &households,
+        doorstep_store::OnExisting::Update,
         "test",
         chrono::Utc::now(),
     ));
