@@ -2,6 +2,7 @@
 
 mod api;
 mod architecture;
+mod demo;
 mod foundation;
 mod import;
 mod journey;

@@ -157,6 +157,41 @@ impl Drop for TestDb {
     }
 }
 
+/// Every kept row, in order: `tallies`, then `tally_quarters`.
+pub async fn kept_rows(db: &impl sea_orm::ConnectionTrait) -> Vec<String> {
+    let backend = db.get_database_backend();
+    let mut kept = Vec::new();
+    for sql in [
+        "SELECT team_id, area_id, measure, step, status, n FROM tallies \
+         ORDER BY team_id, area_id, measure, step, status",
+        "SELECT team_id, area_id, quarter, visits_done, first_reached FROM tally_quarters \
+         ORDER BY team_id, area_id, quarter",
+    ] {
+        for row in db
+            .query_all_raw(sea_orm::Statement::from_string(backend, sql))
+            .await
+            .expect("the kept counts read")
+        {
+            let team: i32 = row.try_get_by_index(0).unwrap();
+            let area: i32 = row.try_get_by_index(1).unwrap();
+            let rest = if sql.contains("measure") {
+                let measure: String = row.try_get_by_index(2).unwrap();
+                let step: String = row.try_get_by_index(3).unwrap();
+                let status: String = row.try_get_by_index(4).unwrap();
+                let n: i64 = row.try_get_by_index(5).unwrap();
+                format!("{measure} {step} {status} {n}")
+            } else {
+                let quarter: i64 = row.try_get_by_index(2).unwrap();
+                let done: i64 = row.try_get_by_index(3).unwrap();
+                let first: i64 = row.try_get_by_index(4).unwrap();
+                format!("quarter {quarter} {done} {first}")
+            };
+            kept.push(format!("team {team} area {area}: {rest}"));
+        }
+    }
+    kept
+}
+
 /// A small runtime for synchronous tests.
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

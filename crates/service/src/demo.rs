@@ -4,15 +4,17 @@
 //! big team, and Luận Thành (Thường Xuân), a mountain commune of farmers.
 //!
 //! The data is generated from a fixed seed, so every load produces the same
-//! rows; loading twice changes nothing. Area codes are local demo codes,
+//! rows. A load creates only what is missing: an area, team, member,
+//! household, resident or user that exists is left as it is, edited or not,
+//! so loading again changes nothing. Area codes are local demo codes,
 //! not official ones; coordinates are plausible, not surveyed. The demo
 //! users' passwords are for demonstration only.
 
 use chrono::{DateTime, Utc};
 use doorstep_core::{NeedStep, Presence};
 use doorstep_store::{
-    AreaInput, Change, Consent, MemberInput, RegisterHousehold, RegisterResident, RuleJson, Store,
-    StoreError, TeamInput, UserInput,
+    AreaInput, Change, Consent, MemberInput, OnExisting, RegisterHousehold, RegisterResident,
+    RuleJson, Store, StoreError, TeamInput, UserInput,
 };
 use sea_orm::TransactionTrait;
 use serde_json::json;
@@ -37,13 +39,11 @@ pub const DEMO_USERS: &[(&str, &str, &str)] = &[
     ("canbo.thanhhoa", "official", "Cán bộ tỉnh Thanh Hóa"),
 ];
 
-/// What a demo load did.
+/// What a demo load created; it never changes what exists.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct DemoSummary {
     /// Areas, teams, members and users created.
     pub created: usize,
-    /// Of them updated.
-    pub updated: usize,
     /// Households created by the registers.
     pub households_created: usize,
     /// Residents created by the registers.
@@ -51,7 +51,7 @@ pub struct DemoSummary {
 }
 
 impl DemoSummary {
-    /// Whether the load changed nothing.
+    /// Whether the load created nothing (and so wrote nothing).
     pub fn unchanged(&self) -> bool {
         *self == DemoSummary::default()
     }
@@ -59,7 +59,6 @@ impl DemoSummary {
     fn count(&mut self, change: Change) {
         match change {
             Change::Created => self.created += 1,
-            Change::Updated => self.updated += 1,
             Change::Unchanged => {}
         }
     }
@@ -513,14 +512,15 @@ fn member_rules(rng: &mut Seeded) -> serde_json::Value {
     }
 }
 
-/// Loads the demo data, in one transaction. Running it again changes nothing.
+/// Loads the demo data, in one transaction: creates what is missing and
+/// leaves what exists as it is, so running it again changes nothing.
 ///
 /// # Errors
 /// The database fails; then nothing is written.
 pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, StoreError> {
     let txn = store.connection().begin().await?;
     let mut summary = DemoSummary::default();
-    let (province_id, change) = doorstep_store::upsert_area(
+    let (province_id, change) = doorstep_store::ensure_area(
         &txn,
         &AreaInput {
             level: "province".into(),
@@ -535,9 +535,8 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
     .await?;
     summary.count(change);
     let mut first_team = None;
-    let mut demo_teams = Vec::new();
     for (p, place) in PLACES.iter().enumerate() {
-        let (_, change) = doorstep_store::upsert_area(
+        let (_, change) = doorstep_store::ensure_area(
             &txn,
             &AreaInput {
                 level: "commune".into(),
@@ -553,7 +552,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
         summary.count(change);
         let mut village_ids = Vec::new();
         for village in place.villages {
-            let (id, change) = doorstep_store::upsert_area(
+            let (id, change) = doorstep_store::ensure_area(
                 &txn,
                 &AreaInput {
                     level: "village".into(),
@@ -569,7 +568,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
             summary.count(change);
             village_ids.push(id);
         }
-        let (team_id, change) = doorstep_store::upsert_team(
+        let (team_id, change) = doorstep_store::ensure_team(
             &txn,
             &TeamInput {
                 area_code: place.commune_code.into(),
@@ -601,7 +600,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
             if m == 0 {
                 leader.clone_from(&full_name);
             }
-            let (id, change) = doorstep_store::upsert_member(
+            let (id, change) = doorstep_store::ensure_member(
                 &txn,
                 &MemberInput {
                     team_id,
@@ -633,18 +632,22 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
             member_ids.push(id);
         }
         let households = register(place, &village_ids, &leader, 7 + p as u64);
-        let changes =
-            doorstep_store::apply_register(&txn, team_id, &households, "demo", now).await?;
+        // Households and residents a leader edited stay as they are.
+        let changes = doorstep_store::apply_register(
+            &txn,
+            team_id,
+            &households,
+            OnExisting::Keep,
+            "demo",
+            now,
+        )
+        .await?;
         summary.households_created += changes.households_created;
         summary.residents_created += changes.residents_created;
-        summary.updated += changes.households_updated + changes.residents_updated;
-        demo_teams.push(team_id);
         if p == 0 {
             first_team = Some((team_id, member_ids));
         }
     }
-    // The audit's kept counts of the demo's teams, with their registers.
-    doorstep_store::repo::tallies::refresh_teams(&txn, &demo_teams).await?;
     let (team_id, member_ids) = first_team.expect("the demo has places");
     for (username, role, display_name) in DEMO_USERS {
         let (team, member, area) = match *role {
@@ -703,8 +706,8 @@ pub struct DemoPlan {
 
 /// Plans and publishes each demo team's calendar for the 28 days from today
 /// (in the team's zone), so that a newcomer sees calendars at once. A team
-/// that already has a published plan starting today is left as it is, so
-/// loading the demo again the same day changes nothing. The planner
+/// with a published visit in the 28 days from `now` is left as it is, so
+/// loading the demo again changes nothing while its calendar runs. The planner
 /// searches for `time_limit`, or for `iterations` when given (the same
 /// calendars whatever the machine's load).
 ///
@@ -719,7 +722,6 @@ pub async fn plan_calendars(
     now: DateTime<Utc>,
 ) -> Result<Vec<DemoPlan>, crate::error::ServiceError> {
     use crate::planning::{PlanRequest, plan_team, publish};
-    use doorstep_core::PlanStatus;
     let actor = crate::access::Actor::system("demo");
     let mut planned = Vec::new();
     for place in PLACES {
@@ -739,12 +741,15 @@ pub async fn plan_calendars(
                 .parse()
                 .unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
             let today = now.with_timezone(&zone).date_naive();
-            let existing =
-                doorstep_store::repo::plans::team_plans(store.connection(), team.id).await?;
-            if existing
-                .iter()
-                .any(|p| p.status == PlanStatus::Published && p.start_date == today)
-            {
+            let ahead = doorstep_store::repo::plans::published_visits(
+                store.connection(),
+                team.id,
+                None,
+                now,
+                now + chrono::Duration::days(i64::from(DEMO_PLAN_DAYS)),
+            )
+            .await?;
+            if !ahead.is_empty() {
                 continue;
             }
             let request = PlanRequest {

@@ -3,7 +3,9 @@
 use chrono::{DateTime, Datelike, Utc};
 use doorstep_core::fold_vietnamese;
 use doorstep_store::entity::area;
-use doorstep_store::{REGISTER_PART, RegisterChanges, RegisterImport, Store, StoreError};
+use doorstep_store::{
+    OnExisting, REGISTER_PART, RegisterChanges, RegisterImport, Store, StoreError,
+};
 
 use crate::register::{self, RowError};
 
@@ -156,7 +158,7 @@ pub async fn import_register_from(
         committing: false,
     };
     progress(told);
-    let mut import = RegisterImport::begin(db, team_id, actor, now).await?;
+    let mut import = RegisterImport::begin(db, team_id, OnExisting::Update, actor, now).await?;
     let mut part = Vec::with_capacity(REGISTER_PART);
     {
         let mut households = parsed.households().peekable();

@@ -12,46 +12,12 @@ use axum::http::{Method, StatusCode};
 use chrono::{DateTime, Days, Utc};
 use doorstep_store::repo::coverage::{self, HouseholdScope, UnmetPage};
 use doorstep_store::repo::tallies;
-use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+use doorstep_tests::kept_rows;
+use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 
 use super::oversight::a_day_of_outcomes;
 use super::{LEADER, TestApp, count, rows};
-
-/// Every kept row, in order: `tallies`, then `tally_quarters`.
-async fn kept_rows(db: &impl ConnectionTrait) -> Vec<String> {
-    let backend = db.get_database_backend();
-    let mut kept = Vec::new();
-    for sql in [
-        "SELECT team_id, area_id, measure, step, status, n FROM tallies \
-         ORDER BY team_id, area_id, measure, step, status",
-        "SELECT team_id, area_id, quarter, visits_done, first_reached FROM tally_quarters \
-         ORDER BY team_id, area_id, quarter",
-    ] {
-        for row in db
-            .query_all_raw(Statement::from_string(backend, sql))
-            .await
-            .expect("the kept counts read")
-        {
-            let team: i32 = row.try_get_by_index(0).unwrap();
-            let area: i32 = row.try_get_by_index(1).unwrap();
-            let rest = if sql.contains("measure") {
-                let measure: String = row.try_get_by_index(2).unwrap();
-                let step: String = row.try_get_by_index(3).unwrap();
-                let status: String = row.try_get_by_index(4).unwrap();
-                let n: i64 = row.try_get_by_index(5).unwrap();
-                format!("{measure} {step} {status} {n}")
-            } else {
-                let quarter: i64 = row.try_get_by_index(2).unwrap();
-                let done: i64 = row.try_get_by_index(3).unwrap();
-                let first: i64 = row.try_get_by_index(4).unwrap();
-                format!("quarter {quarter} {done} {first}")
-            };
-            kept.push(format!("team {team} area {area}: {rest}"));
-        }
-    }
-    kept
-}
 
 /// The kept counts equal a recount from scratch, and the coverage read from
 /// them equals the coverage counted from the base tables, in every area,

@@ -5,8 +5,9 @@ use std::process::ExitCode;
 use super::common::{Failure, finish, grouped, minutes_seconds, open_migrated, runtime, settings};
 
 /// Arguments of `doorstep demo`. Without `--province` it loads the demo
-/// data into the configured database (applying migrations first); running
-/// it twice changes nothing.
+/// data into the configured database (applying migrations first),
+/// creating only what is missing: running it twice changes nothing, and
+/// records edited since stay as they are.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Load the synthetic province "Tỉnh Mẫu" instead (4,351 teams, about
@@ -148,8 +149,8 @@ pub async fn load(
         );
     } else {
         println!(
-            "Đã nạp dữ liệu mẫu / Demo data loaded: {} records created, {} updated, {} households, {} residents",
-            summary.created, summary.updated, summary.households_created, summary.residents_created
+            "Đã nạp dữ liệu mẫu / Demo data loaded: {} records created, {} households, {} residents",
+            summary.created, summary.households_created, summary.residents_created
         );
         println!(
             "Tài khoản mẫu (chỉ dùng thử) / Demo accounts (demo only), password \"{}\":",

@@ -1,15 +1,15 @@
 //! The administrative tree: provinces, communes, villages.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder,
 };
 
-use super::{Change, save};
+use super::Change;
 use crate::StoreError;
 use crate::entity::{area, team};
 
-/// An area to create or update, found by its official code.
+/// An area to create when missing, found by its official code.
 #[derive(Clone, Debug)]
 pub struct AreaInput {
     /// `province`, `commune` or `village`.
@@ -28,14 +28,22 @@ pub struct AreaInput {
     pub longitude: Option<f64>,
 }
 
-/// Creates or updates an area by code.
+/// Creates the area when no area has its code; an area that has it is left
+/// as it is.
 ///
 /// # Errors
 /// The parent code is unknown, or the database fails.
-pub async fn upsert_area(
+pub async fn ensure_area(
     db: &impl ConnectionTrait,
     input: &AreaInput,
 ) -> Result<(i32, Change), StoreError> {
+    if let Some(existing) = area::Entity::find()
+        .filter(area::Column::Code.eq(input.code.as_str()))
+        .one(db)
+        .await?
+    {
+        return Ok((existing.id, Change::Unchanged));
+    }
     let parent_id = match &input.parent_code {
         Some(code) => Some(
             area::Entity::find()
@@ -49,22 +57,19 @@ pub async fn upsert_area(
         ),
         None => None,
     };
-    let aliases = serde_json::to_string(&input.aliases).expect("strings serialise");
-    let existing = area::Entity::find()
-        .filter(area::Column::Code.eq(input.code.as_str()))
-        .one(db)
-        .await?;
-    let wanted = area::Model {
-        id: existing.as_ref().map_or(0, |a| a.id),
-        parent_id,
-        level: input.level.clone(),
-        code: Some(input.code.clone()),
-        name: input.name.clone(),
-        aliases,
-        latitude: input.latitude,
-        longitude: input.longitude,
-    };
-    save!(db, area, existing, wanted)
+    let created = area::ActiveModel {
+        parent_id: Set(parent_id),
+        level: Set(input.level.clone()),
+        code: Set(Some(input.code.clone())),
+        name: Set(input.name.clone()),
+        aliases: Set(serde_json::to_string(&input.aliases).expect("strings serialise")),
+        latitude: Set(input.latitude),
+        longitude: Set(input.longitude),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok((created.id, Change::Created))
 }
 
 /// The area with this id.

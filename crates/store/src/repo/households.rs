@@ -100,6 +100,30 @@ impl RegisterChanges {
     pub fn is_empty(&self) -> bool {
         *self == RegisterChanges::default()
     }
+
+    /// Whether a row was written: leaving out an erased resident writes
+    /// none, so a register given again writes nothing, not even an audit
+    /// entry.
+    fn wrote_rows(&self) -> bool {
+        RegisterChanges {
+            residents_erased_skipped: 0,
+            ..*self
+        } != RegisterChanges::default()
+    }
+}
+
+/// What a register does with the households and residents a team holds
+/// already, found by their register keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnExisting {
+    /// They take the register's values (a household's address, village and
+    /// location; a resident's row), and their needs follow the register's:
+    /// the import of a village's register.
+    Update,
+    /// They are left as they are, edited or not, and so are their needs:
+    /// only the households and residents the team does not hold yet are
+    /// added, with their needs (the demo's register, loaded again).
+    Keep,
 }
 
 /// Households of a register applied at a time by [`apply_register`]: each
@@ -114,12 +138,13 @@ const ROWS_PER_STATEMENT: usize = 10_000;
 const IDS_PER_STATEMENT: usize = 30_000;
 
 /// Applies a register to a team in one transaction: households and residents
-/// are matched by their register keys, created or updated; needs listed are
+/// new to the team are created; those it holds, matched by their register
+/// keys, are updated or left as they are ([`OnExisting`]). Needs listed are
 /// opened when new; open needs no longer listed become not applicable (done
-/// needs stay done). Nothing is written when nothing differs; otherwise one
-/// audit entry records the counts of what changed, and the team's kept
-/// coverage counts are brought up to date. Residents erased from the team
-/// are left out.
+/// needs stay done). Nothing is written when nothing differs; otherwise one audit
+/// entry records the counts of what changed, and the team's kept coverage
+/// counts are brought up to date. Residents erased from the team are left
+/// out.
 ///
 /// The register is compared with what is stored [`REGISTER_PART`]
 /// households at a time (see [`RegisterImport`]).
@@ -130,13 +155,14 @@ pub async fn apply_register<C>(
     db: &C,
     team_id: i32,
     households: &[RegisterHousehold],
+    existing: OnExisting,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<RegisterChanges, StoreError>
 where
     C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
 {
-    let mut import = RegisterImport::begin(db, team_id, actor, now).await?;
+    let mut import = RegisterImport::begin(db, team_id, existing, actor, now).await?;
     for part in households.chunks(REGISTER_PART) {
         import.apply(part).await?;
     }
@@ -157,6 +183,7 @@ where
 pub struct RegisterImport {
     txn: DatabaseTransaction,
     team_id: i32,
+    existing: OnExisting,
     actor: String,
     now: DateTime<Utc>,
     /// The team's stored households not yet met in the register, by key.
@@ -214,8 +241,9 @@ struct StoredNeed {
     status: String,
 }
 
-/// A kept resident of a part: its id (none yet for a new one), its
-/// household's id, the register's row and its stored needs.
+/// A resident of a part whose needs follow the register: its id (none yet
+/// for a new one), its household's id, the register's row and its stored
+/// needs.
 struct KeptResident<'a> {
     id: Option<i32>,
     household_id: i32,
@@ -231,13 +259,15 @@ impl RegisterImport {
     /// when a tenth of their rows changed since they were taken: without
     /// them, a large register just imported has the next import's lookups
     /// planned as scans of the whole tables (0.4–0.7 s a part instead of
-    /// 20–40 ms, measured on a million rows).
+    /// 20–40 ms, measured on a million rows). The households and residents
+    /// the team holds are then updated or kept as `existing` says.
     ///
     /// # Errors
     /// The team does not exist or the database fails.
     pub async fn begin<C>(
         db: &C,
         team_id: i32,
+        existing: OnExisting,
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<RegisterImport, StoreError>
@@ -292,6 +322,7 @@ impl RegisterImport {
         Ok(RegisterImport {
             txn,
             team_id,
+            existing,
             actor: actor.to_owned(),
             now,
             stored,
@@ -314,12 +345,12 @@ impl RegisterImport {
 
     /// Writes the audit entry, brings the team's kept coverage counts up to
     /// date ([`super::tallies::refresh_teams`]) and commits. Nothing is
-    /// written when nothing changed.
+    /// written when no row was.
     ///
     /// # Errors
     /// The database fails; then nothing is written.
     pub async fn commit(self) -> Result<RegisterChanges, StoreError> {
-        if !self.changes.is_empty() {
+        if self.changes.wrote_rows() {
             super::tallies::refresh_teams(&self.txn, &[self.team_id]).await?;
             append_audit(
                 &self.txn,
@@ -353,10 +384,11 @@ impl RegisterImport {
                 Some(old) => {
                     ids[i] = old.id;
                     stored_ids.push(old.id);
-                    if old.village_id != input.village_id
-                        || *old.address != *input.address
-                        || old.latitude != input.latitude
-                        || old.longitude != input.longitude
+                    if self.existing == OnExisting::Update
+                        && (old.village_id != input.village_id
+                            || *old.address != *input.address
+                            || old.latitude != input.latitude
+                            || old.longitude != input.longitude)
                     {
                         self.changes.households_updated += 1;
                         changed.row();
@@ -430,7 +462,9 @@ impl RegisterImport {
     }
 
     /// Creates and updates the residents of the part's households (those
-    /// erased left out); answers the kept residents, in register order.
+    /// erased left out); answers, in register order, the residents whose
+    /// needs follow the register: every one, or only the new ones when the
+    /// stored ones are kept.
     async fn apply_residents<'a>(
         &mut self,
         households: &'a [RegisterHousehold],
@@ -460,15 +494,17 @@ impl RegisterImport {
             {
                 stored.entry(r.household_id).or_default().push(r);
             }
-            for n in read_json::<StoredNeed>(
-                &self.txn,
-                "n.id, n.resident_id, n.step, n.status",
-                &format!("{households} JOIN needs n ON n.resident_id = r.id"),
-                stored_ids,
-            )
-            .await?
-            {
-                needs.entry(n.resident_id).or_default().push(n);
+            if self.existing == OnExisting::Update {
+                for n in read_json::<StoredNeed>(
+                    &self.txn,
+                    "n.id, n.resident_id, n.step, n.status",
+                    &format!("{households} JOIN needs n ON n.resident_id = r.id"),
+                    stored_ids,
+                )
+                .await?
+                {
+                    needs.entry(n.resident_id).or_default().push(n);
+                }
             }
         }
         for list in stored.values_mut() {
@@ -512,6 +548,7 @@ impl RegisterImport {
                     rows.text(consent.map(|c| c.text.as_str()));
                 };
                 match old {
+                    Some(_) if self.existing == OnExisting::Keep => {}
                     Some(old) => {
                         let same = old.full_name == r.full_name
                             && old.birth_year == r.birth_year

@@ -50,40 +50,14 @@ where
         .await?)
 }
 
-/// Inserts `wanted` when there is no `existing` row, updates every column
-/// when a value differs, and otherwise writes nothing.
-macro_rules! save {
-    ($db:expr, $module:ident, $existing:expr, $wanted:expr) => {{
-        let wanted: $module::Model = $wanted;
-        match $existing {
-            Some(old) if old == wanted => Ok((old.id, Change::Unchanged)),
-            Some(old) => {
-                let active: $module::ActiveModel = wanted.into_active_model().reset_all();
-                active.update($db).await?;
-                Ok((old.id, Change::Updated))
-            }
-            None => {
-                let mut active: $module::ActiveModel = wanted.into_active_model();
-                active.id = sea_orm::ActiveValue::NotSet;
-                let saved = active.insert($db).await?;
-                Ok((saved.id, Change::Created))
-            }
-        }
-    }};
-}
-
-/// What an upsert did.
+/// What an `ensure_*` function did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
     /// A new row.
     Created,
-    /// An existing row got new values.
-    Updated,
-    /// The row already held these values.
+    /// The row was there; it is left as it is.
     Unchanged,
 }
-
-pub(crate) use save;
 
 /// The SQL of a hot read (a session, a day's list), built once per backend:
 /// each call binds its own values and skips the query builder.

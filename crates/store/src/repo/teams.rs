@@ -6,16 +6,16 @@ use chrono::{DateTime, Utc};
 use doorstep_core::{NeedStatus, NeedStep, Presence};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, RelationDef,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, RelationDef,
 };
 
+use super::Change;
 use super::snapshot::{MemberRecord, member_record};
-use super::{Change, save};
 use crate::StoreError;
 use crate::entity::{area, household, member, need, resident, team};
 
-/// A team to create or update, found by its area and name.
+/// A team to create when missing, found by its area and name.
 #[derive(Clone, Debug)]
 pub struct TeamInput {
     /// The code of the team's area.
@@ -28,11 +28,12 @@ pub struct TeamInput {
     pub tide_station: Option<String>,
 }
 
-/// Creates or updates a team.
+/// Creates the team when its area has no team of that name; a team that
+/// exists is left as it is.
 ///
 /// # Errors
 /// The area is unknown, or the database fails.
-pub async fn upsert_team(
+pub async fn ensure_team(
     db: &impl ConnectionTrait,
     input: &TeamInput,
     now: DateTime<Utc>,
@@ -44,23 +45,28 @@ pub async fn upsert_team(
         .ok_or_else(|| {
             StoreError::NotFound(format!("area with code {} does not exist", input.area_code))
         })?;
-    let existing = team::Entity::find()
+    if let Some(existing) = team::Entity::find()
         .filter(team::Column::AreaId.eq(area.id))
         .filter(team::Column::Name.eq(input.name.as_str()))
         .one(db)
-        .await?;
-    let wanted = team::Model {
-        id: existing.as_ref().map_or(0, |t| t.id),
-        area_id: area.id,
-        name: input.name.clone(),
-        timezone: input.timezone.clone(),
-        tide_station: input.tide_station.clone(),
-        created_at: existing.as_ref().map_or(now, |t| t.created_at),
-    };
-    save!(db, team, existing, wanted)
+        .await?
+    {
+        return Ok((existing.id, Change::Unchanged));
+    }
+    let created = team::ActiveModel {
+        area_id: Set(area.id),
+        name: Set(input.name.clone()),
+        timezone: Set(input.timezone.clone()),
+        tide_station: Set(input.tide_station.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok((created.id, Change::Created))
 }
 
-/// A member to create or update, found by team and full name.
+/// A member to create when missing, found by team and full name or e-mail.
 #[derive(Clone, Debug)]
 pub struct MemberInput {
     /// The member's team.
@@ -89,38 +95,51 @@ pub struct MemberInput {
     pub language: doorstep_core::Language,
 }
 
-/// Creates or updates a member.
+/// Creates the member when the team has nobody of that full name or
+/// e-mail; a member found is left as it is, so a leader's edits stay (a
+/// member renamed is still found by the e-mail, one given another e-mail
+/// by the name).
 ///
 /// # Errors
 /// The database fails.
-pub async fn upsert_member(
+pub async fn ensure_member(
     db: &impl ConnectionTrait,
     input: &MemberInput,
     now: DateTime<Utc>,
 ) -> Result<(i32, Change), StoreError> {
-    let existing = member::Entity::find()
+    let mut same = Condition::any().add(member::Column::FullName.eq(input.full_name.as_str()));
+    if let Some(email) = &input.email {
+        same = same.add(member::Column::Email.eq(email.as_str()));
+    }
+    if let Some(existing) = member::Entity::find()
         .filter(member::Column::TeamId.eq(input.team_id))
-        .filter(member::Column::FullName.eq(input.full_name.as_str()))
+        .filter(same)
+        .order_by_asc(member::Column::Id)
         .one(db)
-        .await?;
-    let wanted = member::Model {
-        id: existing.as_ref().map_or(0, |m| m.id),
-        team_id: input.team_id,
-        full_name: input.full_name.clone(),
-        role: input.role.clone(),
-        email: input.email.clone(),
-        phone: input.phone.clone(),
-        skills: serde_json::to_string(&input.skills).expect("strings serialise"),
-        daily_visit_cap: input.daily_visit_cap,
-        remote_capable: input.remote_capable,
-        home_latitude: input.home_latitude,
-        home_longitude: input.home_longitude,
-        availability: input.availability.as_ref().map(|r| r.as_str().to_string()),
-        active: existing.as_ref().is_none_or(|m| m.active),
-        created_at: existing.as_ref().map_or(now, |m| m.created_at),
-        language: input.language.code().to_owned(),
-    };
-    save!(db, member, existing, wanted)
+        .await?
+    {
+        return Ok((existing.id, Change::Unchanged));
+    }
+    let created = member::ActiveModel {
+        team_id: Set(input.team_id),
+        full_name: Set(input.full_name.clone()),
+        role: Set(input.role.clone()),
+        email: Set(input.email.clone()),
+        phone: Set(input.phone.clone()),
+        skills: Set(serde_json::to_string(&input.skills).expect("strings serialise")),
+        daily_visit_cap: Set(input.daily_visit_cap),
+        remote_capable: Set(input.remote_capable),
+        home_latitude: Set(input.home_latitude),
+        home_longitude: Set(input.home_longitude),
+        availability: Set(input.availability.as_ref().map(|r| r.as_str().to_string())),
+        active: Set(true),
+        created_at: Set(now),
+        language: Set(input.language.code().to_owned()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok((created.id, Change::Created))
 }
 
 /// The team with this id.
