@@ -18,6 +18,7 @@ mod m20261202_000002_audit_scope;
 mod m20261202_000010_resident_rights;
 mod m20261203_000001_tallies;
 mod m20261203_000002_jobs;
+mod m20261204_000001_outcome_needs;
 
 /// Every migration of doorstep, in order.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_resident_rights::Migration),
             Box::new(m20261203_000001_tallies::Migration),
             Box::new(m20261203_000002_jobs::Migration),
+            Box::new(m20261204_000001_outcome_needs::Migration),
         ]
     }
 }
