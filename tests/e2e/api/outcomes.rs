@@ -152,10 +152,11 @@ async fn a_volunteer_records_a_visit_and_the_resident_away_gets_next_windows() {
         &app,
         id,
         Some(&volunteer),
-        json!({"idempotency_key": "4f1b2c3d-0002", "outcomes": [{"resident_id": away, "result": "reschedule"}]}),
+        json!({"idempotency_key": "4f1b2c3d-0002", "outcomes": [{"resident_id": away, "result": "not_home"}]}),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{later}");
+    assert_eq!(later["replayed"], true, "{later}");
     let after: Vec<&Value> = later["residents"]
         .as_array()
         .unwrap()
@@ -164,6 +165,16 @@ async fn a_volunteer_records_a_visit_and_the_resident_away_gets_next_windows() {
         .collect();
     assert_eq!(after[0]["attempts"], attempts_before + 1, "{later}");
     assert_eq!(later["visit"]["status"], "done", "someone was met: {later}");
+    // Another result for them at the same visit contradicts the first.
+    let (status, problem) = post(
+        &app,
+        id,
+        Some(&volunteer),
+        json!({"idempotency_key": "4f1b2c3d-0003", "outcomes": [{"resident_id": away, "result": "reschedule"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM outcomes").await, outcomes);
 
     // The audit log says what happened, never who lives there.
     let logged = rows(
@@ -173,7 +184,7 @@ async fn a_volunteer_records_a_visit_and_the_resident_away_gets_next_windows() {
         ),
     )
     .await;
-    assert_eq!(logged.len(), 2, "{logged:?}");
+    assert_eq!(logged.len(), 1, "{logged:?}");
     let names = rows(
         &app,
         &format!("SELECT full_name FROM residents WHERE id IN ({met}, {away})"),
