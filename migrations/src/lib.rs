@@ -18,6 +18,7 @@ mod m20261202_000002_audit_scope;
 mod m20261202_000010_resident_rights;
 mod m20261203_000001_tallies;
 mod m20261203_000002_jobs;
+mod m20261204_000001_outcome_needs;
 mod m20261206_000001_calendar;
 
 /// Every migration of doorstep, in order.
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_resident_rights::Migration),
             Box::new(m20261203_000001_tallies::Migration),
             Box::new(m20261203_000002_jobs::Migration),
+            Box::new(m20261204_000001_outcome_needs::Migration),
             Box::new(m20261206_000001_calendar::Migration),
         ]
     }

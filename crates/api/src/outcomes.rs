@@ -32,6 +32,12 @@ pub struct RecordOutcome {
     pub note: Option<String>,
     /// One line per resident (and need).
     pub outcomes: Vec<OutcomeLineBody>,
+    /// `true`: these results replace those recorded at the visit for the
+    /// same residents and needs (a line without need: all of the
+    /// resident's). Without it, a result that contradicts one recorded at
+    /// the visit is refused (409) and the same result again changes nothing.
+    #[serde(default)]
+    pub correction: bool,
 }
 
 /// One resident's result, for one need or for every need the visit was for.
@@ -55,8 +61,8 @@ pub struct OutcomeLineBody {
 pub struct OutcomeView {
     /// The visit, now `done` (someone met) or `missed`.
     pub visit: VisitView,
-    /// The request had been recorded before under the same key: nothing
-    /// changed.
+    /// The request had been recorded before under the same key, or every
+    /// result in it was recorded at the visit already: nothing changed.
     pub replayed: bool,
     /// The needs of the residents concerned, as they now are.
     pub needs: Vec<NeedView>,
@@ -171,7 +177,9 @@ impl From<&OutcomeAnswer> for OutcomeView {
 }
 
 /// Records what happened at a visit. Sent again with the same
-/// `idempotency_key` and body, it changes nothing and answers the same.
+/// `idempotency_key` and body, it changes nothing and answers the same. One
+/// result per resident and need at a visit: another result for them is
+/// refused unless the request is a `correction`, which replaces it.
 #[utoipa::path(post, path = "/api/v1/visits/{visit_id}/outcome", tag = "outcomes",
     params(("visit_id" = i32, Path, description = "The visit")),
     request_body = RecordOutcome,
@@ -180,7 +188,7 @@ impl From<&OutcomeAnswer> for OutcomeView {
         (status = 401, description = "Not signed in", body = Problem),
         (status = 403, description = "Not the visit's volunteer nor the team's leader", body = Problem),
         (status = 404, description = "No such visit in your scope", body = Problem),
-        (status = 409, description = "A cancelled visit, a plan not published, a day not come, or a key used for another outcome", body = Problem),
+        (status = 409, description = "A cancelled visit, a plan not published, a day not come, a key used for another outcome, or a result contradicting one recorded at the visit (send it as a correction)", body = Problem),
         (status = 422, description = "Bad input: every problem with its JSON path", body = Problem),
     ),
     security(("bearer" = [])))]
@@ -204,6 +212,7 @@ pub async fn record(
                 appointment_on: o.appointment_on,
             })
             .collect(),
+        correction: body.correction,
     };
     let answer = outcomes::record_outcome(
         &state.store,

@@ -1029,6 +1029,7 @@ async fn record_outcome(
         idempotency_key: get("key").unwrap_or_else(|| format!("p{visit_id}")),
         note: get("note"),
         outcomes: items,
+        correction: false,
     };
     let answer = match outcomes::record_outcome(
         &state.store,

@@ -9,6 +9,19 @@
 //! - The visit becomes done when someone was met, missed otherwise.
 //! - The same request sent twice (the same idempotency key and body) is
 //!   recorded once; the same key with another body is refused.
+//! - One result per resident and need at a visit: a result that
+//!   contradicts one recorded there (another result for the same need, for
+//!   the resident as a whole, or met where they were found away and the
+//!   other way round) is refused, saying what was recorded and when. The
+//!   same result sent again under a new key writes nothing and answers as
+//!   a repeat; a request mixing known and new results writes the new ones.
+//! - A correction (`correction: true`) replaces the results recorded for
+//!   the residents and needs it names — a line without need replaces all
+//!   of the resident's — as if the first had never been recorded: the
+//!   needs they moved are put back as they were before the visit (unless
+//!   changed since), the new results move them again, the attempts are
+//!   counted again, the visit is done or missed as the remaining results
+//!   say, and the audit log keeps both results.
 //!
 //! The assigned volunteer, the team's leader and administrators may record;
 //! nobody records for a cancelled visit, a visit of a plan not published,
@@ -24,7 +37,8 @@ use doorstep_core::{
 };
 use doorstep_store::Store;
 use doorstep_store::repo::outcomes::{
-    self, NeedChange, OutcomeLine, OutcomeWrite, Recorded as Written,
+    self, Correction, NeedBefore, NeedChange, NewOutcome, OutcomeLine, OutcomePlan, OutcomeWrite,
+    Recorded as Written, RecordedOutcome, VisitOutcomes,
 };
 pub use doorstep_store::repo::outcomes::{NeedState, ResidentState};
 use doorstep_store::repo::plans::{self, VisitRecord};
@@ -56,6 +70,9 @@ pub struct OutcomeRequest {
     pub note: Option<String>,
     /// The results.
     pub outcomes: Vec<OutcomeItem>,
+    /// The results replace those recorded at the visit for the same
+    /// residents and needs.
+    pub correction: bool,
 }
 
 /// One result as sent.
@@ -100,7 +117,7 @@ pub struct OutcomeAnswer {
 }
 
 /// A result as understood.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Parsed {
     line: OutcomeLine,
     index: usize,
@@ -268,6 +285,9 @@ fn digest(request: &OutcomeRequest, lines: &[Parsed]) -> String {
         hasher.update(b"\n");
         hasher.update(row);
     }
+    if request.correction {
+        hasher.update(b"\ncorrection");
+    }
     hasher
         .finalize()
         .iter()
@@ -280,7 +300,8 @@ fn digest(request: &OutcomeRequest, lines: &[Parsed]) -> String {
 /// # Errors
 /// Not found (also out of scope); forbidden (not the visit's volunteer nor
 /// the team's leader); a conflict (a cancelled visit, a plan not published,
-/// a day not come yet, a key used for another body); every field's problem
+/// a day not come yet, a key used for another body, a result contradicting
+/// one recorded at the visit without `correction`); every field's problem
 /// with its JSON path. Nothing is written on any error.
 pub async fn record_outcome(
     store: &Store,
@@ -354,9 +375,6 @@ pub async fn record_outcome(
         ));
     }
 
-    let residents = outcomes::household_residents(store.connection(), visit.household_id).await?;
-    let changes = need_changes(&visit, visit_day, &residents, &lines)?;
-    let written_lines: Vec<OutcomeLine> = lines.iter().map(|p| p.line.clone()).collect();
     let note = request
         .note
         .as_deref()
@@ -369,16 +387,17 @@ pub async fn record_outcome(
             key,
             body_hash: &hash,
             note,
-            lines: &written_lines,
-            needs: &changes,
             actor: &actor.label(),
             now,
         },
+        |held| plan_outcomes(&visit, visit_day, zone, held, &lines, request.correction),
     )
     .await?;
     match written {
         Written::New(_) => answer(store, catalog, &visit, zone, &lines, false, now).await,
-        // Another request with the same key won the race.
+        // Every result was recorded already, or another request with the
+        // same key won the race.
+        Written::Unchanged => answer(store, catalog, &visit, zone, &lines, true, now).await,
         Written::Repeat { body_hash } if body_hash == hash => {
             answer(store, catalog, &visit, zone, &lines, true, now).await
         }
@@ -395,13 +414,18 @@ fn reused_key() -> ServiceError {
     )
 }
 
-/// The needs each result moves, or every result's problem with its path.
+/// The needs each result moves, with the line that moves them, or every
+/// result's problem with its path. A line without need moves the open
+/// needs the visit was for but those `settled` (decided at the visit by a
+/// result that stays); the lines of `skip` are checked but move nothing.
 fn need_changes(
     visit: &VisitRecord,
     visit_day: NaiveDate,
     residents: &[ResidentState],
     lines: &[Parsed],
-) -> Result<Vec<NeedChange>, ServiceError> {
+    settled: &BTreeSet<(i32, NeedStep)>,
+    skip: &BTreeSet<usize>,
+) -> Result<Vec<(usize, NeedChange)>, ServiceError> {
     let mut errors = Vec::new();
     let mut seen: BTreeSet<(i32, Option<NeedStep>)> = BTreeSet::new();
     let mut met: BTreeSet<i32> = BTreeSet::new();
@@ -409,7 +433,7 @@ fn need_changes(
     // Whole-visit results first, so that a result for one need wins.
     let mut ordered: Vec<&Parsed> = lines.iter().collect();
     ordered.sort_by_key(|p| (p.line.need.is_some(), p.index));
-    let mut changes: BTreeMap<i32, NeedChange> = BTreeMap::new();
+    let mut changes: BTreeMap<i32, (usize, NeedChange)> = BTreeMap::new();
     for p in ordered {
         let line = &p.line;
         let at = |field: &str| {
@@ -501,10 +525,14 @@ fn need_changes(
             None => resident
                 .needs
                 .iter()
-                .filter(|n| n.status == NeedStatus::Open && visit.purposes.contains(&n.step))
+                .filter(|n| {
+                    n.status == NeedStatus::Open
+                        && visit.purposes.contains(&n.step)
+                        && !settled.contains(&(resident.id, n.step))
+                })
                 .collect(),
         };
-        if !line.result.met() {
+        if !line.result.met() || skip.contains(&p.index) {
             continue;
         }
         if targets.is_empty() {
@@ -524,16 +552,15 @@ fn need_changes(
         for need in targets {
             changes.insert(
                 need.id,
-                NeedChange {
-                    need_id: need.id,
-                    status: if line.result == OutcomeResult::Done {
-                        NeedStatus::Done
-                    } else {
-                        NeedStatus::Open
+                (
+                    p.index,
+                    NeedChange {
+                        need_id: need.id,
+                        status: status_after(line.result),
+                        last_result: Some(line.result),
+                        appointment_on: line.appointment_on,
                     },
-                    result: line.result,
-                    appointment_on: line.appointment_on,
-                },
+                ),
             );
         }
     }
@@ -553,6 +580,458 @@ fn need_changes(
     } else {
         Err(ServiceError::Invalid(errors))
     }
+}
+
+/// A need's status after a result that met the resident.
+fn status_after(result: OutcomeResult) -> NeedStatus {
+    if result == OutcomeResult::Done {
+        NeedStatus::Done
+    } else {
+        NeedStatus::Open
+    }
+}
+
+/// The needs a line speaks for: its need, or every need the visit was for
+/// but those the same resident's other lines name.
+fn steps_of(line: &OutcomeLine, others: &[&OutcomeLine], purposes: &[NeedStep]) -> Vec<NeedStep> {
+    match line.need {
+        Some(step) => vec![step],
+        None => purposes
+            .iter()
+            .copied()
+            .filter(|step| {
+                !others
+                    .iter()
+                    .any(|o| o.resident_id == line.resident_id && o.need == Some(*step))
+            })
+            .collect(),
+    }
+}
+
+/// What stands recorded at a visit: the result for each resident and need
+/// (a result for one need wins over one for every need), and for each
+/// resident a result that met them and one that found them away.
+#[derive(Default)]
+struct Standing<'a> {
+    by_need: BTreeMap<(i32, NeedStep), &'a RecordedOutcome>,
+    met: BTreeMap<i32, &'a RecordedOutcome>,
+    away: BTreeMap<i32, &'a RecordedOutcome>,
+}
+
+fn standing<'a>(recorded: &[&'a RecordedOutcome], purposes: &[NeedStep]) -> Standing<'a> {
+    let lines: Vec<&OutcomeLine> = recorded.iter().map(|o| &o.line).collect();
+    let mut ordered = recorded.to_vec();
+    ordered.sort_by_key(|o| (o.line.need.is_some(), o.id));
+    let mut stands = Standing::default();
+    for o in ordered {
+        let resident = o.line.resident_id;
+        for step in steps_of(&o.line, &lines, purposes) {
+            stands.by_need.insert((resident, step), o);
+        }
+        if o.line.result.met() {
+            stands.met.entry(resident).or_insert(o);
+        } else {
+            stands.away.entry(resident).or_insert(o);
+        }
+    }
+    stands
+}
+
+/// Two results say the same: the result and the appointment's day.
+fn same(a: &OutcomeLine, b: &OutcomeLine) -> bool {
+    a.result == b.result && a.appointment_on == b.appointment_on
+}
+
+/// A need is as a result left it: a later change wins over a correction.
+fn as_left(need: &NeedState, result: &OutcomeLine) -> bool {
+    need.status == status_after(result.result)
+        && need.last_result == Some(result.result)
+        && need.appointment_on == result.appointment_on
+}
+
+/// A need's state, to keep with the result that moves it.
+fn before(need: &NeedState) -> NeedBefore {
+    NeedBefore {
+        need_id: need.id,
+        status: need.status,
+        last_result: need.last_result,
+        appointment_on: need.appointment_on,
+    }
+}
+
+/// How a request's lines compare with what the visit holds.
+struct Comparison<'a> {
+    stands: Standing<'a>,
+    /// The lines whose every need has the same result recorded already.
+    known: BTreeSet<usize>,
+    /// The lines against a recorded result, with the first such result, in
+    /// the request's order.
+    against: Vec<(usize, &'a RecordedOutcome)>,
+}
+
+fn compare<'a>(held: &'a VisitOutcomes, lines: &[Parsed], purposes: &[NeedStep]) -> Comparison<'a> {
+    let recorded: Vec<&RecordedOutcome> = held.recorded.iter().collect();
+    let stands = standing(&recorded, purposes);
+    let sent: Vec<&OutcomeLine> = lines.iter().map(|p| &p.line).collect();
+    let mut known = BTreeSet::new();
+    let mut against = Vec::new();
+    for p in lines {
+        let resident = p.line.resident_id;
+        let steps = steps_of(&p.line, &sent, purposes);
+        let mut is_known = !steps.is_empty();
+        let mut first = None;
+        for step in steps {
+            match stands.by_need.get(&(resident, step)) {
+                Some(o) if same(&o.line, &p.line) => {}
+                Some(o) => {
+                    first.get_or_insert(*o);
+                }
+                None => is_known = false,
+            }
+        }
+        let other_way = if p.line.result.met() {
+            stands.away.get(&resident)
+        } else {
+            stands.met.get(&resident)
+        };
+        match first.or(other_way.copied()) {
+            Some(o) => against.push((p.index, o)),
+            None if is_known => {
+                known.insert(p.index);
+            }
+            None => {}
+        }
+    }
+    Comparison {
+        stands,
+        known,
+        against,
+    }
+}
+
+/// The lines to write, each with the needs it moves as they stand in
+/// `residents` (for a correction, as put back).
+fn new_outcomes<'a>(
+    lines: impl Iterator<Item = &'a Parsed>,
+    changes: &[(usize, NeedChange)],
+    residents: &[ResidentState],
+) -> Vec<NewOutcome> {
+    let needs: BTreeMap<i32, &NeedState> = residents
+        .iter()
+        .flat_map(|r| &r.needs)
+        .map(|n| (n.id, n))
+        .collect();
+    lines
+        .map(|p| NewOutcome {
+            line: p.line.clone(),
+            moved: changes
+                .iter()
+                .filter(|(i, _)| *i == p.index)
+                .filter_map(|(_, c)| needs.get(&c.need_id).map(|n| before(n)))
+                .collect(),
+        })
+        .collect()
+}
+
+/// What a request writes at a visit, given what the visit holds (read in
+/// the recording's transaction): see the module's documentation.
+fn plan_outcomes(
+    visit: &VisitRecord,
+    visit_day: NaiveDate,
+    zone: Tz,
+    held: &VisitOutcomes,
+    lines: &[Parsed],
+    correction: bool,
+) -> Result<OutcomePlan, ServiceError> {
+    let compared = compare(held, lines, &visit.purposes);
+    if correction {
+        return plan_correction(visit, visit_day, held, lines, &compared);
+    }
+    let settled = compared.stands.by_need.keys().copied().collect();
+    let skip: BTreeSet<usize> = compared
+        .known
+        .iter()
+        .copied()
+        .chain(compared.against.iter().map(|(i, _)| *i))
+        .collect();
+    let changes = need_changes(visit, visit_day, &held.residents, lines, &settled, &skip)?;
+    if let Some((_, first)) = compared.against.first() {
+        return Err(contradiction(first, &held.names, zone));
+    }
+    let fresh = lines.iter().filter(|p| !skip.contains(&p.index));
+    Ok(OutcomePlan {
+        lines: new_outcomes(fresh, &changes, &held.residents),
+        needs: changes.into_iter().map(|(_, c)| c).collect(),
+        ..OutcomePlan::default()
+    })
+}
+
+/// What a correction replaces: whole results, and the needs of a
+/// resident's result for the whole visit that lines for one need take
+/// over; with the corrections for the audit log.
+struct Superseded<'a> {
+    replaced: Vec<&'a RecordedOutcome>,
+    released: Vec<(&'a RecordedOutcome, NeedStep)>,
+    corrections: Vec<Correction>,
+}
+
+fn superseded<'a>(
+    held: &'a VisitOutcomes,
+    stands: &Standing<'_>,
+    active: &[Parsed],
+) -> Superseded<'a> {
+    // The line of the correction that speaks for a resident's need.
+    let line_for = |resident: i32, need: Option<NeedStep>| {
+        active
+            .iter()
+            .find(|p| p.line.resident_id == resident && p.line.need.is_none())
+            .or_else(|| {
+                active
+                    .iter()
+                    .find(|p| p.line.resident_id == resident && p.line.need == need)
+            })
+            .map(|p| &p.line)
+    };
+    let mut out = Superseded {
+        replaced: Vec::new(),
+        released: Vec::new(),
+        corrections: Vec::new(),
+    };
+    for o in &held.recorded {
+        let resident = o.line.resident_id;
+        let mine = || active.iter().filter(|p| p.line.resident_id == resident);
+        let whole = mine().any(|p| p.line.need.is_none());
+        let named: Vec<NeedStep> = mine().filter_map(|p| p.line.need).collect();
+        let mut note = |need: Option<NeedStep>| {
+            if let Some(after) = line_for(resident, need)
+                && !same(&o.line, after)
+            {
+                out.corrections.push(Correction {
+                    resident_id: resident,
+                    need,
+                    before: (o.line.result, o.line.appointment_on),
+                    after: (after.result, after.appointment_on),
+                });
+            }
+        };
+        if whole || o.line.need.is_some_and(|n| named.contains(&n)) {
+            note(o.line.need);
+            out.replaced.push(o);
+        } else if o.line.need.is_none() {
+            for step in named {
+                if stands.by_need.get(&(resident, step)).map(|s| s.id) == Some(o.id) {
+                    note(Some(step));
+                    out.released.push((o, step));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A correction (see the module's documentation).
+fn plan_correction(
+    visit: &VisitRecord,
+    visit_day: NaiveDate,
+    held: &VisitOutcomes,
+    lines: &[Parsed],
+    compared: &Comparison<'_>,
+) -> Result<OutcomePlan, ServiceError> {
+    let purposes = &visit.purposes;
+    // Residents whose every line is as recorded are left alone.
+    let unchanged = |resident: i32| {
+        lines
+            .iter()
+            .filter(|p| p.line.resident_id == resident)
+            .all(|p| compared.known.contains(&p.index))
+    };
+    let active: Vec<Parsed> = lines
+        .iter()
+        .filter(|p| !unchanged(p.line.resident_id))
+        .cloned()
+        .collect();
+    if active.is_empty() {
+        return Ok(OutcomePlan::default());
+    }
+    let Superseded {
+        replaced,
+        released,
+        corrections,
+    } = superseded(held, &compared.stands, &active);
+
+    // What stays must agree with the correction: a resident is not met and
+    // found away at one visit.
+    let kept: Vec<&RecordedOutcome> = held
+        .recorded
+        .iter()
+        .filter(|o| !replaced.iter().any(|r| r.id == o.id))
+        .collect();
+    let kept_stands = standing(&kept, purposes);
+    let mut errors = Vec::new();
+    for p in &active {
+        let resident = p.line.resident_id;
+        let other_way = if p.line.result.met() {
+            kept_stands.away.get(&resident)
+        } else {
+            kept_stands.met.get(&resident)
+        };
+        if let Some(o) = other_way {
+            errors.push(FieldError::new(
+                format!("outcomes[{}].result", p.index),
+                format!(
+                    "người dân {resident} vẫn có kết quả '{}' ở lượt thăm này: không thể vừa gặp được vừa vắng nhà; hãy sửa mọi kết quả của người này bằng một dòng không ghi nhu cầu",
+                    o.line.result.label_vi()
+                ),
+                format!(
+                    "resident {resident} keeps the result '{}' at this visit: they cannot be both met and away; correct all of their results with a line without need",
+                    o.line.result.label_en()
+                ),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+    let sent: Vec<&OutcomeLine> = lines.iter().map(|p| &p.line).collect();
+    let corrected: BTreeSet<(i32, NeedStep)> = active
+        .iter()
+        .flat_map(|p| {
+            let resident = p.line.resident_id;
+            steps_of(&p.line, &sent, purposes)
+                .into_iter()
+                .map(move |s| (resident, s))
+        })
+        .collect();
+    let settled: BTreeSet<(i32, NeedStep)> = kept_stands
+        .by_need
+        .keys()
+        .copied()
+        .filter(|k| !corrected.contains(k))
+        .collect();
+
+    let mut working = held.residents.clone();
+    let (restored, released_rows) = put_back(held, purposes, &replaced, &released, &mut working);
+    let changes = need_changes(
+        visit,
+        visit_day,
+        &working,
+        &active,
+        &settled,
+        &BTreeSet::new(),
+    )?;
+    let mut needs: Vec<NeedChange> = changes.iter().map(|(_, c)| c.clone()).collect();
+    for need in working.iter().flat_map(|r| &r.needs) {
+        if restored.contains(&need.id) && !needs.iter().any(|c| c.need_id == need.id) {
+            needs.push(NeedChange {
+                need_id: need.id,
+                status: need.status,
+                last_result: need.last_result,
+                appointment_on: need.appointment_on,
+            });
+        }
+    }
+    Ok(OutcomePlan {
+        lines: new_outcomes(active.iter(), &changes, &working),
+        replaced: replaced.iter().map(|o| o.id).collect(),
+        released: released_rows,
+        needs,
+        corrections,
+    })
+}
+
+/// Puts back in `residents` what the superseded results moved, as it was
+/// before the visit, where it is still as they left it. Answers the needs
+/// put back and the `(outcome, need)` rows the kept results give up.
+fn put_back(
+    held: &VisitOutcomes,
+    purposes: &[NeedStep],
+    replaced: &[&RecordedOutcome],
+    released: &[(&RecordedOutcome, NeedStep)],
+    residents: &mut [ResidentState],
+) -> (BTreeSet<i32>, Vec<(i32, i32)>) {
+    let claimed: BTreeSet<i32> = held
+        .recorded
+        .iter()
+        .flat_map(|o| o.moved.iter().map(|m| m.need_id))
+        .collect();
+    let recorded: Vec<&OutcomeLine> = held.recorded.iter().map(|o| &o.line).collect();
+    let mut restored = BTreeSet::new();
+    let mut given_up = Vec::new();
+    let superseded = replaced
+        .iter()
+        .map(|o| (*o, None))
+        .chain(released.iter().map(|(o, step)| (*o, Some(*step))));
+    for (o, only) in superseded {
+        let Some(resident) = residents.iter_mut().find(|r| r.id == o.line.resident_id) else {
+            continue;
+        };
+        let covered = steps_of(&o.line, &recorded, purposes);
+        for need in resident.needs.iter_mut() {
+            if only.is_some_and(|step| need.step != step) {
+                continue;
+            }
+            let entry = o.moved.iter().find(|m| m.need_id == need.id);
+            if only.is_some() && entry.is_some() {
+                given_up.push((o.id, need.id));
+            }
+            if !as_left(need, &o.line) {
+                continue;
+            }
+            let was = match entry {
+                Some(m) => m.clone(),
+                // Recorded before the moved needs were kept: a need such a
+                // result would have moved was open.
+                None if o.moved.is_empty()
+                    && o.line.result.met()
+                    && covered.contains(&need.step)
+                    && !claimed.contains(&need.id) =>
+                {
+                    NeedBefore {
+                        need_id: need.id,
+                        status: NeedStatus::Open,
+                        last_result: None,
+                        appointment_on: None,
+                    }
+                }
+                None => continue,
+            };
+            need.status = was.status;
+            need.last_result = was.last_result;
+            need.appointment_on = was.appointment_on;
+            restored.insert(need.id);
+        }
+    }
+    (restored, given_up)
+}
+
+/// The conflict of a result that contradicts one recorded at the visit,
+/// with the first result in words and when it was recorded.
+fn contradiction(first: &RecordedOutcome, names: &BTreeMap<i32, String>, zone: Tz) -> ServiceError {
+    let line = &first.line;
+    let name = names
+        .get(&line.resident_id)
+        .cloned()
+        .unwrap_or_else(|| format!("#{}", line.resident_id));
+    let at = first.recorded_at.with_timezone(&zone);
+    let (time, day) = (at.format("%H:%M"), at.format("%d/%m/%Y"));
+    let mut vi = format!("'{}'", line.result.label_vi());
+    let mut en = format!("'{}'", line.result.label_en());
+    if let Some(need) = line.need {
+        vi.push_str(&format!(" (nhu cầu '{}')", need.label_vi()));
+        en.push_str(&format!(" (need '{}')", need.label_en()));
+    }
+    if let Some(on) = line.appointment_on {
+        vi.push_str(&format!(" (hẹn ngày {})", on.format("%d/%m/%Y")));
+        en.push_str(&format!(" (appointment on {})", on.format("%d/%m/%Y")));
+    }
+    ServiceError::Conflict(
+        format!(
+            "Người dân {name} đã được ghi {vi} cho lượt thăm này lúc {time} ngày {day}; gửi kèm \"correction\": true để sửa"
+        ),
+        format!(
+            "Resident {name} was already recorded as {en} for this visit at {time} on {day}; send \"correction\": true to change it"
+        ),
+    )
 }
 
 /// The visit, the needs and attempts of the residents concerned, and the
@@ -703,6 +1182,7 @@ mod tests {
             idempotency_key: "k-1".into(),
             note: None,
             outcomes: items,
+            correction: false,
         }
     }
 
@@ -734,6 +1214,7 @@ mod tests {
                 item(14, None, "done", Some("2026-12-10")),
                 item(15, None, "needs_appointment", Some("10/12/2026")),
             ],
+            correction: false,
         };
         assert_eq!(
             paths(parse_request(&bad).unwrap_err()),
@@ -844,7 +1325,10 @@ mod tests {
             day,
             &residents,
             &parse_request(&request(items)).unwrap(),
+            &BTreeSet::new(),
+            &BTreeSet::new(),
         )
+        .map(|moved| moved.into_iter().map(|(_, c)| c).collect())
     }
 
     #[test]
@@ -865,7 +1349,7 @@ mod tests {
         assert_eq!(moved[0].status, NeedStatus::Done);
         assert_eq!(moved[1].need_id, 2);
         assert_eq!(moved[1].status, NeedStatus::Open);
-        assert_eq!(moved[1].result, OutcomeResult::NeedsAppointment);
+        assert_eq!(moved[1].last_result, Some(OutcomeResult::NeedsAppointment));
         assert_eq!(
             moved[1].appointment_on,
             NaiveDate::from_ymd_opt(2026, 12, 10)
@@ -902,5 +1386,207 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(paths(both), ["outcomes[0].result"]);
+    }
+
+    /// Resident 12 recorded `done` for the whole visit at 09:12 on
+    /// 06/12/2026 (Hà Nội), which moved needs 1 and 2 from open.
+    fn done_at_nine(moved: bool) -> (VisitRecord, VisitOutcomes) {
+        let (visit, mut residents) = household();
+        for n in residents[0].needs.iter_mut().take(2) {
+            n.status = NeedStatus::Done;
+            n.last_result = Some(OutcomeResult::Done);
+        }
+        let open = |need_id| NeedBefore {
+            need_id,
+            status: NeedStatus::Open,
+            last_result: None,
+            appointment_on: None,
+        };
+        let held = VisitOutcomes {
+            residents,
+            names: BTreeMap::from([
+                (12, "Nguyễn Văn A".to_owned()),
+                (13, "Trần Thị B".to_owned()),
+            ]),
+            recorded: vec![RecordedOutcome {
+                id: 7,
+                line: OutcomeLine {
+                    resident_id: 12,
+                    need: None,
+                    result: OutcomeResult::Done,
+                    appointment_on: None,
+                },
+                recorded_by: "user:3".into(),
+                recorded_at: "2026-12-06T02:12:00Z".parse().unwrap(),
+                moved: if moved {
+                    vec![open(1), open(2)]
+                } else {
+                    Vec::new()
+                },
+            }],
+        };
+        (visit, held)
+    }
+
+    fn plan(
+        held: &VisitOutcomes,
+        items: Vec<OutcomeItem>,
+        correction: bool,
+    ) -> Result<OutcomePlan, ServiceError> {
+        let (visit, _) = household();
+        let day = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let lines = parse_request(&request(items)).unwrap();
+        plan_outcomes(
+            &visit,
+            day,
+            chrono_tz::Asia::Ho_Chi_Minh,
+            held,
+            &lines,
+            correction,
+        )
+    }
+
+    #[test]
+    fn a_contradicting_result_is_refused_with_the_first_in_words() {
+        let (_, held) = done_at_nine(true);
+        for items in [
+            vec![item(12, None, "not_home", None)],
+            vec![item(12, Some("vneid_level2"), "refused", None)],
+            vec![item(12, None, "reschedule", None)],
+        ] {
+            match plan(&held, items.clone(), false) {
+                Err(ServiceError::Conflict(vi, en)) => {
+                    assert_eq!(
+                        vi,
+                        "Người dân Nguyễn Văn A đã được ghi 'Đã xong' cho lượt thăm này lúc 09:12 \
+                         ngày 06/12/2026; gửi kèm \"correction\": true để sửa"
+                    );
+                    assert_eq!(
+                        en,
+                        "Resident Nguyễn Văn A was already recorded as 'Done' for this visit at \
+                         09:12 on 06/12/2026; send \"correction\": true to change it"
+                    );
+                }
+                other => panic!("{items:?}: expected a conflict, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_same_result_again_writes_nothing_and_new_ones_are_written_alone() {
+        let (_, held) = done_at_nine(true);
+        let again = plan(&held, vec![item(12, None, "Đã xong", None)], false).unwrap();
+        assert!(again.is_empty(), "{again:?}");
+        let one_need = plan(
+            &held,
+            vec![item(12, Some("vneid_install"), "done", None)],
+            false,
+        );
+        assert!(one_need.unwrap().is_empty());
+        let more = plan(
+            &held,
+            vec![
+                item(12, None, "done", None),
+                item(13, None, "not_home", None),
+            ],
+            false,
+        )
+        .unwrap();
+        assert_eq!(more.lines.len(), 1, "{more:?}");
+        assert_eq!(more.lines[0].line.resident_id, 13);
+        assert!(more.needs.is_empty() && more.replaced.is_empty());
+    }
+
+    #[test]
+    fn a_correction_puts_back_what_the_first_result_moved() {
+        for kept in [true, false] {
+            let (_, held) = done_at_nine(kept);
+            let away = plan(&held, vec![item(12, None, "not_home", None)], true).unwrap();
+            assert_eq!(away.replaced, [7]);
+            let reopened: Vec<(i32, NeedStatus, Option<OutcomeResult>)> = away
+                .needs
+                .iter()
+                .map(|c| (c.need_id, c.status, c.last_result))
+                .collect();
+            assert_eq!(
+                reopened,
+                [(1, NeedStatus::Open, None), (2, NeedStatus::Open, None)]
+            );
+            assert_eq!(
+                away.corrections,
+                [Correction {
+                    resident_id: 12,
+                    need: None,
+                    before: (OutcomeResult::Done, None),
+                    after: (OutcomeResult::NotHome, None),
+                }]
+            );
+            assert!(away.lines[0].moved.is_empty());
+
+            let refused = plan(&held, vec![item(12, None, "refused", None)], true).unwrap();
+            assert_eq!(refused.needs.len(), 2);
+            for c in &refused.needs {
+                assert_eq!(
+                    (c.status, c.last_result),
+                    (NeedStatus::Open, Some(OutcomeResult::Refused))
+                );
+            }
+            assert_eq!(refused.lines[0].moved.len(), 2);
+            assert!(
+                refused.lines[0]
+                    .moved
+                    .iter()
+                    .all(|m| m.status == NeedStatus::Open && m.last_result.is_none())
+            );
+        }
+    }
+
+    #[test]
+    fn a_correction_of_one_need_keeps_the_rest_of_the_whole_visit_result() {
+        let (_, held) = done_at_nine(true);
+        let day = "2026-12-10";
+        let one = plan(
+            &held,
+            vec![item(
+                12,
+                Some("vneid_level2"),
+                "needs_appointment",
+                Some(day),
+            )],
+            true,
+        )
+        .unwrap();
+        assert!(one.replaced.is_empty());
+        assert_eq!(one.released, [(7, 2)]);
+        assert_eq!(one.needs.len(), 1);
+        assert_eq!(one.needs[0].need_id, 2);
+        assert_eq!(one.needs[0].status, NeedStatus::Open);
+        assert_eq!(one.lines[0].moved[0].status, NeedStatus::Open);
+        assert_eq!(one.corrections[0].need, Some(NeedStep::VneidLevel2));
+
+        // Found away for one need while met for the others: refused.
+        let mixed = plan(
+            &held,
+            vec![item(12, Some("vneid_level2"), "not_home", None)],
+            true,
+        )
+        .unwrap_err();
+        assert_eq!(paths(mixed), ["outcomes[0].result"]);
+        // A correction that changes nothing writes nothing.
+        assert!(
+            plan(&held, vec![item(12, None, "done", None)], true)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_need_changed_since_the_visit_is_not_put_back() {
+        let (_, mut held) = done_at_nine(true);
+        held.residents[0].needs[1].status = NeedStatus::NotApplicable;
+        held.residents[0].needs[1].last_result = None;
+        let away = plan(&held, vec![item(12, None, "not_home", None)], true).unwrap();
+        let moved: Vec<i32> = away.needs.iter().map(|c| c.need_id).collect();
+        assert_eq!(moved, [1]);
     }
 }

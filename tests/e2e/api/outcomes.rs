@@ -1,14 +1,21 @@
 //! In-process tests: a volunteer records what happened at the doors of past
 //! days; needs move, attempts count, next windows are offered; the same
-//! request twice changes nothing; every role in and out of scope; bad
-//! outcomes refused with the reason; the re-plan no longer plans what is
-//! done and never reaches into the past.
+//! request twice changes nothing; one result per resident and visit, a
+//! contradiction refused in the caller's language, a correction moving the
+//! needs, attempts, status and kept counts back, two contradictory
+//! requests at once never both accepted; every role in and out of scope;
+//! bad outcomes refused with the reason; the re-plan no longer plans what
+//! is done and never reaches into the past.
 
-use axum::http::{Method, StatusCode};
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
 use chrono::{DateTime, Days, Utc};
 use serde_json::{Value, json};
+use tower::ServiceExt;
 
-use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER, count, fields, past_visits, rows, today};
+use super::{
+    LEADER, OFFICIAL, TestApp, VOLUNTEER, count, fields, past_visits, rows, tallies, today,
+};
 
 const ADMIN: &str = "quantri";
 const LEADER_3: &str = "totruong.lamson";
@@ -152,10 +159,11 @@ async fn a_volunteer_records_a_visit_and_the_resident_away_gets_next_windows() {
         &app,
         id,
         Some(&volunteer),
-        json!({"idempotency_key": "4f1b2c3d-0002", "outcomes": [{"resident_id": away, "result": "reschedule"}]}),
+        json!({"idempotency_key": "4f1b2c3d-0002", "outcomes": [{"resident_id": away, "result": "not_home"}]}),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{later}");
+    assert_eq!(later["replayed"], true, "{later}");
     let after: Vec<&Value> = later["residents"]
         .as_array()
         .unwrap()
@@ -164,6 +172,16 @@ async fn a_volunteer_records_a_visit_and_the_resident_away_gets_next_windows() {
         .collect();
     assert_eq!(after[0]["attempts"], attempts_before + 1, "{later}");
     assert_eq!(later["visit"]["status"], "done", "someone was met: {later}");
+    // Another result for them at the same visit contradicts the first.
+    let (status, problem) = post(
+        &app,
+        id,
+        Some(&volunteer),
+        json!({"idempotency_key": "4f1b2c3d-0003", "outcomes": [{"resident_id": away, "result": "reschedule"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM outcomes").await, outcomes);
 
     // The audit log says what happened, never who lives there.
     let logged = rows(
@@ -173,7 +191,7 @@ async fn a_volunteer_records_a_visit_and_the_resident_away_gets_next_windows() {
         ),
     )
     .await;
-    assert_eq!(logged.len(), 2, "{logged:?}");
+    assert_eq!(logged.len(), 1, "{logged:?}");
     let names = rows(
         &app,
         &format!("SELECT full_name FROM residents WHERE id IN ({met}, {away})"),
@@ -501,4 +519,420 @@ async fn the_replan_leaves_done_needs_out_holds_refusals_and_stays_in_the_future
     if refused_all > 0 {
         assert!(reasons.contains(&"refused"), "{reasons:?}");
     }
+}
+
+/// A past visit of the volunteer, one of its residents with needs the visit
+/// is for still open, and those needs' steps.
+async fn a_resident_with_open_needs(app: &TestApp, token: &str) -> (i64, i64, Vec<String>) {
+    for v in past_visits(app, token).await {
+        let purposes: Vec<&str> = v["purposes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["code"].as_str().unwrap())
+            .collect();
+        for resident in ids(&v["residents"]) {
+            let open: Vec<String> = rows(
+                app,
+                &format!(
+                    "SELECT step FROM needs WHERE resident_id = {resident} AND status = 'open' \
+                     ORDER BY step"
+                ),
+            )
+            .await
+            .into_iter()
+            .map(|r| r[0].clone())
+            .filter(|step| purposes.contains(&step.as_str()))
+            .collect();
+            if !open.is_empty() {
+                return (v["id"].as_i64().unwrap(), resident, open);
+            }
+        }
+    }
+    panic!("a past visit with a resident whose needs are open");
+}
+
+/// Everything a recording may change for a resident at a visit: their
+/// needs and attempts, the visit's status and results, the requests kept,
+/// the audit log.
+async fn what_is_recorded(app: &TestApp, visit: i64, resident: i64) -> Vec<Vec<String>> {
+    let mut all = Vec::new();
+    for sql in [
+        format!(
+            "SELECT step, status, COALESCE(last_result, ''), CAST(appointment_on AS TEXT), \
+             CAST(updated_at AS TEXT) FROM needs WHERE resident_id = {resident} ORDER BY step"
+        ),
+        format!(
+            "SELECT attempts, CAST(last_attempt_at AS TEXT) FROM residents WHERE id = {resident}"
+        ),
+        format!("SELECT status FROM visits WHERE id = {visit}"),
+        format!(
+            "SELECT resident_id, COALESCE(need, ''), result FROM outcomes WHERE visit_id = {visit} \
+             ORDER BY id"
+        ),
+        "SELECT COUNT(*) FROM outcome_requests".to_owned(),
+        "SELECT COUNT(*) FROM outcome_needs".to_owned(),
+        "SELECT COUNT(*) FROM audit_log".to_owned(),
+    ] {
+        all.extend(rows(app, &sql).await);
+    }
+    all
+}
+
+/// Each of the resident's needs of these steps: status, last result and
+/// appointment's day.
+async fn needs_of(app: &TestApp, resident: i64, steps: &[String]) -> Vec<Vec<String>> {
+    rows(
+        app,
+        &format!(
+            "SELECT step, status, COALESCE(last_result, ''), \
+             COALESCE(CAST(appointment_on AS TEXT), '') FROM needs \
+             WHERE resident_id = {resident} ORDER BY step"
+        ),
+    )
+    .await
+    .into_iter()
+    .filter(|r| steps.contains(&r[0]))
+    .collect()
+}
+
+#[tokio::test]
+async fn a_contradicting_result_is_refused_with_the_first_in_words_and_nothing_changes() {
+    let app = TestApp::with_history().await;
+    let volunteer = app.login(VOLUNTEER).await;
+    let (visit, resident, open) = a_resident_with_open_needs(&app, &volunteer).await;
+    let name = rows(
+        &app,
+        &format!("SELECT full_name FROM residents WHERE id = {resident}"),
+    )
+    .await[0][0]
+        .clone();
+    let (status, done) = post(
+        &app,
+        visit,
+        Some(&volunteer),
+        json!({"idempotency_key": "first", "outcomes": [{"resident_id": resident, "result": "done"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    // The needs changed when the result was recorded, in the team's zone.
+    let at = done["needs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["resident_id"] == resident && n["status"] == "done")
+        .unwrap_or_else(|| panic!("a need done: {done}"))["updated_at"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let at = DateTime::parse_from_rfc3339(&at).unwrap();
+    let (time, day) = (at.format("%H:%M"), at.format("%d/%m/%Y"));
+    let before = what_is_recorded(&app, visit, resident).await;
+
+    let path = format!("/api/v1/visits/{visit}/outcome");
+    let away = json!({"idempotency_key": "second", "outcomes": [{"resident_id": resident, "result": "not_home"}]});
+    let (status, problem) = post(&app, visit, Some(&volunteer), away.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(problem["code"], "conflict", "{problem}");
+    assert_eq!(
+        problem["detail"],
+        format!(
+            "Người dân {name} đã được ghi 'Đã xong' cho lượt thăm này lúc {time} ngày {day}; \
+             gửi kèm \"correction\": true để sửa"
+        ),
+        "{problem}"
+    );
+    let (status, headers, bytes) = app
+        .raw(
+            Method::POST,
+            &path,
+            Some(&volunteer),
+            Some(away),
+            &[("accept-language", "en")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(headers["content-type"], "application/problem+json");
+    let problem: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(
+        problem["detail"],
+        format!(
+            "Resident {name} was already recorded as 'Done' for this visit at {time} on {day}; \
+             send \"correction\": true to change it"
+        ),
+        "{problem}"
+    );
+    // One need against the result for the whole visit; a stranger's result
+    // in the same request does not slip through either.
+    let (status, problem) = post(
+        &app,
+        visit,
+        Some(&volunteer),
+        json!({"idempotency_key": "third", "outcomes": [
+            {"resident_id": resident, "need": open[0], "result": "refused"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("'Đã xong'"),
+        "{problem}"
+    );
+    assert_eq!(what_is_recorded(&app, visit, resident).await, before);
+}
+
+#[tokio::test]
+async fn the_same_result_again_under_a_new_key_is_not_doubled() {
+    let app = TestApp::with_history().await;
+    let volunteer = app.login(VOLUNTEER).await;
+    let (visit, resident, _) = a_resident_with_open_needs(&app, &volunteer).await;
+    let attempts = count(
+        &app,
+        &format!("SELECT attempts FROM residents WHERE id = {resident}"),
+    )
+    .await;
+    let (status, first) = post(
+        &app,
+        visit,
+        Some(&volunteer),
+        json!({"idempotency_key": "n1", "note": "Đi biển chưa về",
+            "outcomes": [{"resident_id": resident, "result": "not_home"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["replayed"], false);
+    let recorded = what_is_recorded(&app, visit, resident).await;
+    // Sent again from another phone, in words, with another note: nothing
+    // is written, and the answer is the same.
+    for (key, result) in [("n2", "not_home"), ("n3", "Không có nhà")] {
+        let (status, again) = post(
+            &app,
+            visit,
+            Some(&volunteer),
+            json!({"idempotency_key": key, "note": "Vợ nói anh đi biển",
+                "outcomes": [{"resident_id": resident, "result": result}]}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{again}");
+        assert_eq!(again["replayed"], true, "{again}");
+        assert_eq!(again["needs"], first["needs"]);
+        assert_eq!(again["residents"], first["residents"]);
+        assert_eq!(what_is_recorded(&app, visit, resident).await, recorded);
+    }
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT attempts FROM residents WHERE id = {resident}")
+        )
+        .await,
+        attempts + 1
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM outcomes WHERE visit_id = {visit}")
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_correction_moves_the_needs_attempts_status_and_counts_back_and_the_log_keeps_both() {
+    let app = TestApp::with_history().await;
+    let volunteer = app.login(VOLUNTEER).await;
+    let (visit, resident, open) = a_resident_with_open_needs(&app, &volunteer).await;
+    let attempts_sql = format!("SELECT attempts FROM residents WHERE id = {resident}");
+    let attempts = || count(&app, &attempts_sql);
+    let attempts_before = attempts().await;
+    let needs_before = needs_of(&app, resident, &open).await;
+    let send = |key: &str, correction: bool, line: Value| {
+        post(
+            &app,
+            visit,
+            Some(&volunteer),
+            json!({"idempotency_key": key, "correction": correction, "outcomes": [line]}),
+        )
+    };
+
+    let (status, done) = send(
+        "c1",
+        false,
+        json!({"resident_id": resident, "result": "done"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["visit"]["status"], "done");
+    for need in needs_of(&app, resident, &open).await {
+        assert_eq!(need[1], "done", "{need:?}");
+    }
+    assert_eq!(attempts().await, 0);
+    tallies::assert_counts_are_true(&app, "done").await;
+
+    // It was someone else at the door: the resident was not at home.
+    let (status, away) = send(
+        "c2",
+        true,
+        json!({"resident_id": resident, "result": "not_home"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{away}");
+    assert_eq!(away["replayed"], false);
+    assert_eq!(away["visit"]["status"], "missed", "{away}");
+    assert_eq!(
+        needs_of(&app, resident, &open).await,
+        needs_before,
+        "the needs are open again, as before the visit"
+    );
+    assert_eq!(attempts().await, attempts_before + 1);
+    let mine: Vec<&Value> = away["residents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["resident_id"] == resident)
+        .collect();
+    assert_eq!(mine[0]["attempts"], attempts_before + 1, "{away}");
+    assert!(mine[0]["last_attempt_at"].is_string(), "{away}");
+    assert_eq!(away["next_windows"][0]["resident_id"], resident, "{away}");
+    assert_eq!(
+        rows(
+            &app,
+            &format!("SELECT resident_id, result FROM outcomes WHERE visit_id = {visit}")
+        )
+        .await,
+        [[resident.to_string(), "not_home".to_owned()]]
+    );
+    tallies::assert_counts_are_true(&app, "done corrected to not_home").await;
+    let logged = rows(
+        &app,
+        &format!(
+            "SELECT actor, detail FROM audit_log WHERE action = 'correct_outcome' \
+             AND entity_id = {visit}"
+        ),
+    )
+    .await;
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert!(logged[0][0].starts_with("user:"), "{logged:?}");
+    let detail: Value = serde_json::from_str(&logged[0][1]).unwrap();
+    assert_eq!(
+        detail["corrections"],
+        json!([{"resident_id": resident, "need": null, "before": "done", "after": "not_home"}]),
+        "{detail}"
+    );
+
+    // And back: they were met after all; the count of attempts with it.
+    let (status, met) = send(
+        "c3",
+        true,
+        json!({"resident_id": resident, "result": "done"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{met}");
+    assert_eq!(met["visit"]["status"], "done");
+    assert_eq!(attempts().await, 0);
+    tallies::assert_counts_are_true(&app, "not_home corrected to done").await;
+
+    // One need needs an appointment at the police after all; then it was
+    // done on the spot: the hold goes with the correction.
+    let day = (today() + Days::new(5)).to_string();
+    let (status, held) = send(
+        "c4",
+        true,
+        json!({"resident_id": resident, "need": open[0], "result": "needs_appointment",
+            "appointment_on": day}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{held}");
+    let needs = needs_of(&app, resident, &open).await;
+    assert_eq!(
+        needs[0],
+        [
+            open[0].clone(),
+            "open".to_owned(),
+            "needs_appointment".to_owned(),
+            day.clone()
+        ]
+    );
+    for need in &needs[1..] {
+        assert_eq!(need[1], "done", "the other needs stay done: {need:?}");
+    }
+    let (status, cleared) = send(
+        "c5",
+        true,
+        json!({"resident_id": resident, "need": open[0], "result": "done"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{cleared}");
+    for need in needs_of(&app, resident, &open).await {
+        assert_eq!(need[1..], ["done", "done", ""], "{need:?}");
+    }
+    tallies::assert_counts_are_true(&app, "an appointment corrected to done").await;
+    let corrections: Vec<Value> = rows(
+        &app,
+        &format!(
+            "SELECT detail FROM audit_log WHERE action = 'correct_outcome' \
+             AND entity_id = {visit} ORDER BY id"
+        ),
+    )
+    .await
+    .into_iter()
+    .map(|r| serde_json::from_str::<Value>(&r[0]).unwrap()["corrections"].clone())
+    .collect();
+    assert_eq!(
+        corrections[2],
+        json!([{"resident_id": resident, "need": open[0], "before": "done",
+            "after": format!("needs_appointment {day}")}])
+    );
+    assert_eq!(
+        corrections[3],
+        json!([{"resident_id": resident, "need": open[0],
+            "before": format!("needs_appointment {day}"), "after": "done"}])
+    );
+}
+
+#[tokio::test]
+async fn two_contradicting_requests_at_once_are_not_both_accepted() {
+    let app = TestApp::with_history().await;
+    let volunteer = app.login(VOLUNTEER).await;
+    let visits = past_visits(&app, &volunteer).await;
+    assert!(!visits.is_empty());
+    for v in visits.iter().take(4) {
+        let visit = v["id"].as_i64().unwrap();
+        let resident = ids(&v["residents"])[0];
+        let request = |key: &str, result: &str| {
+            Request::builder()
+                .method(Method::POST)
+                .uri(format!("/api/v1/visits/{visit}/outcome"))
+                .header(header::AUTHORIZATION, format!("Bearer {volunteer}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(
+                    json!({"idempotency_key": key,
+                        "outcomes": [{"resident_id": resident, "result": result}]})
+                    .to_string(),
+                ))
+                .unwrap()
+        };
+        let (done, away) = tokio::join!(
+            app.router.clone().oneshot(request("at-once-1", "done")),
+            app.router.clone().oneshot(request("at-once-2", "not_home")),
+        );
+        let statuses = [done.unwrap().status(), away.unwrap().status()];
+        let accepted = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+        let refused = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CONFLICT)
+            .count();
+        assert_eq!((accepted, refused), (1, 1), "visit {visit}: {statuses:?}");
+        let stored = rows(
+            &app,
+            &format!("SELECT result FROM outcomes WHERE visit_id = {visit}"),
+        )
+        .await;
+        let winner = if statuses[0] == StatusCode::OK {
+            "done"
+        } else {
+            "not_home"
+        };
+        assert_eq!(stored, [[winner]], "visit {visit}");
+    }
+    tallies::assert_counts_are_true(&app, "requests at once").await;
 }

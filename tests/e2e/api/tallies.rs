@@ -22,7 +22,7 @@ use super::{LEADER, TestApp, count, rows};
 /// The kept counts equal a recount from scratch, and the coverage read from
 /// them equals the coverage counted from the base tables, in every area,
 /// for all teams and for team 1.
-async fn assert_counts_are_true(app: &TestApp, after: &str) {
+pub(super) async fn assert_counts_are_true(app: &TestApp, after: &str) {
     let db = app.store.connection();
     let kept = kept_rows(db).await;
     assert!(!kept.is_empty(), "{after}: counts are kept");

@@ -17,6 +17,7 @@ pub mod member;
 pub mod need;
 pub mod outbox;
 pub mod outcome;
+pub mod outcome_need;
 pub mod outcome_request;
 pub mod plan;
 pub mod resident;
