@@ -743,6 +743,11 @@ fn plan_outcomes(
     lines: &[Parsed],
     correction: bool,
 ) -> Result<OutcomePlan, ServiceError> {
+    if !held.on_calendar {
+        let mut replaced = visit.clone();
+        replaced.replaced_by = held.replaced_by;
+        return Err(planning::replaced_visit(&replaced));
+    }
     let compared = compare(held, lines, &visit.purposes);
     if correction {
         return plan_correction(visit, visit_day, held, lines, &compared);
@@ -1424,6 +1429,8 @@ mod tests {
                     Vec::new()
                 },
             }],
+            on_calendar: true,
+            replaced_by: None,
         };
         (visit, held)
     }

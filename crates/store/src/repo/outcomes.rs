@@ -183,6 +183,11 @@ pub struct VisitOutcomes {
     pub names: BTreeMap<i32, String>,
     /// The results recorded at the visit, oldest first.
     pub recorded: Vec<RecordedOutcome>,
+    /// The visit is on the team's calendar (read under the visit's lock: a
+    /// publish that took it off meanwhile is seen).
+    pub on_calendar: bool,
+    /// The plan whose publishing took it off the calendar.
+    pub replaced_by: Option<i32>,
 }
 
 /// A result to write, with the needs it moves.
@@ -406,6 +411,8 @@ async fn visit_holds(
         residents,
         names,
         recorded,
+        on_calendar: visit.on_calendar,
+        replaced_by: visit.replaced_by,
     })
 }
 
