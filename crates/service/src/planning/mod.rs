@@ -596,6 +596,7 @@ pub fn plan_span(
 /// what [`plan_team`] and the area's jobs ([`area`]) share. The team's
 /// calendar is read as [`calendar_keep`] says; `started` is when the use
 /// case began, for the plan's figures.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn make_plan(
     store: &Store,
     catalog: &Catalog,

@@ -1289,6 +1289,28 @@ pub async fn team_households_page(
     })
 }
 
+/// The village of each of these households (`None`: the household has none).
+///
+/// # Errors
+/// The database fails.
+pub async fn household_villages(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<std::collections::BTreeMap<i32, Option<i32>>, StoreError> {
+    let mut out = std::collections::BTreeMap::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            household::Entity::find()
+                .filter(household::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|h| (h.id, h.village_id)),
+        );
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1416,24 +1438,3 @@ mod tests {
     }
 }
 
-/// The village of each of these households (`None`: the household has none).
-///
-/// # Errors
-/// The database fails.
-pub async fn household_villages(
-    db: &impl ConnectionTrait,
-    ids: &[i32],
-) -> Result<std::collections::BTreeMap<i32, Option<i32>>, StoreError> {
-    let mut out = std::collections::BTreeMap::new();
-    for chunk in ids.chunks(500) {
-        out.extend(
-            household::Entity::find()
-                .filter(household::Column::Id.is_in(chunk.iter().copied()))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|h| (h.id, h.village_id)),
-        );
-    }
-    Ok(out)
-}
