@@ -1437,4 +1437,3 @@ mod tests {
         doubles_read_back_exactly(store.connection()).await;
     }
 }
-
