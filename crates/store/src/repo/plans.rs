@@ -600,7 +600,14 @@ pub async fn publish_plan_in(
         if c.start < cutoff {
             not_published.push((c.id, NotPublished::Past));
         } else if let Some(i) = replace.iter().position(|r| {
-            r.job == c.job && r.member_id == c.member_id && r.start == c.start && r.end == c.end
+            // A visit the leader pinned or confirmed in the plan replaces
+            // the calendar's plain one, so that the pin holds.
+            !c.pinned
+                && c.status == VisitStatus::Proposed
+                && r.job == c.job
+                && r.member_id == c.member_id
+                && r.start == c.start
+                && r.end == c.end
         }) {
             kept.push(replace.swap_remove(i));
             not_published.push((c.id, NotPublished::Same));
