@@ -468,11 +468,6 @@ async fn a_blackout_lists_the_visits_it_falls_on_and_the_replan_moves_them_all()
         .filter(|v| !storm(v) && v.start >= now)
         .collect();
     let share = kept_share(&outside, &replanned.visits);
-    assert!(
-        share >= 0.90,
-        "kept {:.1} % outside the storm",
-        share * 100.0
-    );
     // The objective after the storm, against a fresh plan of the same
     // days, is printed (docs/planning.md, "Stability"): keeping the visits
     // outside the storm at their times costs some of it.
@@ -484,6 +479,11 @@ async fn a_blackout_lists_the_visits_it_falls_on_and_the_replan_moves_them_all()
         share * 100.0,
         replanned.plan.figures.objective,
         fresh.objective
+    );
+    assert!(
+        share >= 0.90,
+        "kept {:.1} % outside the storm",
+        share * 100.0
     );
     planning::publish(&app.store, &leader(), replanned.plan.id, now)
         .await
