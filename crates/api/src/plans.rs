@@ -633,6 +633,18 @@ pub async fn changes(
     Ok(Json(ChangesView::new(&changes, zone)))
 }
 
+/// A new draft: 201 with its address and the draft with its changes.
+fn new_draft(outcome: &PlanOutcome) -> impl IntoResponse + use<> {
+    (
+        StatusCode::CREATED,
+        [(
+            axum::http::header::LOCATION,
+            format!("/api/v1/plans/{}", outcome.plan.id),
+        )],
+        Json(PlanView::from(outcome)),
+    )
+}
+
 /// How to re-plan the team's calendar (the body may be empty).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -682,14 +694,7 @@ pub async fn replan_calendar(
         Utc::now(),
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        [(
-            axum::http::header::LOCATION,
-            format!("/api/v1/plans/{}", outcome.plan.id),
-        )],
-        Json(PlanView::from(&outcome)),
-    ))
+    Ok(new_draft(&outcome))
 }
 
 /// Re-plans a plan's days from now on: a new draft with the team's calendar
@@ -731,14 +736,7 @@ pub async fn replan(
         Utc::now(),
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        [(
-            axum::http::header::LOCATION,
-            format!("/api/v1/plans/{}", outcome.plan.id),
-        )],
-        Json(PlanView::from(&outcome)),
-    ))
+    Ok(new_draft(&outcome))
 }
 
 /// Edits a visit: pin, move, re-assign, confirm or cancel. A move outside
