@@ -9,9 +9,12 @@ use std::collections::BTreeSet;
 use axum::http::{Method, StatusCode};
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Ho_Chi_Minh;
+use doorstep_core::MailKind;
 use doorstep_core::VisitStatus;
 use doorstep_service::access::Actor;
 use doorstep_service::blackouts;
+use doorstep_service::feeds::{self, FeedOf};
+use doorstep_service::mail::{self, MailSettings};
 use doorstep_service::outcomes::{self, OutcomeItem, OutcomeRequest};
 use doorstep_service::planning::changes::{ChangeKind, ChangeReason};
 use doorstep_service::planning::records::{NotPublished, VisitRecord};
@@ -405,6 +408,45 @@ async fn a_blackout_lists_the_visits_it_falls_on_and_the_replan_moves_them_all()
     let inside: BTreeSet<i32> = before.iter().filter(|v| storm(v)).map(|v| v.id).collect();
     assert!(!inside.is_empty());
 
+    // The storm's first day has gone out by mail, and a leader follows the
+    // team's feed.
+    let settings = MailSettings {
+        from: "lich@doorstep.test".into(),
+        base_url: None,
+    };
+    let stormy_day = first_day() + Days::new(2);
+    let sent = mail::enqueue_team_day(
+        &app.store,
+        &catalog,
+        &settings,
+        1,
+        stormy_day,
+        MailKind::Daily,
+        now,
+    )
+    .await
+    .unwrap();
+    let members_mailed: BTreeSet<i32> = before
+        .iter()
+        .filter(|v| local_day(v.start) == 2)
+        .map(|v| v.member_id)
+        .collect();
+    assert_eq!(sent.written, members_mailed.len());
+    let feed = feeds::feed_address(&app.store, &leader(), FeedOf::Team(1), now)
+        .await
+        .unwrap();
+    let secret = feed
+        .url
+        .trim_start_matches("/ics/")
+        .trim_end_matches(".ics")
+        .to_owned();
+    let ics = feeds::feed_calendar(&app.store, &secret, now)
+        .await
+        .unwrap();
+    for id in &inside {
+        assert!(ics.contains(&format!("UID:visit-{id}@doorstep")));
+    }
+
     let added = blackouts::add(
         &app.store,
         &catalog,
@@ -488,10 +530,67 @@ async fn a_blackout_lists_the_visits_it_falls_on_and_the_replan_moves_them_all()
     planning::publish(&app.store, &leader(), replanned.plan.id, now)
         .await
         .unwrap();
+    let published = calendar(&app).await;
     assert!(
-        calendar(&app).await.iter().all(|v| !storm(v)),
+        published.iter().all(|v| !storm(v)),
         "the storm's days are empty once published"
     );
+
+    // The feed follows the calendar: the storm's visits are gone, the
+    // moved ones are there.
+    let ics = feeds::feed_calendar(&app.store, &secret, now)
+        .await
+        .unwrap();
+    for id in &inside {
+        assert!(!ics.contains(&format!("UID:visit-{id}@doorstep")), "{id}");
+    }
+    for v in published.iter().filter(|v| v.start >= now) {
+        assert!(ics.contains(&format!("UID:visit-{}@doorstep", v.id)));
+    }
+    // Each member mailed the storm's day gets an update that takes its
+    // visits off, even with nothing left that day.
+    let again = mail::enqueue_team_day(
+        &app.store,
+        &catalog,
+        &settings,
+        1,
+        stormy_day,
+        MailKind::Daily,
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.updates, members_mailed.len(), "{again:?}");
+    let outbox = mail::team_outbox(&app.store, &leader(), 1, 500)
+        .await
+        .unwrap();
+    for member in &members_mailed {
+        let update = outbox
+            .latest
+            .iter()
+            .find(|m| m.member_id == Some(*member) && m.kind == MailKind::Update)
+            .unwrap_or_else(|| panic!("an update for member {member}"));
+        let (subject, removed_line, empty) = match update.language {
+            doorstep_core::Language::Vi => (
+                "Lịch thăm hộ đã thay đổi",
+                "Bỏ: ",
+                "không còn lượt thăm nào",
+            ),
+            _ => ("Visit list changed", "Removed: ", "no visits left"),
+        };
+        assert!(update.subject.starts_with(subject), "{}", update.subject);
+        let removed = before
+            .iter()
+            .filter(|v| v.member_id == *member && local_day(v.start) == 2)
+            .count();
+        assert_eq!(
+            update.body_text.matches(removed_line).count(),
+            removed,
+            "{}",
+            update.body_text
+        );
+        assert!(update.body_text.contains(empty), "{}", update.body_text);
+    }
 }
 
 #[tokio::test]

@@ -259,11 +259,13 @@ fn full_message(
     })
 }
 
-/// What changed between two versions of a list, one line per change.
+/// What changed between two versions of a list, one line per change. A
+/// visit is the same when its household is: a publish that moves a visit
+/// replaces it with one of the new plan, under another id.
 fn changes(before: &[SummaryVisit], after: &[SummaryVisit], vi: bool) -> Vec<String> {
     let mut lines = Vec::new();
     for v in after {
-        match before.iter().find(|b| b.id == v.id) {
+        match before.iter().find(|b| b.household == v.household) {
             None => lines.push(if vi {
                 format!("Thêm: {} {} — {}", v.time, v.household, v.address)
             } else {
@@ -278,7 +280,7 @@ fn changes(before: &[SummaryVisit], after: &[SummaryVisit], vi: bool) -> Vec<Str
         }
     }
     for b in before {
-        if !after.iter().any(|v| v.id == b.id) {
+        if !after.iter().any(|v| v.household == b.household) {
             lines.push(if vi {
                 format!("Bỏ: {} {} — {}", b.time, b.household, b.address)
             } else {
@@ -320,7 +322,13 @@ fn update_message(
         member_name: list.member_name.clone(),
         team_name: list.team_name.clone(),
         heading: if vi { heading.vi } else { heading.en },
-        intro: if vi {
+        intro: if after.is_empty() && vi {
+            "Lịch thăm hộ của bạn đã thay đổi sau thư trước: ngày này bạn không còn lượt thăm nào."
+                .to_owned()
+        } else if after.is_empty() {
+            "Your visit list changed since the last message: you have no visits left this day."
+                .to_owned()
+        } else if vi {
             format!(
                 "Lịch thăm hộ của bạn đã thay đổi sau thư trước. Bây giờ có {} lượt thăm:",
                 after.len()
@@ -397,9 +405,6 @@ pub async fn decide_team_day(
         };
         let (email, language) = (record.email.clone(), record.language);
         let (list, sheet) = member_day(store, catalog, team, record, date, true).await?;
-        if list.visits.is_empty() {
-            continue;
-        }
         let version = fingerprint(&list);
         let previous: Vec<OutboxRecord> = member_day_messages(db, member.id, date)
             .await?
@@ -411,8 +416,20 @@ pub async fn decide_team_day(
                 )
             })
             .collect();
+        // A day emptied by a publish after its list went out gets an update
+        // that says so; a day that had nothing gets nothing.
+        if list.visits.is_empty() && previous.is_empty() {
+            continue;
+        }
         let email = email.as_deref().filter(|e| !e.trim().is_empty());
-        let message = if !previous.iter().any(|m| m.kind == kind) && kind != MailKind::Update {
+        let message = if list.visits.is_empty() {
+            match previous.last() {
+                Some(last) if last.version.as_deref() != Some(version.as_str()) => Some(
+                    update_message(settings, &list, &sheet, last, email, language, &version)?,
+                ),
+                _ => None,
+            }
+        } else if !previous.iter().any(|m| m.kind == kind) && kind != MailKind::Update {
             Some(full_message(
                 settings, kind, &list, &sheet, email, language, &version,
             )?)
@@ -661,8 +678,9 @@ mod tests {
             visit(1, "08:00–08:15", "HT-1"),
             visit(2, "09:00–09:15", "HT-2"),
         ];
+        // HT-1 moved by a publish: another visit, the same household
         let after = [
-            visit(1, "10:00–10:15", "HT-1"),
+            visit(4, "10:00–10:15", "HT-1"),
             visit(3, "11:00–11:15", "HT-3"),
         ];
         let lines = changes(&before, &after, true);
