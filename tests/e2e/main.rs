@@ -2,6 +2,7 @@
 
 mod api;
 mod architecture;
+mod busy;
 mod demo;
 mod foundation;
 mod import;

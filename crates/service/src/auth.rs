@@ -1,7 +1,10 @@
 //! Signing in and out: passwords and tokens are only ever stored as hashes
 //! (argon2id for passwords, SHA-256 for the random session tokens), sessions
 //! expire and can be revoked, and failed sign-ins are slowed down per user
-//! name and per address, across every node (the attempts are rows).
+//! name and per address, across every node (the attempts are rows). An
+//! attempt is counted before its password is checked, in one atomic step
+//! with the check of the limits, so guesses sent at once check no more
+//! passwords than the limits allow.
 
 use argon2::Argon2;
 use argon2::password_hash::{
@@ -139,20 +142,25 @@ pub async fn login(
     now: DateTime<Utc>,
 ) -> Result<Session, ServiceError> {
     let db = store.connection();
-    let since = now - Duration::minutes(ATTEMPT_WINDOW_MINUTES);
-    let (by_user, by_address) =
-        doorstep_store::failed_logins_since(db, username, address, since).await?;
-    for (failed, limit) in [
-        (by_user, MAX_FAILED_PER_USER),
-        (by_address, MAX_FAILED_PER_ADDRESS),
-    ] {
-        if failed.count >= limit {
+    // The attempt is counted, as failed, before its password is checked, in
+    // one step with the check of the limits: guesses sent at once cannot
+    // all pass the check before any of them is counted.
+    let limits = doorstep_store::AttemptLimits {
+        since: now - Duration::minutes(ATTEMPT_WINDOW_MINUTES),
+        per_name: MAX_FAILED_PER_USER,
+        per_address: MAX_FAILED_PER_ADDRESS,
+    };
+    let attempt = match doorstep_store::count_login_attempt(db, username, address, limits, now)
+        .await?
+    {
+        doorstep_store::LoginAttempt::Counted(attempt) => attempt,
+        doorstep_store::LoginAttempt::Locked(failed) => {
             let until = failed.oldest.unwrap_or(now) + Duration::minutes(ATTEMPT_WINDOW_MINUTES);
             return Err(ServiceError::TooManyAttempts(
                 (until - now).num_seconds().max(1) as u64,
             ));
         }
-    }
+    };
     let user = doorstep_store::find_user_by_name(db, username)
         .await?
         .filter(|u| u.active);
@@ -167,7 +175,9 @@ pub async fn login(
         .await
         .map_err(|e| ServiceError::Internal(format!("password check stopped: {e}")))?;
     let ok = matches && user.is_some();
-    doorstep_store::record_login_attempt(db, username, address, ok, now).await?;
+    if ok {
+        doorstep_store::login_attempt_succeeded(db, attempt).await?;
+    }
     let Some(user) = user.filter(|_| ok) else {
         return Err(wrong_credentials());
     };

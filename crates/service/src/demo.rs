@@ -16,7 +16,6 @@ use doorstep_store::{
     AreaInput, Change, Consent, MemberInput, OnExisting, RegisterHousehold, RegisterResident,
     RuleJson, Store, StoreError, TeamInput, UserInput,
 };
-use sea_orm::TransactionTrait;
 use serde_json::json;
 
 use crate::auth::hash_password;
@@ -518,7 +517,7 @@ fn member_rules(rng: &mut Seeded) -> serde_json::Value {
 /// # Errors
 /// The database fails; then nothing is written.
 pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, StoreError> {
-    let txn = store.connection().begin().await?;
+    let txn = doorstep_store::begin_writing(store.connection()).await?;
     let mut summary = DemoSummary::default();
     let (province_id, change) = doorstep_store::ensure_area(
         &txn,

@@ -37,7 +37,6 @@ use doorstep_store::repo::bulk::{
 use doorstep_store::repo::tallies;
 use doorstep_store::{Consent, RuleJson, Store, StoreError, UserInput};
 use futures_util::StreamExt;
-use sea_orm::TransactionTrait;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -1282,13 +1281,13 @@ pub async fn load(
     // The batches write the base tables only: the audit's kept counts are
     // counted once for every team, set by set, when all are in.
     let counting = std::time::Instant::now();
-    let txn = db.begin().await.map_err(StoreError::from)?;
+    let txn = doorstep_store::begin_writing(db).await?;
     tallies::rebuild_all(&txn).await?;
     txn.commit().await.map_err(StoreError::from)?;
     let tallies_ms = u64::try_from(counting.elapsed().as_millis()).unwrap_or(u64::MAX);
     bulk::analyze_tallies(db).await?;
 
-    let txn = db.begin().await.map_err(StoreError::from)?;
+    let txn = doorstep_store::begin_writing(db).await?;
     doorstep_store::ensure_user(
         &txn,
         &UserInput {

@@ -15,18 +15,21 @@ use std::path::Path;
 use std::time::Duration;
 
 use doorstep_migrations::{Migrator, MigratorTrait};
-use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
-};
+use sea_orm::sqlx::sqlite::SqliteJournalMode;
+use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr};
 
 pub use repo::areas::*;
 pub use repo::audit::*;
 pub use repo::households::*;
 pub use repo::teams::*;
 pub use repo::users::*;
-pub use repo::{Change, table_counts};
+pub use repo::{Change, begin_writing, table_counts};
 pub use rules::RuleJson;
 pub use sea_orm::DbErr as DatabaseError;
+
+/// How long a SQLite connection waits for another's write lock, and a
+/// request for a free connection, before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A failure of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -75,8 +78,16 @@ pub struct MigrationState {
 
 impl Store {
     /// Opens the database at `url` (`sqlite://…` or `postgres://…`). A SQLite
-    /// file and its directory are created when missing; SQLite runs in WAL
-    /// mode with foreign keys on.
+    /// file and its directory are created when missing.
+    ///
+    /// Every pooled SQLite connection runs in WAL mode (readers never wait
+    /// for the writer), with foreign keys on and a busy timeout of
+    /// [`BUSY_TIMEOUT`]: a connection that finds another writing waits for
+    /// it instead of failing with "database is locked". The settings are
+    /// given to each connection as it opens; a PRAGMA run once would reach
+    /// only the connection that ran it. Write transactions take the write
+    /// lock at their start ([`repo::begin_writing`]), so a wait is the only
+    /// way they meet.
     ///
     /// # Errors
     /// The URL is of an unknown kind, the directory cannot be created, or the
@@ -86,16 +97,25 @@ impl Store {
         let mut options = ConnectOptions::new(url.clone());
         options
             .connect_timeout(Duration::from_secs(5))
-            .acquire_timeout(Duration::from_secs(10))
+            // A request waits for a free connection as long as a writer
+            // waits for the lock: busy is slow, not an error.
+            .acquire_timeout(BUSY_TIMEOUT)
             // A ping on every checkout doubles the round trips of a short
             // request; ping only a connection idle long enough to have been
             // dropped by the server or the network.
             .test_before_acquire_if_idle_for(Duration::from_secs(30))
             .sqlx_logging(false);
         if url.starts_with("sqlite:") {
-            // One writer at a time is SQLite's rule; a small pool avoids
-            // "database is locked" under concurrent requests.
-            options.max_connections(4).min_connections(1);
+            // One writer at a time is SQLite's rule: a few connections serve
+            // the readers, and more would only queue at the write lock.
+            options
+                .max_connections(4)
+                .min_connections(1)
+                .map_sqlx_sqlite_opts(|opts| {
+                    opts.journal_mode(SqliteJournalMode::Wal)
+                        .busy_timeout(BUSY_TIMEOUT)
+                        .foreign_keys(true)
+                });
         }
         let db = Database::connect(options)
             .await
@@ -103,12 +123,6 @@ impl Store {
                 url: redact(&url),
                 source,
             })?;
-        if db.get_database_backend() == DatabaseBackend::Sqlite {
-            db.execute_unprepared(
-                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
-            )
-            .await?;
-        }
         Ok(Store { db })
     }
 

@@ -2,6 +2,7 @@
 //! `tower::ServiceExt::oneshot` on a fresh database holding the demo data.
 
 mod calendar;
+mod concurrency;
 mod feeds;
 mod gzip;
 mod mail;

@@ -15,7 +15,6 @@ use doorstep_store::repo::mail::{
 use doorstep_store::repo::plans::{plan_unmet, published_visits, team_plans};
 use doorstep_store::repo::teams::team_members;
 use doorstep_tide::Catalog;
-use sea_orm::TransactionTrait;
 
 use super::schedule::{Schedule, due_firing, effective, firing_day};
 use super::{Decided, Enqueued, MailSettings, decide_team_day, rendering, write_messages};
@@ -114,11 +113,7 @@ pub async fn fire(
         MailKind::WeeklyDigest => decide_digest(store, settings, firing).await?,
         MailKind::Update => Decided::default(),
     };
-    let txn = store
-        .connection()
-        .begin()
-        .await
-        .map_err(|e| ServiceError::Store(e.into()))?;
+    let txn = doorstep_store::begin_writing(store.connection()).await?;
     let count = i32::try_from(decided.messages.len()).unwrap_or(i32::MAX);
     if !record_firing(
         &txn,

@@ -29,7 +29,6 @@ use doorstep_store::repo::mail::{
 use doorstep_store::repo::snapshot::{DaySheet, member_team_record};
 use doorstep_store::repo::teams::team_members;
 use doorstep_tide::Catalog;
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -477,7 +476,7 @@ pub async fn enqueue_team_day(
     now: DateTime<Utc>,
 ) -> Result<Enqueued, ServiceError> {
     let decided = decide_team_day(store, catalog, settings, team_id, date, kind).await?;
-    let txn = store.connection().begin().await.map_err(store_error)?;
+    let txn = doorstep_store::begin_writing(store.connection()).await?;
     let done = write_messages(&txn, &decided, now).await?;
     txn.commit().await.map_err(store_error)?;
     Ok(done)

@@ -14,7 +14,6 @@ use chrono_tz::Tz;
 use doorstep_core::MailKind;
 use doorstep_store::Store;
 use doorstep_store::repo::mail::{ScheduleRecord, save_schedule, team_schedules};
-use sea_orm::TransactionTrait;
 
 use crate::access::Actor;
 use crate::error::{FieldError, ServiceError};
@@ -288,11 +287,7 @@ pub async fn set_team_schedule(
         enabled: input.enabled.unwrap_or(true),
         updated_at: now,
     };
-    let txn = store
-        .connection()
-        .begin()
-        .await
-        .map_err(|e| ServiceError::Store(e.into()))?;
+    let txn = doorstep_store::begin_writing(store.connection()).await?;
     save_schedule(&txn, &record).await?;
     doorstep_store::append_audit(
         &txn,

@@ -98,7 +98,7 @@ pub async fn add_blackout<C: ConnectionTrait + TransactionTrait>(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<StoredBlackout, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writing(db).await?;
     let saved = blackout::ActiveModel {
         team_id: Set(team_id),
         village_id: Set(village_id),
@@ -136,7 +136,7 @@ pub async fn delete_blackout<C: ConnectionTrait + TransactionTrait>(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writing(db).await?;
     let deleted = blackout::Entity::delete_many()
         .filter(blackout::Column::Id.eq(blackout_id))
         .filter(blackout::Column::TeamId.eq(team_id))

@@ -157,7 +157,7 @@ pub async fn live_or_new_feed<C: ConnectionTrait + TransactionTrait>(
     if let Some(live) = live_feed(db, owner).await? {
         return Ok(live);
     }
-    let txn = db.begin().await?;
+    let txn = super::begin_writing(db).await?;
     let created = match insert_feed(&txn, owner, secret, now).await {
         Ok(created) => created,
         Err(e) => {
@@ -197,7 +197,7 @@ pub async fn rotate_feed<C: ConnectionTrait + TransactionTrait>(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<FeedRecord, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writing(db).await?;
     let revoked = revoke_live(&txn, owner, now).await?;
     let created = insert_feed(&txn, owner, secret, now).await?;
     let (entity, id) = owner.audited();
@@ -226,7 +226,7 @@ pub async fn revoke_feed<C: ConnectionTrait + TransactionTrait>(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writing(db).await?;
     let revoked = revoke_live(&txn, owner, now).await?;
     if revoked > 0 {
         let (entity, id) = owner.audited();

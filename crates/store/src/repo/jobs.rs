@@ -403,7 +403,7 @@ pub async fn open_run<C: ConnectionTrait + TransactionTrait>(
     if let Some(open) = find_open_run(db, run.area_id, run.start_date, run.days).await? {
         return Ok((open, false));
     }
-    let txn = db.begin().await?;
+    let txn = super::begin_writing(db).await?;
     let mut insert = Query::insert();
     insert
         .into_table(Alias::new(RUNS))
@@ -650,7 +650,7 @@ pub async fn complete<C: ConnectionTrait + TransactionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Completion, StoreError> {
     let started = std::time::Instant::now();
-    let txn = db.begin().await?;
+    let txn = super::begin_writing(db).await?;
     // The job's row first: it is locked until the commit, so a worker
     // claiming it meanwhile skips it, and one that took it over already
     // makes this update match nothing.

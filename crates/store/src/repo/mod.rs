@@ -34,12 +34,20 @@ pub mod tallies;
 pub mod teams;
 pub mod users;
 
-/// Begins a transaction that writes from its first statement: on SQLite it
-/// takes the write lock at once (`BEGIN IMMEDIATE`), so a long write never
-/// fails half way on a concurrent writer, and ids read inside stay free.
-pub(crate) async fn begin_writing<C>(db: &C) -> Result<sea_orm::DatabaseTransaction, StoreError>
+/// Begins a transaction that writes: every write transaction of the store
+/// and the service begins here. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`), waiting for a writer that holds it (the busy timeout
+/// of [`Store::connect`](crate::Store::connect)): a transaction begun
+/// deferred reads first and then, when another connection has written in the
+/// meantime, cannot upgrade to writing and fails with "database is locked"
+/// however long it would wait. Ids read inside stay free. On PostgreSQL it is
+/// a plain `BEGIN`; rows are locked where a decision depends on them.
+///
+/// # Errors
+/// The database fails, or the write lock is not free within the busy timeout.
+pub async fn begin_writing<C>(db: &C) -> Result<C::Transaction, StoreError>
 where
-    C: sea_orm::TransactionTrait<Transaction = sea_orm::DatabaseTransaction>,
+    C: sea_orm::TransactionTrait,
 {
     Ok(db
         .begin_with_options(sea_orm::TransactionOptions {

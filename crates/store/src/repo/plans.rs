@@ -296,7 +296,7 @@ pub async fn create_plan<C: ConnectionTrait + TransactionTrait>(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<PlanRecord, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writing(db).await?;
     let saved = create_plan_in(&txn, plan, visits, unmet, actor, now).await?;
     txn.commit().await?;
     Ok(saved)
@@ -709,7 +709,7 @@ pub async fn supersede_draft<C: ConnectionTrait + TransactionTrait>(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writing(db).await?;
     let changed = plan::Entity::update_many()
         .col_expr(plan::Column::Status, PlanStatus::Superseded.code().into())
         .filter(plan::Column::Id.eq(draft_id))
@@ -813,7 +813,7 @@ pub async fn update_visit<C: ConnectionTrait + TransactionTrait>(
     detail: serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<VisitRecord, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writing(db).await?;
     let Some(old) = visit::Entity::find_by_id(changed.id).one(&txn).await? else {
         return Err(StoreError::NotFound(format!(
             "visit {} does not exist",

@@ -132,7 +132,7 @@ pub async fn save_household<C: ConnectionTrait + TransactionTrait>(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<household::Model, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writing(db).await?;
     let old = if wanted.id == 0 {
         None
     } else {
@@ -236,7 +236,7 @@ pub async fn save_resident<C: ConnectionTrait + TransactionTrait>(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<resident::Model, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writing(db).await?;
     let old = if wanted.id == 0 {
         None
     } else {
@@ -325,7 +325,7 @@ pub async fn set_need<C: ConnectionTrait + TransactionTrait>(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<need::Model, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writing(db).await?;
     let old = need::Entity::find()
         .filter(need::Column::ResidentId.eq(resident_id))
         .filter(need::Column::Step.eq(step.code()))
@@ -426,7 +426,7 @@ pub async fn save_member<C: ConnectionTrait + TransactionTrait>(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<member::Model, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writing(db).await?;
     let old = if wanted.id == 0 {
         None
     } else {

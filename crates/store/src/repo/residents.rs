@@ -116,7 +116,7 @@ pub async fn record_consent<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     write: &ConsentWrite<'_>,
 ) -> Result<ConsentRecorded, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writing(db).await?;
     let (resident, household) = find_resident(&txn, write.resident_id)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("resident {}", write.resident_id)))?;
@@ -439,7 +439,7 @@ pub async fn erase_resident<C: ConnectionTrait + TransactionTrait>(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Erased>, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writing(db).await?;
     let Some((resident, household)) = find_resident(&txn, resident_id).await? else {
         return Ok(None);
     };

@@ -1,9 +1,11 @@
 //! Users who sign in, their sessions and their sign-in attempts.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
+    TransactionSession, TransactionTrait, Value,
 };
 
 use super::Change;
@@ -86,26 +88,104 @@ pub async fn find_user(
     Ok(user::Entity::find_by_id(id).one(db).await?)
 }
 
-/// Records one sign-in attempt.
+/// How many failed sign-ins a name and an address may have in a window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttemptLimits {
+    /// The window's start: older attempts do not count.
+    pub since: DateTime<Utc>,
+    /// Failed sign-ins for one name before it is locked.
+    pub per_name: u64,
+    /// Failed sign-ins from one address before it is locked.
+    pub per_address: u64,
+}
+
+/// What counting a sign-in attempt decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginAttempt {
+    /// Counted as failed until [`login_attempt_succeeded`] says otherwise:
+    /// the password may be checked. The attempt's id.
+    Counted(i64),
+    /// The name or the address has reached its limit: the password must not
+    /// be checked. The failures that locked it.
+    Locked(FailedLogins),
+}
+
+/// Counts a sign-in attempt before its password is checked, in one step with
+/// the check of the limits: the failed attempts of the name and of the
+/// address in the window are counted and, when both are under their
+/// limits, this attempt is written as failed, all in one transaction that
+/// holds the name and the address against every other attempt for them (on
+/// SQLite the write lock; on PostgreSQL a transaction-scoped advisory lock
+/// on each, always the name's first, so two attempts never wait on each
+/// other in a circle). However many guesses arrive at once, no more than the
+/// limit are ever let through to the password check; a right password marks
+/// its attempt succeeded afterwards, so it counts no more.
+///
+/// # Errors
+/// The database fails; then nothing is written.
+pub async fn count_login_attempt<C: TransactionTrait>(
+    db: &C,
+    username: &str,
+    address: &str,
+    limits: AttemptLimits,
+    now: DateTime<Utc>,
+) -> Result<LoginAttempt, StoreError> {
+    let username = truncate(username, 64);
+    let address = truncate(address, 64);
+    let txn = super::begin_writing(db).await?;
+    let backend = txn.get_database_backend();
+    if backend == DatabaseBackend::Postgres {
+        for (class, key) in [(1, &username), (2, &address)] {
+            txn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                [Value::from(class), Value::from(key.clone())],
+            ))
+            .await?;
+        }
+    }
+    let by_name = failed_since(
+        &txn,
+        login_attempt::Column::Username,
+        &username,
+        limits.since,
+    )
+    .await?;
+    if by_name.count >= limits.per_name {
+        return Ok(LoginAttempt::Locked(by_name));
+    }
+    let by_address =
+        failed_since(&txn, login_attempt::Column::Address, &address, limits.since).await?;
+    if by_address.count >= limits.per_address {
+        return Ok(LoginAttempt::Locked(by_address));
+    }
+    let attempt = login_attempt::ActiveModel {
+        username: Set(username),
+        address: Set(address),
+        success: Set(false),
+        at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(LoginAttempt::Counted(attempt.id))
+}
+
+/// Marks a counted attempt as a sign-in that succeeded: it no longer counts
+/// against its name and address.
 ///
 /// # Errors
 /// The database fails.
-pub async fn record_login_attempt(
+pub async fn login_attempt_succeeded(
     db: &impl ConnectionTrait,
-    username: &str,
-    address: &str,
-    success: bool,
-    at: DateTime<Utc>,
+    attempt: i64,
 ) -> Result<(), StoreError> {
-    login_attempt::ActiveModel {
-        username: Set(truncate(username, 64)),
-        address: Set(truncate(address, 64)),
-        success: Set(success),
-        at: Set(at),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    login_attempt::Entity::update_many()
+        .col_expr(login_attempt::Column::Success, Expr::value(true))
+        .filter(login_attempt::Column::Id.eq(attempt))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -113,34 +193,26 @@ fn truncate(text: &str, chars: usize) -> String {
     text.chars().take(chars).collect()
 }
 
-/// Failed sign-ins since `since` for this user name and from this address,
-/// and the oldest of each (to say when a lock ends).
-///
-/// # Errors
-/// The database fails.
-pub async fn failed_logins_since(
+/// The failed sign-ins since `since` whose `column` is `value`.
+async fn failed_since(
     db: &impl ConnectionTrait,
-    username: &str,
-    address: &str,
+    column: login_attempt::Column,
+    value: &str,
     since: DateTime<Utc>,
-) -> Result<(FailedLogins, FailedLogins), StoreError> {
-    let count = |column: login_attempt::Column, value: String| async move {
-        let rows = login_attempt::Entity::find()
+) -> Result<FailedLogins, StoreError> {
+    let failed = || {
+        login_attempt::Entity::find()
             .filter(column.eq(value))
             .filter(login_attempt::Column::Success.eq(false))
             .filter(login_attempt::Column::At.gte(since))
-            .order_by_asc(login_attempt::Column::At)
-            .all(db)
-            .await?;
-        Ok::<_, StoreError>(FailedLogins {
-            count: rows.len() as u64,
-            oldest: rows.first().map(|r| r.at),
-        })
     };
-    Ok((
-        count(login_attempt::Column::Username, truncate(username, 64)).await?,
-        count(login_attempt::Column::Address, truncate(address, 64)).await?,
-    ))
+    let count = failed().count(db).await?;
+    let oldest = failed()
+        .order_by_asc(login_attempt::Column::At)
+        .one(db)
+        .await?
+        .map(|a| a.at);
+    Ok(FailedLogins { count, oldest })
 }
 
 /// Failed sign-ins in a period.
