@@ -698,14 +698,7 @@ async fn calendar_page(
         .collect();
     let draft_changes = match &week.draft {
         Some(d) => Some(
-            planning::plan_changes(
-                &state.store,
-                &state.catalog,
-                &user.actor,
-                d.plan.id,
-                Utc::now(),
-            )
-            .await?,
+            planning::plan_change_counts(&state.store, &user.actor, d.plan.id, Utc::now()).await?,
         ),
         None => None,
     };

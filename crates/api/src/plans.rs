@@ -626,10 +626,8 @@ pub async fn changes(
 ) -> Result<Json<ChangesView>, ApiError> {
     let plan_id = parse_id("plan_id", &plan_id)?;
     let now = Utc::now();
-    let changes =
+    let (changes, zone) =
         planning::plan_changes(&state.store, &state.catalog, &user.actor, plan_id, now).await?;
-    let plan = planning::find_plan_for(&state.store, &user.actor, plan_id).await?;
-    let zone = planning::team_zone_of(&state.store, plan.team_id).await?;
     Ok(Json(ChangesView::new(&changes, zone)))
 }
 

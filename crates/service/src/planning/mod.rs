@@ -938,7 +938,7 @@ pub async fn draft_changes(
     .await
 }
 
-/// What publishing a draft would change now.
+/// What publishing a draft would change now, with the team's zone to show it in.
 ///
 /// # Errors
 /// As [`find_plan_for`]; only who may lead the team sees a draft.
@@ -948,13 +948,52 @@ pub async fn plan_changes(
     actor: &Actor,
     plan_id: i32,
     now: DateTime<Utc>,
+) -> Result<(changes::Changes, Tz), ServiceError> {
+    let plan = find_plan_for(store, actor, plan_id).await?;
+    let zone = team_zone_of(store, plan.team_id).await?;
+    if plan.status != PlanStatus::Draft {
+        return Ok((changes::Changes::default(), zone));
+    }
+    let visits = plans::plan_visits(store.connection(), plan_id).await?;
+    Ok((
+        draft_changes(store, catalog, &plan, &visits, now).await?,
+        zone,
+    ))
+}
+
+/// How many visits publishing a draft would add, move, remove and leave as
+/// they are, without their reasons: what a page's banner shows on every
+/// view, read without expanding the team's rules again ([`plan_changes`]
+/// gives each change with its reason).
+///
+/// # Errors
+/// Not found when the plan is out of the actor's reach, or the store fails.
+pub async fn plan_change_counts(
+    store: &Store,
+    actor: &Actor,
+    plan_id: i32,
+    now: DateTime<Utc>,
 ) -> Result<changes::Changes, ServiceError> {
     let plan = find_plan_for(store, actor, plan_id).await?;
     if plan.status != PlanStatus::Draft {
         return Ok(changes::Changes::default());
     }
-    let visits = plans::plan_visits(store.connection(), plan_id).await?;
-    draft_changes(store, catalog, &plan, &visits, now).await
+    let db = store.connection();
+    let draft = plans::plan_visits(db, plan_id).await?;
+    let calendar: Vec<VisitRecord> = plans::calendar_from(db, plan.team_id, now)
+        .await?
+        .into_iter()
+        .filter(|v| v.plan_id != plan.id)
+        .collect();
+    let recorded = plans::recorded_visits(db, calendar.iter().map(|v| v.id)).await?;
+    Ok(changes::compare(
+        &calendar,
+        &draft,
+        plan.horizon_start.max(now),
+        plan.horizon_end,
+        &|id| recorded.contains(&id),
+        &|_| changes::ChangeReason::Capacity,
+    ))
 }
 
 /// A plan the actor may see, or not found.
