@@ -146,10 +146,12 @@ impl From<&UserInfo> for UserView {
     }
 }
 
-/// The session cookie: HttpOnly, SameSite=Lax, the whole site.
-pub(crate) fn cookie(token: &str, max_age: i64) -> HeaderValue {
+/// The session cookie: HttpOnly, SameSite=Lax, the whole site; `Secure`
+/// when the service is reached over HTTPS (`server.secure_cookie`).
+pub(crate) fn cookie(token: &str, max_age: i64, secure: bool) -> HeaderValue {
     HeaderValue::from_str(&format!(
-        "{COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}"
+        "{COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{}",
+        if secure { "; Secure" } else { "" }
     ))
     .expect("tokens are hexadecimal")
 }
@@ -160,21 +162,27 @@ pub(crate) fn cookie(token: &str, max_age: i64) -> HeaderValue {
     responses(
         (status = 200, description = "Signed in; also sets the session cookie", body = LoginResponse),
         (status = 401, description = "Wrong user name or password", body = Problem),
+        (status = 413, description = "Body over 2 MB", body = Problem),
+        (status = 415, description = "Not sent as application/json", body = Problem),
         (status = 422, description = "Malformed body", body = Problem),
         (status = 429, description = "Too many failed sign-ins; see Retry-After", body = Problem),
     ))]
-pub async fn login(
-    State(state): State<AppState>,
-    request: axum::extract::Request,
-) -> Result<Response, ApiError> {
+pub async fn login(State(state): State<AppState>, request: axum::extract::Request) -> Response {
     let address = client_address(request.extensions());
-    let JsonBody(body) =
-        <JsonBody<LoginRequest> as axum::extract::FromRequest<AppState>>::from_request(
-            request, &state,
-        )
-        .await?;
+    let body = match <JsonBody<LoginRequest> as axum::extract::FromRequest<AppState>>::from_request(
+        request, &state,
+    )
+    .await
+    {
+        Ok(JsonBody(body)) => body,
+        Err(refused) => return refused,
+    };
     let now = Utc::now();
-    let session = auth::login(&state.store, &body.username, &body.password, &address, now).await?;
+    let session =
+        match auth::login(&state.store, &body.username, &body.password, &address, now).await {
+            Ok(session) => session,
+            Err(e) => return ApiError(e).into_response(),
+        };
     let max_age = (session.expires_at - now).num_seconds();
     let mut response = Json(LoginResponse {
         expires_at: session.expires_at,
@@ -182,10 +190,11 @@ pub async fn login(
         token: session.token.clone(),
     })
     .into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie(&session.token, max_age, state.secure_cookie),
+    );
     response
-        .headers_mut()
-        .insert(header::SET_COOKIE, cookie(&session.token, max_age));
-    Ok(response)
 }
 
 /// Signs out: the token (and cookie) stop working at once.
@@ -203,7 +212,7 @@ pub async fn logout(
     let mut response = StatusCode::NO_CONTENT.into_response();
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, cookie("", 0));
+        .insert(header::SET_COOKIE, cookie("", 0, state.secure_cookie));
     Ok(response)
 }
 

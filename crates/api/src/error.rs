@@ -67,7 +67,9 @@ pub struct Problem {
     /// The HTTP status.
     pub status: u16,
     /// A stable code: `invalid`, `not_found`, `unauthorized`, `forbidden`,
-    /// `conflict`, `too_many_attempts`, `internal`.
+    /// `conflict`, `too_many_attempts`, `internal`; at the HTTP edge
+    /// `bad_request`, `cross_site`, `method_not_allowed`, `too_large`,
+    /// `unsupported_media_type`.
     pub code: String,
     /// What happened, in the caller's language.
     pub detail: String,
@@ -176,6 +178,132 @@ fn problem_response(problem: &Problem) -> Response {
     response
 }
 
+/// A refusal at the HTTP edge, before any use case runs (a body too large
+/// or of the wrong type, a method the path does not take, a cross-site
+/// request): problem details in the caller's language, like [`ApiError`]'s.
+pub(crate) struct Refusal {
+    /// The status.
+    pub status: StatusCode,
+    /// The stable code.
+    pub code: &'static str,
+    /// The kind's title, in English.
+    pub title: &'static str,
+    /// What happened, in Vietnamese.
+    pub vi: String,
+    /// What happened, in English.
+    pub en: String,
+    /// Where: a field, a header or `(body)`, with what was expected.
+    pub fields: Vec<FieldError>,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let messages = Messages {
+            status: self.status,
+            code: self.code,
+            title: self.title,
+            vi: self.vi,
+            en: self.en,
+            fields: self.fields,
+        };
+        let mut response = problem_response(&messages.problem(true));
+        response.extensions_mut().insert(messages);
+        response
+    }
+}
+
+/// Largest JSON body the API reads (axum's default limit).
+pub(crate) const MAX_JSON_BODY: usize = 2 * 1024 * 1024;
+
+/// A body over `limit` bytes: 413.
+pub(crate) fn too_large(limit: usize) -> Refusal {
+    let mb = limit / (1024 * 1024);
+    Refusal {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        code: "too_large",
+        title: "Body too large",
+        vi: format!("nội dung gửi lên quá lớn: tối đa {mb} MB"),
+        en: format!("the body is too large: at most {mb} MB"),
+        fields: vec![FieldError::new(
+            "(body)",
+            format!("tối đa {mb} MB"),
+            format!("at most {mb} MB"),
+        )],
+    }
+}
+
+/// A body of another type than `expected`: 415, naming the header.
+pub(crate) fn wrong_media_type(sent: Option<&str>, expected: &str) -> Refusal {
+    let sent_vi = sent.map_or_else(|| "không có".to_owned(), |s| format!("{s:?}"));
+    let sent_en = sent.map_or_else(|| "none".to_owned(), |s| format!("{s:?}"));
+    Refusal {
+        status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        code: "unsupported_media_type",
+        title: "Unsupported media type",
+        vi: format!("kiểu nội dung phải là {expected}"),
+        en: format!("the body's type must be {expected}"),
+        fields: vec![FieldError::new(
+            "Content-Type",
+            format!("cần {expected}, nhận {sent_vi}"),
+            format!("expected {expected}, got {sent_en}"),
+        )],
+    }
+}
+
+/// The request's `Content-Type` without its parameters, lower case.
+pub(crate) fn media_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+}
+
+/// Whether a media type is JSON: `application/json` or `application/…+json`.
+fn is_json(media_type: &str) -> bool {
+    media_type == "application/json"
+        || (media_type.starts_with("application/") && media_type.ends_with("+json"))
+}
+
+/// Checks that a JSON endpoint's body came as JSON: a body must say
+/// `Content-Type: application/json`; an empty body may say nothing.
+pub(crate) fn require_json(headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
+    match media_type(headers) {
+        Some(kind) if is_json(&kind) => Ok(()),
+        None if body.iter().all(u8::is_ascii_whitespace) => Ok(()),
+        sent => Err(wrong_media_type(sent.as_deref(), "application/json")),
+    }
+}
+
+/// Reads a request's body within the route's limit (axum's
+/// `DefaultBodyLimit`, `limit` bytes); over it, 413.
+pub(crate) async fn read_body<S: Send + Sync>(
+    request: Request,
+    state: &S,
+    limit: usize,
+) -> Result<axum::body::Bytes, Response> {
+    use axum::extract::FromRequest;
+    axum::body::Bytes::from_request(request, state)
+        .await
+        .map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large(limit).into_response()
+            } else {
+                ApiError::field(
+                    "(body)",
+                    format!("không đọc được nội dung: {e}"),
+                    format!("cannot read the body: {e}"),
+                )
+                .into_response()
+            }
+        })
+}
+
 /// Whether the caller prefers English to Vietnamese (Accept-Language).
 pub fn prefers_english(headers: &HeaderMap) -> bool {
     let Some(value) = headers
@@ -259,19 +387,19 @@ where
     T: serde::de::DeserializeOwned,
     S: Send + Sync,
 {
-    type Rejection = ApiError;
+    type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| {
-                ApiError::field(
-                    "(body)",
-                    format!("không đọc được nội dung: {e}"),
-                    format!("cannot read the body: {e}"),
-                )
-            })?;
-        parse_json(&bytes).map(JsonBody)
+        let headers = req.headers().clone();
+        // A body of another type is refused before it is read.
+        if media_type(&headers).is_some() {
+            require_json(&headers, b"").map_err(IntoResponse::into_response)?;
+        }
+        let bytes = read_body(req, state, MAX_JSON_BODY).await?;
+        require_json(&headers, &bytes).map_err(IntoResponse::into_response)?;
+        parse_json(&bytes)
+            .map(JsonBody)
+            .map_err(IntoResponse::into_response)
     }
 }
 

@@ -11,6 +11,7 @@
 
 mod auth;
 mod error;
+mod guard;
 mod mail;
 mod openapi;
 mod outcomes;
@@ -65,6 +66,8 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     /// Planning defaults.
     pub planning: PlanningDefaults,
+    /// Whether cookies are marked `Secure` (sent over HTTPS only).
+    pub secure_cookie: bool,
 }
 
 impl AppState {
@@ -74,6 +77,7 @@ impl AppState {
             store,
             catalog: Arc::new(doorstep_service::stations::built_in()),
             planning: PlanningDefaults::default(),
+            secure_cookie: false,
         }
     }
 }
@@ -84,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .route("/api/v1/openapi.json", get(openapi::serve))
+        .route(STYLESHEET, get(stylesheet))
         .merge(auth::routes())
         .merge(teams::routes())
         .merge(plans::routes())
@@ -96,11 +101,14 @@ pub fn router(state: AppState) -> Router {
         .merge(runs::routes())
         .merge(pages::routes())
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(guard::errors_as_problems))
+        .layer(axum::middleware::from_fn(guard::same_site_only))
         .layer(axum::middleware::from_fn(error::localise))
+        .layer(axum::middleware::from_fn(guard::answer_headers))
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(
                 |request: &axum::http::Request<axum::body::Body>| {
-                    tracing::debug_span!(
+                    tracing::info_span!(
                         "request",
                         method = %request.method(),
                         path = %logged_path(request.uri().path()),
@@ -110,6 +118,27 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
+}
+
+/// Where the pages' stylesheet is served: a file of doorstep's own, so that
+/// the Content Security Policy needs no inline style.
+pub const STYLESHEET: &str = "/assets/doorstep.css";
+
+/// The pages' stylesheet; browsers keep it for an hour.
+async fn stylesheet() -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let mut response = include_str!("../assets/doorstep.css").into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    response
 }
 
 async fn health() -> axum::Json<serde_json::Value> {

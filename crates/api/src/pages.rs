@@ -71,6 +71,8 @@ struct Header {
     title: String,
     today: String,
     user: Option<SignedIn>,
+    /// The token the page's forms carry (see [`form_sent_by_us`]).
+    csrf: String,
 }
 
 /// Who is signed in, as the header shows it, with the links of their role.
@@ -89,6 +91,7 @@ impl Header {
         Header {
             title: title.into(),
             today: today_line(zone, Utc::now()),
+            csrf: user.map(|u| auth::form_token(&u.token)).unwrap_or_default(),
             user: user.map(|u| SignedIn {
                 name: u.user.display_name.clone(),
                 role_vi: u.user.role.label_vi(),
@@ -104,6 +107,50 @@ impl Header {
 struct Message {
     vi: String,
     en: String,
+}
+
+/// The sign-in form's own cookie: a random secret set with the form, whose
+/// token the form sends back (no session exists yet to bind it to).
+const FORM_COOKIE: &str = "doorstep_form";
+
+/// Whether a form of a signed-in page came from one of doorstep's own pages:
+/// it carries the token of the session it is sent with. A request signed
+/// with a bearer token is no browser's form and needs none.
+fn form_sent_by_us(headers: &HeaderMap, user: &CurrentUser, sent: Option<&str>) -> bool {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "));
+    bearer || sent.is_some_and(|sent| auth::form_token_matches(&user.token, sent))
+}
+
+/// The refusal of a form without its page's token.
+fn stale_form() -> ServiceError {
+    ServiceError::Forbidden(
+        "biểu mẫu đã cũ hoặc không đến từ trang của doorstep: hãy tải lại trang rồi thử lại".into(),
+        "the form is stale or did not come from a doorstep page: reload the page and try again"
+            .into(),
+    )
+}
+
+/// The value of cookie `name`, if the request carries it.
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name && !value.is_empty()).then(|| value.to_owned())
+        })
+}
+
+/// A form with nothing in it but its token.
+#[derive(Debug, Default, serde::Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    csrf: Option<String>,
 }
 
 #[derive(Template)]
@@ -976,6 +1023,7 @@ async fn record_outcome(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     Path(id): Path<String>,
+    headers: HeaderMap,
     form: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let visit_id = match parse_id("visit_id", &id) {
@@ -983,6 +1031,13 @@ async fn record_outcome(
         Err(ApiError(e)) => return error_page(Some(&user), e),
     };
     let fields = form.map(|f| f.0).unwrap_or_default();
+    let sent = fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str());
+    if !form_sent_by_us(&headers, &user, sent) {
+        return error_page(Some(&user), stale_form());
+    }
     let get = |name: &str| {
         fields
             .iter()
@@ -1098,7 +1153,13 @@ async fn publish(
     PageUser(user): PageUser,
     Path(id): Path<String>,
     query: Result<Query<PublishQuery>, QueryRejection>,
+    headers: HeaderMap,
+    form: Result<axum::Form<TokenForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
+    let sent = form.ok().and_then(|f| f.0.csrf);
+    if !form_sent_by_us(&headers, &user, sent.as_deref()) {
+        return error_page(Some(&user), stale_form());
+    }
     let plan_id = match parse_id("plan_id", &id) {
         Ok(plan_id) => plan_id,
         Err(ApiError(e)) => return error_page(Some(&user), e),
@@ -1120,7 +1181,8 @@ async fn publish(
     }
 }
 
-/// `GET /dang-nhap`: the sign-in form (a signed-in browser goes to `/`).
+/// `GET /dang-nhap`: the sign-in form (a signed-in browser goes to `/`),
+/// with its own cookie and token.
 async fn sign_in_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = request_token(&headers)
         && auth::authenticate(&state.store, &token, Utc::now())
@@ -1129,18 +1191,39 @@ async fn sign_in_form(State(state): State<AppState>, headers: HeaderMap) -> Resp
     {
         return Redirect::to("/").into_response();
     }
-    login_page(StatusCode::OK, None, String::new())
+    login_page(&state, &headers, StatusCode::OK, None, String::new())
 }
 
-fn login_page(status: StatusCode, message: Option<Message>, username: String) -> Response {
-    render(
+/// The sign-in form; the form's cookie is kept when the browser has one, so
+/// that a form shown again still matches it.
+fn login_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    message: Option<Message>,
+    username: String,
+) -> Response {
+    let secret = cookie_value(headers, FORM_COOKIE)
+        .filter(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_else(auth::new_secret);
+    let mut header = Header::new("Đăng nhập / Sign in", HOME_ZONE, None);
+    header.csrf = auth::form_token(&secret);
+    let mut response = render(
         status,
         &LoginPage {
-            header: Header::new("Đăng nhập / Sign in", HOME_ZONE, None),
+            header,
             message,
             username,
         },
-    )
+    );
+    let cookie = format!(
+        "{FORM_COOKIE}={secret}; HttpOnly; SameSite=Strict; Path={SIGN_IN}; Max-Age=43200{}",
+        if state.secure_cookie { "; Secure" } else { "" }
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
 }
 
 /// What the sign-in form sends.
@@ -1150,19 +1233,41 @@ struct LoginForm {
     username: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    csrf: String,
 }
 
 /// `POST /dang-nhap`: signs in and goes to `/`; a wrong password shows the
-/// form again (401), too many attempts say how long to wait (429).
+/// form again (401), too many attempts say how long to wait (429), a form
+/// that did not come with its cookie is shown again to be sent anew (403).
 async fn sign_in(State(state): State<AppState>, request: Request) -> Response {
     let address = crate::auth::client_address(request.extensions());
+    let headers = request.headers().clone();
     let form = match axum::Form::<LoginForm>::from_request(request, &state).await {
         Ok(axum::Form(form)) => form,
         Err(_) => LoginForm::default(),
     };
     let username = form.username.trim().to_owned();
+    let ours = cookie_value(&headers, FORM_COOKIE)
+        .is_some_and(|secret| auth::form_token_matches(&secret, &form.csrf));
+    if !ours {
+        return login_page(
+            &state,
+            &headers,
+            StatusCode::FORBIDDEN,
+            Some(Message {
+                vi: "Biểu mẫu đã cũ hoặc không đến từ trang của doorstep; hãy đăng nhập lại ở đây."
+                    .into(),
+                en: "The form was stale or did not come from a doorstep page; sign in again here."
+                    .into(),
+            }),
+            username,
+        );
+    }
     if username.is_empty() || form.password.is_empty() {
         return login_page(
+            &state,
+            &headers,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(Message {
                 vi: "Hãy nhập tên đăng nhập và mật khẩu.".into(),
@@ -1178,7 +1283,7 @@ async fn sign_in(State(state): State<AppState>, request: Request) -> Response {
             let mut response = Redirect::to("/").into_response();
             response.headers_mut().insert(
                 header::SET_COOKIE,
-                crate::auth::cookie(&session.token, max_age),
+                crate::auth::cookie(&session.token, max_age, state.secure_cookie),
             );
             response
         }
@@ -1193,7 +1298,7 @@ async fn sign_in(State(state): State<AppState>, request: Request) -> Response {
                 vi: e.message(true),
                 en: e.message(false),
             };
-            let mut response = login_page(status, Some(message), username);
+            let mut response = login_page(&state, &headers, status, Some(message), username);
             if let Some(seconds) = retry {
                 response
                     .headers_mut()
@@ -1206,16 +1311,33 @@ async fn sign_in(State(state): State<AppState>, request: Request) -> Response {
 }
 
 /// `POST /dang-xuat`: ends the session and goes back to the sign-in form.
-async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = request_token(&headers)
-        && let Err(e) = auth::logout(&state.store, &token, Utc::now()).await
-    {
-        return error_page(None, e);
+async fn sign_out(State(state): State<AppState>, request: Request) -> Response {
+    let headers = request.headers().clone();
+    let Some(token) = request_token(&headers) else {
+        return Redirect::to(SIGN_IN).into_response();
+    };
+    let form = match axum::Form::<TokenForm>::from_request(request, &state).await {
+        Ok(axum::Form(form)) => form,
+        Err(_) => TokenForm::default(),
+    };
+    if let Ok(user) = auth::authenticate(&state.store, &token, Utc::now()).await {
+        let current = CurrentUser {
+            actor: user.actor(),
+            user,
+            token: token.clone(),
+        };
+        if !form_sent_by_us(&headers, &current, form.csrf.as_deref()) {
+            return error_page(Some(&current), stale_form());
+        }
+        if let Err(e) = auth::logout(&state.store, &token, Utc::now()).await {
+            return error_page(None, e);
+        }
     }
     let mut response = Redirect::to(SIGN_IN).into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, crate::auth::cookie("", 0));
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        crate::auth::cookie("", 0, state.secure_cookie),
+    );
     response
 }
 

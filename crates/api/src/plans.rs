@@ -672,8 +672,21 @@ pub async fn replan_calendar(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(team_id): Path<String>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<axum::response::Response, axum::response::Response> {
+    crate::error::require_json(&headers, &body).map_err(IntoResponse::into_response)?;
+    replan_calendar_json(state, user, team_id, body)
+        .await
+        .map_err(IntoResponse::into_response)
+}
+
+async fn replan_calendar_json(
+    state: AppState,
+    user: CurrentUser,
+    team_id: String,
+    body: axum::body::Bytes,
+) -> Result<axum::response::Response, ApiError> {
     let team_id = parse_id("team_id", &team_id)?;
     let body: ReplanCalendar = if body.iter().all(u8::is_ascii_whitespace) {
         ReplanCalendar::default()
@@ -692,7 +705,7 @@ pub async fn replan_calendar(
         Utc::now(),
     )
     .await?;
-    Ok(new_draft(&outcome))
+    Ok(new_draft(&outcome).into_response())
 }
 
 /// Re-plans a plan's days from now on: a new draft with the team's calendar
@@ -715,8 +728,21 @@ pub async fn replan(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(plan_id): Path<String>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<axum::response::Response, axum::response::Response> {
+    crate::error::require_json(&headers, &body).map_err(IntoResponse::into_response)?;
+    replan_json(state, user, plan_id, body)
+        .await
+        .map_err(IntoResponse::into_response)
+}
+
+async fn replan_json(
+    state: AppState,
+    user: CurrentUser,
+    plan_id: String,
+    body: axum::body::Bytes,
+) -> Result<axum::response::Response, ApiError> {
     let plan_id = parse_id("plan_id", &plan_id)?;
     let body: Replan = if body.iter().all(u8::is_ascii_whitespace) {
         Replan::default()
@@ -734,7 +760,7 @@ pub async fn replan(
         Utc::now(),
     )
     .await?;
-    Ok(new_draft(&outcome))
+    Ok(new_draft(&outcome).into_response())
 }
 
 /// Edits a visit: pin, move, re-assign, confirm or cancel. A move outside

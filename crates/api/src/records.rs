@@ -739,6 +739,7 @@ impl From<ImportReport> for ImportView {
         (status = 403, description = "Not the team's leader", body = Problem),
         (status = 404, description = "No such team in your scope", body = Problem),
         (status = 413, description = "Over 32 MB", body = Problem),
+        (status = 415, description = "Not sent as `text/csv` (or `application/csv`, `application/vnd.ms-excel`)", body = Problem),
         (status = 422, description = "Every bad row, `line N, column \"…\"`", body = Problem),
     ),
     security(("bearer" = [])))]
@@ -747,6 +748,27 @@ pub async fn upload(
     user: CurrentUser,
     Path(team_id): Path<String>,
     Query(params): Query<ImportParams>,
+    request: axum::extract::Request,
+) -> Result<Json<ImportView>, Response> {
+    let kind = crate::error::media_type(request.headers());
+    if !kind.as_deref().is_some_and(|k| CSV_TYPES.contains(&k)) {
+        return Err(crate::error::wrong_media_type(kind.as_deref(), "text/csv").into_response());
+    }
+    let body = crate::error::read_body(request, &state, import::MAX_UPLOAD).await?;
+    upload_csv(state, user, team_id, params, body)
+        .await
+        .map_err(IntoResponse::into_response)
+}
+
+/// The types a register may be sent as: CSV, as spreadsheet programs and
+/// browsers label it.
+const CSV_TYPES: [&str; 3] = ["text/csv", "application/csv", "application/vnd.ms-excel"];
+
+async fn upload_csv(
+    state: AppState,
+    user: CurrentUser,
+    team_id: String,
+    params: ImportParams,
     body: Bytes,
 ) -> Result<Json<ImportView>, ApiError> {
     let team_id = parse_id("team_id", &team_id)?;

@@ -133,6 +133,8 @@ pub struct Server {
     pub address: String,
     /// Apply pending migrations on start.
     pub migrate_on_start: bool,
+    /// Mark the session cookie `Secure` (the service is reached over HTTPS).
+    pub secure_cookie: bool,
 }
 
 /// `[database]`.
@@ -309,7 +311,7 @@ fn parse_layer(path: &Path, text: &str) -> anyhow::Result<toml::Table> {
 /// Every key of a layer must exist in the schema.
 fn check_keys(path: &Path, table: &toml::Table) -> anyhow::Result<()> {
     let schema: &[(&str, &[&str])] = &[
-        ("server", &["address", "migrate_on_start"]),
+        ("server", &["address", "migrate_on_start", "secure_cookie"]),
         ("database", &["url"]),
         ("log", &["level"]),
         ("teams", &["default_timezone"]),
@@ -436,11 +438,13 @@ mod tests {
                 ("DOORSTEP__DATABASE__URL", "sqlite://a"),
                 ("DATABASE_URL", "sqlite://b"),
                 ("DOORSTEP__SERVER__MIGRATE_ON_START", "false"),
+                ("DOORSTEP__SERVER__SECURE_COOKIE", "true"),
             ],
         ))
         .unwrap();
         assert_eq!(settings.database.url, "sqlite://a");
         assert!(!settings.server.migrate_on_start);
+        assert!(settings.server.secure_cookie);
 
         let settings = load(&sources(
             dir.path(),

@@ -61,6 +61,29 @@ pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
+/// The token a session's HTML forms carry, checked when they are sent: a
+/// keyed hash of the session's secret (or of a sign-in form's own cookie),
+/// so another site, which never sees the secret, cannot write it, and it is
+/// never the stored hash of the token itself.
+pub fn form_token(secret: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"doorstep form token\0");
+    hasher.update(secret.as_bytes());
+    hex(&hasher.finalize())
+}
+
+/// Whether a form sent `sent` as the token of `secret`, compared in constant
+/// time.
+pub fn form_token_matches(secret: &str, sent: &str) -> bool {
+    let expected = form_token(secret);
+    expected.len() == sent.len()
+        && expected
+            .bytes()
+            .zip(sent.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -137,6 +137,9 @@ pub async fn mark_affected(
     Ok(())
 }
 
+/// The longest label of a blackout ("bão số 3", "lễ hội cầu ngư").
+pub const MAX_LABEL: usize = 200;
+
 /// Adds a blackout: `body` is the period as the rule language writes it
 /// (`label`, one term such as `dates` or `between`, optional `mode`) and an
 /// optional `village_id` of the team's commune.
@@ -219,6 +222,14 @@ pub async fn add(
             None
         }
     };
+    if let Some(Value::String(label)) = object.get("label") {
+        errors.extend(crate::error::text_error(
+            "label",
+            label.trim(),
+            MAX_LABEL,
+            false,
+        ));
+    }
     let (Some(parsed), true) = (parsed, errors.is_empty()) else {
         return Err(ServiceError::Invalid(errors));
     };

@@ -30,6 +30,36 @@ impl FieldError {
     }
 }
 
+/// The problem of a text field, if any: more than `max` characters, or a
+/// control character (NUL, escape…; line breaks and tabs allowed only where
+/// `lines` says, as in a note).
+pub fn text_error(field: &str, text: &str, max: usize, lines: bool) -> Option<FieldError> {
+    let count = text.chars().count();
+    if count > max {
+        return Some(FieldError::new(
+            field,
+            format!("tối đa {max} ký tự, nhận {count}"),
+            format!("at most {max} characters, got {count}"),
+        ));
+    }
+    let (at, c) = text
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control() && !(lines && matches!(c, '\n' | '\r' | '\t')))?;
+    let code = format!("U+{:04X}", u32::from(c));
+    Some(FieldError::new(
+        field,
+        format!(
+            "không được chứa ký tự điều khiển: {code} ở ký tự thứ {}",
+            at + 1
+        ),
+        format!(
+            "must not contain a control character: {code} at character {}",
+            at + 1
+        ),
+    ))
+}
+
 /// Why a use case did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {

@@ -291,7 +291,7 @@ pub async fn export_register(
                 (l.lat.to_string(), l.lon.to_string())
             });
             writer
-                .write_record([
+                .write_record(crate::export::spreadsheet_record([
                     h.external_id.as_str(),
                     r.external_id.as_str(),
                     r.full_name.as_str(),
@@ -305,7 +305,7 @@ pub async fn export_register(
                     r.country.as_deref().unwrap_or_default(),
                     r.timezone.as_deref().unwrap_or_default(),
                     &open.join("; "),
-                ])
+                ]))
                 .map_err(internal)?;
         }
     }

@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod daylist;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod feeds;
 pub mod health;
 pub mod import;

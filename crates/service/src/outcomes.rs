@@ -145,6 +145,11 @@ fn parse_request(request: &OutcomeRequest) -> Result<Vec<Parsed>, ServiceError> 
         ));
     }
     if let Some(note) = &request.note
+        && note.chars().count() <= MAX_NOTE
+    {
+        errors.extend(crate::error::text_error("note", note, MAX_NOTE, true));
+    }
+    if let Some(note) = &request.note
         && crate::records::looks_like_id_number(note)
     {
         errors.push(crate::records::id_number_error("note"));

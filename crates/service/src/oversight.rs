@@ -431,7 +431,8 @@ fn solar_and_lunar(at: Option<DateTime<Utc>>, zone: Tz) -> (String, String) {
     }
 }
 
-/// One unmet household as a CSV record.
+/// One unmet household as a CSV record, before its cells are made
+/// spreadsheet-safe ([`crate::export::spreadsheet_cell`]).
 pub fn unmet_csv_record(entry: &UnmetEntry) -> [String; 15] {
     let zone = entry.zone();
     let h = &entry.household;
@@ -521,8 +522,11 @@ async fn write_unmet_csv(
     let mut in_chunk = 0;
     while let Some(row) = rows.next().await {
         let entry = UnmetEntry::new(row?);
+        let record = unmet_csv_record(&entry);
         writer
-            .write_record(unmet_csv_record(&entry))
+            .write_record(crate::export::spreadsheet_record(
+                record.iter().map(String::as_str),
+            ))
             .map_err(csv_error)?;
         in_chunk += 1;
         if in_chunk == CSV_CHUNK_ROWS {

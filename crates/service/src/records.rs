@@ -102,19 +102,33 @@ impl<'a> Body<'a> {
         }
     }
 
-    /// A text of 1 to `max` characters (trimmed).
+    /// A text of 1 to `max` characters (trimmed), on one line, without
+    /// control characters.
     fn text(&mut self, key: &str, max: usize) -> Patch<String> {
         match self.raw(key) {
-            Patch::Set(Value::String(s))
-                if !s.trim().is_empty() && s.trim().chars().count() <= max =>
-            {
-                Patch::Set(s.trim().to_owned())
+            Patch::Set(Value::String(s)) if !s.trim().is_empty() => {
+                match crate::error::text_error(key, s.trim(), max, false) {
+                    None => Patch::Set(s.trim().to_owned()),
+                    Some(problem) => {
+                        self.bad(key, problem.message_vi, problem.message_en);
+                        Patch::Keep
+                    }
+                }
             }
-            Patch::Set(v) => {
+            Patch::Set(Value::String(_)) => {
                 self.bad(
                     key,
-                    format!("cần chuỗi 1–{max} ký tự, nhận {v}"),
-                    format!("expected text of 1–{max} characters, got {v}"),
+                    format!("cần chuỗi 1–{max} ký tự, nhận chuỗi rỗng"),
+                    format!("expected text of 1–{max} characters, got an empty one"),
+                );
+                Patch::Keep
+            }
+            Patch::Set(v) => {
+                let shown: String = v.to_string().chars().take(40).collect();
+                self.bad(
+                    key,
+                    format!("cần chuỗi 1–{max} ký tự, nhận {shown}"),
+                    format!("expected text of 1–{max} characters, got {shown}"),
                 );
                 Patch::Keep
             }

@@ -470,7 +470,7 @@ pub fn read(
         let cell = |column: Column| -> Option<&str> {
             columns[column.index()]
                 .and_then(|i| row.get(i))
-                .map(str::trim)
+                .map(|v| crate::export::from_spreadsheet(v.trim()).trim())
                 .filter(|v| !v.is_empty())
         };
         let mut errors = Vec::new();
@@ -777,6 +777,21 @@ fn read_row<'a>(
         error(column, message);
         false
     };
+    // The same bounds as the API's: no endless text, no control character
+    // but the line breaks a spreadsheet's cell may hold.
+    for (column, max) in [
+        (Column::HouseholdKey, 64),
+        (Column::ResidentKey, 64),
+        (Column::FullName, 120),
+        (Column::Address, 300),
+        (Column::Village, 120),
+    ] {
+        if let Some(problem) =
+            cell(column).and_then(|value| crate::error::text_error("", value, max, true))
+        {
+            ok &= bad(column, problem.message_en, error);
+        }
+    }
 
     let birth_year = match cell(Column::BirthYear) {
         None => None,

@@ -410,6 +410,9 @@ pub struct HouseholdFilter {
     /// or phone, ignoring case and diacritics ("nguyen van duc" finds
     /// "Nguyễn Văn Đức").
     pub q: Option<String>,
+    /// A query of separators only (`_`, `-`), which has no words: found as
+    /// it is written (lower case), never as "everything".
+    pub q_literal: Option<String>,
     /// In this village.
     pub village_id: Option<i32>,
     /// A resident has this need (in `status`, or open when no status).
@@ -442,6 +445,10 @@ impl HouseholdFilter {
             q: given(q).map(|q| fold_vietnamese(&q)),
             ..HouseholdFilter::default()
         };
+        if filter.q.as_deref() == Some("") {
+            filter.q_literal = given(q).map(|q| q.to_lowercase());
+            filter.q = None;
+        }
         if let Some(text) = given(village) {
             match text.parse::<i32>() {
                 Ok(id) if id > 0 => filter.village_id = Some(id),
@@ -510,6 +517,16 @@ impl HouseholdFilter {
             }
             let folded = fold_vietnamese(&text);
             if !q.split(' ').all(|word| folded.contains(word)) {
+                return false;
+            }
+        }
+        if let Some(literal) = self.q_literal.as_deref() {
+            let found = h.external_id.to_lowercase().contains(literal)
+                || h.address.to_lowercase().contains(literal)
+                || h.residents
+                    .iter()
+                    .any(|r| r.full_name.to_lowercase().contains(literal));
+            if !found {
                 return false;
             }
         }

@@ -9,6 +9,7 @@ mod mail;
 mod matrix;
 mod openapi;
 mod outcomes;
+mod outside;
 mod oversight;
 mod pages;
 mod plans;
@@ -196,6 +197,51 @@ impl TestApp {
             .to_vec();
         (status, headers, bytes)
     }
+}
+
+impl TestApp {
+    /// Sends a body of the given content type with extra headers; answers
+    /// status, headers and bytes.
+    pub async fn raw_body(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, content_type);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(Body::from(body)).expect("a request"))
+            .await
+            .expect("the router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("a body")
+            .to_vec();
+        (status, headers, bytes)
+    }
+}
+
+/// The token of a page's forms (`<input name="csrf" value="…">`).
+pub fn form_token(html: &str) -> String {
+    let before = "name=\"csrf\" value=\"";
+    let at = html.find(before).expect("a form with its token") + before.len();
+    html[at..]
+        .split('"')
+        .next()
+        .expect("the token's value")
+        .to_owned()
 }
 
 /// The fields a problem's errors name, in order.

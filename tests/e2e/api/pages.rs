@@ -314,14 +314,17 @@ async fn a_new_plan_is_a_draft_for_the_leader_only_and_is_published_from_the_pag
         .unwrap()
         .to_owned();
     let week = today() + Days::new(7);
-    let (status, headers, _) = page(
-        &app,
-        Method::POST,
-        &format!("{publish}?tu={week}"),
-        None,
-        Some(&cookie),
-    )
-    .await;
+    let (_, _, calendar) = page(&app, Method::GET, "/teams/1/lich", None, Some(&cookie)).await;
+    let token = super::form_token(&calendar);
+    let (status, headers, _) = app
+        .raw_body(
+            Method::POST,
+            &format!("{publish}?tu={week}"),
+            "application/x-www-form-urlencoded",
+            format!("csrf={token}").into_bytes(),
+            &[("cookie", &cookie)],
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let back = location(&headers).to_owned();
     assert_eq!(back, format!("/teams/1/lich?tu={week}&cong_bo={draft}"));

@@ -330,6 +330,29 @@ async fn post_form(
     body: &str,
     cookie: Option<&str>,
 ) -> (StatusCode, HeaderMap, String) {
+    // As a browser does: the form's page first, for the form's token (and
+    // the sign-in form's own cookie).
+    let (cookie, token) = if path == "/dang-nhap" {
+        let (_, headers, html) = page(app, "/dang-nhap", None).await;
+        let form_cookie = headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        (Some(form_cookie), super::form_token(&html))
+    } else if let Some(cookie) = cookie {
+        let (_, _, html) = page(app, "/", Some(cookie)).await;
+        let token = if html.contains("name=\"csrf\"") {
+            super::form_token(&html)
+        } else {
+            String::new()
+        };
+        (Some(cookie.to_owned()), token)
+    } else {
+        (None, String::new())
+    };
     let mut request = Request::builder()
         .method(Method::POST)
         .uri(path)
@@ -337,10 +360,15 @@ async fn post_form(
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
     }
+    let body = if body.is_empty() {
+        format!("csrf={token}")
+    } else {
+        format!("{body}&csrf={token}")
+    };
     let response = app
         .router
         .clone()
-        .oneshot(request.body(Body::from(body.to_owned())).unwrap())
+        .oneshot(request.body(Body::from(body)).unwrap())
         .await
         .unwrap();
     let status = response.status();
@@ -529,7 +557,13 @@ async fn too_many_failed_sign_ins_are_refused_on_the_form_too() {
     .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert!(headers.contains_key(header::RETRY_AFTER));
-    assert!(headers.get(header::SET_COOKIE).is_none());
+    assert!(
+        headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .all(|c| !c.to_str().unwrap().starts_with("doorstep_session=")),
+        "no session"
+    );
     assert!(body.contains("đăng nhập sai quá nhiều lần"), "{body}");
     assert!(body.contains("too many failed sign-ins"), "{body}");
 }

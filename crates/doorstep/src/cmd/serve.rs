@@ -82,6 +82,7 @@ async fn serve(args: Args) -> Result<(), Failure> {
                 settings.planning.area_time_limit_s,
             ),
         },
+        secure_cookie: settings.server.secure_cookie,
     });
     axum::serve(
         listener,

@@ -141,6 +141,31 @@ pub fn parse_cron(text: &str) -> Result<cron::Schedule, FieldError> {
     })
 }
 
+/// The problem of a schedule that would not fire within a year of `now`
+/// (`0 0 6 31 2 *`, the 31st of February), if it is one.
+pub fn never_fires(
+    schedule: &cron::Schedule,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Option<FieldError> {
+    let within = schedule
+        .after(&now)
+        .next()
+        .is_some_and(|next| next <= now + chrono::Duration::days(366));
+    (!within).then(|| {
+        let text = text.trim();
+        FieldError::new(
+            "cron",
+            format!(
+                "biểu thức cron {text:?} không có lần gửi nào trong một năm tới (ví dụ ngày 31 tháng 2); hãy chọn ngày có thật, như \"0 0 6 * * *\" là 06:00 mỗi ngày"
+            ),
+            format!(
+                "the cron expression {text:?} never fires within the next year (a 31st of February, say); choose days that exist, e.g. \"0 0 6 * * *\" for 06:00 every day"
+            ),
+        )
+    })
+}
+
 /// Reads an IANA zone name.
 ///
 /// # Errors
@@ -265,8 +290,9 @@ pub async fn set_team_schedule(
             None
         }
     };
-    if let Err(e) = parse_cron(&input.cron) {
-        errors.push(e);
+    match parse_cron(&input.cron) {
+        Ok(schedule) => errors.extend(never_fires(&schedule, &input.cron, now)),
+        Err(e) => errors.push(e),
     }
     let timezone = input
         .timezone

@@ -82,7 +82,7 @@ impl AreaRequest {
                 ),
             ));
         }
-        errors.extend(start_error(self.start));
+        errors.extend(start_error(self.start, self.days));
         if errors.is_empty() {
             Ok(())
         } else {

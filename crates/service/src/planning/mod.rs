@@ -84,7 +84,7 @@ impl PlanRequest {
                 format!("time_limit_s must be 0.1 to {MAX_TIME_LIMIT_S} seconds, got {secs}"),
             ));
         }
-        errors.extend(start_error(self.start));
+        errors.extend(start_error(self.start, self.days));
         if errors.is_empty() {
             Ok(())
         } else {
@@ -104,16 +104,41 @@ pub(crate) fn days_error(days: u32) -> Option<FieldError> {
     })
 }
 
-/// The problem with a first day to plan, if any: the lunar calendar is
-/// known for 1800–2199.
-pub(crate) fn start_error(start: NaiveDate) -> Option<FieldError> {
-    (start < doorstep_lunar::FIRST_DATE || start > doorstep_lunar::LAST_DATE).then(|| {
-        FieldError::new(
+/// Days kept clear at each end of the lunar calendar's range (1800–2199):
+/// the windows of a plan's days are expanded with three days around them
+/// in every zone (±14 h), which the calendar must still hold.
+const CALENDAR_MARGIN_DAYS: u64 = 5;
+
+/// The problem with a plan's days, if any: they must lie, with the days
+/// their windows reach, within the lunar calendar (1800–2199). A start
+/// outside it is named as such; one too near its end says the last day that
+/// can be planned.
+pub(crate) fn start_error(start: NaiveDate, days: u32) -> Option<FieldError> {
+    use chrono::Days;
+    let first = doorstep_lunar::FIRST_DATE + Days::new(CALENDAR_MARGIN_DAYS);
+    let last = doorstep_lunar::LAST_DATE - Days::new(CALENDAR_MARGIN_DAYS);
+    if start < doorstep_lunar::FIRST_DATE || start > doorstep_lunar::LAST_DATE {
+        return Some(FieldError::new(
             "start",
             format!("ngày bắt đầu phải trong 1800–2199, nhận {start}"),
             format!("start must be within 1800–2199, got {start}"),
-        )
-    })
+        ));
+    }
+    let end = start + Days::new(u64::from(days.max(1)) - 1);
+    if start < first || end > last {
+        return Some(FieldError::new(
+            "start",
+            format!(
+                "các ngày của kế hoạch phải từ {} đến {} (lịch âm tính cho 1800–2199, cần thêm vài ngày ở hai đầu), nhận {start} với {days} ngày",
+                first.format("%d/%m/%Y"),
+                last.format("%d/%m/%Y")
+            ),
+            format!(
+                "a plan's days must lie between {first} and {last} (the lunar calendar covers 1800–2199 and needs a few days at either end), got {start} for {days} days"
+            ),
+        ));
+    }
+    None
 }
 
 /// A plan with what it holds, and what the last planning did.
