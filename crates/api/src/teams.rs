@@ -344,8 +344,9 @@ pub async fn members(
 
 /// A page of a team's households, by register key, with residents and
 /// needs, searched (ignoring case and diacritics) and filtered by village,
-/// need, presence and status. Phone numbers only for the team's leader and
-/// admins. The read is logged.
+/// need, presence and status. A volunteer reads only the households they
+/// visit on the team's calendar. Phone numbers only for the team's leader
+/// and admins. The read is logged.
 #[utoipa::path(get, path = "/api/v1/teams/{team_id}/households", tag = "teams",
     params(("team_id" = i32, Path, description = "The team's id"), PageQuery),
     responses(

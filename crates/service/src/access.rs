@@ -5,7 +5,8 @@
 //!   everything under it); changes nothing.
 //! - `leader`: reads and plans their own team.
 //! - `volunteer`: reads their own team's published plans and their own
-//!   visits.
+//!   visits; of the register, only the households (and their residents)
+//!   they visit on the team's calendar, see [`Actor::register_reach`].
 //!
 //! A record outside the actor's scope is "not found", never "forbidden", so
 //! that nobody can probe other villages. A record in scope that the actor may
@@ -73,6 +74,48 @@ impl Actor {
                     }
                     None => false,
                 }
+            }
+        })
+    }
+
+    /// How much of a team's register the actor reads, once they may see
+    /// the team: `None` for all of it; `Some(member)` for only the
+    /// households that member visits on the team's calendar (a volunteer:
+    /// a visit on it, not cancelled, assigned to them).
+    pub fn register_reach(&self) -> Option<i32> {
+        match self.role {
+            // A volunteer without a member record visits nobody.
+            UserRole::Volunteer => Some(self.member_id.unwrap_or(0)),
+            UserRole::Admin | UserRole::Official | UserRole::Leader => None,
+        }
+    }
+
+    /// Whether the actor may read the household of the team: they see the
+    /// team and the household is within their [`register_reach`].
+    ///
+    /// # Errors
+    /// The store fails.
+    ///
+    /// [`register_reach`]: Actor::register_reach
+    pub async fn may_see_household(
+        &self,
+        store: &Store,
+        team_id: i32,
+        household_id: i32,
+    ) -> Result<bool, ServiceError> {
+        if !self.may_see_team(store, team_id).await? {
+            return Ok(false);
+        }
+        Ok(match self.register_reach() {
+            None => true,
+            Some(member_id) => {
+                doorstep_store::repo::plans::member_visits_household(
+                    store.connection(),
+                    team_id,
+                    member_id,
+                    household_id,
+                )
+                .await?
             }
         })
     }

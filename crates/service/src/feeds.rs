@@ -12,10 +12,14 @@
 //! 14 days ago to the end of the team's published horizon. Each event has a
 //! stable UID (`visit-{id}@doorstep`), local times with the team's zone
 //! (`DTSTART;TZID=Asia/Ho_Chi_Minh:…`), a title with the lunar date ("Thăm
-//! hộ HT-0012 · 15/10 âm"), the address, the coordinates of an in-person
-//! visit, the purposes and the residents' names, and a reminder 30 minutes
-//! before. It never holds phone numbers or identity data: a calendar is
-//! copied to phones and cloud services beyond the team's control.
+//! hộ HT-0012 · 15/10 âm"), the purposes and a reminder 30 minutes before.
+//! A member's own feed adds what the visitor needs at the door: the
+//! address, the coordinates of an in-person visit and the residents' names.
+//! A team's feed, which nobody carries to the door and whose address may
+//! travel further, says only where by the village and who visits by the
+//! member's name: no resident's name, no address, no coordinates. No feed
+//! holds phone numbers or identity data: a calendar is copied to phones and
+//! cloud services beyond the team's control.
 //!
 //! The `icalendar` crate writes the events; it does not write time zones,
 //! so [`vtimezone`] writes the `VTIMEZONE` from chrono-tz for the span the
@@ -228,7 +232,8 @@ pub struct FeedContent<'a> {
     pub zone: Tz,
     /// The visits, by start.
     pub visits: &'a [VisitRecord],
-    /// A whole team's feed: each event names its member.
+    /// A whole team's feed: each event names its member and its village,
+    /// and no resident, address or coordinates.
     pub team_feed: bool,
     /// The instants the feed covers, for the time zone's definition.
     pub span: (DateTime<Utc>, DateTime<Utc>),
@@ -349,7 +354,7 @@ fn event(content: &FeedContent<'_>, v: &VisitRecord) -> Option<Event> {
         format!("Mục đích: {}", list(|s| s.label_vi())),
         format!("Purposes: {}", list(|s| s.label_en())),
     ];
-    if !names.is_empty() {
+    if !names.is_empty() && !content.team_feed {
         description.push(format!("Người dân / Residents: {}", names.join(", ")));
     }
     if content.team_feed
@@ -362,13 +367,18 @@ fn event(content: &FeedContent<'_>, v: &VisitRecord) -> Option<Event> {
             "Số điện thoại xem trong danh sách trong ngày / the phone number is in the day's list"
                 .to_owned(),
         ),
-        VisitMode::InPerson if place.approximate => description.push(
+        VisitMode::InPerson if place.approximate && !content.team_feed => description.push(
             "Vị trí gần đúng: trung tâm thôn / approximate location: the village's centre"
                 .to_owned(),
         ),
         VisitMode::InPerson => {}
     }
 
+    let location = if content.team_feed {
+        h.village.clone().unwrap_or_default()
+    } else {
+        place.address.clone()
+    };
     let mut event = Event::new();
     event
         .uid(&format!("visit-{}@doorstep", v.id))
@@ -378,7 +388,7 @@ fn event(content: &FeedContent<'_>, v: &VisitRecord) -> Option<Event> {
         .ends(local(v.end, zone))
         .summary(&text(&summary))
         .description(&text(&description.join("\n")))
-        .location(&text(&place.address))
+        .location(&text(&location))
         .status(match v.status {
             VisitStatus::Proposed => EventStatus::Tentative,
             VisitStatus::Cancelled => EventStatus::Cancelled,
@@ -387,6 +397,7 @@ fn event(content: &FeedContent<'_>, v: &VisitRecord) -> Option<Event> {
             }
         });
     if v.mode == VisitMode::InPerson
+        && !content.team_feed
         && let Some(at) = place.location
     {
         event.add_property("GEO", format!("{:.6};{:.6}", at.lat, at.lon));
@@ -627,7 +638,7 @@ mod tests {
     }
 
     #[test]
-    fn feeds_hold_local_times_lunar_titles_and_reminders_but_no_phones() {
+    fn feeds_hold_local_times_lunar_titles_and_reminders_and_names_only_in_a_members_own() {
         let snapshot = snapshot();
         let visits = [
             visit(41, VisitMode::InPerson, "2026-11-28T01:30:00Z"),
@@ -661,8 +672,7 @@ mod tests {
             "DTEND;TZID=Asia/Ho_Chi_Minh:20261128T090500",
             "SUMMARY:Thăm hộ HT-0012 · 20/10 âm · Lê Thị Hoa",
             "SUMMARY:Gọi video HT-0012 · 20/10 âm · Lê Thị Hoa",
-            "LOCATION:Số 5\\, ngõ 2\\; thôn Trung Sơn\\, phường Hải Thanh\\, tỉnh Thanh Hóa",
-            "GEO:19.412346;105.812346",
+            "LOCATION:Thôn Trung Sơn",
             "TRIGGER:-PT30M",
             "X-WR-CALNAME:Lịch thăm hộ · Lê Thị Hoa",
         ] {
@@ -671,16 +681,41 @@ mod tests {
                 "{line}\nin\n{unfolded}"
             );
         }
-        assert_eq!(
-            unfolded.matches("GEO:").count(),
-            1,
-            "remote calls have no GEO"
-        );
         assert_eq!(unfolded.matches("BEGIN:VALARM").count(), 2);
-        assert!(unfolded.contains("Người dân / Residents: Nguyễn Văn An\\, Trần Thị Bình"));
-        assert!(unfolded.contains("Vị trí gần đúng"));
+        // A team's feed: the village, no resident, address or coordinates.
+        for held in [
+            "Nguyễn Văn An",
+            "Trần Thị Bình",
+            "Số 5",
+            "GEO:",
+            "Vị trí gần đúng",
+        ] {
+            assert!(!unfolded.contains(held), "a team's feed holds {held}");
+        }
         assert!(!unfolded.contains("0912345"), "no resident's phone");
         assert!(!unfolded.contains("0987654321"), "no member's phone");
+
+        // A member's own feed: what the visitor needs at the door.
+        let own = render(&FeedContent {
+            team_feed: false,
+            ..content
+        })
+        .replace("\r\n ", "");
+        for line in [
+            "SUMMARY:Thăm hộ HT-0012 · 20/10 âm",
+            "LOCATION:Số 5\\, ngõ 2\\; thôn Trung Sơn\\, phường Hải Thanh\\, tỉnh Thanh Hóa",
+            "GEO:19.412346;105.812346",
+        ] {
+            assert!(
+                own.contains(&format!("\r\n{line}\r\n")),
+                "{line}\nin\n{own}"
+            );
+        }
+        assert_eq!(own.matches("GEO:").count(), 1, "remote calls have no GEO");
+        assert!(own.contains("Người dân / Residents: Nguyễn Văn An\\, Trần Thị Bình"));
+        assert!(own.contains("Vị trí gần đúng"));
+        assert!(!own.contains("0912345"), "no resident's phone");
+        assert!(!own.contains("0987654321"), "no member's phone");
     }
 
     #[test]

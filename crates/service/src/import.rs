@@ -270,7 +270,7 @@ pub async fn export_register(
     use doorstep_core::NeedStatus;
     actor.require_lead(store, team_id).await?;
     let db = store.connection();
-    let all = doorstep_store::team_households_page(db, team_id, 0, u64::MAX >> 1).await?;
+    let all = doorstep_store::team_households_page(db, team_id, None, 0, u64::MAX >> 1).await?;
     let internal = |e: csv::Error| crate::error::ServiceError::Internal(format!("CSV: {e}"));
     let mut out = b"\xEF\xBB\xBF".to_vec();
     let mut writer = csv::Writer::from_writer(&mut out);

@@ -421,7 +421,10 @@ async fn household_in_scope(
     let household = records::find_household(store.connection(), household_id)
         .await?
         .ok_or_else(not_found)?;
-    if !actor.may_see_team(store, household.team_id).await? {
+    if !actor
+        .may_see_household(store, household.team_id, household.id)
+        .await?
+    {
         return Err(not_found());
     }
     actor.require_lead(store, household.team_id).await?;
@@ -646,7 +649,10 @@ async fn resident_in_scope(
         doorstep_store::repo::residents::find_resident(store.connection(), resident_id)
             .await?
             .ok_or_else(not_found)?;
-    if !actor.may_see_team(store, household.team_id).await? {
+    if !actor
+        .may_see_household(store, household.team_id, household.id)
+        .await?
+    {
         return Err(not_found());
     }
     actor.require_lead(store, household.team_id).await?;

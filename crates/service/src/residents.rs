@@ -6,7 +6,8 @@
 //! resident's personal data is logged; the log carries ids and counts,
 //! never names or phone numbers.
 //!
-//! Who may: the team's volunteers and leader record consent; the leader (and
+//! Who may: the team's volunteers (for the households they visit on the
+//! team's calendar) and leader record consent; the leader (and
 //! officials in their area) export; only the leader erases. Administrators
 //! may do everything.
 
@@ -40,7 +41,10 @@ async fn team_of(store: &Store, actor: &Actor, resident_id: i32) -> Result<i32, 
     let (_, household) = store_residents::find_resident(store.connection(), resident_id)
         .await?
         .ok_or_else(not_found)?;
-    if !actor.may_see_team(store, household.team_id).await? {
+    if !actor
+        .may_see_household(store, household.team_id, household.id)
+        .await?
+    {
         return Err(not_found());
     }
     Ok(household.team_id)

@@ -328,7 +328,9 @@ pub async fn members(
 
 /// One page of a team's households, by register key, with residents, their
 /// availability in words and their needs, and how many households there are.
-/// A page past the last is empty. The read is logged.
+/// A volunteer reads only the households of their visits on the team's
+/// calendar ([`Actor::register_reach`]). A page past the last is empty. The
+/// read is logged.
 ///
 /// # Errors
 /// Not found when the team does not exist or is out of the actor's scope;
@@ -347,6 +349,7 @@ pub async fn households(
         doorstep_store::team_households_page(
             store.connection(),
             team_id,
+            actor.register_reach(),
             page.offset(),
             u64::from(page.per_page),
         )
@@ -354,9 +357,14 @@ pub async fn households(
     } else {
         // A team holds hundreds of households: read them all, keep those
         // that match, and page what is left.
-        let all =
-            doorstep_store::team_households_page(store.connection(), team_id, 0, u64::MAX >> 1)
-                .await?;
+        let all = doorstep_store::team_households_page(
+            store.connection(),
+            team_id,
+            actor.register_reach(),
+            0,
+            u64::MAX >> 1,
+        )
+        .await?;
         let matching: Vec<HouseholdDetails> = all
             .households
             .into_iter()

@@ -602,7 +602,7 @@ async fn a_members_feed_holds_their_published_visits_and_nothing_private() {
 }
 
 #[tokio::test]
-async fn a_teams_feed_is_its_leaders() {
+async fn a_teams_feed_is_its_leaders_and_names_no_resident() {
     let app = TestApp::demo_with_calendars().await;
     let leader = app.login(LEADER).await;
     let (status, feed) = get(&app, "/api/v1/teams/1/calendar", &leader).await;
@@ -650,11 +650,38 @@ async fn a_teams_feed_is_its_leaders() {
         let summary = unescape(event.one("SUMMARY"));
         assert!(summary.ends_with(&format!(" âm · {name}")), "{summary}");
         assert_eq!(event.children("VALARM").len(), 1);
+        // Where by the village only: no coordinates (nor address, below).
+        assert!(event.all("GEO").is_empty(), "{summary}");
     }
     assert!(
         longest_digit_run(&text) < 9,
         "no phone-like number in the feed"
     );
+    // No resident of the team is named, nor any address of the register.
+    let residents = super::rows(
+        &app,
+        "SELECT r.full_name, h.address FROM residents r \
+         JOIN households h ON h.id = r.household_id WHERE h.team_id = 1",
+    )
+    .await;
+    assert!(!residents.is_empty());
+    let unfolded = unescape(&text.replace("\r\n ", ""));
+    // A member may share a resident's name; members are named on purpose.
+    let residents = residents
+        .iter()
+        .filter(|row| !members.iter().any(|m| m.full_name == row[0]));
+    for row in residents {
+        assert!(
+            !unfolded.contains(&row[0]),
+            "the team's feed names {}",
+            row[0]
+        );
+        assert!(
+            !unfolded.contains(&row[1]),
+            "the team's feed holds {}",
+            row[1]
+        );
+    }
 
     // Only the leader (or an administrator): others in scope are forbidden,
     // a leader of another team does not find it.

@@ -199,10 +199,11 @@ async fn a_leader_creates_and_edits_households_residents_needs_and_members() {
         ["role", "email", "skills[0]", "daily_visit_cap"]
     );
 
-    // Others may not; the log names ids, never names.
+    // Others may not; the log names ids, never names. A volunteer does not
+    // even find a household they do not visit.
     app.add_user(LEADER_3, "leader", Some(3), None, None).await;
     for (user, want) in [
-        (VOLUNTEER, StatusCode::FORBIDDEN),
+        (VOLUNTEER, StatusCode::NOT_FOUND),
         (OFFICIAL, StatusCode::FORBIDDEN),
         (LEADER_3, StatusCode::NOT_FOUND),
     ] {

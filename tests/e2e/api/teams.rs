@@ -593,3 +593,122 @@ async fn pages_escape_what_the_register_says() {
     let json = get(&app, "/api/v1/teams/1/households?per_page=1", &token).await;
     assert_eq!(json["households"][0]["residents"][0]["full_name"], name);
 }
+
+/// The households the signed-in volunteer visits on team 1's calendar.
+async fn visited_by(app: &TestApp, token: &str) -> std::collections::BTreeSet<i64> {
+    let (status, me) = app.call(Method::GET, "/api/v1/me", Some(token), None).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    let member = me["member_id"].as_i64().expect("a member");
+    let sql = format!(
+        "SELECT DISTINCT household_id FROM visits WHERE on_calendar = TRUE \
+         AND member_id = {member} AND status <> '{}'",
+        doorstep_core::VisitStatus::Cancelled.code()
+    );
+    super::rows(app, &sql)
+        .await
+        .iter()
+        .map(|r| r[0].parse().unwrap())
+        .collect()
+}
+
+fn household_ids(page: &Value) -> std::collections::BTreeSet<i64> {
+    page["households"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_volunteer_reads_only_the_households_of_their_visits() {
+    let app = TestApp::demo_with_calendars().await;
+    let volunteer = app.login(VOLUNTEER).await;
+    let leader = app.login(LEADER).await;
+    let visited = visited_by(&app, &volunteer).await;
+    assert!(
+        !visited.is_empty(),
+        "the volunteer has visits on the calendar"
+    );
+
+    let mut all = get(&app, "/api/v1/teams/1/households?per_page=200", &leader).await;
+    let total = all["total"].as_u64().unwrap();
+    for page in 2..=total.div_ceil(200) {
+        let more = get(
+            &app,
+            &format!("/api/v1/teams/1/households?per_page=200&page={page}"),
+            &leader,
+        )
+        .await;
+        let more = more["households"].as_array().unwrap().clone();
+        all["households"].as_array_mut().unwrap().extend(more);
+    }
+    let everyone = household_ids(&all);
+    assert_eq!(total as usize, everyone.len());
+    assert!(visited.is_subset(&everyone));
+    assert!(everyone.len() > visited.len(), "the leader sees them all");
+
+    let mine = get(&app, "/api/v1/teams/1/households?per_page=200", &volunteer).await;
+    assert_eq!(household_ids(&mine), visited, "{mine}");
+    assert_eq!(mine["total"].as_u64().unwrap() as usize, visited.len());
+    // Paged in the database: one a page, the same households.
+    let first = get(&app, "/api/v1/teams/1/households?per_page=1", &volunteer).await;
+    assert_eq!(first["total"], mine["total"]);
+    assert_eq!(first["households"].as_array().unwrap().len(), 1);
+
+    // A household outside the volunteer's visits: not found by search, nor
+    // by its id, nor through one of its residents.
+    let outside = all["households"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| !visited.contains(&h["id"].as_i64().unwrap()))
+        .unwrap();
+    let key = outside["external_id"].as_str().unwrap();
+    let found = get(
+        &app,
+        &format!("/api/v1/teams/1/households?q={key}"),
+        &volunteer,
+    )
+    .await;
+    assert_eq!(found["total"], 0, "{found}");
+    let found = get(
+        &app,
+        &format!("/api/v1/teams/1/households?q={key}"),
+        &leader,
+    )
+    .await;
+    assert_eq!(found["total"], 1, "{found}");
+    let edit = serde_json::json!({"address": "Số 1"});
+    let (status, problem) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/households/{}", outside["id"]),
+            Some(&volunteer),
+            Some(edit.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+    if let Some(resident) = outside["residents"].as_array().unwrap().first() {
+        let (status, problem) = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/residents/{}/consent", resident["id"]),
+                Some(&volunteer),
+                Some(serde_json::json!({"text_version": "mẫu 01/2025", "text": "Tôi đồng ý."})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+    }
+    // One of their own: readable, and still not theirs to edit.
+    let own = visited.first().unwrap();
+    let (status, problem) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/households/{own}"),
+            Some(&volunteer),
+            Some(edit),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+}

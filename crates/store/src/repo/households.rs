@@ -1180,17 +1180,25 @@ pub struct HouseholdPage {
 /// The households of a team from `offset`, at most `limit`, ordered by
 /// register key, with their residents and needs; the database counts and
 /// pages (`COUNT`, `LIMIT`/`OFFSET`), and a page costs four more queries
-/// whatever the team's size.
+/// whatever the team's size. With `visited_by`, only the households that
+/// member visits on the team's calendar (a visit on it, not cancelled).
 ///
 /// # Errors
 /// The database fails.
 pub async fn team_households_page(
     db: &impl ConnectionTrait,
     team_id: i32,
+    visited_by: Option<i32>,
     offset: u64,
     limit: u64,
 ) -> Result<HouseholdPage, StoreError> {
-    let of_team = household::Entity::find().filter(household::Column::TeamId.eq(team_id));
+    let mut of_team = household::Entity::find().filter(household::Column::TeamId.eq(team_id));
+    if let Some(member_id) = visited_by {
+        of_team = of_team.filter(
+            household::Column::Id
+                .in_subquery(super::plans::member_calendar_households(team_id, member_id)),
+        );
+    }
     let total = of_team.clone().count(db).await?;
     let households = of_team
         .order_by_asc(household::Column::ExternalId)

@@ -502,6 +502,44 @@ fn team_plan_ids(team_id: i32) -> sea_orm::sea_query::SelectStatement {
         .to_owned()
 }
 
+/// The households a member visits on the team's calendar: a visit on it,
+/// not cancelled, whichever plan made it, as a subquery of household ids.
+pub(crate) fn member_calendar_households(
+    team_id: i32,
+    member_id: i32,
+) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(visit::Column::HouseholdId)
+        .from(visit::Entity)
+        .and_where(visit::Column::OnCalendar.eq(true))
+        .and_where(visit::Column::MemberId.eq(member_id))
+        .and_where(visit::Column::Status.ne(VisitStatus::Cancelled.code()))
+        .and_where(visit::Column::PlanId.in_subquery(team_plan_ids(team_id)))
+        .to_owned()
+}
+
+/// Whether the member visits the household on the team's calendar (see
+/// [`member_calendar_households`]).
+///
+/// # Errors
+/// The database fails.
+pub async fn member_visits_household(
+    db: &impl ConnectionTrait,
+    team_id: i32,
+    member_id: i32,
+    household_id: i32,
+) -> Result<bool, StoreError> {
+    Ok(visit::Entity::find()
+        .filter(visit::Column::HouseholdId.eq(household_id))
+        .filter(visit::Column::OnCalendar.eq(true))
+        .filter(visit::Column::MemberId.eq(member_id))
+        .filter(visit::Column::Status.ne(VisitStatus::Cancelled.code()))
+        .filter(visit::Column::PlanId.in_subquery(team_plan_ids(team_id)))
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// Whether publishing may take this calendar visit off: merely proposed,
 /// not pinned, starting at or after `cutoff` and before `end`, nothing
 /// recorded.
