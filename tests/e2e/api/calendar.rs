@@ -110,6 +110,26 @@ async fn record(app: &TestApp, visit: &VisitRecord, result: &str, now: DateTime<
     .expect("the outcome is recorded");
 }
 
+/// Team 1's morning lists of `day`, written to the outbox at `now`.
+async fn morning_mail(
+    app: &TestApp,
+    settings: &MailSettings,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> mail::Enqueued {
+    mail::enqueue_team_day(
+        &app.store,
+        &stations::built_in(),
+        settings,
+        1,
+        day,
+        MailKind::Daily,
+        now,
+    )
+    .await
+    .unwrap()
+}
+
 /// Same household, member and day, start within 30 minutes.
 fn kept_share(before: &[&VisitRecord], after: &[VisitRecord]) -> f64 {
     let kept = before
@@ -415,17 +435,7 @@ async fn a_blackout_lists_the_visits_it_falls_on_and_the_replan_moves_them_all()
         base_url: None,
     };
     let stormy_day = first_day() + Days::new(2);
-    let sent = mail::enqueue_team_day(
-        &app.store,
-        &catalog,
-        &settings,
-        1,
-        stormy_day,
-        MailKind::Daily,
-        now,
-    )
-    .await
-    .unwrap();
+    let sent = morning_mail(&app, &settings, stormy_day, now).await;
     let members_mailed: BTreeSet<i32> = before
         .iter()
         .filter(|v| local_day(v.start) == 2)
@@ -549,17 +559,7 @@ async fn a_blackout_lists_the_visits_it_falls_on_and_the_replan_moves_them_all()
     }
     // Each member mailed the storm's day gets an update that takes its
     // visits off, even with nothing left that day.
-    let again = mail::enqueue_team_day(
-        &app.store,
-        &catalog,
-        &settings,
-        1,
-        stormy_day,
-        MailKind::Daily,
-        now,
-    )
-    .await
-    .unwrap();
+    let again = morning_mail(&app, &settings, stormy_day, now).await;
     assert_eq!(again.updates, members_mailed.len(), "{again:?}");
     let outbox = mail::team_outbox(&app.store, &leader(), 1, 500)
         .await
