@@ -7,6 +7,9 @@ use doorstep_store::{
     OnExisting, REGISTER_PART, RegisterChanges, RegisterImport, Store, StoreError,
 };
 
+use tokio::sync::mpsc;
+
+use crate::error::ServiceError;
 use crate::register::{self, RowError};
 
 /// How to treat bad rows.
@@ -254,65 +257,31 @@ pub async fn upload_register(
     }
 }
 
+/// Households read from the database at a time by the register export.
+const EXPORT_PAGE: u64 = 500;
+/// Chunks of CSV waiting for the client at most.
+const EXPORT_CHANNEL: usize = 8;
+
 /// A team's register as CSV, in the form the import reads (UTF-8 with a
 /// byte-order mark, the Vietnamese headers, one row per resident, the open
-/// needs): exporting and importing it again changes nothing. The export is
-/// logged.
+/// needs): exporting and importing it again changes nothing. It comes in
+/// chunks as the database yields pages of households, so memory stays flat
+/// and no statement binds more than a page's ids however large the team.
+/// The export is logged.
 ///
 /// # Errors
-/// Not found or forbidden (not the team's leader), or the store fails.
+/// Not found or forbidden (not the team's leader), or the store fails
+/// before the first byte; a failure later ends the stream with an error
+/// item.
 pub async fn export_register(
     store: &Store,
     actor: &crate::access::Actor,
     team_id: i32,
     now: DateTime<Utc>,
-) -> Result<Vec<u8>, crate::error::ServiceError> {
-    use doorstep_core::NeedStatus;
+) -> Result<mpsc::Receiver<Result<Vec<u8>, ServiceError>>, ServiceError> {
     actor.require_lead(store, team_id).await?;
     let db = store.connection();
-    let all = doorstep_store::team_households_page(db, team_id, None, 0, u64::MAX >> 1).await?;
-    let internal = |e: csv::Error| crate::error::ServiceError::Internal(format!("CSV: {e}"));
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    let mut writer = csv::Writer::from_writer(&mut out);
-    writer
-        .write_record(register::export_header())
-        .map_err(internal)?;
-    let mut residents = 0usize;
-    for h in &all.households {
-        for r in &h.residents {
-            residents += 1;
-            let open: Vec<&str> = r
-                .needs
-                .iter()
-                .filter(|n| n.status == NeedStatus::Open)
-                .map(|n| n.step.code())
-                .collect();
-            let (lat, lon) = h.location.map_or((String::new(), String::new()), |l| {
-                (l.lat.to_string(), l.lon.to_string())
-            });
-            writer
-                .write_record(crate::export::spreadsheet_record([
-                    h.external_id.as_str(),
-                    r.external_id.as_str(),
-                    r.full_name.as_str(),
-                    &r.birth_year.map(|y| y.to_string()).unwrap_or_default(),
-                    r.phone.as_deref().unwrap_or_default(),
-                    h.address.as_str(),
-                    h.village.as_deref().unwrap_or_default(),
-                    &lat,
-                    &lon,
-                    r.presence.label_vi(),
-                    r.country.as_deref().unwrap_or_default(),
-                    r.timezone.as_deref().unwrap_or_default(),
-                    &open.join("; "),
-                ]))
-                .map_err(internal)?;
-        }
-    }
-    writer
-        .flush()
-        .map_err(|e| crate::error::ServiceError::Internal(format!("CSV: {e}")))?;
-    drop(writer);
+    let (households, residents) = doorstep_store::team_register_counts(db, team_id).await?;
     doorstep_store::append_audit(
         db,
         now,
@@ -320,8 +289,92 @@ pub async fn export_register(
         "export_register",
         "team",
         Some(team_id),
-        serde_json::json!({"households": all.households.len(), "residents": residents}),
+        serde_json::json!({"households": households, "residents": residents}),
     )
     .await?;
-    Ok(out)
+    let (sender, receiver) = mpsc::channel(EXPORT_CHANNEL);
+    let store = store.clone();
+    tokio::spawn(async move {
+        if let Err(error) = write_register(&store, team_id, &sender).await {
+            tracing::warn!(%error, team = team_id, "the register export stopped");
+            let _ = sender.send(Err(error)).await;
+        }
+    });
+    Ok(receiver)
+}
+
+async fn write_register(
+    store: &Store,
+    team_id: i32,
+    sender: &mpsc::Sender<Result<Vec<u8>, ServiceError>>,
+) -> Result<(), ServiceError> {
+    use doorstep_core::NeedStatus;
+    let internal = |e: csv::Error| ServiceError::Internal(format!("CSV: {e}"));
+    let finish = |writer: csv::Writer<Vec<u8>>| {
+        writer
+            .into_inner()
+            .map_err(|e| ServiceError::Internal(format!("CSV: {}", e.error())))
+    };
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record(register::export_header())
+        .map_err(internal)?;
+    out.extend(finish(writer)?);
+    if sender.send(Ok(out)).await.is_err() {
+        return Ok(());
+    }
+    let mut after: Option<(String, i32)> = None;
+    loop {
+        let page = doorstep_store::team_households_after(
+            store.connection(),
+            team_id,
+            after.as_ref().map(|(key, id)| (key.as_str(), *id)),
+            EXPORT_PAGE,
+        )
+        .await?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = Some((last.external_id.clone(), last.id));
+        let mut writer = csv::Writer::from_writer(Vec::with_capacity(64 * 1024));
+        for h in &page {
+            let (lat, lon) = h.location.map_or((String::new(), String::new()), |l| {
+                (l.lat.to_string(), l.lon.to_string())
+            });
+            for r in &h.residents {
+                let open: Vec<&str> = r
+                    .needs
+                    .iter()
+                    .filter(|n| n.status == NeedStatus::Open)
+                    .map(|n| n.step.code())
+                    .collect();
+                writer
+                    .write_record(crate::export::spreadsheet_record([
+                        h.external_id.as_str(),
+                        r.external_id.as_str(),
+                        r.full_name.as_str(),
+                        &r.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+                        r.phone.as_deref().unwrap_or_default(),
+                        h.address.as_str(),
+                        h.village.as_deref().unwrap_or_default(),
+                        &lat,
+                        &lon,
+                        r.presence.label_vi(),
+                        r.country.as_deref().unwrap_or_default(),
+                        r.timezone.as_deref().unwrap_or_default(),
+                        &open.join("; "),
+                    ]))
+                    .map_err(internal)?;
+            }
+        }
+        let chunk = finish(writer)?;
+        if !chunk.is_empty() && sender.send(Ok(chunk)).await.is_err() {
+            // The client went away.
+            return Ok(());
+        }
+        if (page.len() as u64) < EXPORT_PAGE {
+            return Ok(());
+        }
+    }
 }

@@ -791,3 +791,37 @@ async fn failed_sign_ins_from_one_address_are_limited_across_user_names() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{problem}");
     assert_eq!(problem["code"], "too_many_attempts");
 }
+
+#[tokio::test]
+async fn a_move_onto_another_visit_of_the_member_in_a_draft_is_refused_naming_it() {
+    let app = TestApp::demo().await;
+    let leader = app.login(LEADER).await;
+    let (_, plan) = make_plan(&app, &leader, 1, 7).await;
+    let visits = plan["visits"].as_array().unwrap().clone();
+    let day = |v: &Value| v["start"].as_str().unwrap()[..10].to_owned();
+    let (first, second) = visits
+        .iter()
+        .enumerate()
+        .find_map(|(i, a)| {
+            visits[i + 1..]
+                .iter()
+                .find(|b| b["member_id"] == a["member_id"] && day(a) == day(b))
+                .map(|b| (a.clone(), b.clone()))
+        })
+        .expect("a member with two visits on a day");
+    let (status, problem) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/visits/{}", second["id"]),
+            Some(&leader),
+            Some(json!({"start": first["start"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(
+        problem
+            .to_string()
+            .contains(&format!("trùng giờ với lượt thăm #{}", first["id"])),
+        "{problem}"
+    );
+}

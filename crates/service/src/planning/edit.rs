@@ -11,9 +11,10 @@ use doorstep_core::rules::{ExpansionContext, RuleContext};
 use doorstep_core::{PlanStatus, Skill, VisitMode, VisitStatus};
 use doorstep_store::Store;
 use doorstep_store::repo::plans::{self, VisitRecord};
+use doorstep_store::repo::{blackouts, snapshot};
 use doorstep_tide::Catalog;
 
-use super::{find_plan_for, load_snapshot, local_midnight, parse_blackouts, reader, team_zone};
+use super::{find_plan_for, local_midnight, parse_blackouts, reader, team_zone};
 use crate::access::Actor;
 use crate::error::{FieldError, ServiceError};
 
@@ -163,12 +164,25 @@ pub async fn edit_visit(
             ),
         ));
     }
-    let snapshot = load_snapshot(store, plan.team_id).await?;
+    // What the checks read: the team, the member the visit goes to, the
+    // household and the blackouts, never the whole register (a team of
+    // 200,000 households would be read for one visit).
+    let member_id = patch.member_id.unwrap_or(visit.member_id);
+    let Some(mut snapshot) = snapshot::team_snapshot_part(
+        store.connection(),
+        plan.team_id,
+        &[member_id],
+        &[visit.household_id],
+    )
+    .await?
+    else {
+        return Err(ServiceError::not_found("team", plan.team_id));
+    };
     let zone = team_zone(&snapshot)?;
     let mut changed = visit.clone();
     let mut detail = serde_json::Map::new();
     if moves {
-        let member_id = patch.member_id.unwrap_or(visit.member_id);
+        snapshot.blackouts = blackouts::team_blackouts(store.connection(), plan.team_id).await?;
         let start = patch.start.unwrap_or(visit.start);
         let end = start + (visit.end - visit.start);
         let Some(member) = snapshot
@@ -299,18 +313,18 @@ pub async fn edit_visit(
         }
         // A visit of the calendar is checked against the member's calendar,
         // a draft's against the draft.
+        // A clash starts at most a day before the new time, and the cap
+        // counts the visits of its day: the days around it are enough.
+        let day = local_midnight(zone, start.with_timezone(&zone).date_naive());
+        let (from, to) = (
+            day - chrono::Duration::days(1),
+            day + chrono::Duration::days(2),
+        );
         let others: Vec<VisitRecord> = if visit.on_calendar {
-            let day = local_midnight(zone, start.with_timezone(&zone).date_naive());
-            plans::published_visits(
-                store.connection(),
-                plan.team_id,
-                Some(member_id),
-                day - chrono::Duration::days(1),
-                day + chrono::Duration::days(2),
-            )
-            .await?
+            plans::published_visits(store.connection(), plan.team_id, Some(member_id), from, to)
+                .await?
         } else {
-            plans::plan_visits(store.connection(), plan.id).await?
+            plans::plan_member_visits(store.connection(), plan.id, member_id, from, to).await?
         }
         .into_iter()
         .filter(|v| {

@@ -8,7 +8,7 @@ use doorstep_core::{NeedStatus, NeedStep, Presence};
 use futures_util::TryStreamExt;
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
     FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, Statement,
     TransactionTrait, Value,
 };
@@ -1207,11 +1207,76 @@ pub async fn team_households_page(
         .limit(limit)
         .all(db)
         .await?;
+    Ok(HouseholdPage {
+        total,
+        households: household_details(db, households).await?,
+    })
+}
+
+/// A page of a team's households in register order (register key, then
+/// id) after `after`, the key and id of the previous page's last one, with
+/// their residents and needs. A page costs four queries with at most
+/// `limit` bound ids each, whatever the team's size; an export walks the
+/// whole register this way in bounded memory.
+///
+/// # Errors
+/// The database fails.
+pub async fn team_households_after(
+    db: &impl ConnectionTrait,
+    team_id: i32,
+    after: Option<(&str, i32)>,
+    limit: u64,
+) -> Result<Vec<HouseholdDetails>, StoreError> {
+    let mut query = household::Entity::find().filter(household::Column::TeamId.eq(team_id));
+    if let Some((key, id)) = after {
+        query = query.filter(
+            Condition::any()
+                .add(household::Column::ExternalId.gt(key))
+                .add(
+                    Condition::all()
+                        .add(household::Column::ExternalId.eq(key))
+                        .add(household::Column::Id.gt(id)),
+                ),
+        );
+    }
+    let households = query
+        .order_by_asc(household::Column::ExternalId)
+        .order_by_asc(household::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    household_details(db, households).await
+}
+
+/// How many households and residents a team has.
+///
+/// # Errors
+/// The database fails.
+pub async fn team_register_counts(
+    db: &impl ConnectionTrait,
+    team_id: i32,
+) -> Result<(u64, u64), StoreError> {
+    let households = household::Entity::find()
+        .filter(household::Column::TeamId.eq(team_id))
+        .count(db)
+        .await?;
+    let residents = resident::Entity::find()
+        .filter(
+            resident::Column::HouseholdId.in_subquery(super::snapshot::team_household_ids(team_id)),
+        )
+        .count(db)
+        .await?;
+    Ok((households, residents))
+}
+
+/// These households with their residents, needs and village names, in
+/// the order given.
+async fn household_details(
+    db: &impl ConnectionTrait,
+    households: Vec<household::Model>,
+) -> Result<Vec<HouseholdDetails>, StoreError> {
     if households.is_empty() {
-        return Ok(HouseholdPage {
-            total,
-            households: Vec::new(),
-        });
+        return Ok(Vec::new());
     }
     let ids: Vec<i32> = households.iter().map(|h| h.id).collect();
     let residents = resident::Entity::find()
@@ -1277,24 +1342,21 @@ pub async fn team_households_page(
                 needs,
             });
     }
-    Ok(HouseholdPage {
-        total,
-        households: households
-            .into_iter()
-            .map(|h| HouseholdDetails {
-                id: h.id,
-                residents: by_household.remove(&h.id).unwrap_or_default(),
-                village: h.village_id.and_then(|v| villages.get(&v).cloned()),
-                village_id: h.village_id,
-                location: match (h.latitude, h.longitude) {
-                    (Some(lat), Some(lon)) => Some(LatLon { lat, lon }),
-                    _ => None,
-                },
-                external_id: h.external_id,
-                address: h.address,
-            })
-            .collect(),
-    })
+    Ok(households
+        .into_iter()
+        .map(|h| HouseholdDetails {
+            id: h.id,
+            residents: by_household.remove(&h.id).unwrap_or_default(),
+            village: h.village_id.and_then(|v| villages.get(&v).cloned()),
+            village_id: h.village_id,
+            location: match (h.latitude, h.longitude) {
+                (Some(lat), Some(lon)) => Some(LatLon { lat, lon }),
+                _ => None,
+            },
+            external_id: h.external_id,
+            address: h.address,
+        })
+        .collect())
 }
 
 /// The village of each of these households (`None`: the household has none).

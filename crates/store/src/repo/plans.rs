@@ -404,6 +404,32 @@ pub async fn plan_visits(
         .collect())
 }
 
+/// One member's visits of a plan that start in `[from, to)`, in start
+/// order: what a move is checked against, without reading the whole plan.
+///
+/// # Errors
+/// The database fails.
+pub async fn plan_member_visits(
+    db: &impl ConnectionTrait,
+    plan_id: i32,
+    member_id: i32,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<VisitRecord>, StoreError> {
+    Ok(visit::Entity::find()
+        .filter(visit::Column::PlanId.eq(plan_id))
+        .filter(visit::Column::MemberId.eq(member_id))
+        .filter(visit::Column::StartAt.gte(from))
+        .filter(visit::Column::StartAt.lt(to))
+        .order_by_asc(visit::Column::StartAt)
+        .order_by_asc(visit::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(visit_record)
+        .collect())
+}
+
 /// What a plan leaves out, by household.
 ///
 /// # Errors
