@@ -254,8 +254,10 @@ impl Server {
         (status, body)
     }
 
-    /// `METHOD path` with headers and an optional JSON body: the status
-    /// code, the response head (lower case) and the body.
+    /// `METHOD path` with headers and an optional body, on a connection of
+    /// its own: the body is JSON unless the headers give another
+    /// `Content-Type`. Answers the status code, the response head (lower
+    /// case) and the body.
     pub fn request(
         &self,
         method: &str,
@@ -273,7 +275,10 @@ impl Server {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
         let body = json.unwrap_or("");
-        if json.is_some() {
+        let typed = headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+        if json.is_some() && !typed {
             head.push_str("Content-Type: application/json\r\n");
         }
         head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));

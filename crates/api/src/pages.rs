@@ -718,7 +718,7 @@ async fn calendar_page(
                 upper_bound: figures.upper_bound,
                 percent: (figures.upper_bound > 0)
                     .then(|| figures.objective * 100 / figures.upper_bound),
-                unmet: w.unmet.len(),
+                unmet: w.unmet_by_reason.iter().map(|(_, count)| count).sum(),
                 groups: w
                     .unmet_by_reason
                     .iter()
@@ -767,7 +767,7 @@ async fn calendar_page(
             range: plan_range(p),
             days: p.days,
             visits: d.visits,
-            unmet: d.unmet.len(),
+            unmet: d.unmet_by_reason.iter().map(|(_, count)| count).sum(),
             created: p
                 .created_at
                 .with_timezone(&week.zone)

@@ -562,7 +562,9 @@ pub async fn list(
     Ok(Json(plans.iter().map(PlanBrief::from).collect()))
 }
 
-/// A plan with its visits and unmet households.
+/// A plan with its visits and unmet households. A volunteer reads the
+/// unmet households only as counts in the summary: their entries name
+/// residents.
 #[utoipa::path(get, path = "/api/v1/plans/{plan_id}", tag = "plans", operation_id = "show_plan",
     params(("plan_id" = i32, Path, description = "The plan")),
     responses(

@@ -6,7 +6,10 @@
 //! - `leader`: reads and plans their own team.
 //! - `volunteer`: reads their own team's published plans and their own
 //!   visits; of the register, only the households (and their residents)
-//!   they visit on the team's calendar, see [`Actor::register_reach`].
+//!   they visit on the team's calendar, see [`Actor::register_reach`]. Of
+//!   the team's calendar and plans: every visit's time, member, register
+//!   key, village and purposes, the address only of their own visits, and
+//!   what a plan leaves out only as counts (its entries name residents).
 //!
 //! A record outside the actor's scope is "not found", never "forbidden", so
 //! that nobody can probe other villages. A record in scope that the actor may

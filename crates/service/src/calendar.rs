@@ -249,7 +249,7 @@ pub async fn team_week(
         }
         None => None,
     };
-    Ok(TeamWeek {
+    let week = TeamWeek {
         team_id,
         team_name: snapshot.team.name.clone(),
         zone,
@@ -267,7 +267,30 @@ pub async fn team_week(
         published,
         draft,
         may_lead,
+    };
+    Ok(match actor.register_reach() {
+        Some(member_id) => week.within_reach(member_id),
+        None => week,
     })
+}
+
+impl TeamWeek {
+    /// The week as a volunteer reads it: every visit with its register key
+    /// and village, but the address only of their own visits, and what the
+    /// plans leave out only counted (its entries name residents).
+    fn within_reach(mut self, member_id: i32) -> Self {
+        for member in self.days.iter_mut().flat_map(|d| d.members.iter_mut()) {
+            if member.member_id != member_id {
+                for visit in &mut member.visits {
+                    visit.household.address.clear();
+                }
+            }
+        }
+        for plan in self.plans.iter_mut().chain(self.draft.iter_mut()) {
+            plan.unmet.clear();
+        }
+        self
+    }
 }
 
 fn check_week(from: NaiveDate) -> Result<(), ServiceError> {

@@ -329,6 +329,7 @@ async fn write_register(
         let page = doorstep_store::team_households_after(
             store.connection(),
             team_id,
+            None,
             after.as_ref().map(|(key, id)| (key.as_str(), *id)),
             EXPORT_PAGE,
         )

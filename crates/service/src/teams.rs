@@ -355,30 +355,39 @@ pub async fn households(
         )
         .await?
     } else {
-        // A team holds hundreds of households: read them all, keep those
-        // that match, and page what is left.
-        let all = doorstep_store::team_households_page(
-            store.connection(),
-            team_id,
-            actor.register_reach(),
-            0,
-            u64::MAX >> 1,
-        )
-        .await?;
-        let matching: Vec<HouseholdDetails> = all
-            .households
-            .into_iter()
-            .filter(|h| filter.matches(h))
-            .collect();
-        let total = matching.len() as u64;
-        doorstep_store::HouseholdPage {
-            total,
-            households: matching
-                .into_iter()
-                .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
-                .take(page.per_page as usize)
-                .collect(),
+        // Walk the register page by page in register order, keeping only
+        // the requested page of the matches: memory and bound variables
+        // stay those of one page whatever the team's size.
+        let skip = page.offset();
+        let wanted = page.per_page as usize;
+        let mut total = 0u64;
+        let mut households = Vec::with_capacity(wanted);
+        let mut after: Option<(String, i32)> = None;
+        loop {
+            let batch = doorstep_store::team_households_after(
+                store.connection(),
+                team_id,
+                actor.register_reach(),
+                after.as_ref().map(|(key, id)| (key.as_str(), *id)),
+                SEARCH_PAGE,
+            )
+            .await?;
+            let Some(last) = batch.last() else {
+                break;
+            };
+            after = Some((last.external_id.clone(), last.id));
+            let full = batch.len() as u64 == SEARCH_PAGE;
+            for h in batch.into_iter().filter(|h| filter.matches(h)) {
+                if total >= skip && households.len() < wanted {
+                    households.push(h);
+                }
+                total += 1;
+            }
+            if !full {
+                break;
+            }
         }
+        doorstep_store::HouseholdPage { total, households }
     };
     // Reading residents' personal data is logged (ids and counts only).
     let residents: usize = found.households.iter().map(|h| h.residents.len()).sum();
@@ -410,6 +419,9 @@ pub async fn households(
             .collect(),
     })
 }
+
+/// How many households a search reads from the store at a time.
+const SEARCH_PAGE: u64 = 500;
 
 /// Which households of a team: every filter given must hold.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -358,6 +358,88 @@ async fn a_new_plan_is_a_draft_for_the_leader_only_and_is_published_from_the_pag
 }
 
 #[tokio::test]
+async fn a_volunteer_reads_the_week_with_the_addresses_of_their_own_visits_only() {
+    let app = TestApp::demo_with_calendars().await;
+    let leader = app.login(LEADER).await;
+    let volunteer = app.login(VOLUNTEER).await;
+    let me = member_of(&app, &volunteer).await;
+
+    // Who visits which household this week, from the published plans.
+    let mut register = Vec::new();
+    for n in 1.. {
+        let path = format!("/api/v1/teams/1/households?per_page=200&page={n}");
+        let page = api(&app, &path, &leader).await;
+        let households = page["households"].as_array().unwrap().clone();
+        if households.is_empty() {
+            break;
+        }
+        register.extend(households);
+    }
+    let address = |id: i64| {
+        register
+            .iter()
+            .find(|h| h["id"] == id)
+            .map(|h| h["address"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let (start, end) = (today().to_string(), (today() + Days::new(7)).to_string());
+    let plans = api(&app, "/api/v1/teams/1/plans", &volunteer).await;
+    let (mut own, mut others, mut explained) = (
+        std::collections::BTreeSet::new(),
+        std::collections::BTreeSet::new(),
+        std::collections::BTreeSet::new(),
+    );
+    for brief in plans.as_array().unwrap() {
+        let path = format!("/api/v1/plans/{}", brief["id"]);
+        let full = api(&app, &path, &leader).await;
+        let mine = api(&app, &path, &volunteer).await;
+        // The volunteer reads the plan and its counts, not who is left out.
+        assert_eq!(mine["visits"], full["visits"]);
+        assert_eq!(mine["summary"], full["summary"]);
+        assert_eq!(mine["unmet"], json!([]), "{path}");
+        if brief["status"] == "published" {
+            for u in full["unmet"].as_array().unwrap() {
+                explained.insert(u["explanation_vi"].as_str().unwrap().to_owned());
+            }
+        }
+        for v in full["visits"].as_array().unwrap() {
+            let local = chrono::DateTime::parse_from_rfc3339(v["start"].as_str().unwrap())
+                .unwrap()
+                .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+                .date_naive()
+                .to_string();
+            if v["on_calendar"] == true && local >= start && local < end {
+                let set = if v["member_id"] == me {
+                    &mut own
+                } else {
+                    &mut others
+                };
+                set.insert(address(v["household_id"].as_i64().unwrap()));
+            }
+        }
+    }
+    assert!(!own.is_empty() && !others.is_empty(), "{own:?} {others:?}");
+    let (_, seen_by_leader) = get_page(&app, "/teams/1/lich", &leader).await;
+    let (status, seen) = get_page(&app, "/teams/1/lich", &volunteer).await;
+    assert_eq!(status, StatusCode::OK);
+    for a in &own {
+        assert!(seen.contains(&html(a)), "own visit's address {a}");
+    }
+    for a in others.difference(&own) {
+        assert!(seen_by_leader.contains(&html(a)), "{a}");
+        assert!(!seen.contains(&html(a)), "another member's address {a}");
+    }
+    // Why a plan leaves a household out names its residents: the leader
+    // reads it, the volunteer reads only how many, by reason.
+    assert!(!explained.is_empty());
+    for text in &explained {
+        assert!(seen_by_leader.contains(&html(text)), "{text}");
+        assert!(!seen.contains(&html(text)), "{text}");
+    }
+    assert!(REASONS.iter().any(|(_, vi, _)| seen.contains(&html(vi))));
+}
+
+#[tokio::test]
 async fn a_volunteer_reads_the_day_with_phones_and_a_map_and_the_leader_without_phones() {
     let app = TestApp::demo_with_calendars().await;
     let volunteer = app.login(VOLUNTEER).await;

@@ -654,4 +654,30 @@ async fn a_register_larger_than_sqlites_variable_limit_goes_out_whole() {
     let detail: Value = serde_json::from_str(&detail[0][0]).unwrap();
     assert_eq!(detail["households"], BEYOND_SQLITE_VARIABLES);
     assert_eq!(detail["residents"], loaded.residents);
+
+    // A search walks the same register: a filter every household meets
+    // counts them all and pages in register order; a key finds its one.
+    let search = |query: String| {
+        let (app, leader) = (&app, &leader);
+        async move {
+            let path = format!("/api/v1/teams/{team_id}/households?{query}");
+            let (status, body) = app.call(Method::GET, &path, Some(leader), None).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let keys: Vec<String> = body["households"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["external_id"].as_str().unwrap().to_owned())
+                .collect();
+            (body["total"].as_u64().unwrap(), keys)
+        }
+    };
+    let (total, keys) = search(format!("village={village}&page=3&per_page=200")).await;
+    assert_eq!(total, BEYOND_SQLITE_VARIABLES as u64);
+    let in_order: Vec<String> = households.iter().skip(400).take(200).cloned().collect();
+    assert_eq!(keys, in_order);
+    let last = households.last().unwrap();
+    let (_, keys) = search(format!("q={last}")).await;
+    assert!(keys.contains(last), "{keys:?}");
+    assert!(keys.len() < 20, "{keys:?}");
 }

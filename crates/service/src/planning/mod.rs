@@ -1058,6 +1058,13 @@ pub async fn show_plan(
     let unmet = plans::plan_unmet(store.connection(), plan_id).await?;
     let summary = summary(&visits, &unmet, &plan);
     let zone = team_zone_of(store, plan.team_id).await?;
+    // The entries of what a plan leaves out name residents: beyond a
+    // volunteer's reach; the summary still counts them.
+    let unmet = if actor.register_reach().is_some() {
+        Vec::new()
+    } else {
+        unmet
+    };
     Ok(PlanOutcome {
         plan,
         visits,

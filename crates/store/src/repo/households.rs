@@ -1216,18 +1216,26 @@ pub async fn team_households_page(
 /// A page of a team's households in register order (register key, then
 /// id) after `after`, the key and id of the previous page's last one, with
 /// their residents and needs. A page costs four queries with at most
-/// `limit` bound ids each, whatever the team's size; an export walks the
-/// whole register this way in bounded memory.
+/// `limit` bound ids each, whatever the team's size; an export or a search
+/// walks the whole register this way in bounded memory. With `visited_by`,
+/// only the households that member visits on the team's calendar.
 ///
 /// # Errors
 /// The database fails.
 pub async fn team_households_after(
     db: &impl ConnectionTrait,
     team_id: i32,
+    visited_by: Option<i32>,
     after: Option<(&str, i32)>,
     limit: u64,
 ) -> Result<Vec<HouseholdDetails>, StoreError> {
     let mut query = household::Entity::find().filter(household::Column::TeamId.eq(team_id));
+    if let Some(member_id) = visited_by {
+        query = query.filter(
+            household::Column::Id
+                .in_subquery(super::plans::member_calendar_households(team_id, member_id)),
+        );
+    }
     if let Some((key, id)) = after {
         query = query.filter(
             Condition::any()
