@@ -1,8 +1,8 @@
 //! A team of 200,000 households (the synthetic province's generator, one
 //! team, with a published plan) in a temporary SQLite file, through the
-//! real router: the register export, one visit edit and 40 edits at once.
-//! Each step runs in a process of its own, so that its peak memory
-//! (`VmHWM`) is its own and not the load's.
+//! real router: the register export, a household search, one visit edit and
+//! 40 edits at once. Each step runs in a process of its own, so that its peak
+//! memory (`VmHWM`) is its own and not the load's.
 //!
 //! `cargo bench -p doorstep-api --bench big_team [-- HOUSEHOLDS]`
 
@@ -43,7 +43,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let url = format!("sqlite://{}/big-team.sqlite", dir.path().display());
     println!("A team of {households} households on SQLite ({url})");
-    for step in ["load", "export", "edit", "writes"] {
+    for step in ["load", "export", "search", "edit", "writes"] {
         let status = Command::new(std::env::current_exe().expect("this binary"))
             .args([step, &url, &households.to_string()])
             .status()
@@ -96,6 +96,30 @@ async fn run_step(step: &str, url: &str, rest: &[String]) {
                 "register.csv: {} rows, {} MB in {:.1} s; peak memory {} MB (before the request {before} MB)",
                 lines - 1,
                 bytes / 1_000_000,
+                started.elapsed().as_secs_f64(),
+                peak_mb()
+            );
+        }
+        "search" => {
+            // A resident's name as a leader types it, without diacritics:
+            // the register walked page by page, the matches counted.
+            let response = send(
+                &router,
+                Method::GET,
+                &format!("/api/v1/teams/{team_id}/households?q=nguyen%20van&per_page=50"),
+                &token,
+                None,
+            )
+            .await;
+            assert_eq!(response.status(), StatusCode::OK);
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("the body reads");
+            let page: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+            println!(
+                "household search (q=nguyen van): {} found, a page of {} in {:.1} s; peak memory {} MB (before the request {before} MB)",
+                page["total"],
+                page["households"].as_array().map_or(0, Vec::len),
                 started.elapsed().as_secs_f64(),
                 peak_mb()
             );

@@ -23,6 +23,7 @@ Timings are wall-clock on whatever else the machine is doing: on a shared 2-core
 figures vary by a few percent between runs.
 """
 import argparse
+import datetime
 import json
 import os
 import subprocess
@@ -178,8 +179,9 @@ def vrpcli(bench, inst, out, limit):
     return s.get("objective") if s.get("valid") else None
 
 
-def plan_cmd(args, inst, out_plan, limit, extra=()):
-    return [args.doorstep, "plan", "--input", inst, "--time-limit", str(limit), "--seed", str(args.seed),
+def plan_cmd(args, inst, out_plan, limit, extra=(), iterations=None):
+    budget = ["--iterations", str(iterations)] if iterations else ["--time-limit", str(limit)]
+    return [args.doorstep, "plan", "--input", inst, *budget, "--seed", str(args.seed),
             "--threads", str(args.threads), "--output", out_plan, *extra]
 
 
@@ -206,6 +208,8 @@ def main():
                          "plans are cached in --out; needs vrp-cli on PATH or $VRP_CLI")
     ap.add_argument("--stability", action="store_true", help="re-plan public M without one volunteer, with a hint")
     ap.add_argument("--stability-all", action="store_true", help="remove each volunteer in turn (default: the busiest)")
+    ap.add_argument("--stability-iterations", type=int, default=95000,
+                    help="iterations per thread of each stability plan (about 10 s on 2 cores; the same figures on any machine)")
     ap.add_argument("--balance", action="store_true", help="spread with and without --balance on public M")
     ap.add_argument("--slice", type=int, default=0, help="province slice with this many teams")
     ap.add_argument("--out", default=os.path.join(REPO, "target", "bench-plans"))
@@ -277,19 +281,18 @@ def stability(args, bench, limits):
     """Remove one volunteer's shifts from public M, re-plan with the original plan as a hint,
     count the other volunteers' visits that stay (same household, volunteer, start)."""
     path = os.path.join(bench, "instances", "public-M-202.json")
-    base_plan = os.path.join(args.out, "public-M-202.plan.json")
-    if not os.path.exists(base_plan):
-        run_measured(plan_cmd(args, path, base_plan, limits["M"]))
+    base_plan = os.path.join(args.out, "public-M-202.stability-base.plan.json")
+    run_measured(plan_cmd(args, path, base_plan, limits["M"], iterations=args.stability_iterations))
     inst = json.load(open(path))
     plan = json.load(open(base_plan))
     counts = {}
     for v in plan["visits"]:
         counts[v["volunteer"]] = counts.get(v["volunteer"], 0) + 1
-    print("\nRe-plan stability (public-M-202, one volunteer's shifts removed, original plan as --hint, %g s):"
-          % limits["M"])
+    print("\nRe-plan stability (public-M-202, one volunteer's shifts removed, original plan as --hint, "
+          "%d iterations a thread):" % args.stability_iterations)
     before = validate(bench, path, base_plan).get("objective")
-    print("| volunteer removed | its visits | others' visits | unchanged | share | objective before → after |")
-    print("|---|---|---|---|---|---|")
+    print("| volunteer removed | its visits | others' visits | unchanged | share | within 30 min | objective before → after |")
+    print("|---|---|---|---|---|---|---|")
     for vid in sorted(counts, key=lambda v: -counts[v]):
         changed = json.loads(json.dumps(inst))
         for vol in changed["volunteers"]:
@@ -298,16 +301,30 @@ def stability(args, bench, limits):
         cpath = os.path.join(args.out, "M-202-without-%s.json" % vid)
         json.dump(changed, open(cpath, "w"))
         new_plan = os.path.join(args.out, "M-202-without-%s.plan.json" % vid)
-        code, _, _, err = run_measured(plan_cmd(args, cpath, new_plan, limits["M"], ["--hint", base_plan]))
+        code, _, _, err = run_measured(plan_cmd(args, cpath, new_plan, limits["M"], ["--hint", base_plan],
+                                                iterations=args.stability_iterations))
         if code != 0:
             print("| %s | failed: %s |" % (vid, err.strip()[-200:]))
             continue
         s = validate(bench, cpath, new_plan)
-        new = {(v["household"], v["volunteer"], v["start"]) for v in json.load(open(new_plan))["visits"]}
-        others = [(v["household"], v["volunteer"], v["start"]) for v in plan["visits"] if v["volunteer"] != vid]
-        same = sum(1 for k in others if k in new)
-        print("| %s | %d | %d | %d | %.1f %% | %d → %d%s |" % (
+        new_visits = json.load(open(new_plan))["visits"]
+        new = {(v["household"], v["volunteer"], v["start"]) for v in new_visits}
+        others = [v for v in plan["visits"] if v["volunteer"] != vid]
+        same = sum(1 for v in others if (v["household"], v["volunteer"], v["start"]) in new)
+        starts = {(v["household"], v["volunteer"]): v["start"] for v in new_visits}
+
+        def near(v):
+            s2 = starts.get((v["household"], v["volunteer"]))
+            if s2 is None:
+                return False
+            a = datetime.datetime.fromisoformat(v["start"])
+            b = datetime.datetime.fromisoformat(s2)
+            return a.date() == b.date() and abs((a - b).total_seconds()) <= 30 * 60
+
+        close = sum(1 for v in others if near(v))
+        print("| %s | %d | %d | %d | %.1f %% | %.1f %% | %d → %d%s |" % (
             vid, counts[vid], len(others), same, 100.0 * same / max(1, len(others)),
+            100.0 * close / max(1, len(others)),
             before, s.get("objective", -1),
             "" if s.get("valid") else " INVALID"))
         sys.stdout.flush()

@@ -50,9 +50,34 @@ pub use problem::{
 
 use search::{Goal, SearchParams, Sol};
 
-/// What keeping one visit of the hint plan is worth, in priority points: a
-/// re-plan gives up a kept visit only for a clearly better one.
-const HINT_WEIGHT: f64 = 2.0;
+/// How a re-plan holds on to the visits of its hint plan.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Keep {
+    /// What keeping one visit (same household and shift) is worth, in
+    /// priority points.
+    pub weight: f64,
+    /// How far, in minutes, a kept visit may start from its time.
+    pub within_minutes: i64,
+}
+
+impl Keep {
+    /// Move as little as possible: a kept visit keeps its start and is worth
+    /// 2 points, so it is given up only for a clearly better plan (`doorstep
+    /// plan --hint`).
+    pub const EXACT: Keep = Keep {
+        weight: 2.0,
+        within_minutes: 0,
+    };
+    /// A team's calendar: a kept visit may start up to 30 minutes from its
+    /// time (the tolerance within which a volunteer's list counts as
+    /// unchanged), so that new visits fit between those that stay, and is
+    /// worth 1 point: given up for a household of higher priority, or two
+    /// for one.
+    pub const CALENDAR: Keep = Keep {
+        weight: 1.0,
+        within_minutes: 30,
+    };
+}
 
 /// How to plan.
 #[derive(Debug, Clone)]
@@ -69,8 +94,10 @@ pub struct Params {
     /// Search threads (1 or more).
     pub threads: usize,
     /// A previous plan: keep its visits where possible (same household,
-    /// volunteer and day, and the same start when the route allows).
+    /// volunteer and day, and a start as near theirs as `keep` allows).
     pub hint: Option<Plan>,
+    /// How the hint's visits are held on to.
+    pub keep: Keep,
     /// Spread visits evenly over volunteers when priority allows.
     pub balance: bool,
 }
@@ -83,6 +110,7 @@ impl Default for Params {
             seed: 1,
             threads: 1,
             hint: None,
+            keep: Keep::EXACT,
             balance: false,
         }
     }
@@ -116,8 +144,8 @@ pub fn plan(problem: &Problem, params: &Params) -> Plan {
             }
         }
     }
-    // a hint visit that stays in its shift keeps its start time: only gaps
-    // around it are free for other visits
+    // a hint visit that stays in its shift starts within `keep.within_minutes`
+    // of its start: the rest of the shift is free for other visits
     let hinted;
     let p = if params.hint.is_some() {
         let mut q = p.clone();
@@ -133,10 +161,17 @@ pub fn plan(problem: &Problem, params: &Params) -> Plan {
                 if q.cands[c as usize].shift == s
                     && q.cand_ivs(c).iter().any(|&(a, z)| a <= t && t <= z)
                 {
+                    let within = params.keep.within_minutes.max(0);
+                    let near: Vec<(i64, i64)> = q
+                        .cand_ivs(c)
+                        .iter()
+                        .map(|&(a, z)| (a.max(t - within), z.min(t + within)))
+                        .filter(|&(a, z)| a <= z)
+                        .collect();
                     let at = q.ivs.len() as u32;
-                    q.ivs.push((t, t));
+                    q.ivs.extend(near);
                     q.cands[c as usize].iv_begin = at;
-                    q.cands[c as usize].iv_end = at + 1;
+                    q.cands[c as usize].iv_end = q.ivs.len() as u32;
                 }
             }
         }
@@ -148,7 +183,7 @@ pub fn plan(problem: &Problem, params: &Params) -> Plan {
     let goal = Goal {
         hint_shift,
         w_kept: if params.hint.is_some() {
-            HINT_WEIGHT
+            params.keep.weight
         } else {
             0.0
         },
@@ -174,8 +209,8 @@ pub fn plan(problem: &Problem, params: &Params) -> Plan {
     out
 }
 
-/// Start times of a route: as early as possible, or the hint's start when the
-/// rest of the route still fits.
+/// Start times of a route: as early as possible, or for a visit of the hint
+/// plan as near its start as the rest of the route allows.
 fn schedule(p: &Problem, shift: u32, r: &[u32], hint_start: &[Option<i64>]) -> Vec<i64> {
     let mut timing = route::Timing::default();
     let ok = timing.compute(p, shift, r);
@@ -190,10 +225,16 @@ fn schedule(p: &Problem, shift: u32, r: &[u32], hint_start: &[Option<i64>]) -> V
         let arrive = t + p.tt(loc, cand.loc);
         let earliest = route::first_start(ivs, arrive).unwrap_or(arrive);
         let mut s = earliest;
-        if let Some(hs) = hint_start[cand.hh as usize] {
-            let in_iv = ivs.iter().any(|&(a, b)| a <= hs && hs <= b);
-            if hs >= earliest && ok && hs <= timing.latest[i] && in_iv {
-                s = hs;
+        // a hint visit that stays in this shift: as near its old start as
+        // the route allows; any other visit: as early as possible
+        if let Some(hs) = hint_start[cand.hh as usize]
+            && ok
+            && sh.start <= hs
+            && hs < sh.end
+        {
+            let near = hs.clamp(earliest, timing.latest[i].max(earliest));
+            if ivs.iter().any(|&(a, b)| a <= near && near <= b) {
+                s = near;
             }
         }
         starts.push(s);

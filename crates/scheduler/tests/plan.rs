@@ -5,7 +5,7 @@
 //! time zone.
 
 use doorstep_scheduler::format::{Instance, Pinned, Visit};
-use doorstep_scheduler::{Params, Plan, Problem, Reason, checker, plan};
+use doorstep_scheduler::{Keep, Params, Plan, Problem, Reason, checker, plan};
 use proptest::prelude::*;
 use rstest::rstest;
 use serde_json::{Value, json};
@@ -261,6 +261,91 @@ fn a_plan_given_as_hint_is_kept() {
         .count();
     assert_eq!(same, first.visits.len());
     assert!(again.stats.objective >= first.stats.objective);
+}
+
+#[test]
+fn a_calendar_hint_keeps_visits_within_half_an_hour_and_makes_room_for_others() {
+    let inst = load("S-7.json");
+    let problem = Problem::new(&inst).expect("valid");
+    let first = plan(&problem, &quick(3, 1));
+    // One volunteer leaves: their households need room in the others' shifts.
+    let gone = first.visits[0].volunteer.clone();
+    let mut without = inst.clone();
+    for v in &mut without.volunteers {
+        if v.id == gone {
+            v.shifts.clear();
+        }
+    }
+    let problem = Problem::new(&without).expect("valid");
+    let replan = |keep| {
+        let result = plan(
+            &problem,
+            &Params {
+                hint: Some(first.clone()),
+                keep,
+                max_iterations: Some(2000),
+                ..quick(4, 1)
+            },
+        );
+        checker::check(&without, &result).expect("valid");
+        result
+    };
+    let minutes = |t: &str| doorstep_scheduler::parse_minutes(t).expect("a time");
+    let others: Vec<_> = first
+        .visits
+        .iter()
+        .filter(|v| v.volunteer != gone)
+        .collect();
+    let kept = |result: &doorstep_scheduler::Plan, within: i64| {
+        others
+            .iter()
+            .filter(|v| {
+                result.visits.iter().any(|w| {
+                    w.household == v.household
+                        && w.volunteer == v.volunteer
+                        && (minutes(&w.start) - minutes(&v.start)).abs() <= within
+                })
+            })
+            .count()
+    };
+    let exact = replan(Keep::EXACT);
+    let calendar = replan(Keep::CALENDAR);
+    // Kept to the minute with `Keep::EXACT`, within 30 minutes with
+    // `Keep::CALENDAR`, which gives the newcomers more room.
+    let (exact_kept, calendar_kept) = (kept(&exact, 0), kept(&calendar, 30));
+    println!(
+        "{} of {} kept exactly ({}), {calendar_kept} within 30 minutes ({})",
+        exact_kept,
+        others.len(),
+        exact.stats.objective,
+        calendar.stats.objective
+    );
+    assert_eq!(exact_kept, others.len());
+    assert!(calendar_kept * 4 >= others.len() * 3);
+    assert!(calendar.stats.objective > exact.stats.objective);
+    // A visit that stays in its shift starts within 30 minutes of its time.
+    for w in &calendar.visits {
+        let volunteer = without
+            .volunteers
+            .iter()
+            .find(|v| v.id == w.volunteer)
+            .unwrap();
+        let shift = volunteer
+            .shifts
+            .iter()
+            .find(|s| minutes(&s.start) <= minutes(&w.start) && minutes(&w.start) < minutes(&s.end))
+            .expect("a visit lies in a shift");
+        let before = others.iter().find(|v| {
+            v.household == w.household
+                && v.volunteer == w.volunteer
+                && minutes(&shift.start) <= minutes(&v.start)
+                && minutes(&v.start) < minutes(&shift.end)
+        });
+        if let Some(v) = before {
+            let moved = (minutes(&w.start) - minutes(&v.start)).abs();
+            assert!(moved <= 30, "{} moved {moved} minutes", w.household);
+        }
+    }
 }
 
 #[test]

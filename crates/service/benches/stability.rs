@@ -58,7 +58,8 @@ fn kept_share(before: &[(String, String, i64)], after: &[(String, String, i64)])
 }
 
 fn main() {
-    let mut iterations = 4_000u64;
+    let mut iterations = 100_000u64;
+    let mut days = demo::DEMO_PLAN_DAYS;
     let mut files = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -69,6 +70,7 @@ fn main() {
                     .and_then(|n| n.parse().ok())
                     .expect("--iterations N")
             }
+            "--days" => days = args.next().and_then(|n| n.parse().ok()).expect("--days N"),
             "--bench" => {}
             other if other.ends_with(".json") => files.push(other.to_owned()),
             _ => {}
@@ -87,12 +89,14 @@ fn main() {
             files = found;
         }
     }
-    println!("Re-plan stability, {iterations} iterations, one thread, seed 1");
+    println!(
+        "Re-plan stability, {iterations} iterations, one thread, seed 1; demo teams over {days} days"
+    );
     println!();
     println!("| team or instance | re-plan | kept | objective | fresh plan | objective / fresh |");
     println!("| --- | --- | --- | --- | --- | --- |");
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-    runtime.block_on(demo_teams(iterations));
+    runtime.block_on(demo_teams(iterations, days));
     for file in &files {
         instance(file, iterations);
     }
@@ -113,7 +117,7 @@ fn key(v: &VisitRecord) -> (String, String, i64) {
     )
 }
 
-async fn demo_teams(iterations: u64) {
+async fn demo_teams(iterations: u64, days: u32) {
     let dir = tempfile::tempdir().expect("a folder");
     let url = format!("sqlite://{}/bench.sqlite", dir.path().display());
     let store = doorstep_service::Store::connect(&url)
@@ -128,7 +132,7 @@ async fn demo_teams(iterations: u64) {
     let actor = Actor::system("bench");
     let request = PlanRequest {
         start: first,
-        days: 7,
+        days,
         time_limit: Duration::from_secs(60),
         seed: 1,
         threads: 1,
@@ -223,6 +227,7 @@ fn solve(
             seed: 1,
             threads: 1,
             hint,
+            keep: doorstep_scheduler::Keep::CALENDAR,
             balance: false,
         },
     )

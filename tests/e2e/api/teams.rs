@@ -678,7 +678,15 @@ async fn a_volunteer_reads_only_the_households_of_their_visits() {
         &leader,
     )
     .await;
-    assert_eq!(found["total"], 1, "{found}");
+    // (The key's words may also match another household's phone.)
+    assert!(
+        found["households"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["external_id"] == key),
+        "{found}"
+    );
     let edit = serde_json::json!({"address": "Số 1"});
     let (status, problem) = app
         .call(

@@ -205,6 +205,7 @@ fn run_inner(args: &Args) -> Result<(), Failure> {
         seed: args.seed,
         threads,
         hint,
+        keep: doorstep_scheduler::Keep::EXACT,
         balance: args.balance,
     };
     eprintln!(

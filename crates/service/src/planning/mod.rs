@@ -653,6 +653,7 @@ pub(crate) async fn make_plan(
         seed: request.seed,
         threads: request.threads.max(1),
         hint: None,
+        keep: doorstep_scheduler::Keep::CALENDAR,
         balance: false,
     };
     let catalog = catalog.clone();
