@@ -320,3 +320,183 @@ fn help_explains_the_formats() {
         assert!(help.contains(needle), "{needle}:\n{help}");
     }
 }
+
+/// The first 15 days of Qui Nhơn's January high and low waters (XTide's),
+/// written down as a team would: local time, Vietnamese headers and kinds,
+/// times moved by up to ±10 minutes and heights by up to ±5 cm (a seeded
+/// generator), heights left out on every fourth row.
+fn written_down_qui_nhon() -> (String, Vec<Value>) {
+    let text = std::fs::read_to_string(repo_root().join(QUI_NHON_EXTREMES)).unwrap();
+    let all: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut state: u64 = 0x007E_1DE5;
+    let mut jitter = |half: f64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) * half
+    };
+    let mut csv = String::from("thời gian,loại,độ cao (m)\n");
+    let mut rest = Vec::new();
+    for (k, e) in all.iter().enumerate() {
+        let at = chrono::DateTime::parse_from_rfc3339(e["at"].as_str().unwrap()).unwrap();
+        if seconds(e["at"].as_str().unwrap()) >= 15 * 86_400 {
+            rest.push(e.clone());
+            continue;
+        }
+        let local = at.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).unwrap())
+            + chrono::Duration::seconds(jitter(600.0).round() as i64);
+        let kind = if e["kind"] == "high" {
+            "nước lớn"
+        } else {
+            "nước ròng"
+        };
+        let height = e["height_m"].as_f64().unwrap() + jitter(0.05);
+        let height = if k % 4 == 3 {
+            String::new()
+        } else {
+            format!("{height:.2}")
+        };
+        csv.push_str(&format!(
+            "{},{kind},{height}\n",
+            local.format("%Y-%m-%d %H:%M")
+        ));
+    }
+    (csv, rest)
+}
+
+#[test]
+fn two_weeks_of_written_down_tides_become_a_station_the_rules_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let (csv, rest) = written_down_qui_nhon();
+    let obs = dir.path().join("so-nuoc.csv");
+    std::fs::write(&obs, csv).unwrap();
+    let stations = dir.path().join("stations");
+    std::fs::create_dir(&stations).unwrap();
+    let out = stations.join("cang-thu.toml");
+    let run = tide(&[
+        "fit",
+        "--observations",
+        obs.to_str().unwrap(),
+        "--latitude",
+        "13.75",
+        "--longitude",
+        "109.22",
+        "--out",
+        out.to_str().unwrap(),
+        "--name",
+        "Cảng thử",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let summary: Value = serde_json::from_str(&stdout_lines(&run)[0]).unwrap();
+    assert_eq!(summary["station"], "cang-thu");
+    assert_eq!(summary["grade"], "B", "{summary}");
+    assert!(stderr(&run).contains("hạng / grade B"), "{}", stderr(&run));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("approximate = true") && text.contains("name = \"Cảng thử\""));
+
+    // The fitted station predicts the rest of January like the real one.
+    let run = tide(&[
+        "--station",
+        out.to_str().unwrap(),
+        "--from",
+        "2026-01-16",
+        "--to",
+        "2026-02-01",
+        "--extremes",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let fitted: Vec<i64> = stdout_lines(&run)
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["kind"] == "high")
+        .map(|e| seconds(e["at"].as_str().unwrap()))
+        .collect();
+    let true_highs: Vec<i64> = rest
+        .iter()
+        .filter(|e| e["kind"] == "high")
+        .map(|e| seconds(e["at"].as_str().unwrap()))
+        .collect();
+    let close = true_highs
+        .iter()
+        .filter(|&&t| fitted.iter().any(|&f| (f - t).abs() <= 30 * 60))
+        .count();
+    assert!(
+        close * 100 >= true_highs.len() * 95,
+        "{close}/{}",
+        true_highs.len()
+    );
+
+    // An availability rule reads it from the catalog like any other station.
+    let rules = dir.path().join("rules.json");
+    std::fs::write(
+        &rules,
+        r#"{"mode": "in_person", "when": [{"hours": ["00:00", "00:00"]}],
+            "except": [{"tide": {"station": "cang-thu", "near": "high", "within_minutes": 90}}]}"#,
+    )
+    .unwrap();
+    let mut command = doorstep();
+    command.args([
+        "windows",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--from",
+        "2026-01-20",
+        "--to",
+        "2026-01-22",
+        "--stations",
+        stations.to_str().unwrap(),
+    ]);
+    let run = command.output().unwrap();
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(stdout_lines(&run).len() >= 2, "{:?}", stdout_lines(&run));
+}
+
+#[test]
+fn bad_rows_are_named_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let obs = dir.path().join("obs.csv");
+    std::fs::write(
+        &obs,
+        "time,kind,height_m\n2026-01-01 05:00,high,1.2\n2026-01-01 25:00,low,0.1\n2026-01-02 06:00,nước to,1.1\n",
+    )
+    .unwrap();
+    let out = dir.path().join("port.toml");
+    let fit = || {
+        tide(&[
+            "fit",
+            "--observations",
+            obs.to_str().unwrap(),
+            "--latitude",
+            "19.37",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let run = fit();
+    assert_eq!(run.status.code(), Some(2));
+    let err = stderr(&run);
+    assert!(
+        err.contains("obs.csv:3: time: \"2026-01-01 25:00\""),
+        "{err}"
+    );
+    assert!(err.contains("obs.csv:4: kind: \"nước to\""), "{err}");
+    assert!(
+        err.contains("không phải") && err.contains("expected"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().count() == 1,
+        "no temporary file is left"
+    );
+
+    // Too few readings: the fit says what it needs.
+    std::fs::write(&obs, "time,kind,height_m\n2026-01-01T05:00Z,high,1.2\n").unwrap();
+    let run = fit();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(stderr(&run).contains("cần ít nhất 8"), "{}", stderr(&run));
+    assert!(!out.exists());
+}

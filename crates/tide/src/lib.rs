@@ -55,6 +55,7 @@ mod astro;
 mod catalog;
 mod constituents;
 mod extreme;
+mod fit;
 mod harmonic;
 mod horizon;
 mod predictor;
@@ -63,6 +64,10 @@ mod station;
 pub use catalog::{Catalog, CatalogError};
 pub use constituents::{Constituent, constituent, constituents};
 pub use extreme::{Extreme, ExtremeKind};
+pub use fit::{
+    Fit, FitError, FitOptions, FitReport, Grade, InferenceSource, Inferred, Observation, Residual,
+    Unresolved, fit_extremes,
+};
 pub use harmonic::{HarmonicPredictor, node_factors};
 pub use horizon::{TideHorizon, Window};
 pub use predictor::{Predictor, SecondaryPredictor};

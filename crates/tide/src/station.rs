@@ -11,7 +11,7 @@ use crate::constituents::{Constituent, constituent};
 pub const SPEED_TOLERANCE_DEG_PER_HOUR: f64 = 1e-6;
 
 /// What every station file says about itself.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StationInfo {
     /// Identifier, equal to the file name stem (`vn_hon_dau`, `lach-bang`).
     pub id: String,
@@ -633,15 +633,8 @@ fn parse_secondary(r: &mut Reader<'_>, table: &toml::Table) -> Option<SecondaryS
     };
     Some(SecondaryStation {
         info: StationInfo {
-            id: String::new(),
-            name: String::new(),
-            latitude: 0.0,
-            longitude: 0.0,
-            timezone: String::new(),
-            source: String::new(),
-            license: String::new(),
             approximate: true,
-            notes: String::new(),
+            ..StationInfo::default()
         },
         reference: reference?,
         high_water_time_offset_min: hw_t?,
