@@ -488,7 +488,8 @@ async fn a_leader_pins_moves_and_cancels_visits_with_reasons_in_words() {
 async fn a_storm_and_a_replan_keep_the_pinned_visit_and_move_only_what_must_move() {
     let app = TestApp::demo().await;
     let leader = app.login(LEADER).await;
-    let (_, plan) = make_plan(&app, &leader, 1, 7).await;
+    // The four weeks a team publishes.
+    let (_, plan) = make_plan(&app, &leader, 1, doorstep_service::demo::DEMO_PLAN_DAYS).await;
     let id = plan["id"].as_i64().unwrap();
     let visits = plan["visits"].as_array().unwrap().clone();
     let storm_day = tomorrow() + Days::new(2);
@@ -563,18 +564,23 @@ async fn a_storm_and_a_replan_keep_the_pinned_visit_and_move_only_what_must_move
         .expect("the pinned visit stays");
     assert_eq!(kept["start"], keep["start"]);
     assert_eq!(kept["member_id"], keep["member_id"]);
-    // Visits outside the storm day mostly stay where they were.
+    // Visits outside the storm day mostly stay where they were: same
+    // household, member and day, a start within 30 minutes.
     let outside: Vec<&Value> = visits.iter().filter(|v| day_of(v) != storm_day).collect();
+    let start_of =
+        |v: &Value| chrono::DateTime::parse_from_rfc3339(v["start"].as_str().unwrap()).unwrap();
     let same = outside
         .iter()
         .filter(|v| {
             after.iter().any(|a| {
                 a["household_id"] == v["household_id"]
                     && a["member_id"] == v["member_id"]
-                    && a["start"] == v["start"]
+                    && day_of(a) == day_of(v)
+                    && (start_of(a) - start_of(v)).num_minutes().abs() <= 30
             })
         })
         .count();
+    println!("{same} of {} visits outside the storm kept", outside.len());
     assert!(
         same * 10 >= outside.len() * 9,
         "{same} of {} visits outside the storm kept",
