@@ -148,13 +148,13 @@ async fn a_withdrawal_takes_the_resident_off_the_visits_to_come_and_out_of_the_n
         .await,
         1
     );
-    let (status, problem) = app
-        .call(Method::DELETE, &path, Some(&volunteer), None)
-        .await;
+    // From here the leader asks: when the visit held only this resident,
+    // the household has left the volunteer's reach.
+    let leader = app.login(LEADER).await;
+    let (status, problem) = app.call(Method::DELETE, &path, Some(&leader), None).await;
     assert_eq!(status, StatusCode::CONFLICT, "{problem}");
 
     // The next plan leaves them out, and says why.
-    let leader = app.login(LEADER).await;
     let today = super::today();
     let (status, plan) = app
         .call(
@@ -192,7 +192,7 @@ async fn a_withdrawal_takes_the_resident_off_the_visits_to_come_and_out_of_the_n
         .call(
             Method::PUT,
             &path,
-            Some(&volunteer),
+            Some(&leader),
             Some(json!({"text_version": "mẫu 02/2026"})),
         )
         .await;
@@ -202,7 +202,7 @@ async fn a_withdrawal_takes_the_resident_off_the_visits_to_come_and_out_of_the_n
         .call(
             Method::PUT,
             &path,
-            Some(&volunteer),
+            Some(&leader),
             Some(json!({"text_version": " ", "text": ""})),
         )
         .await;
@@ -213,7 +213,7 @@ async fn a_withdrawal_takes_the_resident_off_the_visits_to_come_and_out_of_the_n
         .call(
             Method::PUT,
             &path,
-            Some(&volunteer),
+            Some(&leader),
             Some(json!({"text_version": "mẫu 02/2026", "text": text})),
         )
         .await;
