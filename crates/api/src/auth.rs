@@ -32,6 +32,8 @@ pub struct CurrentUser {
     pub actor: Actor,
     /// The token the request came with.
     pub token: String,
+    /// The time of the request, by the application's clock.
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 /// The token of a request: the bearer token, else the session cookie.
@@ -74,11 +76,13 @@ impl FromRequestParts<AppState> for CurrentUser {
             return Ok(user.clone());
         }
         let token = request_token(&parts.headers).ok_or_else(sign_in_needed)?;
-        let user = auth::authenticate(&state.store, &token, Utc::now()).await?;
+        let now = state.now();
+        let user = auth::authenticate(&state.store, &token, now).await?;
         let current = CurrentUser {
             actor: user.actor(),
             user,
             token,
+            now,
         };
         parts.extensions.insert(current.clone());
         Ok(current)
@@ -177,7 +181,7 @@ pub async fn login(State(state): State<AppState>, request: axum::extract::Reques
         Ok(JsonBody(body)) => body,
         Err(refused) => return refused,
     };
-    let now = Utc::now();
+    let now = state.now();
     let session =
         match auth::login(&state.store, &body.username, &body.password, &address, now).await {
             Ok(session) => session,
@@ -208,7 +212,7 @@ pub async fn logout(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<Response, ApiError> {
-    auth::logout(&state.store, &user.token, Utc::now()).await?;
+    auth::logout(&state.store, &user.token, state.now()).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response
         .headers_mut()

@@ -68,6 +68,8 @@ pub struct AppState {
     pub planning: PlanningDefaults,
     /// Whether cookies are marked `Secure` (sent over HTTPS only).
     pub secure_cookie: bool,
+    /// Where every handler takes the time from.
+    pub clock: doorstep_service::Clock,
 }
 
 impl AppState {
@@ -78,7 +80,13 @@ impl AppState {
             catalog: Arc::new(doorstep_service::stations::built_in()),
             planning: PlanningDefaults::default(),
             secure_cookie: false,
+            clock: doorstep_service::Clock::system(),
         }
+    }
+
+    /// The time now, by the application's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 }
 

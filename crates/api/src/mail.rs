@@ -88,7 +88,7 @@ pub async fn list_schedules(
 ) -> Result<Json<Vec<ScheduleItem>>, ApiError> {
     let team_id = parse_id("team_id", &team_id)?;
     let list =
-        schedule::team_mail_schedules(&state.store, &user.actor, team_id, Utc::now()).await?;
+        schedule::team_mail_schedules(&state.store, &user.actor, team_id, state.now()).await?;
     Ok(Json(list.into_iter().map(ScheduleItem::from).collect()))
 }
 
@@ -123,7 +123,7 @@ pub async fn set_schedule(
             timezone: body.timezone,
             enabled: body.enabled,
         },
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok(Json(ScheduleItem::from(view)))

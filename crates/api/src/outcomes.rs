@@ -220,7 +220,7 @@ pub async fn record(
         &user.actor,
         visit_id,
         &request,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok(Json(OutcomeView::from(&answer)))

@@ -211,7 +211,7 @@ pub async fn coverage(
         Some(text) => number("weeks", text, "a number of weeks from 1 to 104")?,
     };
     let report =
-        oversight::area_coverage(&state.store, &user.actor, area_id, weeks, Utc::now()).await?;
+        oversight::area_coverage(&state.store, &user.actor, area_id, weeks, state.now()).await?;
     Ok(Json(CoverageView::from(&report)))
 }
 
@@ -335,7 +335,7 @@ pub async fn unmet(
         None | Some("" | "json") => {}
         Some("csv") => {
             let mut chunks =
-                oversight::area_unmet_csv(&state.store, &user.actor, area_id, Utc::now()).await?;
+                oversight::area_unmet_csv(&state.store, &user.actor, area_id, state.now()).await?;
             // The body may be polled again after its end (the compression
             // layer looks for trailers): a closed channel answers `None`
             // however often it is asked, so the stream stays ended.
@@ -379,7 +379,7 @@ pub async fn unmet(
         limit: Some(limit),
     };
     let entries =
-        oversight::area_unmet(&state.store, &user.actor, area_id, page, Utc::now()).await?;
+        oversight::area_unmet(&state.store, &user.actor, area_id, page, state.now()).await?;
     let full = u64::try_from(entries.len()).unwrap_or(u64::MAX) == limit;
     Ok(Json(UnmetPageView {
         next_after: if full {

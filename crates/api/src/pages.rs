@@ -90,7 +90,7 @@ impl Header {
     fn new(title: impl Into<String>, zone: &str, user: Option<&CurrentUser>) -> Header {
         Header {
             title: title.into(),
-            today: today_line(zone, Utc::now()),
+            today: user.map(|u| today_line(zone, u.now)).unwrap_or_default(),
             csrf: user.map(|u| auth::form_token(&u.token)).unwrap_or_default(),
             user: user.map(|u| SignedIn {
                 name: u.user.display_name.clone(),
@@ -364,7 +364,7 @@ async fn team_page(
         id,
         page,
         &teams::HouseholdFilter::default(),
-        chrono::Utc::now(),
+        state.now(),
     )
     .await?;
     let pages = found.pages();
@@ -625,7 +625,7 @@ async fn calendar_page(
         team_id,
         from,
         showing,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     let draft_view = week.showing == Showing::Draft;
@@ -745,7 +745,7 @@ async fn calendar_page(
         .collect();
     let draft_changes = match &week.draft {
         Some(d) => Some(
-            planning::plan_change_counts(&state.store, &user.actor, d.plan.id, Utc::now()).await?,
+            planning::plan_change_counts(&state.store, &user.actor, d.plan.id, state.now()).await?,
         ),
         None => None,
     };
@@ -887,7 +887,7 @@ async fn my_day(
     let query = query.map(|q| q.0).unwrap_or_default();
     let found = match query_date("ngay", query.ngay.as_deref()) {
         Ok(date) => {
-            daylist::my_day_list(&state.store, &state.catalog, &user.actor, date, Utc::now()).await
+            daylist::my_day_list(&state.store, &state.catalog, &user.actor, date, state.now()).await
         }
         Err(e) => Err(e),
     };
@@ -915,7 +915,7 @@ async fn member_day(
             &user.actor,
             member_id,
             date,
-            Utc::now(),
+            state.now(),
         )
         .await?;
         Ok::<_, ServiceError>((member_id, list))
@@ -931,7 +931,7 @@ async fn member_day(
 }
 
 fn day_page(user: &CurrentUser, list: DayList, base: String) -> DayPage {
-    let now = Utc::now();
+    let now = user.now;
     let today = now.with_timezone(&list.zone).date_naive();
     let day_href = |date: NaiveDate| format!("{base}?ngay={date}");
     let mine = user.actor.member_id == Some(list.member_id);
@@ -1085,7 +1085,7 @@ async fn record_outcome(
         &user.actor,
         visit_id,
         &request,
-        Utc::now(),
+        state.now(),
     )
     .await
     {
@@ -1164,7 +1164,7 @@ async fn publish(
         Ok(plan_id) => plan_id,
         Err(ApiError(e)) => return error_page(Some(&user), e),
     };
-    match planning::publish(&state.store, &user.actor, plan_id, Utc::now()).await {
+    match planning::publish(&state.store, &user.actor, plan_id, state.now()).await {
         Ok(plan) => {
             let from = query
                 .ok()
@@ -1185,7 +1185,7 @@ async fn publish(
 /// with its own cookie and token.
 async fn sign_in_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = request_token(&headers)
-        && auth::authenticate(&state.store, &token, Utc::now())
+        && auth::authenticate(&state.store, &token, state.now())
             .await
             .is_ok()
     {
@@ -1207,6 +1207,7 @@ fn login_page(
         .filter(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))
         .unwrap_or_else(auth::new_secret);
     let mut header = Header::new("Đăng nhập / Sign in", HOME_ZONE, None);
+    header.today = today_line(HOME_ZONE, state.now());
     header.csrf = auth::form_token(&secret);
     let mut response = render(
         status,
@@ -1276,7 +1277,7 @@ async fn sign_in(State(state): State<AppState>, request: Request) -> Response {
             username,
         );
     }
-    let now = Utc::now();
+    let now = state.now();
     match auth::login(&state.store, &username, &form.password, &address, now).await {
         Ok(session) => {
             let max_age = (session.expires_at - now).num_seconds();
@@ -1320,16 +1321,17 @@ async fn sign_out(State(state): State<AppState>, request: Request) -> Response {
         Ok(axum::Form(form)) => form,
         Err(_) => TokenForm::default(),
     };
-    if let Ok(user) = auth::authenticate(&state.store, &token, Utc::now()).await {
+    if let Ok(user) = auth::authenticate(&state.store, &token, state.now()).await {
         let current = CurrentUser {
             actor: user.actor(),
             user,
             token: token.clone(),
+            now: state.now(),
         };
         if !form_sent_by_us(&headers, &current, form.csrf.as_deref()) {
             return error_page(Some(&current), stale_form());
         }
-        if let Err(e) = auth::logout(&state.store, &token, Utc::now()).await {
+        if let Err(e) = auth::logout(&state.store, &token, state.now()).await {
             return error_page(None, e);
         }
     }

@@ -537,7 +537,7 @@ pub async fn create(
         &user.actor,
         team_id,
         &request,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok((StatusCode::CREATED, Json(PlanView::from(&outcome))))
@@ -604,7 +604,7 @@ pub async fn publish(
     Path(plan_id): Path<String>,
 ) -> Result<Json<PlanView>, ApiError> {
     let plan_id = parse_id("plan_id", &plan_id)?;
-    let published = planning::publish(&state.store, &user.actor, plan_id, Utc::now()).await?;
+    let published = planning::publish(&state.store, &user.actor, plan_id, state.now()).await?;
     let outcome = planning::show_plan(&state.store, &user.actor, plan_id).await?;
     let mut view = PlanView::from(&outcome);
     view.published = Some(PublishedView::from(&published));
@@ -627,7 +627,7 @@ pub async fn changes(
     Path(plan_id): Path<String>,
 ) -> Result<Json<ChangesView>, ApiError> {
     let plan_id = parse_id("plan_id", &plan_id)?;
-    let now = Utc::now();
+    let now = state.now();
     let (changes, zone) =
         planning::plan_changes(&state.store, &state.catalog, &user.actor, plan_id, now).await?;
     Ok(Json(ChangesView::new(&changes, zone)))
@@ -704,7 +704,7 @@ async fn replan_calendar_json(
         body.days,
         limit,
         state.planning.threads,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok(new_draft(&outcome).into_response())
@@ -759,7 +759,7 @@ async fn replan_json(
         plan_id,
         limit,
         state.planning.threads,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok(new_draft(&outcome).into_response())
@@ -838,7 +838,7 @@ pub async fn patch_visit(
         &user.actor,
         visit_id,
         &patch,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok(Json(VisitView::new(&visit, zone)))
@@ -912,7 +912,7 @@ pub async fn list_blackouts(
         &state.catalog,
         &user.actor,
         team_id,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok(Json(list.into_iter().map(BlackoutItem::from).collect()))
@@ -944,7 +944,7 @@ pub async fn add_blackout(
         &user.actor,
         team_id,
         &body,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok((StatusCode::CREATED, Json(BlackoutItem::from(added))))
@@ -967,7 +967,7 @@ pub async fn delete_blackout(
 ) -> Result<StatusCode, ApiError> {
     let team_id = parse_id("team_id", &team_id)?;
     let blackout_id = parse_id("blackout_id", &blackout_id)?;
-    blackouts::delete(&state.store, &user.actor, team_id, blackout_id, Utc::now()).await?;
+    blackouts::delete(&state.store, &user.actor, team_id, blackout_id, state.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

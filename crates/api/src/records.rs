@@ -102,7 +102,7 @@ pub async fn create_household(
 ) -> Result<(StatusCode, Json<HouseholdView>), ApiError> {
     let team_id = parse_id("team_id", &team_id)?;
     let saved =
-        records::create_household(&state.store, &user.actor, team_id, &body, Utc::now()).await?;
+        records::create_household(&state.store, &user.actor, team_id, &body, state.now()).await?;
     Ok((StatusCode::CREATED, Json(saved.into())))
 }
 
@@ -127,7 +127,8 @@ pub async fn edit_household(
 ) -> Result<Json<HouseholdView>, ApiError> {
     let household_id = parse_id("household_id", &household_id)?;
     let saved =
-        records::edit_household(&state.store, &user.actor, household_id, &body, Utc::now()).await?;
+        records::edit_household(&state.store, &user.actor, household_id, &body, state.now())
+            .await?;
     Ok(Json(saved.into()))
 }
 
@@ -277,7 +278,7 @@ pub async fn add_resident(
         &user.actor,
         household_id,
         &body,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok((StatusCode::CREATED, Json(resident_view(&state, saved))))
@@ -309,7 +310,7 @@ pub async fn edit_resident(
         &user.actor,
         resident_id,
         &body,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok(Json(resident_view(&state, saved)))
@@ -351,7 +352,7 @@ pub async fn set_need(
         resident_id,
         &need,
         &body,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok(Json(saved.into()))
@@ -468,7 +469,7 @@ pub async fn add_member(
         &user.actor,
         team_id,
         &body,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok((StatusCode::CREATED, Json(saved.into())))
@@ -499,7 +500,7 @@ pub async fn edit_member(
         &user.actor,
         member_id,
         &body,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok(Json(saved.into()))
@@ -613,7 +614,7 @@ pub async fn check_rule(
         &body.rule,
         body.team_id,
         body.days.unwrap_or(14),
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok(Json(checked.into()))
@@ -781,7 +782,7 @@ async fn upload_csv(
         ImportOptions {
             skip_invalid: params.skip_invalid.unwrap_or(false),
         },
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok(Json(report.into()))
@@ -804,7 +805,7 @@ pub async fn export(
     Path(team_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let team_id = parse_id("team_id", &team_id)?;
-    let now = Utc::now();
+    let now = state.now();
     let mut chunks = import::export_register(&state.store, &user.actor, team_id, now).await?;
     let day: NaiveDate = now
         .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)

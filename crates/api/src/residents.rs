@@ -98,7 +98,7 @@ pub async fn give_consent(
             text_version: body.text_version,
             text: body.text,
         },
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok(Json(ConsentView::from(recorded)))
@@ -123,7 +123,7 @@ pub async fn withdraw_consent(
 ) -> Result<Json<ConsentView>, ApiError> {
     let resident_id = parse_id("resident_id", &resident_id)?;
     let recorded =
-        residents::withdraw_consent(&state.store, &user.actor, resident_id, Utc::now()).await?;
+        residents::withdraw_consent(&state.store, &user.actor, resident_id, state.now()).await?;
     Ok(Json(ConsentView::from(recorded)))
 }
 
@@ -414,7 +414,7 @@ pub async fn export(
     Path(resident_id): Path<String>,
 ) -> Result<Json<ResidentExport>, ApiError> {
     let resident_id = parse_id("resident_id", &resident_id)?;
-    let now = Utc::now();
+    let now = state.now();
     let data = residents::export_resident(&state.store, &user.actor, resident_id, now).await?;
     Ok(Json(ResidentExport::new(data, now)))
 }
@@ -475,7 +475,7 @@ pub async fn erase(
 ) -> Result<Json<ErasedView>, ApiError> {
     let resident_id = parse_id("resident_id", &resident_id)?;
     let erased =
-        residents::erase_resident(&state.store, &user.actor, resident_id, Utc::now()).await?;
+        residents::erase_resident(&state.store, &user.actor, resident_id, state.now()).await?;
     Ok(Json(erased_view(resident_id, erased)))
 }
 

@@ -204,7 +204,8 @@ pub async fn start(
         }
         return Err(ApiError(ServiceError::Invalid(errors)));
     }
-    let started = area::start_run(&state.store, &user.actor, area_id, &request, Utc::now()).await?;
+    let started =
+        area::start_run(&state.store, &user.actor, area_id, &request, state.now()).await?;
     let report = area::run_report(&state.store, &user.actor, started.run.id).await?;
     let location = format!("/api/v1/plan-runs/{}", report.run.id);
     let status = if started.created {

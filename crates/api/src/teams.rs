@@ -378,15 +378,8 @@ pub async fn households(
         query.presence.as_deref(),
         query.status.as_deref(),
     )?;
-    let found = teams::households(
-        &state.store,
-        &user.actor,
-        id,
-        page,
-        &filter,
-        chrono::Utc::now(),
-    )
-    .await?;
+    let found =
+        teams::households(&state.store, &user.actor, id, page, &filter, state.now()).await?;
     Ok(Json(found.into()))
 }
 

@@ -250,7 +250,7 @@ pub async fn member_day(
         &user.actor,
         member_id,
         day(query)?,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok(Json(list.into()))
@@ -276,7 +276,7 @@ pub async fn my_day(
         &state.catalog,
         &user.actor,
         day(query)?,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok(Json(list.into()))
@@ -314,7 +314,7 @@ async fn address(
     user: &CurrentUser,
     of: FeedOf,
 ) -> Result<Json<FeedView>, ApiError> {
-    let address = feeds::feed_address(&state.store, &user.actor, of, Utc::now()).await?;
+    let address = feeds::feed_address(&state.store, &user.actor, of, state.now()).await?;
     Ok(Json(address.into()))
 }
 
@@ -323,12 +323,12 @@ async fn rotate(
     user: &CurrentUser,
     of: FeedOf,
 ) -> Result<Json<FeedView>, ApiError> {
-    let address = feeds::rotate_feed(&state.store, &user.actor, of, Utc::now()).await?;
+    let address = feeds::rotate_feed(&state.store, &user.actor, of, state.now()).await?;
     Ok(Json(address.into()))
 }
 
 async fn revoke(state: &AppState, user: &CurrentUser, of: FeedOf) -> Result<StatusCode, ApiError> {
-    feeds::revoke_feed(&state.store, &user.actor, of, Utc::now()).await?;
+    feeds::revoke_feed(&state.store, &user.actor, of, state.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -454,7 +454,7 @@ pub async fn calendar(
     let Some(secret) = file.strip_suffix(".ics") else {
         return Err(ApiError::no_route(&format!("/ics/{file}")));
     };
-    let text = feeds::feed_calendar(&state.store, secret, Utc::now()).await?;
+    let text = feeds::feed_calendar(&state.store, secret, state.now()).await?;
     let mut response = text.into_response();
     let headers = response.headers_mut();
     headers.insert(

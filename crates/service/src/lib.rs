@@ -9,6 +9,7 @@ pub mod access;
 pub mod auth;
 pub mod blackouts;
 pub mod calendar;
+pub mod clock;
 pub mod daylist;
 pub mod demo;
 pub mod error;
@@ -28,5 +29,6 @@ pub mod rules;
 pub mod stations;
 pub mod teams;
 
+pub use clock::Clock;
 pub use doorstep_store::Store;
 pub use doorstep_tide::Catalog;

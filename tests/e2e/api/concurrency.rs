@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, StatusCode, header};
-use chrono::{Days, Utc};
+use chrono::Days;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -460,7 +460,7 @@ async fn visit_edits_and_plans_sent_at_once_are_all_kept() {
     );
 
     let plans_before = count(&app, "SELECT COUNT(*) FROM plans WHERE team_id = 1").await;
-    let start = (Utc::now() + chrono::Duration::hours(7)).date_naive() + Days::new(1);
+    let start = (super::now() + chrono::Duration::hours(7)).date_naive() + Days::new(1);
     let answers = at_once(
         &app,
         (0..AT_ONCE)

@@ -5,14 +5,14 @@
 use std::collections::BTreeSet;
 
 use axum::http::{Method, StatusCode, header};
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{Days, NaiveDate};
 use serde_json::Value;
 
 use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER, fields};
 
 /// Today in the demo teams' zone (Asia/Ho_Chi_Minh, UTC+7 all year).
 fn today() -> NaiveDate {
-    (Utc::now() + chrono::Duration::hours(7)).date_naive()
+    (super::now() + chrono::Duration::hours(7)).date_naive()
 }
 
 async fn get(app: &TestApp, path: &str, token: &str) -> (StatusCode, Value) {
@@ -615,7 +615,7 @@ async fn a_teams_feed_is_its_leaders_and_names_no_resident() {
     assert_eq!(calendar.children("VTIMEZONE").len(), 1);
 
     // Every published visit of the team, each naming its member.
-    let now = Utc::now();
+    let now = super::now();
     let published = doorstep_store::repo::plans::published_visits(
         app.store.connection(),
         1,

@@ -7,7 +7,6 @@
 use std::io::Read;
 
 use axum::http::{HeaderMap, Method, StatusCode, header};
-use chrono::Utc;
 use serde_json::Value;
 
 use super::province::province_app;
@@ -149,7 +148,7 @@ async fn oversight_unmet(app: &TestApp, area_id: i32) -> usize {
                 after_id: after,
                 limit: Some(oversight::MAX_PAGE),
             },
-            Utc::now(),
+            super::now(),
         )
         .await
         .expect("a page of the unmet");
@@ -188,7 +187,7 @@ async fn the_register_export_arrives_whole_under_gzip() {
 async fn the_audit_log_arrives_whole_under_gzip() {
     let (app, _) = province_app().await;
     let team = i32::try_from(first_team(&app).await).unwrap();
-    let now = Utc::now();
+    let now = super::now();
     for i in 0..600 {
         doorstep_store::append_audit(
             app.store.connection(),

@@ -180,7 +180,7 @@ async fn the_morning_firing_writes_each_list_once_even_from_two_jobs() {
         base_url: None,
     };
     let zone = chrono_tz::Asia::Ho_Chi_Minh;
-    let tomorrow = Utc::now().with_timezone(&zone).date_naive() + Days::new(1);
+    let tomorrow = super::now().with_timezone(&zone).date_naive() + Days::new(1);
     let six = zone
         .from_local_datetime(&tomorrow.and_time(NaiveTime::from_hms_opt(6, 0, 10).unwrap()))
         .unwrap()

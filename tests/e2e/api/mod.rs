@@ -23,7 +23,7 @@ mod teams;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use chrono::{Days, Utc};
+use chrono::{DateTime, Days, TimeZone, Utc};
 use doorstep_service::Store;
 use doorstep_tests::TestDb;
 use sea_orm::{ConnectionTrait, Statement};
@@ -35,6 +35,12 @@ use tower::ServiceExt;
 /// not depend on how busy the machine is.
 const DEMO_ITERATIONS: u64 = 6_000;
 
+/// The instant the in-process tests run at, unless a test sets another:
+/// Monday 7 December 2026, 10:00 in Vietnam (03:00 UTC).
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 7, 3, 0, 0).unwrap()
+}
+
 /// A router on a fresh database with the demo data.
 pub struct TestApp {
     /// The database, dropped (and on PostgreSQL removed) with the app.
@@ -44,6 +50,9 @@ pub struct TestApp {
     pub store: Store,
     /// The application.
     pub router: Router,
+    /// The application's clock, standing at [`now`] until a test moves it.
+    #[allow(dead_code)]
+    pub clock: doorstep_service::Clock,
 }
 
 /// The demo's leader, volunteer and official (password `doorstep-demo`).
@@ -57,14 +66,22 @@ impl TestApp {
         let db = TestDb::new().await;
         let store = db.store().await;
         store.migrate_up().await.expect("migrations apply");
-        let router = doorstep_api::router(doorstep_api::AppState::new(store.clone()));
-        TestApp { db, store, router }
+        let clock = doorstep_service::Clock::fixed(now());
+        let mut state = doorstep_api::AppState::new(store.clone());
+        state.clock = clock.clone();
+        let router = doorstep_api::router(state);
+        TestApp {
+            db,
+            store,
+            router,
+            clock,
+        }
     }
 
     /// The demo data, without calendars.
     pub async fn demo() -> TestApp {
         let app = TestApp::empty().await;
-        doorstep_service::demo::load(&app.store, chrono::Utc::now())
+        doorstep_service::demo::load(&app.store, now())
             .await
             .expect("the demo loads");
         app
@@ -80,7 +97,7 @@ impl TestApp {
             std::time::Duration::from_millis(300),
             Some(DEMO_ITERATIONS),
             1,
-            Utc::now() - chrono::Duration::days(4),
+            now() - chrono::Duration::days(4),
         )
         .await
         .expect("the demo's calendars are planned");
@@ -96,7 +113,7 @@ impl TestApp {
             std::time::Duration::from_millis(300),
             Some(DEMO_ITERATIONS),
             1,
-            chrono::Utc::now(),
+            now(),
         )
         .await
         .expect("the demo's calendars are planned");
@@ -124,7 +141,7 @@ impl TestApp {
                 email: None,
             },
             || doorstep_service::auth::hash_password(doorstep_service::demo::DEMO_PASSWORD),
-            chrono::Utc::now(),
+            now(),
         )
         .await
         .expect("the user is stored");
@@ -258,7 +275,7 @@ pub fn fields(problem: &serde_json::Value) -> Vec<String> {
 
 /// Today in Việt Nam.
 pub fn today() -> chrono::NaiveDate {
-    Utc::now()
+    now()
         .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
         .date_naive()
 }

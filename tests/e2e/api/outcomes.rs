@@ -448,7 +448,7 @@ async fn the_replan_leaves_done_needs_out_holds_refusals_and_stays_in_the_future
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{replanned}");
-    let now = Utc::now();
+    let now = super::now();
     let recorded: Vec<i64> = visits.iter().map(|v| v["id"].as_i64().unwrap()).collect();
     for v in replanned["visits"].as_array().unwrap() {
         let start = DateTime::parse_from_rfc3339(v["start"].as_str().unwrap())

@@ -480,6 +480,7 @@ async fn every_answer_carries_the_safety_headers() {
     assert!(!cookie.contains("Secure"));
     let mut state = doorstep_api::AppState::new(app.store.clone());
     state.secure_cookie = true;
+    state.clock = app.clock.clone();
     let secure = doorstep_api::router(state);
     let send = |request: axum::http::Request<axum::body::Body>| {
         let secure = secure.clone();

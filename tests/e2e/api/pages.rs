@@ -4,7 +4,7 @@
 //! the bearer token as the API does, and the session cookie as a browser does.
 
 use axum::http::{HeaderMap, Method, StatusCode, header};
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{Days, NaiveDate};
 use doorstep_service::daylist::day_heading;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
@@ -13,7 +13,7 @@ use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER};
 
 /// Today in the demo teams' zone (Asia/Ho_Chi_Minh, UTC+7 all year).
 fn today() -> NaiveDate {
-    (Utc::now() + chrono::Duration::hours(7)).date_naive()
+    (super::now() + chrono::Duration::hours(7)).date_naive()
 }
 
 /// The reasons a plan leaves a household out, as the page names them.

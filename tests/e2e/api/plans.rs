@@ -2,13 +2,13 @@
 //! blackouts through the API, with every role in and out of scope.
 
 use axum::http::{Method, StatusCode};
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{Days, NaiveDate};
 use serde_json::{Value, json};
 
 use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER, fields};
 
 fn tomorrow() -> NaiveDate {
-    (Utc::now() + chrono::Duration::hours(7)).date_naive() + Days::new(1)
+    (super::now() + chrono::Duration::hours(7)).date_naive() + Days::new(1)
 }
 
 async fn make_plan(app: &TestApp, token: &str, team: i32, days: u32) -> (StatusCode, Value) {

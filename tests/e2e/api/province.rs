@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::http::{Method, StatusCode};
-use chrono::Utc;
 use doorstep_core::{NeedStatus, UnmetReason};
 use doorstep_service::access::Actor;
 use doorstep_service::oversight::{self, UnmetPage};
@@ -26,7 +25,7 @@ pub(super) async fn province_app() -> (TestApp, province::ProvinceSummary) {
             seed: 7,
             history: true,
         },
-        Utc::now(),
+        super::now(),
         |p| heard.push(p),
     )
     .await
@@ -40,7 +39,7 @@ pub(super) async fn province_app() -> (TestApp, province::ProvinceSummary) {
 #[tokio::test]
 async fn a_small_province_adds_up_in_the_officials_audit() {
     let (app, summary) = province_app().await;
-    let now = Utc::now();
+    let now = super::now();
     let c = summary.counts;
     let households = count(&app, "SELECT COUNT(*) FROM households").await;
     assert_eq!(households as u64, c.households);

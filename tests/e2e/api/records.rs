@@ -597,7 +597,7 @@ async fn a_register_larger_than_sqlites_variable_limit_goes_out_whole() {
     use doorstep_store::repo::bulk;
 
     let app = TestApp::empty().await;
-    let now = chrono::Utc::now();
+    let now = super::now();
     let mut layout = province::layout(ProvinceOptions {
         teams: 1,
         seed: 3,

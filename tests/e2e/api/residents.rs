@@ -5,7 +5,6 @@
 //! table — checked by reading every column of every table as text.
 
 use axum::http::{Method, StatusCode};
-use chrono::Utc;
 use sea_orm::{ConnectionTrait, DatabaseBackend};
 use serde_json::json;
 
@@ -72,7 +71,7 @@ fn tables_holding(all: &[(String, String)], needle: &str) -> Vec<String> {
 
 /// A resident of team 1 with consent and a visit still to come.
 async fn resident_with_a_visit_to_come(app: &TestApp) -> (i64, i64) {
-    let now = Utc::now();
+    let now = super::now();
     for row in rows(
         app,
         "SELECT v.id, v.residents, CAST(v.start_at AS TEXT) FROM visits v \
@@ -388,11 +387,11 @@ async fn an_erasure_leaves_no_trace_of_the_name_or_phone_in_any_table() {
         1,
         local_day,
         doorstep_core::MailKind::Daily,
-        Utc::now(),
+        super::now(),
     )
     .await
     .expect("the day's mail is written");
-    assert!(start <= Utc::now(), "the visit is behind us");
+    assert!(start <= super::now(), "the visit is behind us");
     let (status, answer) = app
         .call(
             Method::POST,
@@ -464,7 +463,7 @@ async fn an_erasure_leaves_no_trace_of_the_name_or_phone_in_any_table() {
 
     // Importing the register again does not bring them back.
     let residents = count(&app, "SELECT COUNT(*) FROM residents").await;
-    doorstep_service::demo::load(&app.store, Utc::now())
+    doorstep_service::demo::load(&app.store, super::now())
         .await
         .expect("the demo loads again");
     assert_eq!(

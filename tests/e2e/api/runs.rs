@@ -5,7 +5,6 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
-use chrono::Utc;
 use doorstep_service::planning::area::{self, WorkOptions, Worker};
 use serde_json::{Value, json};
 
@@ -33,7 +32,7 @@ async fn work_run(app: &TestApp, run_id: i32) {
             poll: Duration::from_millis(100),
             keep_polling: false,
         },
-        &Utc::now,
+        &|| app.clock.now(),
         &AtomicBool::new(false),
         &|_| {},
     )

@@ -38,7 +38,7 @@ pub(super) async fn assert_counts_are_true(app: &TestApp, after: &str) {
     );
     assert_eq!(kept, recounted, "{after}: the kept rows against a recount");
 
-    let since = (Utc::now() - Days::new(60))
+    let since = (super::now() - Days::new(60))
         .date_naive()
         .and_hms_opt(0, 0, 0)
         .unwrap()
@@ -287,7 +287,7 @@ async fn the_unmet_page_gives_the_rows_of_the_whole_list() {
     let province = count(&app, "SELECT id FROM areas WHERE parent_id IS NULL").await;
     let province = i32::try_from(province).unwrap();
     let commune = count(&app, "SELECT area_id FROM teams WHERE id = 1").await;
-    let now = Utc::now();
+    let now = super::now();
     for scope in [
         HouseholdScope {
             area_id: province,

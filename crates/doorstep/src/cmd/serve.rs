@@ -83,6 +83,7 @@ async fn serve(args: Args) -> Result<(), Failure> {
             ),
         },
         secure_cookie: settings.server.secure_cookie,
+        clock: doorstep_service::Clock::system(),
     });
     axum::serve(
         listener,
