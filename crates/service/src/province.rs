@@ -1176,7 +1176,7 @@ fn record(
 }
 
 /// Loads the synthetic province into the store: its areas first, then the
-/// teams in batches of [`TEAMS_PER_BATCH`], one transaction each, generated
+/// teams in batches of `TEAMS_PER_BATCH`, one transaction each, generated
 /// on a thread of their own while earlier ones are written (two at a time
 /// on PostgreSQL, so that the ids of a load there depend on which batch
 /// commits first); then fresh planner statistics, the official's account

@@ -2,6 +2,7 @@
 //! `tower::ServiceExt::oneshot` on a fresh database holding the demo data.
 
 mod calendar;
+mod clock;
 mod concurrency;
 mod feeds;
 mod gzip;
@@ -63,10 +64,15 @@ pub const OFFICIAL: &str = "canbo.thanhhoa";
 impl TestApp {
     /// A fresh database with the schema and nothing in it.
     pub async fn empty() -> TestApp {
+        TestApp::empty_at(now()).await
+    }
+
+    /// A fresh database with the schema, the clock standing at `at`.
+    pub async fn empty_at(at: DateTime<Utc>) -> TestApp {
         let db = TestDb::new().await;
         let store = db.store().await;
         store.migrate_up().await.expect("migrations apply");
-        let clock = doorstep_service::Clock::fixed(now());
+        let clock = doorstep_service::Clock::fixed(at);
         let mut state = doorstep_api::AppState::new(store.clone());
         state.clock = clock.clone();
         let router = doorstep_api::router(state);
@@ -80,8 +86,13 @@ impl TestApp {
 
     /// The demo data, without calendars.
     pub async fn demo() -> TestApp {
-        let app = TestApp::empty().await;
-        doorstep_service::demo::load(&app.store, now())
+        TestApp::demo_at(now()).await
+    }
+
+    /// The demo data, without calendars, the clock standing at `at`.
+    pub async fn demo_at(at: DateTime<Utc>) -> TestApp {
+        let app = TestApp::empty_at(at).await;
+        doorstep_service::demo::load(&app.store, at)
             .await
             .expect("the demo loads");
         app
@@ -90,14 +101,19 @@ impl TestApp {
     /// The demo with its calendars planned from four days ago, so that the
     /// volunteers have visits behind them.
     pub async fn with_history() -> TestApp {
-        let app = TestApp::demo().await;
+        TestApp::with_history_at(now()).await
+    }
+
+    /// [`TestApp::with_history`] with the clock standing at `at`.
+    pub async fn with_history_at(at: DateTime<Utc>) -> TestApp {
+        let app = TestApp::demo_at(at).await;
         doorstep_service::demo::plan_calendars(
             &app.store,
             &doorstep_service::stations::built_in(),
             std::time::Duration::from_millis(300),
             Some(DEMO_ITERATIONS),
             1,
-            now() - chrono::Duration::days(4),
+            at - chrono::Duration::days(4),
         )
         .await
         .expect("the demo's calendars are planned");

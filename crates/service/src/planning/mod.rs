@@ -685,7 +685,7 @@ pub(crate) async fn make_plan(
 
 /// Plans a team's visits for `request` and saves the draft: from the next
 /// quarter hour at the earliest, the team's calendar kept where it stands
-/// (see [`make_plan`]). The answer says what publishing it would change.
+/// (see `make_plan`). The answer says what publishing it would change.
 ///
 /// # Errors
 /// The team is unknown or out of the actor's reach (not found), the request

@@ -545,7 +545,7 @@ pub(crate) fn member_calendar_households(
 }
 
 /// Whether the member visits the household on the team's calendar (see
-/// [`member_calendar_households`]).
+/// `member_calendar_households`).
 ///
 /// # Errors
 /// The database fails.
