@@ -24,6 +24,17 @@ async fn my_day(app: &TestApp, token: &str, date: Option<&str>) -> Value {
     list
 }
 
+async fn plan(app: &TestApp, token: &str, start: &str, days: u32) -> (StatusCode, Value) {
+    let body = json!({"start": start, "days": days, "time_limit_s": 0.1});
+    app.call(
+        Method::POST,
+        "/api/v1/teams/1/plans",
+        Some(token),
+        Some(body),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_visit_recorded_before_midnight_stays_on_its_day_and_the_next_day_begins_at_midnight() {
     let app = TestApp::with_history_at(late_evening()).await;
@@ -88,30 +99,16 @@ async fn a_plan_made_just_after_midnight_begins_after_now_and_yesterday_is_refus
     let leader = app.login(LEADER).await;
 
     // Yesterday alone is past.
-    let (status, problem) = app
-        .call(
-            Method::POST,
-            "/api/v1/teams/1/plans",
-            Some(&leader),
-            Some(json!({"start": "2026-12-07", "days": 1, "time_limit_s": 0.1})),
-        )
-        .await;
+    let (status, problem) = plan(&app, &leader, "2026-12-07", 1).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert!(problem.to_string().contains("start"), "{problem}");
 
     // Yesterday and today: the plan holds today's visits only, none before
     // the next quarter hour.
-    let (status, plan) = app
-        .call(
-            Method::POST,
-            "/api/v1/teams/1/plans",
-            Some(&leader),
-            Some(json!({"start": "2026-12-07", "days": 2, "time_limit_s": 0.1})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{plan}");
-    let visits = plan["visits"].as_array().unwrap();
-    assert!(!visits.is_empty(), "{plan}");
+    let (status, made) = plan(&app, &leader, "2026-12-07", 2).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let visits = made["visits"].as_array().unwrap();
+    assert!(!visits.is_empty(), "{made}");
     let quarter = Utc.with_ymd_and_hms(2026, 12, 7, 17, 15, 0).unwrap();
     for v in visits {
         let start = DateTime::parse_from_rfc3339(v["start"].as_str().unwrap()).unwrap();
