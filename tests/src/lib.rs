@@ -286,25 +286,27 @@ impl Server {
         stream.write_all(body.as_bytes()).unwrap();
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).unwrap();
-        let text = String::from_utf8_lossy(&raw).to_string();
-        let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("an HTTP response");
+        let head = std::str::from_utf8(&raw[..split])
+            .expect("an ASCII response head")
+            .to_ascii_lowercase();
+        let body = &raw[split + 4..];
         let status = head
             .split_whitespace()
             .nth(1)
             .and_then(|s| s.parse().ok())
             .expect("a status code");
-        let chunked = head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked");
-        (
-            status,
-            head.to_ascii_lowercase(),
-            if chunked {
-                dechunk(body)
-            } else {
-                body.to_string()
-            },
-        )
+        let body = if head.contains("transfer-encoding: chunked") {
+            dechunk(body)
+        } else {
+            body.to_vec()
+        };
+        // Decoded only once whole: a chunk may end inside a letter.
+        let body = String::from_utf8(body).expect("the body is UTF-8");
+        (status, head, body)
     }
 }
 
@@ -315,18 +317,40 @@ impl Drop for Server {
     }
 }
 
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
+/// The body of a chunked response, its chunks joined as bytes.
+fn dechunk(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
     let mut rest = body;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+    while let Some(line) = rest.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&rest[..line])
+            .ok()
+            .and_then(|s| usize::from_str_radix(s.trim(), 16).ok());
+        let after = &rest[line + 2..];
+        let Some(size) = size.filter(|&n| n > 0 && after.len() >= n) else {
             break;
         };
-        if size == 0 || after.len() < size {
-            break;
-        }
-        out.push_str(&after[..size]);
-        rest = after[size..].trim_start_matches("\r\n");
+        out.extend_from_slice(&after[..size]);
+        rest = after[size..]
+            .strip_prefix(b"\r\n")
+            .unwrap_or(&after[size..]);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dechunk;
+
+    #[test]
+    fn a_chunk_that_ends_inside_a_letter_is_joined_whole() {
+        let word = "Hải Thanh".as_bytes();
+        // "ả" is three bytes; the first chunk ends after its first.
+        let (a, b) = word.split_at(2);
+        let mut body = format!("{:x}\r\n", a.len()).into_bytes();
+        body.extend_from_slice(a);
+        body.extend_from_slice(format!("\r\n{:x}\r\n", b.len()).as_bytes());
+        body.extend_from_slice(b);
+        body.extend_from_slice(b"\r\n0\r\n\r\n");
+        assert_eq!(String::from_utf8(dechunk(&body)).unwrap(), "Hải Thanh");
+    }
 }

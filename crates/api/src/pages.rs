@@ -44,15 +44,7 @@ pub(crate) fn today_line(zone: &str, now: chrono::DateTime<Utc>) -> String {
     use chrono::Datelike;
     let zone: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
     let date = now.with_timezone(&zone).date_naive();
-    let weekday = [
-        "Thứ Hai",
-        "Thứ Ba",
-        "Thứ Tư",
-        "Thứ Năm",
-        "Thứ Sáu",
-        "Thứ Bảy",
-        "Chủ Nhật",
-    ][date.weekday().num_days_from_monday() as usize];
+    let weekday = doorstep_core::words::weekday_vi(date.weekday());
     let lunar = match doorstep_lunar::to_lunar(date) {
         Ok(l) => format!(
             " · âm lịch {}/{}{} năm {}",
@@ -1112,7 +1104,7 @@ async fn record_outcome(
                     .map(|(start, end, _)| {
                         format!(
                             "{} {} ({} âm) {}–{}",
-                            weekday_vi(start.weekday()),
+                            doorstep_core::words::weekday_vi(start.weekday()),
                             start.format("%d/%m"),
                             doorstep_service::daylist::lunar_short(start.date_naive()),
                             start.format("%H:%M"),
@@ -1126,18 +1118,6 @@ async fn record_outcome(
         back: format!("{MY_DAY}?ngay={day}"),
     };
     render(StatusCode::OK, &page)
-}
-
-fn weekday_vi(day: chrono::Weekday) -> &'static str {
-    match day {
-        chrono::Weekday::Mon => "Thứ Hai",
-        chrono::Weekday::Tue => "Thứ Ba",
-        chrono::Weekday::Wed => "Thứ Tư",
-        chrono::Weekday::Thu => "Thứ Năm",
-        chrono::Weekday::Fri => "Thứ Sáu",
-        chrono::Weekday::Sat => "Thứ Bảy",
-        chrono::Weekday::Sun => "Chủ nhật",
-    }
 }
 
 /// The query of the publish form: the week to come back to.

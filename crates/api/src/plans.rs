@@ -435,6 +435,10 @@ pub struct CreatePlan {
     pub days: u32,
     /// Seconds the planner may search (default: the server's setting).
     pub time_limit_s: Option<f64>,
+    /// A fixed search instead of the time limit, for tests and benchmarks:
+    /// about this many iterations (64–5,000,000), the same plan whatever the
+    /// server's load.
+    pub iterations: Option<u64>,
 }
 
 /// How to re-plan (the body may be empty).
@@ -443,6 +447,10 @@ pub struct CreatePlan {
 pub struct Replan {
     /// Seconds the planner may search (default: the server's setting).
     pub time_limit_s: Option<f64>,
+    /// A fixed search instead of the time limit, for tests and benchmarks:
+    /// about this many iterations (64–5,000,000), the same plan whatever the
+    /// server's load.
+    pub iterations: Option<u64>,
 }
 
 /// What to change in a visit; absent fields stay as they are.
@@ -522,7 +530,7 @@ pub async fn create(
         time_limit: limit.unwrap_or(state.planning.time_limit),
         seed: 1,
         threads: state.planning.threads,
-        iterations: None,
+        iterations: body.iterations,
     };
     if let Err(ServiceError::Invalid(mut list)) = request.check() {
         list.retain(|f| start.is_some() || f.field != "start");
@@ -653,6 +661,10 @@ pub struct ReplanCalendar {
     pub days: Option<u32>,
     /// Seconds the planner may search (default: the server's setting).
     pub time_limit_s: Option<f64>,
+    /// A fixed search instead of the time limit, for tests and benchmarks:
+    /// about this many iterations (64–5,000,000), the same plan whatever the
+    /// server's load.
+    pub iterations: Option<u64>,
 }
 
 /// Re-plans the team's calendar from now on after a change (a blackout, a
@@ -695,15 +707,18 @@ async fn replan_calendar_json(
     } else {
         parse_json(&body)?
     };
-    let limit = time_limit(&state, body.time_limit_s)?;
+    let search = planning::Search {
+        time_limit: time_limit(&state, body.time_limit_s)?,
+        threads: state.planning.threads,
+        iterations: body.iterations,
+    };
     let outcome = planning::replan_calendar(
         &state.store,
         &state.catalog,
         &user.actor,
         team_id,
         body.days,
-        limit,
-        state.planning.threads,
+        &search,
         state.now(),
     )
     .await?;
@@ -751,14 +766,17 @@ async fn replan_json(
     } else {
         parse_json(&body)?
     };
-    let limit = time_limit(&state, body.time_limit_s)?;
+    let search = planning::Search {
+        time_limit: time_limit(&state, body.time_limit_s)?,
+        threads: state.planning.threads,
+        iterations: body.iterations,
+    };
     let outcome = planning::replan(
         &state.store,
         &state.catalog,
         &user.actor,
         plan_id,
-        limit,
-        state.planning.threads,
+        &search,
         state.now(),
     )
     .await?;

@@ -20,6 +20,7 @@
 mod country;
 mod domain;
 pub mod rules;
+pub mod words;
 
 pub use country::{COUNTRIES, Country, find_country};
 

@@ -56,23 +56,11 @@ pub struct Mail {
 impl fmt::Debug for Mail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Mail")
-            .field("smtp_url", &redact_url(&self.smtp_url))
+            .field("smtp_url", &doorstep_store::redact(&self.smtp_url))
             .field("from", &self.from)
             .field("file_dir", &self.file_dir)
             .field("base_url", &self.base_url)
             .finish_non_exhaustive()
-    }
-}
-
-/// A URL without its password.
-pub fn redact_url(url: &str) -> String {
-    match (url.split_once("://"), url.rfind('@')) {
-        (Some((scheme, rest)), Some(_)) => {
-            let (credentials, host) = rest.rsplit_once('@').unwrap_or(("", rest));
-            let user = credentials.split_once(':').map_or(credentials, |(u, _)| u);
-            format!("{scheme}://{user}:***@{host}")
-        }
-        _ => url.to_owned(),
     }
 }
 
@@ -226,7 +214,7 @@ pub fn load(sources: &Sources) -> anyhow::Result<Settings> {
         bail!(
             "mail.smtp_url in a configuration file holds a password; set it in the environment \
              instead: DOORSTEP__MAIL__SMTP_URL={}",
-            redact_url(url)
+            doorstep_store::redact(url)
         );
     }
     let mut overrides = toml::Table::new();

@@ -44,39 +44,7 @@ pub struct DayHeading {
 
 /// The heading of `date`.
 pub fn day_heading(date: NaiveDate) -> DayHeading {
-    const THU: [&str; 7] = [
-        "Thứ Hai",
-        "Thứ Ba",
-        "Thứ Tư",
-        "Thứ Năm",
-        "Thứ Sáu",
-        "Thứ Bảy",
-        "Chủ Nhật",
-    ];
-    const DAYS: [&str; 7] = [
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-    ];
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let weekday = date.weekday().num_days_from_monday() as usize;
+    use doorstep_core::words;
     let (lunar_vi, lunar_en) = match doorstep_lunar::to_lunar(date) {
         Ok(l) if l.leap => (
             format!(" · {}/{} nhuận âm lịch", l.day, l.month),
@@ -89,12 +57,16 @@ pub fn day_heading(date: NaiveDate) -> DayHeading {
         Err(_) => (String::new(), String::new()),
     };
     DayHeading {
-        vi: format!("{} {}{lunar_vi}", THU[weekday], date.format("%d/%m/%Y")),
+        vi: format!(
+            "{} {}{lunar_vi}",
+            words::weekday_vi(date.weekday()),
+            date.format("%d/%m/%Y")
+        ),
         en: format!(
             "{} {} {} {}{lunar_en}",
-            DAYS[weekday],
+            words::weekday_en(date.weekday()),
             date.day(),
-            MONTHS[date.month0() as usize],
+            words::month_en(date.month()),
             date.year()
         ),
     }

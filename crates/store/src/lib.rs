@@ -213,15 +213,14 @@ fn normalise_url(url: &str) -> Result<String, StoreError> {
     Ok(format!("sqlite://{path}?{query}"))
 }
 
-/// The URL with its password replaced by `***`.
+/// The URL with its password replaced by `***` (the user name stays, to
+/// say which account); a text that is not a URL is shown as it is.
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // A URL that has a password has a host, so this cannot fail.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
         }
         _ => url.to_string(),
     }
@@ -236,6 +235,11 @@ mod tests {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact("sqlite://data/x.sqlite"), "sqlite://data/x.sqlite");
+        assert_eq!(
+            redact("smtp://mail%40x.vn:p%40ss@smtp.x.vn:587?tls=starttls"),
+            "smtp://mail%40x.vn:***@smtp.x.vn:587?tls=starttls"
+        );
+        assert_eq!(redact("not a url:pw@x"), "not a url:pw@x");
     }
 
     #[test]

@@ -25,7 +25,7 @@ async fn my_day(app: &TestApp, token: &str, date: Option<&str>) -> Value {
 }
 
 async fn plan(app: &TestApp, token: &str, start: &str, days: u32) -> (StatusCode, Value) {
-    let body = json!({"start": start, "days": days, "time_limit_s": 0.1});
+    let body = json!({"start": start, "days": days, "iterations": 2000});
     app.call(
         Method::POST,
         "/api/v1/teams/1/plans",

@@ -469,7 +469,7 @@ async fn visit_edits_and_plans_sent_at_once_are_all_kept() {
                     Method::POST,
                     "/api/v1/teams/1/plans",
                     &leader,
-                    Some(json!({"start": start.to_string(), "days": 1, "time_limit_s": 0.1})),
+                    Some(json!({"start": start.to_string(), "days": 1, "iterations": 2000})),
                 )
             })
             .collect(),

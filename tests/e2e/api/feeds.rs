@@ -102,7 +102,7 @@ async fn daily_lists_show_phone_numbers_to_the_member_only() {
         .format("%d/%m/%Y")
         .to_string();
     assert!(
-        heading_vi.starts_with("Thứ ") || heading_vi.starts_with("Chủ Nhật "),
+        heading_vi.starts_with("Thứ ") || heading_vi.starts_with("Chủ nhật "),
         "{heading_vi}"
     );
     assert!(

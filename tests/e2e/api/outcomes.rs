@@ -444,7 +444,7 @@ async fn the_replan_leaves_done_needs_out_holds_refusals_and_stays_in_the_future
             Method::POST,
             &format!("/api/v1/plans/{plan}/replan"),
             Some(&leader),
-            Some(json!({"time_limit_s": 0.3})),
+            Some(json!({"iterations": 2000})),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{replanned}");

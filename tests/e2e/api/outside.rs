@@ -173,7 +173,7 @@ async fn cross_site_requests_and_forms_without_their_token_are_refused() {
             Method::POST,
             "/api/v1/teams/1/plans",
             Some(&leader),
-            Some(json!({"start": super::today().to_string(), "days": 3, "time_limit_s": 0.2})),
+            Some(json!({"start": super::today().to_string(), "days": 3, "iterations": 2000})),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{plan}");
@@ -536,7 +536,7 @@ async fn every_bound_is_refused_with_the_field_named() {
                 Method::POST,
                 "/api/v1/teams/1/plans",
                 Some(&leader),
-                Some(json!({"start": start, "days": days, "time_limit_s": 0.1})),
+                Some(json!({"start": start, "days": days, "iterations": 2000})),
             )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{start}: {body}");

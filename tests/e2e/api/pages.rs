@@ -241,7 +241,7 @@ async fn a_new_plan_is_a_draft_for_the_leader_only_and_is_published_from_the_pag
             Method::POST,
             "/api/v1/teams/1/plans",
             Some(&leader),
-            Some(json!({"start": today().to_string(), "days": 7, "time_limit_s": 0.3})),
+            Some(json!({"start": today().to_string(), "days": 7, "iterations": 2000})),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{plan}");

@@ -16,7 +16,7 @@ async fn make_plan(app: &TestApp, token: &str, team: i32, days: u32) -> (StatusC
         Method::POST,
         &format!("/api/v1/teams/{team}/plans"),
         Some(token),
-        Some(json!({"start": tomorrow().to_string(), "days": days, "time_limit_s": 0.3})),
+        Some(json!({"start": tomorrow().to_string(), "days": days, "iterations": 2000})),
     )
     .await
 }
@@ -168,15 +168,30 @@ async fn bad_plan_requests_name_every_field() {
             Method::POST,
             "/api/v1/teams/1/plans",
             Some(&leader),
-            Some(json!({"start": "2026-13-01", "days": 0, "time_limit_s": 999})),
+            Some(json!({"start": "2026-13-01", "days": 0, "time_limit_s": 999, "iterations": 5})),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let mut got = fields(&problem);
     got.sort();
-    assert_eq!(got, ["days", "start", "time_limit_s"], "{problem}");
+    assert_eq!(
+        got,
+        ["days", "iterations", "start", "time_limit_s"],
+        "{problem}"
+    );
     assert_eq!(problem["code"], "invalid");
     assert_eq!(problem["status"], 422);
+    // A re-plan's fixed search is bounded too.
+    let (status, problem) = app
+        .call(
+            Method::POST,
+            "/api/v1/teams/1/calendar/replan",
+            Some(&leader),
+            Some(json!({"iterations": 6_000_000})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(fields(&problem), ["iterations"], "{problem}");
 
     // Wrong JSON types name their path; unknown fields are refused.
     let (status, problem) = app
@@ -323,13 +338,13 @@ async fn every_plan_endpoint_answers_each_role_by_scope() {
         (
             Method::POST,
             "/api/v1/teams/1/plans".into(),
-            Some(json!({"start": tomorrow().to_string(), "days": 1, "time_limit_s": 0.2})),
+            Some(json!({"start": tomorrow().to_string(), "days": 1, "iterations": 2000})),
             [201, 201, 403, 403, 404, 401],
         ),
         (
             Method::POST,
             format!("/api/v1/plans/{published_id}/replan"),
-            Some(json!({"time_limit_s": 0.2})),
+            Some(json!({"iterations": 2000})),
             [201, 201, 403, 403, 404, 401],
         ),
     ];
@@ -548,7 +563,7 @@ async fn a_storm_and_a_replan_keep_the_pinned_visit_and_move_only_what_must_move
             Method::POST,
             &format!("/api/v1/plans/{id}/replan"),
             Some(&leader),
-            Some(json!({"time_limit_s": 0.5})),
+            Some(json!({"iterations": 2000})),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "a new draft");

@@ -160,7 +160,7 @@ async fn a_withdrawal_takes_the_resident_off_the_visits_to_come_and_out_of_the_n
             Method::POST,
             "/api/v1/teams/1/plans",
             Some(&leader),
-            Some(json!({"start": today.to_string(), "days": 7, "time_limit_s": 0.3})),
+            Some(json!({"start": today.to_string(), "days": 7, "iterations": 2000})),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{plan}");

@@ -221,26 +221,9 @@ fn around_moon(phase: Phase, before: u8, after: u8, lang: Lang) -> String {
 }
 
 fn weekday_name(d: Weekday, lang: Lang) -> &'static str {
-    let i = d.num_days_from_monday() as usize;
     match lang {
-        Lang::Vi => [
-            "thứ Hai",
-            "thứ Ba",
-            "thứ Tư",
-            "thứ Năm",
-            "thứ Sáu",
-            "thứ Bảy",
-            "Chủ nhật",
-        ][i],
-        Lang::En => [
-            "Monday",
-            "Tuesday",
-            "Wednesday",
-            "Thursday",
-            "Friday",
-            "Saturday",
-            "Sunday",
-        ][i],
+        Lang::Vi => crate::words::weekday_vi_in_sentence(d),
+        Lang::En => crate::words::weekday_en(d),
     }
 }
 

@@ -211,3 +211,60 @@ pub async fn stop_signal() {
         () = terminate => {},
     }
 }
+
+/// An instant given on the command line: a date YYYY-MM-DD (midnight in
+/// `zone`, else UTC) or an RFC 3339 instant, within `first..=last`. The
+/// message names the flag, the value and what was expected.
+pub fn parse_instant(
+    flag: &str,
+    value: &str,
+    zone: Option<chrono_tz::Tz>,
+    first: chrono::DateTime<chrono::Utc>,
+    last: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    use chrono::{DateTime, TimeZone, Utc};
+    let parsed = if value.len() == 10 {
+        super::lunar::parse_civil_date(value)
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .and_then(|d| match zone {
+                Some(z) => z.from_local_datetime(&d).earliest().map(|t| t.to_utc()),
+                None => Some(d.and_utc()),
+            })
+    } else {
+        DateTime::parse_from_rfc3339(value)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let at = parsed.ok_or_else(|| {
+        format!(
+            "{flag} \"{value}\" không phải ngày YYYY-MM-DD hay thời điểm RFC 3339 / \
+             {flag} \"{value}\" is not a date YYYY-MM-DD or an RFC 3339 instant such as 2026-12-01T07:00:00+07:00"
+        )
+    })?;
+    if at < first || at > last {
+        return Err(format!(
+            "{flag} {value} nằm ngoài phạm vi hỗ trợ {first} đến {last} / \
+             {flag} {value} is outside the supported range {first} to {last}"
+        ));
+    }
+    Ok(at)
+}
+
+/// The first and last second of years `first..=last`, UTC.
+pub fn years(
+    first: i32,
+    last: i32,
+) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+    use chrono::TimeZone;
+    (
+        chrono::Utc
+            .with_ymd_and_hms(first, 1, 1, 0, 0, 0)
+            .single()
+            .expect("a year chrono holds"),
+        chrono::Utc
+            .with_ymd_and_hms(last, 12, 31, 23, 59, 59)
+            .single()
+            .expect("a year chrono holds"),
+    )
+}

@@ -9,7 +9,7 @@ use doorstep_service::mail::{self, MailSettings, SendPolicy};
 
 use super::common::{Failure, finish, open_migrated, runtime, settings};
 use super::plan_team::failure;
-use crate::config::{Settings, redact_url};
+use crate::config::Settings;
 
 /// Arguments of `doorstep mail`.
 #[derive(Debug, clap::Args)]
@@ -93,7 +93,12 @@ pub fn transport(settings: &Settings) -> Result<Transport, Failure> {
             std::time::Duration::from_secs(mail.timeout_s.max(1)),
         )
     };
-    result.map_err(|e| Failure::input(format!("{e} (got {})", redact_url(&mail.smtp_url))))
+    result.map_err(|e| {
+        Failure::input(format!(
+            "{e} (got {})",
+            doorstep_store::redact(&mail.smtp_url)
+        ))
+    })
 }
 
 /// How this process sends.

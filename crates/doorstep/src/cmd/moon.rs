@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 
-use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use chrono::SubsecRound;
 use doorstep_lunar::{END_INSTANT, FIRST_INSTANT, Phase, phases};
 use serde::Serialize;
 
@@ -50,8 +50,11 @@ struct Line {
 
 /// Runs `doorstep moon`.
 pub fn run(args: Args) -> ExitCode {
-    let from = parse_instant("--from", &args.from);
-    let to = parse_instant("--to", &args.to);
+    let instant = |flag: &str, value: &str| {
+        super::common::parse_instant(flag, value, None, FIRST_INSTANT, END_INSTANT)
+    };
+    let from = instant("--from", &args.from);
+    let to = instant("--to", &args.to);
     let (from, to) = match (from, to) {
         (Ok(f), Ok(t)) => (f, t),
         (f, t) => {
@@ -93,30 +96,4 @@ pub fn run(args: Args) -> ExitCode {
         })
         .collect();
     print_lines(&lines)
-}
-
-fn parse_instant(flag: &str, text: &str) -> Result<DateTime<Utc>, String> {
-    let parsed = if text.len() == 10 {
-        super::lunar::parse_civil_date(text)
-            .ok()
-            .and_then(|d: NaiveDate| d.and_hms_opt(0, 0, 0))
-            .map(|t| t.and_utc())
-    } else {
-        DateTime::parse_from_rfc3339(text)
-            .ok()
-            .map(|t| t.with_timezone(&Utc))
-    };
-    let at = parsed.ok_or_else(|| {
-        format!(
-            "{flag} \"{text}\" không phải ngày YYYY-MM-DD hay thời điểm RFC 3339 (từ {FIRST_INSTANT} đến {END_INSTANT}) / \
-             {flag} \"{text}\" is not a date YYYY-MM-DD or an RFC 3339 instant (from {FIRST_INSTANT} to {END_INSTANT})"
-        )
-    })?;
-    if at < FIRST_INSTANT || at > END_INSTANT {
-        return Err(format!(
-            "{flag} {text} nằm ngoài phạm vi hỗ trợ {FIRST_INSTANT} đến {END_INSTANT} / \
-             {flag} {text} is outside the supported range {FIRST_INSTANT} to {END_INSTANT}"
-        ));
-    }
-    Ok(at)
 }

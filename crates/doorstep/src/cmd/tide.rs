@@ -15,7 +15,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use doorstep_tide::{Catalog, Predictor, Station, parse_station};
 use serde::Serialize;
 
@@ -123,8 +123,9 @@ fn execute(args: &Args) -> Result<(), Failure> {
     let (Some(station), Some(from), Some(to)) = (&args.station, &args.from, &args.to) else {
         return Err(bad("--station, --from and --to are required (or --list)"));
     };
-    let from = parse_instant("--from", from)?;
-    let to = parse_instant("--to", to)?;
+    let (first, last) = super::common::years(1800, 2199);
+    let from = super::common::parse_instant("--from", from, None, first, last).map_err(bad)?;
+    let to = super::common::parse_instant("--to", to, None, first, last).map_err(bad)?;
     if to <= from {
         return Err(bad(format!(
             "--to {} is not after --from {}; expected an end later than the start",
@@ -247,31 +248,6 @@ fn list_line(station: &Station) -> String {
         license: &info.license,
     })
     .expect("strings serialise")
-}
-
-fn parse_instant(flag: &str, value: &str) -> Result<DateTime<Utc>, Failure> {
-    let parsed = if value.len() == 10 {
-        NaiveDate::parse_from_str(value, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|d| d.and_utc())
-    } else {
-        DateTime::parse_from_rfc3339(value)
-            .ok()
-            .map(|d| d.with_timezone(&Utc))
-    };
-    let Some(t) = parsed else {
-        return Err(bad(format!(
-            "{flag} {value:?} is not a date; expected YYYY-MM-DD (00:00 UTC) or RFC 3339 such as 2026-01-01T06:00:00Z"
-        )));
-    };
-    let year = chrono::Datelike::year(&t);
-    if !(1800..=2199).contains(&year) {
-        return Err(bad(format!(
-            "{flag} {value}: year {year} is out of range; expected 1800 to 2199"
-        )));
-    }
-    Ok(t)
 }
 
 /// Parses `60m`, `1h`, `30s`, `1h30m`, `90` (minutes) into seconds.

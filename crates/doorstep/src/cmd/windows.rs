@@ -12,7 +12,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use doorstep_core::rules::{
     Blackout, ExpansionContext, Lang, Rule, RuleContext, RuleError, VisitMode, Window, describe,
@@ -254,43 +254,6 @@ fn local(t: DateTime<Utc>, zone: Tz) -> String {
         .to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
-/// A date (midnight in `zone`) or an RFC 3339 instant.
-fn parse_instant(
-    flag: &str,
-    value: &str,
-    zone: Option<Tz>,
-    problems: &mut Vec<String>,
-) -> Option<DateTime<Utc>> {
-    let parsed = if value.len() == 10 {
-        NaiveDate::parse_from_str(value, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .and_then(|d| match zone {
-                Some(z) => z.from_local_datetime(&d).earliest().map(|t| t.to_utc()),
-                None => Some(d.and_utc()),
-            })
-    } else {
-        DateTime::parse_from_rfc3339(value)
-            .ok()
-            .map(|d| d.with_timezone(&Utc))
-    };
-    match parsed {
-        Some(t) if (1801..=2198).contains(&chrono::Datelike::year(&t)) => Some(t),
-        Some(_) => {
-            problems.push(format!(
-                "{flag} {value}: out of range; expected a date from 1801 to 2198"
-            ));
-            None
-        }
-        None => {
-            problems.push(format!(
-                "{flag} {value:?} is not a date; expected YYYY-MM-DD or RFC 3339 such as 2026-12-01T07:00:00+07:00"
-            ));
-            None
-        }
-    }
-}
-
 fn read_json(path: &Path, problems: &mut Vec<String>) -> Option<Value> {
     let name = path.display();
     let text = match fs::read_to_string(path) {
@@ -423,9 +386,24 @@ fn load_catalog(dir: &Path) -> Result<(Catalog, Option<String>), Failure> {
         .map_err(bad)
 }
 
+/// A date (midnight in `zone`) or an RFC 3339 instant, in the years the
+/// lunar calendar covers; a problem is added to `problems` otherwise.
+fn parse_instant(
+    flag: &str,
+    value: &str,
+    zone: Option<Tz>,
+    problems: &mut Vec<String>,
+) -> Option<DateTime<Utc>> {
+    let (first, last) = super::common::years(1801, 2198);
+    super::common::parse_instant(flag, value, zone, first, last)
+        .map_err(|e| problems.push(e))
+        .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn dates_are_midnight_in_the_zone() {

@@ -31,17 +31,6 @@ pub struct VisitPatch {
     pub pinned: Option<bool>,
 }
 
-const WEEKDAYS_VI: [&str; 7] = [
-    "Thứ Hai",
-    "Thứ Ba",
-    "Thứ Tư",
-    "Thứ Năm",
-    "Thứ Sáu",
-    "Thứ Bảy",
-    "Chủ nhật",
-];
-const WEEKDAYS_EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-
 fn at(minute: i64, zone: Tz) -> DateTime<Tz> {
     DateTime::from_timestamp(minute * 60, 0)
         .unwrap_or_default()
@@ -51,7 +40,7 @@ fn at(minute: i64, zone: Tz) -> DateTime<Tz> {
 /// "Thứ Ba 01/12 08:30–09:05" and "Tue 01/12 08:30–09:05".
 fn span_words(a: i64, b: i64, zone: Tz) -> (String, String) {
     let (s, e) = (at(a, zone), at(b, zone));
-    let day = s.weekday().num_days_from_monday() as usize;
+    let day = s.weekday();
     let times = format!(
         "{} {}–{}",
         s.format("%d/%m"),
@@ -59,8 +48,8 @@ fn span_words(a: i64, b: i64, zone: Tz) -> (String, String) {
         e.format("%H:%M")
     );
     (
-        format!("{} {times}", WEEKDAYS_VI[day]),
-        format!("{} {times}", WEEKDAYS_EN[day]),
+        format!("{} {times}", doorstep_core::words::weekday_vi(day)),
+        format!("{} {times}", doorstep_core::words::weekday_en_short(day)),
     )
 }
 

@@ -68,6 +68,21 @@ pub struct PlanRequest {
     pub iterations: Option<u64>,
 }
 
+/// How long a re-plan searches: a time limit on the given threads, or a
+/// fixed number of iterations (the same plan whatever the machine's load).
+#[derive(Debug, Clone, Copy)]
+pub struct Search {
+    /// How long the planner may search.
+    pub time_limit: Duration,
+    /// Planner threads.
+    pub threads: usize,
+    /// A fixed search instead of the time limit (see [`PlanRequest::iterations`]).
+    pub iterations: Option<u64>,
+}
+
+/// The largest fixed search a request may ask for, in iterations.
+pub const MAX_ITERATIONS: u64 = 5_000_000;
+
 impl PlanRequest {
     /// Checks the request's numbers; every problem at once.
     ///
@@ -84,6 +99,7 @@ impl PlanRequest {
                 format!("time_limit_s must be 0.1 to {MAX_TIME_LIMIT_S} seconds, got {secs}"),
             ));
         }
+        errors.extend(iterations_error(self.iterations));
         errors.extend(start_error(self.start, self.days));
         if errors.is_empty() {
             Ok(())
@@ -91,6 +107,32 @@ impl PlanRequest {
             Err(ServiceError::Invalid(errors))
         }
     }
+}
+
+impl Search {
+    /// Checks the fixed search, if any.
+    ///
+    /// # Errors
+    /// `iterations` out of range, with what was expected.
+    pub fn check(&self) -> Result<(), ServiceError> {
+        match iterations_error(self.iterations) {
+            Some(error) => Err(ServiceError::Invalid(vec![error])),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The problem with a fixed search, if any.
+fn iterations_error(iterations: Option<u64>) -> Option<FieldError> {
+    iterations
+        .filter(|n| !(64..=MAX_ITERATIONS).contains(n))
+        .map(|n| {
+            FieldError::new(
+                "iterations",
+                format!("số vòng tìm phải từ 64 đến {MAX_ITERATIONS}, nhận {n}"),
+                format!("iterations must be 64 to {MAX_ITERATIONS}, got {n}"),
+            )
+        })
 }
 
 /// The problem with a number of days to plan, if any.
@@ -811,10 +853,10 @@ pub async fn replan(
     catalog: &Catalog,
     actor: &Actor,
     plan_id: i32,
-    time_limit: Duration,
-    threads: usize,
+    search: &Search,
     now: DateTime<Utc>,
 ) -> Result<PlanOutcome, ServiceError> {
+    search.check()?;
     let plan = find_plan_for(store, actor, plan_id).await?;
     actor.require_lead(store, plan.team_id).await?;
     if plan.status == PlanStatus::Superseded {
@@ -832,10 +874,10 @@ pub async fn replan(
     let request = PlanRequest {
         start: plan.start_date,
         days: plan.days,
-        time_limit,
+        time_limit: search.time_limit,
         seed: 1,
-        threads,
-        iterations: None,
+        threads: search.threads,
+        iterations: search.iterations,
     };
     let replacing = (plan.status == PlanStatus::Draft).then_some(plan.id);
     draft_plan(
@@ -856,17 +898,16 @@ pub async fn replan(
 ///
 /// # Errors
 /// As [`plan_team`].
-#[allow(clippy::too_many_arguments)]
 pub async fn replan_calendar(
     store: &Store,
     catalog: &Catalog,
     actor: &Actor,
     team_id: i32,
     days: Option<u32>,
-    time_limit: Duration,
-    threads: usize,
+    search: &Search,
     now: DateTime<Utc>,
 ) -> Result<PlanOutcome, ServiceError> {
+    search.check()?;
     actor.require_lead(store, team_id).await?;
     let zone = team_zone_of(store, team_id).await?;
     let today = now.with_timezone(&zone).date_naive();
@@ -888,10 +929,10 @@ pub async fn replan_calendar(
     let request = PlanRequest {
         start: today,
         days,
-        time_limit,
+        time_limit: search.time_limit,
         seed: 1,
-        threads,
-        iterations: None,
+        threads: search.threads,
+        iterations: search.iterations,
     };
     plan_team(store, catalog, actor, team_id, &request, now).await
 }
