@@ -123,13 +123,36 @@ impl Setup {
             .env("DOORSTEP_ENV", "test")
             .env("DOORSTEP__MAIL__SMTP_URL", &self.smtp_url)
             .env("DOORSTEP__MAIL__BACKOFF_S", "0")
-            .env("DOORSTEP__MAIL__LEASE_S", "2")
+            .env("DOORSTEP__MAIL__LEASE_S", "600")
             .env("DOORSTEP__MAIL__FROM", "lich@doorstep.test");
         command
     }
 
     fn run(&self, args: &[&str]) -> std::process::Output {
         self.command(args).output().expect("runs")
+    }
+
+    /// Moves every lease of the outbox an hour into the past, as if the
+    /// clock had run past it: a sender started now may take those messages.
+    fn leases_run_out(&self) {
+        doorstep_tests::runtime().block_on(async {
+            use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+            let store = self.db.store().await;
+            let db = store.connection();
+            let backend = db.get_database_backend();
+            let sql = match backend {
+                DatabaseBackend::Postgres => {
+                    "UPDATE mail_outbox SET lease_until = $1 WHERE lease_until IS NOT NULL"
+                }
+                _ => "UPDATE mail_outbox SET lease_until = ? WHERE lease_until IS NOT NULL",
+            };
+            let past = Utc::now() - chrono::Duration::hours(1);
+            let moved = db
+                .execute_raw(Statement::from_sql_and_values(backend, sql, [past.into()]))
+                .await
+                .expect("the leases move");
+            assert!(moved.rows_affected() > 0, "the killed sender held leases");
+        })
     }
 
     /// Every message of the outbox: Message-ID and status.
@@ -261,7 +284,7 @@ fn a_sender_killed_mid_batch_leaves_no_list_undelivered_nor_doubled() {
 
     // Restarted after the lease ran out: everything goes.
     smtp.resume();
-    std::thread::sleep(std::time::Duration::from_millis(2500));
+    setup.leases_run_out();
     let rest = setup.run(&["mail", "send"]);
     assert!(rest.status.success(), "{}", stderr(&rest));
     let outbox = setup.outbox();
