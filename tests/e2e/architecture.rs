@@ -153,6 +153,33 @@ fn the_api_reaches_the_database_only_through_the_service() {
     }
 }
 
+/// The service says what must be atomic and the store runs it: the service
+/// reaches sea-orm and sqlx only through the store (its unit of work,
+/// `doorstep_store::in_one_transaction`), never by a dependency of its own.
+#[test]
+fn the_service_reaches_the_database_only_through_the_store() {
+    let graph = Graph::load();
+    let forbidden = ["doorstep-migrations", "sea-orm", "sqlx"];
+    let reached = graph.reached("doorstep-service", &["doorstep-store"]);
+    assert!(
+        reached.contains_key("doorstep-store"),
+        "the service calls the store"
+    );
+    assert!(
+        graph
+            .reached("doorstep-service", &[])
+            .contains_key("sea-orm"),
+        "the walk finds sea-orm when it may go through the store"
+    );
+    for (name, path) in &reached {
+        assert!(
+            !forbidden.iter().any(|f| is(name, f)),
+            "doorstep-service depends on {name} ({}); it must ask doorstep-store instead",
+            path.join(" → ")
+        );
+    }
+}
+
 /// The host's target triple, from `rustc -vV`.
 fn host_platform() -> Option<String> {
     let output = Command::new("rustc").arg("-vV").output().ok()?;

@@ -45,7 +45,8 @@ use std::time::{Duration, Instant};
 
 pub use format::{Instance, Plan, PlanStats, Reason, Unmet, Visit};
 pub use problem::{
-    InstanceError, InvalidInstance, Problem, format_minutes, parse_minutes, travel_minutes,
+    Concerns, InstanceError, InvalidInstance, Problem, format_minutes, parse_minutes,
+    travel_minutes,
 };
 
 use search::{Goal, SearchParams, Sol};

@@ -21,6 +21,20 @@ pub struct InstanceError {
     pub path: String,
     /// What is wrong and what was expected.
     pub message: String,
+    /// What the problem is about, for a caller that mends the instance.
+    pub concerns: Concerns,
+}
+
+/// What an [`InstanceError`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Concerns {
+    /// The instance's data.
+    Instance,
+    /// One pinned visit: `pinned[i]`.
+    Pinned(usize),
+    /// The pinned visits of one volunteer's day together (too many, or not
+    /// reachable one after another).
+    PinnedTogether,
 }
 
 impl fmt::Display for InstanceError {
@@ -234,6 +248,7 @@ impl Problem {
                 errs.push(InstanceError {
                     path: $path,
                     message: $msg,
+                    concerns: Concerns::Instance,
                 })
             };
         }
@@ -310,12 +325,14 @@ impl Problem {
                 errs.push(InstanceError {
                     path: format!("{path}.lat"),
                     message: format!("latitude must be within -90..90, got {}", p.lat),
+                    concerns: Concerns::Instance,
                 });
             }
             if !(p.lon.is_finite() && (-180.0..=180.0).contains(&p.lon)) {
                 errs.push(InstanceError {
                     path: format!("{path}.lon"),
                     message: format!("longitude must be within -180..180, got {}", p.lon),
+                    concerns: Concerns::Instance,
                 });
             }
         };
@@ -529,28 +546,38 @@ impl Problem {
         let mut seen = HashSet::new();
         for (i, p) in inst.pinned.iter().enumerate() {
             let path = format!("pinned[{i}]");
+            // an error about this pinned visit says so
+            macro_rules! pinned_err {
+                ($path:expr, $msg:expr $(,)?) => {
+                    errs.push(InstanceError {
+                        path: $path,
+                        message: $msg,
+                        concerns: Concerns::Pinned(i),
+                    })
+                };
+            }
             let h = hh_index.get(&p.household).copied();
             let v = vol_index.get(&p.volunteer).copied();
             if h.is_none() {
-                err!(
+                pinned_err!(
                     format!("{path}.household"),
                     format!("unknown household {:?}", p.household)
                 );
             }
             if v.is_none() {
-                err!(
+                pinned_err!(
                     format!("{path}.volunteer"),
                     format!("unknown volunteer {:?}", p.volunteer)
                 );
             }
             let t = parse_minutes(&p.start)
-                .map_err(|m| err!(format!("{path}.start"), m))
+                .map_err(|m| pinned_err!(format!("{path}.start"), m))
                 .ok();
             let (Some(h), Some(v), Some(t)) = (h, v, t) else {
                 continue;
             };
             if !seen.insert(h) {
-                err!(
+                pinned_err!(
                     format!("{path}.household"),
                     format!("household {:?} is pinned twice", p.household)
                 );
@@ -560,7 +587,7 @@ impl Problem {
             let vol = &vols[v as usize];
             let end = t + hh.service;
             if !hh.eligible.contains(&v) {
-                err!(
+                pinned_err!(
                     format!("{path}.volunteer"),
                     format!(
                         "volunteer {:?} lacks the skills (or video calls) household {:?} needs",
@@ -570,7 +597,7 @@ impl Problem {
                 continue;
             }
             if !hh.windows.iter().any(|&(a, b)| a <= t && end <= b) {
-                err!(
+                pinned_err!(
                     format!("{path}.start"),
                     format!(
                         "the visit {} + {} min is not inside a window of the household",
@@ -584,7 +611,7 @@ impl Problem {
                 .iter()
                 .find(|&&s| shifts[s as usize].start <= t && end <= shifts[s as usize].end)
             else {
-                err!(
+                pinned_err!(
                     format!("{path}.start"),
                     format!(
                         "the visit {} + {} min is not inside a shift of {:?}",
@@ -594,7 +621,7 @@ impl Problem {
                 continue;
             };
             if t >= shifts[s as usize].day_end {
-                err!(
+                pinned_err!(
                     format!("{path}.start"),
                     "a pinned visit must start on the day its shift starts".into()
                 );
@@ -718,6 +745,7 @@ impl Problem {
             if n > sh.cap {
                 errs.push(InstanceError {
                     path: "pinned".into(),
+                    concerns: Concerns::PinnedTogether,
                     message: format!(
                         "{n} visits pinned for {:?} on {}, above max_visits_per_day {}",
                         self.vols[sh.volunteer as usize].id,
@@ -735,6 +763,7 @@ impl Problem {
             if crate::route::forward(self, s, &route).is_none() {
                 errs.push(InstanceError {
                     path: "pinned".into(),
+                    concerns: Concerns::PinnedTogether,
                     message: format!(
                         "the pinned visits of {:?} starting {} cannot be reached one after another (travel from home and between them)",
                         vol.id,

@@ -502,6 +502,9 @@ fn pins_that_cannot_hold_are_refused() {
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert_eq!(errors[0].path, "pinned[0].start");
     assert_eq!(errors[1].path, "pinned[1].household");
+    // Each says which pinned visit it is about, as a value.
+    assert_eq!(errors[0].concerns, doorstep_scheduler::Concerns::Pinned(0));
+    assert_eq!(errors[1].concerns, doorstep_scheduler::Concerns::Pinned(1));
 }
 
 #[test]

@@ -517,174 +517,175 @@ fn member_rules(rng: &mut Seeded) -> serde_json::Value {
 /// # Errors
 /// The database fails; then nothing is written.
 pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, StoreError> {
-    let txn = doorstep_store::begin_writing(store.connection()).await?;
-    let mut summary = DemoSummary::default();
-    let (province_id, change) = doorstep_store::ensure_area(
-        &txn,
-        &AreaInput {
-            level: "province".into(),
-            code: PROVINCE_CODE.into(),
-            name: "Tỉnh Thanh Hóa".into(),
-            parent_code: None,
-            aliases: vec![],
-            latitude: Some(19.8075),
-            longitude: Some(105.7764),
-        },
-    )
-    .await?;
-    summary.count(change);
-    let mut first_team = None;
-    for (p, place) in PLACES.iter().enumerate() {
-        let (_, change) = doorstep_store::ensure_area(
-            &txn,
+    doorstep_store::in_one_transaction(store.connection(), async |txn| {
+        let mut summary = DemoSummary::default();
+        let (province_id, change) = doorstep_store::ensure_area(
+            txn,
             &AreaInput {
-                level: "commune".into(),
-                code: place.commune_code.into(),
-                name: place.commune.into(),
-                parent_code: Some(PROVINCE_CODE.into()),
-                aliases: vec![place.alias.into()],
-                latitude: Some(place.latitude),
-                longitude: Some(place.longitude),
+                level: "province".into(),
+                code: PROVINCE_CODE.into(),
+                name: "Tỉnh Thanh Hóa".into(),
+                parent_code: None,
+                aliases: vec![],
+                latitude: Some(19.8075),
+                longitude: Some(105.7764),
             },
         )
         .await?;
         summary.count(change);
-        let mut village_ids = Vec::new();
-        for village in place.villages {
-            let (id, change) = doorstep_store::ensure_area(
-                &txn,
+        let mut first_team = None;
+        for (p, place) in PLACES.iter().enumerate() {
+            let (_, change) = doorstep_store::ensure_area(
+                txn,
                 &AreaInput {
-                    level: "village".into(),
-                    code: village.code.into(),
-                    name: village.name.into(),
-                    parent_code: Some(place.commune_code.into()),
-                    aliases: vec![],
-                    latitude: Some(village.latitude),
-                    longitude: Some(village.longitude),
+                    level: "commune".into(),
+                    code: place.commune_code.into(),
+                    name: place.commune.into(),
+                    parent_code: Some(PROVINCE_CODE.into()),
+                    aliases: vec![place.alias.into()],
+                    latitude: Some(place.latitude),
+                    longitude: Some(place.longitude),
                 },
             )
             .await?;
             summary.count(change);
-            village_ids.push(id);
-        }
-        let (team_id, change) = doorstep_store::ensure_team(
-            &txn,
-            &TeamInput {
-                area_code: place.commune_code.into(),
-                name: place.team.into(),
-                timezone: "Asia/Ho_Chi_Minh".into(),
-                tide_station: place.station.map(str::to_string),
-            },
-            now,
-        )
-        .await?;
-        summary.count(change);
-        let mut rng = Seeded(1000 + p as u64);
-        let mut member_ids = Vec::new();
-        let mut leader = String::new();
-        for m in 0..place.members {
-            let male = rng.chance(45);
-            let village = rng.pick(place.villages);
-            let mut skills = vec!["vneid"];
-            if rng.chance(60) {
-                skills.push("e_payment");
-            }
-            if rng.chance(70) {
-                skills.push("scam_awareness");
-            }
-            if m == 0 || rng.chance(40) {
-                skills.push("public_services");
-            }
-            let full_name = person(&mut rng, male, place.profile == Profile::Mountain);
-            if m == 0 {
-                leader.clone_from(&full_name);
-            }
-            let (id, change) = doorstep_store::ensure_member(
-                &txn,
-                &MemberInput {
-                    team_id,
-                    full_name,
-                    role: if m == 0 { "leader" } else { "volunteer" }.into(),
-                    email: Some(format!(
-                        "{}.{}@demo.doorstep.invalid",
-                        place.key_prefix.to_lowercase(),
-                        m + 1
-                    )),
-                    phone: Some(phone(&mut rng)),
-                    skills: skills.into_iter().map(str::to_string).collect(),
-                    daily_visit_cap: [6, 8, 10][rng.below(3)],
-                    remote_capable: m == 0 || rng.chance(50),
-                    home_latitude: Some(village.latitude + rng.jitter(0.003)),
-                    home_longitude: Some(village.longitude + rng.jitter(0.003)),
-                    availability: Some(demo_rule(&member_rules(&mut rng))),
-                    // A few read their messages in English.
-                    language: if m % 7 == 3 {
-                        doorstep_core::Language::En
-                    } else {
-                        doorstep_core::Language::Vi
+            let mut village_ids = Vec::new();
+            for village in place.villages {
+                let (id, change) = doorstep_store::ensure_area(
+                    txn,
+                    &AreaInput {
+                        level: "village".into(),
+                        code: village.code.into(),
+                        name: village.name.into(),
+                        parent_code: Some(place.commune_code.into()),
+                        aliases: vec![],
+                        latitude: Some(village.latitude),
+                        longitude: Some(village.longitude),
                     },
+                )
+                .await?;
+                summary.count(change);
+                village_ids.push(id);
+            }
+            let (team_id, change) = doorstep_store::ensure_team(
+                txn,
+                &TeamInput {
+                    area_code: place.commune_code.into(),
+                    name: place.team.into(),
+                    timezone: "Asia/Ho_Chi_Minh".into(),
+                    tide_station: place.station.map(str::to_string),
                 },
                 now,
             )
             .await?;
             summary.count(change);
-            member_ids.push(id);
+            let mut rng = Seeded(1000 + p as u64);
+            let mut member_ids = Vec::new();
+            let mut leader = String::new();
+            for m in 0..place.members {
+                let male = rng.chance(45);
+                let village = rng.pick(place.villages);
+                let mut skills = vec!["vneid"];
+                if rng.chance(60) {
+                    skills.push("e_payment");
+                }
+                if rng.chance(70) {
+                    skills.push("scam_awareness");
+                }
+                if m == 0 || rng.chance(40) {
+                    skills.push("public_services");
+                }
+                let full_name = person(&mut rng, male, place.profile == Profile::Mountain);
+                if m == 0 {
+                    leader.clone_from(&full_name);
+                }
+                let (id, change) = doorstep_store::ensure_member(
+                    txn,
+                    &MemberInput {
+                        team_id,
+                        full_name,
+                        role: if m == 0 { "leader" } else { "volunteer" }.into(),
+                        email: Some(format!(
+                            "{}.{}@demo.doorstep.invalid",
+                            place.key_prefix.to_lowercase(),
+                            m + 1
+                        )),
+                        phone: Some(phone(&mut rng)),
+                        skills: skills.into_iter().map(str::to_string).collect(),
+                        daily_visit_cap: [6, 8, 10][rng.below(3)],
+                        remote_capable: m == 0 || rng.chance(50),
+                        home_latitude: Some(village.latitude + rng.jitter(0.003)),
+                        home_longitude: Some(village.longitude + rng.jitter(0.003)),
+                        availability: Some(demo_rule(&member_rules(&mut rng))),
+                        // A few read their messages in English.
+                        language: if m % 7 == 3 {
+                            doorstep_core::Language::En
+                        } else {
+                            doorstep_core::Language::Vi
+                        },
+                    },
+                    now,
+                )
+                .await?;
+                summary.count(change);
+                member_ids.push(id);
+            }
+            let households = register(place, &village_ids, &leader, 7 + p as u64);
+            // Households and residents a leader edited stay as they are.
+            let changes = doorstep_store::apply_register(
+                txn,
+                team_id,
+                &households,
+                OnExisting::Keep,
+                "demo",
+                now,
+            )
+            .await?;
+            summary.households_created += changes.households_created;
+            summary.residents_created += changes.residents_created;
+            if p == 0 {
+                first_team = Some((team_id, member_ids));
+            }
         }
-        let households = register(place, &village_ids, &leader, 7 + p as u64);
-        // Households and residents a leader edited stay as they are.
-        let changes = doorstep_store::apply_register(
-            &txn,
-            team_id,
-            &households,
-            OnExisting::Keep,
-            "demo",
-            now,
-        )
-        .await?;
-        summary.households_created += changes.households_created;
-        summary.residents_created += changes.residents_created;
-        if p == 0 {
-            first_team = Some((team_id, member_ids));
+        let (team_id, member_ids) = first_team.expect("the demo has places");
+        for (username, role, display_name) in DEMO_USERS {
+            let (team, member, area) = match *role {
+                "leader" => (Some(team_id), Some(member_ids[0]), None),
+                "volunteer" => (Some(team_id), Some(member_ids[1]), None),
+                _ => (None, None, Some(province_id)),
+            };
+            let (_, change) = doorstep_store::ensure_user(
+                txn,
+                &UserInput {
+                    username: (*username).into(),
+                    display_name: (*display_name).into(),
+                    role: (*role).into(),
+                    team_id: team,
+                    area_id: area,
+                    member_id: member,
+                    email: Some(format!("{username}@demo.doorstep.invalid")),
+                },
+                || hash_password(DEMO_PASSWORD),
+                now,
+            )
+            .await?;
+            summary.count(change);
         }
-    }
-    let (team_id, member_ids) = first_team.expect("the demo has places");
-    for (username, role, display_name) in DEMO_USERS {
-        let (team, member, area) = match *role {
-            "leader" => (Some(team_id), Some(member_ids[0]), None),
-            "volunteer" => (Some(team_id), Some(member_ids[1]), None),
-            _ => (None, None, Some(province_id)),
-        };
-        let (_, change) = doorstep_store::ensure_user(
-            &txn,
-            &UserInput {
-                username: (*username).into(),
-                display_name: (*display_name).into(),
-                role: (*role).into(),
-                team_id: team,
-                area_id: area,
-                member_id: member,
-                email: Some(format!("{username}@demo.doorstep.invalid")),
-            },
-            || hash_password(DEMO_PASSWORD),
-            now,
-        )
-        .await?;
-        summary.count(change);
-    }
-    if !summary.unchanged() {
-        doorstep_store::append_audit(
-            &txn,
-            now,
-            "demo",
-            "load_demo",
-            "area",
-            Some(province_id),
-            serde_json::to_value(summary).expect("counts serialise"),
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(summary)
+        if !summary.unchanged() {
+            doorstep_store::append_audit(
+                txn,
+                now,
+                "demo",
+                "load_demo",
+                "area",
+                Some(province_id),
+                serde_json::to_value(summary).expect("counts serialise"),
+            )
+            .await?;
+        }
+        Ok(summary)
+    })
+    .await
 }
 
 /// Days of the calendars the demo plans.

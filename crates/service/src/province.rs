@@ -1281,47 +1281,46 @@ pub async fn load(
     // The batches write the base tables only: the audit's kept counts are
     // counted once for every team, set by set, when all are in.
     let counting = std::time::Instant::now();
-    let txn = doorstep_store::begin_writing(db).await?;
-    tallies::rebuild_all(&txn).await?;
-    txn.commit().await.map_err(StoreError::from)?;
+    doorstep_store::in_one_transaction(db, async |txn| tallies::rebuild_all(txn).await).await?;
     let tallies_ms = u64::try_from(counting.elapsed().as_millis()).unwrap_or(u64::MAX);
     bulk::analyze_tallies(db).await?;
 
-    let txn = doorstep_store::begin_writing(db).await?;
-    doorstep_store::ensure_user(
-        &txn,
-        &UserInput {
-            username: OFFICIAL.0.into(),
-            display_name: OFFICIAL.1.into(),
-            role: "official".into(),
-            team_id: None,
-            area_id: Some(province_id),
-            member_id: None,
-            email: Some(format!("{}@demo.doorstep.invalid", OFFICIAL.0)),
-        },
-        || hash_password(DEMO_PASSWORD),
-        now,
-    )
-    .await?;
-    let summary = ProvinceSummary {
-        province_id,
-        communes: layout.communes.len(),
-        villages: layout.teams.len(),
-        counts,
-        tallies_ms,
-    };
-    doorstep_store::append_audit(
-        &txn,
-        now,
-        ACTOR,
-        "load_province",
-        "area",
-        Some(province_id),
-        json!({"seed": options.seed, "history": options.history, "summary": summary}),
-    )
-    .await?;
-    txn.commit().await.map_err(StoreError::from)?;
-    Ok(summary)
+    doorstep_store::in_one_transaction(db, async |txn| {
+        doorstep_store::ensure_user(
+            txn,
+            &UserInput {
+                username: OFFICIAL.0.into(),
+                display_name: OFFICIAL.1.into(),
+                role: "official".into(),
+                team_id: None,
+                area_id: Some(province_id),
+                member_id: None,
+                email: Some(format!("{}@demo.doorstep.invalid", OFFICIAL.0)),
+            },
+            || hash_password(DEMO_PASSWORD),
+            now,
+        )
+        .await?;
+        let summary = ProvinceSummary {
+            province_id,
+            communes: layout.communes.len(),
+            villages: layout.teams.len(),
+            counts,
+            tallies_ms,
+        };
+        doorstep_store::append_audit(
+            txn,
+            now,
+            ACTOR,
+            "load_province",
+            "area",
+            Some(province_id),
+            json!({"seed": options.seed, "history": options.history, "summary": summary}),
+        )
+        .await?;
+        Ok::<_, ServiceError>(summary)
+    })
+    .await
 }
 
 #[cfg(test)]

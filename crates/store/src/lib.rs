@@ -23,7 +23,7 @@ pub use repo::audit::*;
 pub use repo::households::*;
 pub use repo::teams::*;
 pub use repo::users::*;
-pub use repo::{Change, begin_writing, table_counts};
+pub use repo::{Change, Writing, begin_writing, in_one_transaction, table_counts};
 pub use rules::RuleJson;
 pub use sea_orm::DbErr as DatabaseError;
 

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use doorstep_scheduler::{Instance, Params, Plan, Problem, Reason, checker};
 
+use super::common::Failure;
+
 /// Arguments of `doorstep plan`.
 #[derive(Debug, clap::Args)]
 #[command(
@@ -86,14 +88,8 @@ pub struct Args {
     pub balance: bool,
 }
 
-/// A failure with its exit code.
-struct Failure {
-    code: u8,
-    message: String,
-}
-
 fn bad_input(message: String) -> Failure {
-    Failure { code: 2, message }
+    Failure::input(message)
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(
@@ -233,13 +229,10 @@ fn run_inner(args: &Args) -> Result<(), Failure> {
             .take(10)
             .map(|x| format!("  [{}] {}", x.code, x.message))
             .collect();
-        return Err(Failure {
-            code: 1,
-            message: format!(
-                "kế hoạch không hợp lệ (lỗi nội bộ) / internal error, invalid plan:\n{}",
-                lines.join("\n")
-            ),
-        });
+        return Err(Failure::other(format!(
+            "kế hoạch không hợp lệ (lỗi nội bộ) / internal error, invalid plan:\n{}",
+            lines.join("\n")
+        )));
     }
 
     let s = &plan.stats;
@@ -269,14 +262,13 @@ fn run_inner(args: &Args) -> Result<(), Failure> {
         eprintln!("giữ từ kế hoạch cũ / kept from the hint: {kept} / {total} lượt thăm / visits");
     }
 
-    let json = serde_json::to_string_pretty(&plan).map_err(|e| Failure {
-        code: 1,
-        message: e.to_string(),
-    })?;
+    let json = serde_json::to_string_pretty(&plan).map_err(|e| Failure::other(e.to_string()))?;
     match &args.output {
-        Some(path) => std::fs::write(path, json + "\n").map_err(|e| Failure {
-            code: 1,
-            message: format!("không ghi được / cannot write {}: {e}", path.display()),
+        Some(path) => std::fs::write(path, json + "\n").map_err(|e| {
+            Failure::other(format!(
+                "không ghi được / cannot write {}: {e}",
+                path.display()
+            ))
         })?,
         None if args.explain.is_none() => println!("{json}"),
         None => {}

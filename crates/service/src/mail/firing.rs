@@ -113,26 +113,24 @@ pub async fn fire(
         MailKind::WeeklyDigest => decide_digest(store, settings, firing).await?,
         MailKind::Update => Decided::default(),
     };
-    let txn = doorstep_store::begin_writing(store.connection()).await?;
     let count = i32::try_from(decided.messages.len()).unwrap_or(i32::MAX);
-    if !record_firing(
-        &txn,
-        firing.team_id,
-        firing.kind,
-        firing.fire_at,
-        day,
-        count,
-        now,
-    )
-    .await?
-    {
-        return Ok(None);
-    }
-    let done = write_messages(&txn, &decided, now).await?;
-    txn.commit()
-        .await
-        .map_err(|e| ServiceError::Store(e.into()))?;
-    Ok(Some(done))
+    doorstep_store::in_one_transaction(store.connection(), async |txn| {
+        let first = record_firing(
+            txn,
+            firing.team_id,
+            firing.kind,
+            firing.fire_at,
+            day,
+            count,
+            now,
+        )
+        .await?;
+        if !first {
+            return Ok(None);
+        }
+        Ok(Some(write_messages(txn, &decided, now).await?))
+    })
+    .await
 }
 
 /// Decides every due firing at `now`; what each wrote.

@@ -476,16 +476,16 @@ pub async fn enqueue_team_day(
     now: DateTime<Utc>,
 ) -> Result<Enqueued, ServiceError> {
     let decided = decide_team_day(store, catalog, settings, team_id, date, kind).await?;
-    let txn = doorstep_store::begin_writing(store.connection()).await?;
-    let done = write_messages(&txn, &decided, now).await?;
-    txn.commit().await.map_err(store_error)?;
-    Ok(done)
+    doorstep_store::in_one_transaction(store.connection(), async |txn| {
+        write_messages(txn, &decided, now).await
+    })
+    .await
 }
 
 /// Writes decided messages to the outbox in the caller's transaction; a
 /// message already there (the same Message-ID) counts as unchanged.
 pub(crate) async fn write_messages(
-    txn: &sea_orm::DatabaseTransaction,
+    txn: &doorstep_store::Writing,
     decided: &Decided,
     now: DateTime<Utc>,
 ) -> Result<Enqueued, ServiceError> {
@@ -503,10 +503,6 @@ pub(crate) async fn write_messages(
         }
     }
     Ok(done)
-}
-
-fn store_error(e: sea_orm::DbErr) -> ServiceError {
-    ServiceError::Store(e.into())
 }
 
 /// What a round of sending did.

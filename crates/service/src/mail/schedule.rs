@@ -313,26 +313,26 @@ pub async fn set_team_schedule(
         enabled: input.enabled.unwrap_or(true),
         updated_at: now,
     };
-    let txn = doorstep_store::begin_writing(store.connection()).await?;
-    save_schedule(&txn, &record).await?;
-    doorstep_store::append_audit(
-        &txn,
-        now,
-        &actor.label(),
-        "set_mail_schedule",
-        "team",
-        Some(team_id),
-        serde_json::json!({
-            "kind": kind.code(),
-            "cron": record.cron,
-            "timezone": record.timezone,
-            "enabled": record.enabled,
-        }),
-    )
+    doorstep_store::in_one_transaction(store.connection(), async |txn| {
+        save_schedule(txn, &record).await?;
+        doorstep_store::append_audit(
+            txn,
+            now,
+            &actor.label(),
+            "set_mail_schedule",
+            "team",
+            Some(team_id),
+            serde_json::json!({
+                "kind": kind.code(),
+                "cron": record.cron,
+                "timezone": record.timezone,
+                "enabled": record.enabled,
+            }),
+        )
+        .await?;
+        Ok::<_, ServiceError>(())
+    })
     .await?;
-    txn.commit()
-        .await
-        .map_err(|e| ServiceError::Store(e.into()))?;
     let schedule = effective(team_id, zone, std::slice::from_ref(&record))
         .into_iter()
         .find(|s| s.kind == kind)

@@ -31,7 +31,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use doorstep_core::rules::{Blackout, ExpansionContext, RuleContext};
 use doorstep_core::{PlanStatus, UnmetReason, VisitMode, VisitStatus};
-use doorstep_scheduler::{Params, Problem, checker};
+use doorstep_scheduler::{Concerns, Params, Problem, checker};
 use doorstep_store::Store;
 use doorstep_store::repo::plans::{
     self, NewPlan, NewVisit, PlanFigures, PlanRecord, UnmetRecord, VisitRecord,
@@ -395,14 +395,17 @@ fn solve(
                 let bad: BTreeSet<usize> = invalid
                     .0
                     .iter()
-                    .filter_map(|e| {
-                        let rest = e.path.strip_prefix("pinned[")?;
-                        rest.split(']').next()?.parse().ok()
+                    .filter_map(|e| match e.concerns {
+                        Concerns::Pinned(i) => Some(i),
+                        _ => None,
                     })
                     .collect();
                 let drop: Vec<usize> = if !bad.is_empty() {
                     bad.into_iter().collect()
-                } else if invalid.0.iter().all(|e| e.path == "pinned")
+                } else if invalid
+                    .0
+                    .iter()
+                    .all(|e| e.concerns == Concerns::PinnedTogether)
                     && !mapped.instance.pinned.is_empty()
                 {
                     vec![mapped.instance.pinned.len() - 1]

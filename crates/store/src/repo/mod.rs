@@ -58,6 +58,30 @@ where
         .await?)
 }
 
+/// A transaction that writes, begun by [`in_one_transaction`].
+pub type Writing = sea_orm::DatabaseTransaction;
+
+/// The one way to write several rows that stand or fall together: `work`
+/// runs in one write transaction (begun as [`begin_writing`] begins it),
+/// committed when it answers `Ok`, rolled back when it answers `Err`.
+///
+/// # Errors
+/// What `work` answers, or the database fails to begin or commit.
+pub async fn in_one_transaction<T, E>(
+    db: &sea_orm::DatabaseConnection,
+    work: impl AsyncFnOnce(&Writing) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    let txn = begin_writing(db).await?;
+    let value = work(&txn).await?;
+    txn.commit()
+        .await
+        .map_err(|e| E::from(StoreError::from(e)))?;
+    Ok(value)
+}
+
 /// What an `ensure_*` function did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
