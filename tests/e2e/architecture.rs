@@ -126,31 +126,36 @@ fn pure_crates_do_not_depend_on_io_crates() {
     }
 }
 
+/// `from` reaches none of `forbidden` except through `through`, which it
+/// does depend on (and through which the walk does find `found`).
+fn reaches_only_through(from: &str, through: &str, forbidden: &[&str], found: &str) {
+    let graph = Graph::load();
+    let reached = graph.reached(from, &[through]);
+    assert!(reached.contains_key(through), "{from} calls {through}");
+    assert!(
+        graph.reached(from, &[]).contains_key(found),
+        "the walk finds {found} when it may go through {through}"
+    );
+    for (name, path) in &reached {
+        assert!(
+            !forbidden.iter().any(|f| is(name, f)),
+            "{from} depends on {name} ({}); it must ask {through} instead",
+            path.join(" → ")
+        );
+    }
+}
+
 /// The API calls the use cases of `doorstep-service` and never the store:
 /// nothing it depends on reaches the store, the migrations, sea-orm or sqlx
 /// except through the service.
 #[test]
 fn the_api_reaches_the_database_only_through_the_service() {
-    let graph = Graph::load();
-    let forbidden = ["doorstep-store", "doorstep-migrations", "sea-orm", "sqlx"];
-    let reached = graph.reached("doorstep-api", &["doorstep-service"]);
-    assert!(
-        reached.contains_key("doorstep-service"),
-        "the API calls the service"
+    reaches_only_through(
+        "doorstep-api",
+        "doorstep-service",
+        &["doorstep-store", "doorstep-migrations", "sea-orm", "sqlx"],
+        "doorstep-store",
     );
-    assert!(
-        graph
-            .reached("doorstep-api", &[])
-            .contains_key("doorstep-store"),
-        "the walk finds the store when it may go through the service"
-    );
-    for (name, path) in &reached {
-        assert!(
-            !forbidden.iter().any(|f| is(name, f)),
-            "doorstep-api depends on {name} ({}); it must call doorstep-service instead",
-            path.join(" → ")
-        );
-    }
 }
 
 /// The service says what must be atomic and the store runs it: the service
@@ -158,26 +163,12 @@ fn the_api_reaches_the_database_only_through_the_service() {
 /// `doorstep_store::in_one_transaction`), never by a dependency of its own.
 #[test]
 fn the_service_reaches_the_database_only_through_the_store() {
-    let graph = Graph::load();
-    let forbidden = ["doorstep-migrations", "sea-orm", "sqlx"];
-    let reached = graph.reached("doorstep-service", &["doorstep-store"]);
-    assert!(
-        reached.contains_key("doorstep-store"),
-        "the service calls the store"
+    reaches_only_through(
+        "doorstep-service",
+        "doorstep-store",
+        &["doorstep-migrations", "sea-orm", "sqlx"],
+        "sea-orm",
     );
-    assert!(
-        graph
-            .reached("doorstep-service", &[])
-            .contains_key("sea-orm"),
-        "the walk finds sea-orm when it may go through the store"
-    );
-    for (name, path) in &reached {
-        assert!(
-            !forbidden.iter().any(|f| is(name, f)),
-            "doorstep-service depends on {name} ({}); it must ask doorstep-store instead",
-            path.join(" → ")
-        );
-    }
 }
 
 /// The host's target triple, from `rustc -vV`.
