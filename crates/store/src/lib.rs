@@ -21,6 +21,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbE
 pub use repo::areas::*;
 pub use repo::audit::*;
 pub use repo::households::*;
+pub use repo::register::*;
 pub use repo::teams::*;
 pub use repo::users::*;
 pub use repo::{Change, Writing, begin_writing, in_one_transaction, table_counts};

@@ -7,7 +7,7 @@
 //! few hundred rows a statement) elsewhere.
 //!
 //! This is the path of large synthetic loads. The register import compares
-//! with what is stored and writes by parts (`repo::households::RegisterImport`);
+//! with what is stored and writes by parts (`repo::register::RegisterImport`);
 //! the planner keeps its own upserts. A load writes the base tables only: the caller counts the
 //! audit's kept counts afterwards (`repo::tallies::rebuild_all`).
 
@@ -24,7 +24,7 @@ use sea_orm::{
     Statement, Value,
 };
 
-use crate::repo::households::Consent;
+use crate::repo::register::Consent;
 use crate::{RuleJson, StoreError};
 
 /// The most bound values in one statement: below SQLite's 32,766 and

@@ -28,6 +28,7 @@ pub mod mail;
 pub mod outcomes;
 pub mod plans;
 pub mod records;
+pub mod register;
 pub mod residents;
 pub mod snapshot;
 pub mod tallies;
