@@ -1,0 +1,365 @@
+//! A week of a team's calendar: the published visits or the newest draft,
+//! with the plans' figures and what they left unmet.
+
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{Days, NaiveDate};
+use doorstep_core::{UserRole, VisitMode};
+use doorstep_service::calendar::{self, Showing};
+use doorstep_service::planning::{self, records::PlanRecord};
+
+use super::{Header, MY_DAY, PageUser, date_range, error_page, mode_words, query_date, render};
+use crate::error::parse_id;
+use crate::{ApiError, AppState, CurrentUser};
+
+#[derive(Template)]
+#[template(path = "calendar.html")]
+struct CalendarPage {
+    header: Header,
+    team_id: i32,
+    team_name: String,
+    zone: String,
+    range: String,
+    previous_week: String,
+    next_week: String,
+    /// The week of today, when another week is shown.
+    this_week: Option<String>,
+    showing_draft: bool,
+    draft: Option<DraftBanner>,
+    /// The plan just published, when the leader comes back from publishing.
+    published_now: Option<i32>,
+    days: Vec<DayView>,
+    plans: Vec<PlanView>,
+    /// Published plans to go to when the week has none.
+    other_plans: Vec<PlanLink>,
+}
+
+struct DraftBanner {
+    id: i32,
+    /// What publishing it would change: added, moved, removed, unchanged.
+    changes: Option<(usize, usize, usize, usize)>,
+    range: String,
+    days: u32,
+    visits: usize,
+    unmet: usize,
+    created: String,
+    publish_action: String,
+    /// The draft's week when the draft is not shown, else the published one.
+    switch_href: String,
+    /// The draft's first week, when the week shown is outside it.
+    first_week: Option<String>,
+}
+
+struct DayView {
+    vi: String,
+    en: String,
+    /// The blackouts on the day: label, and the village when only one.
+    blackouts: Vec<String>,
+    today: bool,
+    visits: usize,
+    members: Vec<MemberView>,
+}
+
+struct MemberView {
+    name: String,
+    href: Option<String>,
+    count: usize,
+    cap: u32,
+    over: bool,
+    visits: Vec<VisitRow>,
+}
+
+struct VisitRow {
+    time: String,
+    key: String,
+    address: String,
+    village: String,
+    mode_vi: &'static str,
+    mode_en: &'static str,
+    remote: bool,
+    purposes: Vec<&'static str>,
+    pinned: bool,
+    /// The blackout it falls in.
+    blackout: Option<String>,
+    status_code: &'static str,
+    status_vi: &'static str,
+    status_en: &'static str,
+}
+
+struct PlanView {
+    id: i32,
+    status_vi: &'static str,
+    status_en: &'static str,
+    range: String,
+    days: u32,
+    visits: usize,
+    objective: i64,
+    upper_bound: i64,
+    percent: Option<i64>,
+    unmet: usize,
+    groups: Vec<UnmetGroup>,
+}
+
+struct UnmetGroup {
+    vi: &'static str,
+    en: &'static str,
+    count: usize,
+    items: Vec<UnmetRow>,
+}
+
+struct UnmetRow {
+    key: String,
+    address: String,
+    resident: Option<String>,
+    vi: String,
+    en: String,
+}
+
+struct PlanLink {
+    href: String,
+    range: String,
+}
+
+/// The query of a team's calendar.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct CalendarQuery {
+    /// The first day, `YYYY-MM-DD`; today in the team's zone when absent.
+    tu: Option<String>,
+    /// `nhap`: the newest draft instead of the published calendar.
+    xem: Option<String>,
+    /// The plan just published (set by the publish form's redirect).
+    cong_bo: Option<String>,
+}
+
+/// `GET /teams/{team_id}/lich?tu=YYYY-MM-DD`: a week of the team's calendar.
+pub(super) async fn calendar(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+    query: Result<Query<CalendarQuery>, QueryRejection>,
+) -> Response {
+    match calendar_page(&state, &user, &id, query.map(|q| q.0).unwrap_or_default()).await {
+        Ok(page) => render(StatusCode::OK, &page),
+        Err(ApiError(e)) => error_page(Some(&user), e),
+    }
+}
+
+pub(super) fn calendar_href(team_id: i32, from: NaiveDate, draft: bool) -> String {
+    let view = if draft { "&xem=nhap" } else { "" };
+    format!("/teams/{team_id}/lich?tu={from}{view}")
+}
+
+async fn calendar_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    query: CalendarQuery,
+) -> Result<CalendarPage, ApiError> {
+    let team_id = parse_id("team_id", id)?;
+    let from = query_date("tu", query.tu.as_deref())?;
+    let showing = match query.xem.as_deref().map(str::trim) {
+        Some("nhap") => Showing::Draft,
+        _ => Showing::Published,
+    };
+    let week = calendar::team_week(
+        &state.store,
+        &state.catalog,
+        &user.actor,
+        team_id,
+        from,
+        showing,
+        state.now(),
+    )
+    .await?;
+    let draft_view = week.showing == Showing::Draft;
+    let week_end = week.from + Days::new(calendar::WEEK_DAYS) - Days::new(1);
+    let member_href = |member_id: i32, date: NaiveDate| {
+        if user.actor.member_id == Some(member_id) {
+            Some(format!("{MY_DAY}?ngay={date}"))
+        } else if week.may_lead || user.user.role == UserRole::Official {
+            Some(format!("/members/{member_id}/ngay?ngay={date}"))
+        } else {
+            None
+        }
+    };
+    let days = week
+        .days
+        .iter()
+        .map(|day| DayView {
+            vi: day.heading.vi.clone(),
+            en: day.heading.en.clone(),
+            blackouts: day
+                .blackouts
+                .iter()
+                .map(|(label, village)| match village {
+                    Some(village) => format!("{label} ({village})"),
+                    None => label.clone(),
+                })
+                .collect(),
+            today: day.date == week.today,
+            visits: day.members.iter().map(|m| m.count).sum(),
+            members: day
+                .members
+                .iter()
+                .map(|m| MemberView {
+                    name: m.name.clone(),
+                    // A draft's visits are not on anyone's day yet.
+                    href: member_href(m.member_id, day.date).filter(|_| !draft_view),
+                    count: m.count,
+                    cap: m.daily_visit_cap,
+                    over: m.count > m.daily_visit_cap as usize,
+                    visits: m
+                        .visits
+                        .iter()
+                        .map(|v| {
+                            let (mode_vi, mode_en) = mode_words(v.mode);
+                            VisitRow {
+                                time: format!(
+                                    "{}–{}",
+                                    v.start.format("%H:%M"),
+                                    v.end.format("%H:%M")
+                                ),
+                                key: v.household.external_id.clone(),
+                                address: v.household.address.clone(),
+                                village: v.household.village.clone().unwrap_or_default(),
+                                mode_vi,
+                                mode_en,
+                                remote: v.mode == VisitMode::Remote,
+                                purposes: v.purposes.iter().map(|p| p.label_vi()).collect(),
+                                pinned: v.pinned,
+                                blackout: v.blackout.clone(),
+                                status_code: v.status.code(),
+                                status_vi: v.status.label_vi(),
+                                status_en: v.status.label_en(),
+                            }
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    let plan_range = |p: &PlanRecord| {
+        date_range(
+            p.start_date,
+            p.start_date + Days::new(u64::from(p.days.max(1))) - Days::new(1),
+        )
+    };
+    let plans = week
+        .plans
+        .iter()
+        .map(|w| {
+            let p = &w.plan;
+            let figures = &p.figures;
+            PlanView {
+                id: p.id,
+                status_vi: p.status.label_vi(),
+                status_en: p.status.label_en(),
+                range: plan_range(p),
+                days: p.days,
+                visits: w.visits,
+                objective: figures.objective,
+                upper_bound: figures.upper_bound,
+                percent: (figures.upper_bound > 0)
+                    .then(|| figures.objective * 100 / figures.upper_bound),
+                unmet: w.unmet_by_reason.iter().map(|(_, count)| count).sum(),
+                groups: w
+                    .unmet_by_reason
+                    .iter()
+                    .map(|(reason, count)| UnmetGroup {
+                        vi: reason.label_vi(),
+                        en: reason.label_en(),
+                        count: *count,
+                        items: w
+                            .unmet
+                            .iter()
+                            .filter(|u| u.reason == *reason)
+                            .map(|u| UnmetRow {
+                                key: u.household.external_id.clone(),
+                                address: u.household.address.clone(),
+                                resident: u.resident.clone(),
+                                vi: u.explanation_vi.clone(),
+                                en: u.explanation_en.clone(),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let draft_changes = match &week.draft {
+        Some(d) => Some(
+            planning::plan_change_counts(&state.store, &user.actor, d.plan.id, state.now()).await?,
+        ),
+        None => None,
+    };
+    let draft = week.draft.as_ref().map(|d| {
+        let p = &d.plan;
+        let last = p.start_date + Days::new(u64::from(p.days.max(1))) - Days::new(1);
+        let outside = week_end < p.start_date || week.from > last;
+        DraftBanner {
+            changes: draft_changes.as_ref().map(|c| {
+                use doorstep_service::planning::changes::ChangeKind;
+                (
+                    c.count(ChangeKind::Added),
+                    c.count(ChangeKind::Moved),
+                    c.count(ChangeKind::Removed),
+                    c.unchanged,
+                )
+            }),
+            id: p.id,
+            range: plan_range(p),
+            days: p.days,
+            visits: d.visits,
+            unmet: d.unmet_by_reason.iter().map(|(_, count)| count).sum(),
+            created: p
+                .created_at
+                .with_timezone(&week.zone)
+                .format("%H:%M %d/%m/%Y")
+                .to_string(),
+            publish_action: format!("/plans/{}/cong-bo?tu={}", p.id, week.from),
+            switch_href: calendar_href(week.team_id, week.from, !draft_view),
+            first_week: outside.then(|| calendar_href(week.team_id, p.start_date, true)),
+        }
+    });
+    let published_now = query
+        .cong_bo
+        .as_deref()
+        .and_then(|t| t.trim().parse::<i32>().ok())
+        .filter(|id| week.published.iter().any(|p| p.id == *id));
+    let other_plans = if week.plans.is_empty() {
+        week.published
+            .iter()
+            .map(|p| PlanLink {
+                href: calendar_href(week.team_id, p.start_date, false),
+                range: plan_range(p),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let this_week_start = week.today;
+    Ok(CalendarPage {
+        header: Header::new(
+            format!("Lịch · {}", week.team_name),
+            week.zone.name(),
+            Some(user),
+        ),
+        team_id: week.team_id,
+        team_name: week.team_name.clone(),
+        zone: week.zone.name().to_owned(),
+        range: date_range(week.from, week_end),
+        previous_week: calendar_href(week.team_id, week.from - Days::new(7), draft_view),
+        next_week: calendar_href(week.team_id, week.from + Days::new(7), draft_view),
+        this_week: (week.from != this_week_start)
+            .then(|| calendar_href(week.team_id, this_week_start, draft_view)),
+        showing_draft: draft_view,
+        draft,
+        published_now,
+        days,
+        plans,
+        other_plans,
+    })
+}

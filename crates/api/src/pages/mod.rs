@@ -1,0 +1,292 @@
+//! Server-rendered pages: light, readable on a cheap phone over a weak
+//! connection, no scripts or fonts from elsewhere. Vietnamese first, English
+//! second.
+//!
+//! Pages come from askama templates (`templates/`), which escape every value;
+//! no HTML is put together in strings here. Every page but the sign-in form
+//! needs a session: without one, the browser is sent to `/dang-nhap`.
+
+mod calendar;
+mod day;
+mod outcome;
+mod publish;
+mod sign_in;
+mod team;
+mod teams;
+
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::{NaiveDate, Utc};
+use doorstep_core::VisitMode;
+use doorstep_service::auth;
+use doorstep_service::daylist;
+use doorstep_service::error::{FieldError, ServiceError};
+
+use crate::{ApiError, AppState, CurrentUser};
+
+/// Where pages send a browser that is not signed in.
+const SIGN_IN: &str = "/dang-nhap";
+
+/// The zone of pages that belong to no team.
+const HOME_ZONE: &str = "Asia/Ho_Chi_Minh";
+
+/// The signed-in member's own visits of a day.
+const MY_DAY: &str = "/lich-cua-toi";
+
+/// Today in a team's zone, solar and lunar:
+/// "Thứ Bảy 28/11/2026 · âm lịch 20/10 năm Bính Ngọ".
+pub(crate) fn today_line(zone: &str, now: chrono::DateTime<Utc>) -> String {
+    use chrono::Datelike;
+    let zone: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
+    let date = now.with_timezone(&zone).date_naive();
+    let weekday = doorstep_core::words::weekday_vi(date.weekday());
+    let lunar = match doorstep_lunar::to_lunar(date) {
+        Ok(l) => format!(
+            " · âm lịch {}/{}{} năm {}",
+            l.day,
+            l.month,
+            if l.leap { " nhuận" } else { "" },
+            l.year_name()
+        ),
+        Err(_) => String::new(),
+    };
+    format!("{weekday} {}{lunar}", date.format("%d/%m/%Y"))
+}
+
+/// What every page shows on top.
+struct Header {
+    title: String,
+    today: String,
+    user: Option<SignedIn>,
+    /// The token the page's forms carry (see [`form_sent_by_us`]).
+    csrf: String,
+}
+
+/// Who is signed in, as the header shows it, with the links of their role.
+struct SignedIn {
+    name: String,
+    role_vi: &'static str,
+    role_en: &'static str,
+    /// The member record: "my visits" is theirs.
+    member: bool,
+    /// The team of a leader or volunteer: its calendar and households.
+    team_id: Option<i32>,
+}
+
+impl Header {
+    fn new(title: impl Into<String>, zone: &str, user: Option<&CurrentUser>) -> Header {
+        Header {
+            title: title.into(),
+            today: user.map(|u| today_line(zone, u.now)).unwrap_or_default(),
+            csrf: user.map(|u| auth::form_token(&u.token)).unwrap_or_default(),
+            user: user.map(|u| SignedIn {
+                name: u.user.display_name.clone(),
+                role_vi: u.user.role.label_vi(),
+                role_en: u.user.role.label_en(),
+                member: u.actor.member_id.is_some(),
+                team_id: u.actor.team_id,
+            }),
+        }
+    }
+}
+
+/// A message in both languages.
+struct Message {
+    vi: String,
+    en: String,
+}
+
+/// Whether a form of a signed-in page came from one of doorstep's own pages:
+/// it carries the token of the session it is sent with. A request signed
+/// with a bearer token is no browser's form and needs none.
+fn form_sent_by_us(headers: &HeaderMap, user: &CurrentUser, sent: Option<&str>) -> bool {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "));
+    bearer || sent.is_some_and(|sent| auth::form_token_matches(&user.token, sent))
+}
+
+/// The refusal of a form without its page's token.
+fn stale_form() -> ServiceError {
+    ServiceError::Forbidden(
+        "biểu mẫu đã cũ hoặc không đến từ trang của doorstep: hãy tải lại trang rồi thử lại".into(),
+        "the form is stale or did not come from a doorstep page: reload the page and try again"
+            .into(),
+    )
+}
+
+/// The value of cookie `name`, if the request carries it.
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name && !value.is_empty()).then(|| value.to_owned())
+        })
+}
+
+/// A form with nothing in it but its token.
+#[derive(Debug, Default, serde::Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    csrf: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    header: Header,
+    heading_vi: &'static str,
+    heading_en: &'static str,
+    vi: String,
+    en: String,
+    fields: Vec<FieldError>,
+}
+
+/// The page, or a plain internal error if the template fails.
+fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => ApiError(ServiceError::Internal(format!("page template: {e}"))).into_response(),
+    }
+}
+
+/// An error as a page, with the status the API would give it.
+fn error_page(user: Option<&CurrentUser>, e: ServiceError) -> Response {
+    let (vi, en) = (e.message(true), e.message(false));
+    let fields = match &e {
+        ServiceError::Invalid(fields) => fields.clone(),
+        _ => Vec::new(),
+    };
+    // The API's mapping decides the status and logs internal errors.
+    let status = ApiError(e).into_response().status();
+    let (heading_vi, heading_en) = match status {
+        StatusCode::NOT_FOUND => ("Không tìm thấy", "Not found"),
+        StatusCode::UNPROCESSABLE_ENTITY => ("Yêu cầu không hợp lệ", "Invalid request"),
+        StatusCode::FORBIDDEN => ("Không được phép", "Not allowed"),
+        _ => ("Có lỗi", "Something went wrong"),
+    };
+    let page = ErrorPage {
+        header: Header::new(heading_vi, HOME_ZONE, user),
+        heading_vi,
+        heading_en,
+        vi,
+        en,
+        fields,
+    };
+    render(status, &page)
+}
+
+/// The signed-in user of a page; without a live session the browser is
+/// sent to the sign-in form (303).
+struct PageUser(CurrentUser);
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match CurrentUser::from_request_parts(parts, state).await {
+            Ok(user) => Ok(PageUser(user)),
+            Err(ApiError(ServiceError::Unauthorized(..))) => {
+                Err(Redirect::to(SIGN_IN).into_response())
+            }
+            Err(ApiError(e)) => Err(error_page(None, e)),
+        }
+    }
+}
+
+/// Reads an optional `YYYY-MM-DD` date of a page's query; an error names the
+/// query's own field (`tu`, `ngay`).
+fn query_date(field: &str, text: Option<&str>) -> Result<Option<NaiveDate>, ServiceError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => daylist::parse_date(text).map(Some).map_err(|e| match e {
+            ServiceError::Invalid(errors) => ServiceError::Invalid(
+                errors
+                    .into_iter()
+                    .map(|e| FieldError {
+                        field: field.to_owned(),
+                        ..e
+                    })
+                    .collect(),
+            ),
+            other => other,
+        }),
+    }
+}
+
+/// "01/12 – 07/12/2026", or with both years when they differ.
+fn date_range(first: NaiveDate, last: NaiveDate) -> String {
+    use chrono::Datelike;
+    if first.year() == last.year() {
+        format!("{} – {}", first.format("%d/%m"), last.format("%d/%m/%Y"))
+    } else {
+        format!("{} – {}", first.format("%d/%m/%Y"), last.format("%d/%m/%Y"))
+    }
+}
+
+/// How a visit happens, in the volunteers' words.
+fn mode_words(mode: VisitMode) -> (&'static str, &'static str) {
+    match mode {
+        VisitMode::InPerson => ("Đến nhà", "In person"),
+        VisitMode::Remote => ("Gọi video", "Video call"),
+    }
+}
+
+/// A phone number as a `tel:` target: digits and a leading `+` only.
+fn tel_target(phone: &str) -> Option<String> {
+    let target: String = phone
+        .trim()
+        .chars()
+        .enumerate()
+        .filter(|(i, c)| c.is_ascii_digit() || (*i == 0 && *c == '+'))
+        .map(|(_, c)| c)
+        .collect();
+    target.chars().any(|c| c.is_ascii_digit()).then_some(target)
+}
+
+/// A `geo:` URI (RFC 5870) with the point also as the query Android's map
+/// apps pin; no map site is involved.
+fn geo_target(lat: f64, lon: f64) -> String {
+    format!("geo:{lat:.6},{lon:.6}?q={lat:.6},{lon:.6}")
+}
+
+pub(crate) fn routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/", get(teams::home))
+        .route("/teams/{team_id}", get(team::team))
+        .route("/teams/{team_id}/lich", get(calendar::calendar))
+        .route(MY_DAY, get(day::my_day))
+        .route("/members/{member_id}/ngay", get(day::member_day))
+        .route("/plans/{plan_id}/cong-bo", post(publish::publish))
+        .route("/visits/{visit_id}/ket-qua", post(outcome::record_outcome))
+        .route(SIGN_IN, get(sign_in::sign_in_form).post(sign_in::sign_in))
+        .route("/dang-xuat", post(sign_in::sign_out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::today_line;
+
+    #[test]
+    fn today_is_shown_solar_and_lunar_in_the_team_zone() {
+        use chrono::TimeZone;
+        // 17:30 UTC on 27 November is already the 28th in Vietnam.
+        let now = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 27, 17, 30, 0)
+            .unwrap();
+        assert_eq!(
+            today_line("Asia/Ho_Chi_Minh", now),
+            "Thứ Bảy 28/11/2026 · âm lịch 20/10 năm Bính Ngọ"
+        );
+        assert!(today_line("Europe/Berlin", now).starts_with("Thứ Sáu 27/11/2026"));
+    }
+}
