@@ -20,6 +20,9 @@ mod m20261203_000001_tallies;
 mod m20261203_000002_jobs;
 mod m20261204_000001_outcome_needs;
 mod m20261206_000001_calendar;
+mod m20261207_000001_vocabularies;
+
+pub use m20261207_000001_vocabularies::VOCABULARIES;
 
 /// Every migration of doorstep, in order.
 pub struct Migrator;
@@ -39,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000002_jobs::Migration),
             Box::new(m20261204_000001_outcome_needs::Migration),
             Box::new(m20261206_000001_calendar::Migration),
+            Box::new(m20261207_000001_vocabularies::Migration),
         ]
     }
 }

@@ -236,7 +236,7 @@ async fn loading_again_keeps_the_edits_and_writes_nothing() {
         &store,
         &leader,
         done.resident_id,
-        &done.step,
+        done.step.0.code(),
         &json!({"status": "open"}),
         now(),
     )
@@ -301,7 +301,7 @@ async fn loading_again_keeps_the_edits_and_writes_nothing() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(need.status, "open");
+    assert_eq!(need.status.0, doorstep_core::NeedStatus::Open);
     assert_eq!(need, reopened);
 }
 

@@ -12,4 +12,5 @@ mod mail;
 mod plan;
 mod runs;
 mod tide;
+mod vocabularies;
 mod windows;

@@ -176,8 +176,8 @@ pub struct NeedStored {
 impl From<need::Model> for NeedStored {
     fn from(n: need::Model) -> Self {
         NeedStored {
-            need: n.step,
-            status: n.status,
+            need: n.step.0.code().to_owned(),
+            status: n.status.0.code().to_owned(),
             updated_at: n.updated_at,
             updated_by: n.updated_by,
         }
@@ -241,7 +241,7 @@ fn resident_view(state: &AppState, r: ResidentRecord) -> ResidentView {
         full_name: resident.full_name,
         birth_year: resident.birth_year,
         phone: resident.phone,
-        presence: resident.presence,
+        presence: resident.presence.0.code().to_owned(),
         country: resident.country,
         timezone: resident.timezone,
         availability: rule,
@@ -428,7 +428,7 @@ impl From<member::Model> for MemberView {
             id: m.id,
             team_id: m.team_id,
             full_name: m.full_name,
-            role: m.role,
+            role: m.role.0.code().to_owned(),
             email: m.email,
             phone: m.phone,
             skills: serde_json::from_str(&m.skills).unwrap_or_default(),
@@ -439,7 +439,7 @@ impl From<member::Model> for MemberView {
                 .as_deref()
                 .and_then(|a| serde_json::from_str(a).ok()),
             active: m.active,
-            language: m.language,
+            language: m.language.0.code().to_owned(),
         }
     }
 }

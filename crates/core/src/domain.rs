@@ -3,6 +3,27 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A closed vocabulary: its values, each with the code that stores it.
+///
+/// The store keeps a vocabulary's value as its code and refuses to read back
+/// a code the vocabulary does not have.
+pub trait Vocabulary: Copy + Send + Sync + 'static {
+    /// The vocabulary's name, for error messages.
+    const NAME: &'static str;
+
+    /// Every value, in order.
+    fn all() -> &'static [Self];
+
+    /// The code stored in the database and used in JSON.
+    fn code(self) -> &'static str;
+
+    /// The value of a stored code, exactly as stored; `None` for any other
+    /// text.
+    fn from_code(code: &str) -> Option<Self> {
+        Self::all().iter().copied().find(|v| v.code() == code)
+    }
+}
+
 /// Declares a closed vocabulary: a stored code, a Vietnamese label, an English
 /// label and extra spellings accepted on input (for example from a register).
 macro_rules! vocabulary {
@@ -54,6 +75,18 @@ macro_rules! vocabulary {
             /// The accepted codes, for error messages.
             pub fn codes() -> String {
                 [$($code),+].join(", ")
+            }
+        }
+
+        impl Vocabulary for $name {
+            const NAME: &'static str = stringify!($name);
+
+            fn all() -> &'static [Self] {
+                $name::ALL
+            }
+
+            fn code(self) -> &'static str {
+                $name::code(self)
             }
         }
 
@@ -285,6 +318,40 @@ vocabulary! {
         Missed => "missed", "Không gặp", "Missed", [];
         /// Called off.
         Cancelled => "cancelled", "Đã huỷ", "Cancelled", [];
+    }
+}
+
+vocabulary! {
+    /// Whether a resident's consent was given or withdrawn.
+    ConsentAction {
+        /// Consent recorded: the team may keep their data and plan visits.
+        Given => "given", "Đồng ý", "Given", [];
+        /// Consent withdrawn: no more visits are planned.
+        Withdrawn => "withdrawn", "Rút lại đồng ý", "Withdrawn", [];
+    }
+}
+
+vocabulary! {
+    /// Where one team's job of an area run stands.
+    JobStatus {
+        /// Waiting for a worker.
+        Queued => "queued", "Đang chờ", "Queued", [];
+        /// Claimed by a worker until its lease runs out.
+        Running => "running", "Đang lập lịch", "Running", [];
+        /// Planned (or nothing to plan), saved.
+        Done => "done", "Đã xong", "Done", [];
+        /// Failed for good; the error says why.
+        Failed => "failed", "Lỗi", "Failed", [];
+    }
+}
+
+vocabulary! {
+    /// Where an area run stands.
+    RunStatus {
+        /// Some jobs are queued or running.
+        Running => "running", "Đang chạy", "Running", [];
+        /// Every job is done or failed.
+        Finished => "finished", "Đã xong", "Finished", [];
     }
 }
 

@@ -25,6 +25,7 @@ pub mod words;
 pub use country::{COUNTRIES, Country, find_country};
 
 pub use domain::{
-    AreaLevel, Language, MailKind, MemberRole, NeedStatus, NeedStep, OutboxStatus, OutcomeResult,
-    PlanStatus, Presence, Skill, UnmetReason, UserRole, VisitMode, VisitStatus, fold_vietnamese,
+    AreaLevel, ConsentAction, JobStatus, Language, MailKind, MemberRole, NeedStatus, NeedStep,
+    OutboxStatus, OutcomeResult, PlanStatus, Presence, RunStatus, Skill, UnmetReason, UserRole,
+    VisitMode, VisitStatus, Vocabulary, fold_vietnamese,
 };

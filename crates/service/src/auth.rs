@@ -124,7 +124,7 @@ impl UserInfo {
             id: u.id,
             username: u.username.clone(),
             display_name: u.display_name.clone(),
-            role: UserRole::parse(&u.role).unwrap_or(UserRole::Volunteer),
+            role: u.role.0,
             team_id: u.team_id,
             area_id: u.area_id,
             member_id: u.member_id,

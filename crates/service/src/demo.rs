@@ -11,7 +11,7 @@
 //! users' passwords are for demonstration only.
 
 use chrono::{DateTime, Utc};
-use doorstep_core::{NeedStep, Presence};
+use doorstep_core::{AreaLevel, MemberRole, NeedStep, Presence, UserRole};
 use doorstep_store::{
     AreaInput, Change, Consent, MemberInput, OnExisting, RegisterHousehold, RegisterResident,
     RuleJson, Store, StoreError, TeamInput, UserInput,
@@ -24,18 +24,22 @@ use crate::auth::hash_password;
 pub const DEMO_PASSWORD: &str = "doorstep-demo";
 
 /// The demo users: sign-in name, role and what they see.
-pub const DEMO_USERS: &[(&str, &str, &str)] = &[
+pub const DEMO_USERS: &[(&str, UserRole, &str)] = &[
     (
         "totruong.haithanh",
-        "leader",
+        UserRole::Leader,
         "Tổ trưởng, tổ CNSCĐ phường Hải Thanh",
     ),
     (
         "tinhnguyen.haithanh",
-        "volunteer",
+        UserRole::Volunteer,
         "Thành viên, tổ CNSCĐ phường Hải Thanh",
     ),
-    ("canbo.thanhhoa", "official", "Cán bộ tỉnh Thanh Hóa"),
+    (
+        "canbo.thanhhoa",
+        UserRole::Official,
+        "Cán bộ tỉnh Thanh Hóa",
+    ),
 ];
 
 /// What a demo load created; it never changes what exists.
@@ -522,7 +526,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
         let (province_id, change) = doorstep_store::ensure_area(
             txn,
             &AreaInput {
-                level: "province".into(),
+                level: AreaLevel::Province,
                 code: PROVINCE_CODE.into(),
                 name: "Tỉnh Thanh Hóa".into(),
                 parent_code: None,
@@ -538,7 +542,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
             let (_, change) = doorstep_store::ensure_area(
                 txn,
                 &AreaInput {
-                    level: "commune".into(),
+                    level: AreaLevel::Commune,
                     code: place.commune_code.into(),
                     name: place.commune.into(),
                     parent_code: Some(PROVINCE_CODE.into()),
@@ -554,7 +558,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
                 let (id, change) = doorstep_store::ensure_area(
                     txn,
                     &AreaInput {
-                        level: "village".into(),
+                        level: AreaLevel::Village,
                         code: village.code.into(),
                         name: village.name.into(),
                         parent_code: Some(place.commune_code.into()),
@@ -604,7 +608,11 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
                     &MemberInput {
                         team_id,
                         full_name,
-                        role: if m == 0 { "leader" } else { "volunteer" }.into(),
+                        role: if m == 0 {
+                            MemberRole::Leader
+                        } else {
+                            MemberRole::Volunteer
+                        },
                         email: Some(format!(
                             "{}.{}@demo.doorstep.invalid",
                             place.key_prefix.to_lowercase(),
@@ -650,16 +658,16 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
         let (team_id, member_ids) = first_team.expect("the demo has places");
         for (username, role, display_name) in DEMO_USERS {
             let (team, member, area) = match *role {
-                "leader" => (Some(team_id), Some(member_ids[0]), None),
-                "volunteer" => (Some(team_id), Some(member_ids[1]), None),
-                _ => (None, None, Some(province_id)),
+                UserRole::Leader => (Some(team_id), Some(member_ids[0]), None),
+                UserRole::Volunteer => (Some(team_id), Some(member_ids[1]), None),
+                UserRole::Official | UserRole::Admin => (None, None, Some(province_id)),
             };
             let (_, change) = doorstep_store::ensure_user(
                 txn,
                 &UserInput {
                     username: (*username).into(),
                     display_name: (*display_name).into(),
-                    role: (*role).into(),
+                    role: *role,
                     team_id: team,
                     area_id: area,
                     member_id: member,

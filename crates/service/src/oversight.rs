@@ -50,7 +50,7 @@ impl From<&area::Model> for AreaRef {
         AreaRef {
             id: Some(a.id),
             name: a.name.clone(),
-            level: a.level.clone(),
+            level: a.level.0.code().to_owned(),
         }
     }
 }
@@ -248,7 +248,7 @@ pub async fn area_coverage(
             None => AreaRef {
                 id: None,
                 name: area.name.clone(),
-                level: area.level.clone(),
+                level: area.level.0.code().to_owned(),
             },
         };
         children.push((name, figures));

@@ -28,7 +28,7 @@ use chrono_tz::Tz;
 use doorstep_core::rules::presets;
 use doorstep_core::{
     AreaLevel, Language, MemberRole, NeedStatus, NeedStep, OutcomeResult, PlanStatus, Presence,
-    Skill, UnmetReason, VisitMode, VisitStatus,
+    Skill, UnmetReason, UserRole, VisitMode, VisitStatus,
 };
 use doorstep_store::repo::bulk::{
     self, AreaLoad, HouseholdLoad, LoadCounts, MemberLoad, NeedLoad, PlanLoad, RecordingLoad,
@@ -1291,7 +1291,7 @@ pub async fn load(
             &UserInput {
                 username: OFFICIAL.0.into(),
                 display_name: OFFICIAL.1.into(),
-                role: "official".into(),
+                role: UserRole::Official,
                 team_id: None,
                 area_id: Some(province_id),
                 member_id: None,

@@ -7,9 +7,9 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use doorstep_core::{Language, MemberRole, NeedStatus, NeedStep, Presence, Skill};
-use doorstep_store::Store;
 pub use doorstep_store::entity::{household, member, need, resident};
 use doorstep_store::repo::records;
+use doorstep_store::{Code, Store};
 use doorstep_tide::Catalog;
 use serde_json::{Map, Value};
 
@@ -617,7 +617,7 @@ pub async fn add_resident(
         full_name: full_name.unwrap_or_default(),
         birth_year: patch.birth_year.apply(None),
         phone: patch.phone.apply(None),
-        presence: presence.code().to_owned(),
+        presence: Code(presence),
         country: patch.country.apply(None),
         timezone: patch.timezone.apply(None),
         availability: patch.availability.apply(None),
@@ -707,7 +707,7 @@ pub async fn edit_resident(
     let have: Vec<String> = records::needs_of(store.connection(), old.id)
         .await?
         .into_iter()
-        .map(|n| n.step)
+        .map(|n| n.step.0.code().to_owned())
         .collect();
     let new_needs: Vec<NeedStep> = patch
         .needs
@@ -723,12 +723,12 @@ pub async fn edit_resident(
             .unwrap_or_default(),
         birth_year: patch.birth_year.apply(old.birth_year),
         phone: patch.phone.apply(old.phone.clone()),
-        presence: patch
-            .presence
-            .apply(Presence::parse(&old.presence))
-            .unwrap_or(Presence::Home)
-            .code()
-            .to_owned(),
+        presence: Code(
+            patch
+                .presence
+                .apply(Some(old.presence.0))
+                .unwrap_or(Presence::Home),
+        ),
         country: patch.country.apply(old.country.clone()),
         timezone: patch.timezone.apply(old.timezone.clone()),
         availability: patch.availability.apply(old.availability.clone()),
@@ -906,11 +906,10 @@ async fn edit_member_fields(
         id: old.as_ref().map_or(0, |m| m.id),
         team_id,
         full_name: full_name.unwrap_or_default(),
-        role: role
-            .apply(old.as_ref().and_then(|m| MemberRole::parse(&m.role)))
-            .unwrap_or(MemberRole::Volunteer)
-            .code()
-            .to_owned(),
+        role: Code(
+            role.apply(old.as_ref().map(|m| m.role.0))
+                .unwrap_or(MemberRole::Volunteer),
+        ),
         email: email.apply(old.as_ref().and_then(|m| m.email.clone())),
         phone: phone.apply(old.as_ref().and_then(|m| m.phone.clone())),
         skills,
@@ -923,11 +922,11 @@ async fn edit_member_fields(
         availability: availability.apply(old.as_ref().and_then(|m| m.availability.clone())),
         active: active.unwrap_or(old.as_ref().is_none_or(|m| m.active)),
         created_at: old.as_ref().map_or(now, |m| m.created_at),
-        language: language
-            .apply(old.as_ref().and_then(|m| Language::parse(&m.language)))
-            .unwrap_or(Language::Vi)
-            .code()
-            .to_owned(),
+        language: Code(
+            language
+                .apply(old.as_ref().map(|m| m.language.0))
+                .unwrap_or(Language::Vi),
+        ),
     };
     Ok(records::save_member(store.connection(), wanted, &actor.label(), now).await?)
 }

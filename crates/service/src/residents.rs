@@ -12,7 +12,7 @@
 //! may do everything.
 
 use chrono::{DateTime, Utc};
-use doorstep_core::UserRole;
+use doorstep_core::{ConsentAction, UserRole};
 use doorstep_store::Store;
 use doorstep_store::repo::residents::{self as store_residents, ConsentWrite};
 pub use doorstep_store::repo::residents::{ConsentRecorded, ERASED, Erased, ResidentData};
@@ -159,7 +159,7 @@ pub async fn withdraw_consent(
         .consents
         .iter()
         .rev()
-        .find(|c| c.action == "given")
+        .find(|c| c.action.0 == ConsentAction::Given)
         .map_or_else(|| "register".to_owned(), |c| c.text_version.clone());
     let text = data.resident.consent_text.clone().unwrap_or_default();
     let label = actor.label();

@@ -7,6 +7,7 @@
 //! Errors are typed ([`StoreError`]); the binary and the HTTP layer decide how
 //! to show them.
 
+mod code;
 pub mod entity;
 pub mod repo;
 mod rules;
@@ -18,6 +19,7 @@ use doorstep_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::SqliteJournalMode;
 use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr};
 
+pub use code::{Code, UnknownCode};
 pub use repo::areas::*;
 pub use repo::audit::*;
 pub use repo::households::*;

@@ -150,7 +150,7 @@ impl TestApp {
             &doorstep_store::UserInput {
                 username: username.into(),
                 display_name: username.into(),
-                role: role.into(),
+                role: doorstep_core::UserRole::parse(role).expect("a role code"),
                 team_id,
                 area_id,
                 member_id,

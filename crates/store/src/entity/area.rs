@@ -1,6 +1,9 @@
 //! An administrative area: province, commune/ward or village.
 
+use doorstep_core::AreaLevel;
 use sea_orm::entity::prelude::*;
+
+use crate::Code;
 
 #[allow(missing_docs)]
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -9,7 +12,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub parent_id: Option<i32>,
-    pub level: String,
+    pub level: Code<AreaLevel>,
     pub code: Option<String>,
     pub name: String,
     pub aliases: String,

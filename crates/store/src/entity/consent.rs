@@ -1,7 +1,10 @@
 //! A consent given or withdrawn by a resident, with who recorded it, when,
 //! and the text they were shown.
 
+use doorstep_core::ConsentAction;
 use sea_orm::entity::prelude::*;
+
+use crate::Code;
 
 #[allow(missing_docs)]
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -11,7 +14,7 @@ pub struct Model {
     pub id: i32,
     pub resident_id: Option<i32>,
     pub team_id: i32,
-    pub action: String,
+    pub action: Code<ConsentAction>,
     pub text_version: String,
     pub text: String,
     pub recorded_by: String,

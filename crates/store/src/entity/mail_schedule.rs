@@ -1,6 +1,9 @@
 //! When a team's messages of one kind go out: a cron expression in a zone.
 
+use doorstep_core::MailKind;
 use sea_orm::entity::prelude::*;
+
+use crate::Code;
 
 #[allow(missing_docs)]
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -9,7 +12,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub team_id: i32,
-    pub kind: String,
+    pub kind: Code<MailKind>,
     pub cron: String,
     pub timezone: Option<String>,
     pub enabled: bool,

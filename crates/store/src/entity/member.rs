@@ -1,6 +1,9 @@
 //! A member of a team: its leader or a volunteer.
 
+use doorstep_core::{Language, MemberRole};
 use sea_orm::entity::prelude::*;
+
+use crate::Code;
 
 #[allow(missing_docs)]
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -10,7 +13,7 @@ pub struct Model {
     pub id: i32,
     pub team_id: i32,
     pub full_name: String,
-    pub role: String,
+    pub role: Code<MemberRole>,
     pub email: Option<String>,
     pub phone: Option<String>,
     pub skills: String,
@@ -21,7 +24,7 @@ pub struct Model {
     pub availability: Option<String>,
     pub active: bool,
     pub created_at: DateTimeUtc,
-    pub language: String,
+    pub language: Code<Language>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

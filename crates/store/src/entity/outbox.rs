@@ -1,6 +1,9 @@
 //! A message waiting in, or sent from, the mail outbox.
 
+use doorstep_core::{Language, MailKind, OutboxStatus};
 use sea_orm::entity::prelude::*;
+
+use crate::Code;
 
 #[allow(missing_docs)]
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -11,19 +14,19 @@ pub struct Model {
     pub message_id: String,
     pub team_id: Option<i32>,
     pub member_id: Option<i32>,
-    pub kind: String,
+    pub kind: Code<MailKind>,
     pub day: Option<Date>,
     pub version: Option<String>,
     pub recipient: Option<String>,
     pub recipient_name: String,
-    pub language: String,
+    pub language: Code<Language>,
     pub subject: String,
     pub body_text: String,
     pub body_html: String,
     pub attachment: Option<String>,
     pub attachment_name: Option<String>,
     pub summary: Option<String>,
-    pub status: String,
+    pub status: Code<OutboxStatus>,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub lease_until: Option<DateTimeUtc>,

@@ -1,6 +1,9 @@
 //! A need a recorded result moved, with the need's state before the visit.
 
+use doorstep_core::{NeedStatus, OutcomeResult};
 use sea_orm::entity::prelude::*;
+
+use crate::Code;
 
 #[allow(missing_docs)]
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -10,8 +13,8 @@ pub struct Model {
     pub id: i32,
     pub outcome_id: i32,
     pub need_id: i32,
-    pub status_before: String,
-    pub last_result_before: Option<String>,
+    pub status_before: Code<NeedStatus>,
+    pub last_result_before: Option<Code<OutcomeResult>>,
     pub appointment_before: Option<Date>,
 }
 

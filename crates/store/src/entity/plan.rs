@@ -1,6 +1,9 @@
 //! A team's proposed visits over a horizon.
 
+use doorstep_core::PlanStatus;
 use sea_orm::entity::prelude::*;
+
+use crate::Code;
 
 #[allow(missing_docs)]
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -11,7 +14,7 @@ pub struct Model {
     pub team_id: i32,
     pub horizon_start: DateTimeUtc,
     pub horizon_end: DateTimeUtc,
-    pub status: String,
+    pub status: Code<PlanStatus>,
     pub objective: Option<i32>,
     pub upper_bound: Option<i32>,
     pub travel_minutes: Option<i32>,

@@ -1,6 +1,9 @@
 //! A resident of a household.
 
+use doorstep_core::Presence;
 use sea_orm::entity::prelude::*;
+
+use crate::Code;
 
 #[allow(missing_docs)]
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -13,7 +16,7 @@ pub struct Model {
     pub full_name: String,
     pub birth_year: Option<i32>,
     pub phone: Option<String>,
-    pub presence: String,
+    pub presence: Code<Presence>,
     pub country: Option<String>,
     pub timezone: Option<String>,
     pub availability: Option<String>,

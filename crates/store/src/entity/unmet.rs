@@ -1,6 +1,9 @@
 //! A household a plan leaves out, with its reason.
 
+use doorstep_core::UnmetReason;
 use sea_orm::entity::prelude::*;
+
+use crate::Code;
 
 #[allow(missing_docs)]
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -10,7 +13,7 @@ pub struct Model {
     pub id: i32,
     pub plan_id: i32,
     pub household_id: i32,
-    pub reason: String,
+    pub reason: Code<UnmetReason>,
     pub explanation_vi: String,
     pub explanation_en: String,
     pub resident_id: Option<i32>,

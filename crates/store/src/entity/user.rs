@@ -1,6 +1,9 @@
 //! A person who signs in: leader, volunteer or official.
 
+use doorstep_core::UserRole;
 use sea_orm::entity::prelude::*;
+
+use crate::Code;
 
 #[allow(missing_docs)]
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -10,7 +13,7 @@ pub struct Model {
     pub id: i32,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Code<UserRole>,
     pub team_id: Option<i32>,
     pub area_id: Option<i32>,
     pub member_id: Option<i32>,

@@ -1,6 +1,9 @@
 //! A planned visit of a household by a member.
 
+use doorstep_core::{VisitMode, VisitStatus};
 use sea_orm::entity::prelude::*;
+
+use crate::Code;
 
 #[allow(missing_docs)]
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -13,9 +16,9 @@ pub struct Model {
     pub member_id: i32,
     pub start_at: DateTimeUtc,
     pub end_at: DateTimeUtc,
-    pub mode: String,
+    pub mode: Code<VisitMode>,
     pub purposes: String,
-    pub status: String,
+    pub status: Code<VisitStatus>,
     pub pinned: bool,
     pub outcome: Option<String>,
     pub updated_at: DateTimeUtc,

@@ -1,19 +1,21 @@
 //! The administrative tree: provinces, communes, villages.
 
+use doorstep_core::AreaLevel;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder,
 };
 
 use super::Change;
+use crate::Code;
 use crate::StoreError;
 use crate::entity::{area, team};
 
 /// An area to create when missing, found by its official code.
 #[derive(Clone, Debug)]
 pub struct AreaInput {
-    /// `province`, `commune` or `village`.
-    pub level: String,
+    /// Province, commune or village.
+    pub level: AreaLevel,
     /// The official code (for villages without one, a stable local code).
     pub code: String,
     /// The current name.
@@ -59,7 +61,7 @@ pub async fn ensure_area(
     };
     let created = area::ActiveModel {
         parent_id: Set(parent_id),
-        level: Set(input.level.clone()),
+        level: Set(Code(input.level)),
         code: Set(Some(input.code.clone())),
         name: Set(input.name.clone()),
         aliases: Set(serde_json::to_string(&input.aliases).expect("strings serialise")),
@@ -95,7 +97,7 @@ pub async fn villages_of_team(
     let Some(own) = find_area(db, team.area_id).await? else {
         return Ok(Vec::new());
     };
-    if own.level == "village" {
+    if own.level.0 == AreaLevel::Village {
         return Ok(vec![own]);
     }
     Ok(area::Entity::find()

@@ -208,13 +208,10 @@ async fn household_details(
         .all(db)
         .await?
     {
-        if let (Some(step), Some(status)) = (NeedStep::parse(&n.step), NeedStatus::parse(&n.status))
-        {
-            needs
-                .entry(n.resident_id)
-                .or_default()
-                .push(NeedRecord { step, status });
-        }
+        needs.entry(n.resident_id).or_default().push(NeedRecord {
+            step: n.step.0,
+            status: n.status.0,
+        });
     }
     let village_ids: BTreeSet<i32> = households.iter().filter_map(|h| h.village_id).collect();
     let villages: BTreeMap<i32, String> = if village_ids.is_empty() {
@@ -244,7 +241,7 @@ async fn household_details(
                 full_name: r.full_name,
                 birth_year: r.birth_year,
                 phone: r.phone,
-                presence: Presence::parse(&r.presence).unwrap_or(Presence::Home),
+                presence: r.presence.0,
                 country: r.country,
                 timezone: r.timezone,
                 availability: r.availability,

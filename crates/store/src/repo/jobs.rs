@@ -13,6 +13,7 @@
 //! whose job was taken over writes nothing, so a team never gets two plans
 //! from one run.
 
+use crate::Code;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -34,62 +35,7 @@ const JOBS: &str = "plan_jobs";
 /// many times (a team too big for the machine's memory…) stops coming back.
 pub const MAX_ATTEMPTS: i32 = 3;
 
-/// Where a job stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum JobStatus {
-    /// Waiting for a worker.
-    Queued,
-    /// Claimed by a worker until its lease runs out.
-    Running,
-    /// Planned (or nothing to plan), saved.
-    Done,
-    /// Failed for good; the error says why.
-    Failed,
-}
-
-impl JobStatus {
-    /// Every status, in order.
-    pub const ALL: [JobStatus; 4] = [
-        JobStatus::Queued,
-        JobStatus::Running,
-        JobStatus::Done,
-        JobStatus::Failed,
-    ];
-
-    /// The stored code.
-    pub fn code(self) -> &'static str {
-        match self {
-            JobStatus::Queued => "queued",
-            JobStatus::Running => "running",
-            JobStatus::Done => "done",
-            JobStatus::Failed => "failed",
-        }
-    }
-
-    /// The status of a stored code.
-    pub fn parse(code: &str) -> Option<JobStatus> {
-        JobStatus::ALL.into_iter().find(|s| s.code() == code)
-    }
-}
-
-/// Where a run stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RunStatus {
-    /// Some jobs are queued or running.
-    Running,
-    /// Every job is done or failed.
-    Finished,
-}
-
-impl RunStatus {
-    /// The stored code.
-    pub fn code(self) -> &'static str {
-        match self {
-            RunStatus::Running => "running",
-            RunStatus::Finished => "finished",
-        }
-    }
-}
+pub use doorstep_core::{JobStatus, RunStatus};
 
 /// A run to open.
 #[derive(Clone, Debug, PartialEq)]
@@ -306,8 +252,8 @@ const JOB_COLUMNS: [&str; 18] = [
 ];
 
 fn job_record(row: &QueryResult) -> Result<JobRecord, StoreError> {
-    let status: String = row.try_get("", "status")?;
-    let status = JobStatus::parse(&status).unwrap_or(JobStatus::Queued);
+    let status: Code<JobStatus> = row.try_get("", "status")?;
+    let status = status.0;
     let figures = if status == JobStatus::Done {
         let unmet: Option<String> = row.try_get("", "unmet")?;
         let ms = |name: &str| -> Result<i64, StoreError> {
@@ -862,18 +808,18 @@ pub async fn run_progress(
         .group_by_col(Alias::new("status"));
     let mut progress = RunProgress::default();
     for row in db.query_all(&select).await? {
-        let status: String = row.try_get("", "status")?;
+        let status: Code<JobStatus> = row.try_get("", "status")?;
         let n: i64 = row.try_get("", "n")?;
         progress.total += n;
-        match JobStatus::parse(&status) {
-            Some(JobStatus::Queued) => progress.queued += n,
-            Some(JobStatus::Running) => progress.running += n,
-            Some(JobStatus::Done) => {
+        match status.0 {
+            JobStatus::Queued => progress.queued += n,
+            JobStatus::Running => progress.running += n,
+            JobStatus::Done => {
                 progress.done += n;
                 progress.households += row.try_get::<i64>("", "households")?;
                 progress.visits += row.try_get::<i64>("", "visits")?;
             }
-            Some(JobStatus::Failed) | None => progress.failed += n,
+            JobStatus::Failed => progress.failed += n,
         }
     }
     Ok(progress)

@@ -20,6 +20,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 
+use crate::Code;
 use crate::StoreError;
 use crate::entity::{mail_firing, mail_schedule, outbox};
 
@@ -43,7 +44,7 @@ pub struct ScheduleRecord {
 fn schedule_record(m: mail_schedule::Model) -> Option<ScheduleRecord> {
     Some(ScheduleRecord {
         team_id: m.team_id,
-        kind: MailKind::parse(&m.kind)?,
+        kind: m.kind.0,
         cron: m.cron,
         timezone: m.timezone,
         enabled: m.enabled,
@@ -109,7 +110,7 @@ pub async fn save_schedule(
         None => {
             mail_schedule::ActiveModel {
                 team_id: Set(schedule.team_id),
-                kind: Set(schedule.kind.code().to_owned()),
+                kind: Set(Code(schedule.kind)),
                 cron: Set(schedule.cron.clone()),
                 timezone: Set(schedule.timezone.clone()),
                 enabled: Set(schedule.enabled),
@@ -139,7 +140,7 @@ pub async fn record_firing(
 ) -> Result<bool, StoreError> {
     let row = mail_firing::ActiveModel {
         team_id: Set(team_id),
-        kind: Set(kind.code().to_owned()),
+        kind: Set(Code(kind)),
         fire_at: Set(fire_at),
         day: Set(day),
         messages: Set(messages),
@@ -217,19 +218,19 @@ pub async fn enqueue(
         message_id: Set(message.message_id.clone()),
         team_id: Set(Some(message.team_id)),
         member_id: Set(message.member_id),
-        kind: Set(message.kind.code().to_owned()),
+        kind: Set(Code(message.kind)),
         day: Set(message.day),
         version: Set(message.version.clone()),
         recipient: Set(message.recipient.clone()),
         recipient_name: Set(message.recipient_name.clone()),
-        language: Set(message.language.code().to_owned()),
+        language: Set(Code(message.language)),
         subject: Set(message.subject.clone()),
         body_text: Set(message.body_text.clone()),
         body_html: Set(message.body_html.clone()),
         attachment: Set(attachment),
         attachment_name: Set(attachment_name),
         summary: Set(message.summary.clone()),
-        status: Set(status.code().to_owned()),
+        status: Set(Code(status)),
         attempts: Set(0),
         next_attempt_at: Set(now),
         lease_until: Set(None),
@@ -303,18 +304,18 @@ fn outbox_record(m: outbox::Model) -> OutboxRecord {
         message_id: m.message_id,
         team_id: m.team_id,
         member_id: m.member_id,
-        kind: MailKind::parse(&m.kind).unwrap_or(MailKind::Daily),
+        kind: m.kind.0,
         day: m.day,
         version: m.version,
         recipient: m.recipient,
         recipient_name: m.recipient_name,
-        language: Language::parse(&m.language).unwrap_or(Language::Vi),
+        language: m.language.0,
         subject: m.subject,
         body_text: m.body_text,
         body_html: m.body_html,
         attachment: m.attachment_name.zip(m.attachment),
         summary: m.summary,
-        status: OutboxStatus::parse(&m.status).unwrap_or(OutboxStatus::Pending),
+        status: m.status.0,
         attempts: m.attempts,
         next_attempt_at: m.next_attempt_at,
         last_error: m.last_error,
@@ -387,11 +388,8 @@ pub async fn outbox_counts(
     if let Some(team_id) = team_id {
         query = query.filter(outbox::Column::TeamId.eq(team_id));
     }
-    let rows: Vec<(String, i64)> = query.into_tuple().all(db).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(status, n)| Some((OutboxStatus::parse(&status)?, n)))
-        .collect())
+    let rows: Vec<(Code<OutboxStatus>, i64)> = query.into_tuple().all(db).await?;
+    Ok(rows.into_iter().map(|(status, n)| (status.0, n)).collect())
 }
 
 /// Claims up to `limit` due messages for `worker` until `lease_until`:
@@ -513,7 +511,7 @@ pub async fn mark_failed(
 pub async fn latest_firings(
     db: &impl ConnectionTrait,
 ) -> Result<Vec<(i32, MailKind, DateTime<Utc>)>, StoreError> {
-    let rows: Vec<(i32, String, Option<DateTime<Utc>>)> = mail_firing::Entity::find()
+    let rows: Vec<(i32, Code<MailKind>, Option<DateTime<Utc>>)> = mail_firing::Entity::find()
         .select_only()
         .column(mail_firing::Column::TeamId)
         .column(mail_firing::Column::Kind)
@@ -525,6 +523,6 @@ pub async fn latest_firings(
         .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(team, kind, at)| Some((team, MailKind::parse(&kind)?, at?)))
+        .filter_map(|(team, kind, at)| Some((team, kind.0, at?)))
         .collect())
 }

@@ -24,6 +24,7 @@ use sea_orm::{
 
 use super::audit::append_audit;
 use super::tallies;
+use crate::Code;
 use crate::StoreError;
 use crate::entity::{need, outcome, outcome_need, outcome_request, resident, visit};
 
@@ -65,9 +66,9 @@ fn need_state(n: need::Model) -> Option<NeedState> {
     Some(NeedState {
         id: n.id,
         resident_id: n.resident_id,
-        step: NeedStep::parse(&n.step)?,
-        status: NeedStatus::parse(&n.status).unwrap_or(NeedStatus::Open),
-        last_result: n.last_result.as_deref().and_then(OutcomeResult::parse),
+        step: n.step.0,
+        status: n.status.0,
+        last_result: n.last_result.map(|c| c.0),
         appointment_on: n.appointment_on,
         updated_at: n.updated_at,
         updated_by: n.updated_by,
@@ -381,11 +382,8 @@ async fn visit_holds(
         {
             moved.entry(m.outcome_id).or_default().push(NeedBefore {
                 need_id: m.need_id,
-                status: NeedStatus::parse(&m.status_before).unwrap_or(NeedStatus::Open),
-                last_result: m
-                    .last_result_before
-                    .as_deref()
-                    .and_then(OutcomeResult::parse),
+                status: m.status_before.0,
+                last_result: m.last_result_before.map(|c| c.0),
                 appointment_on: m.appointment_before,
             });
         }
@@ -398,7 +396,7 @@ async fn visit_holds(
                 line: OutcomeLine {
                     resident_id: o.resident_id?,
                     need: o.need.as_deref().and_then(NeedStep::parse),
-                    result: OutcomeResult::parse(&o.result)?,
+                    result: o.result.0,
                     appointment_on: o.appointment_on,
                 },
                 moved: moved.remove(&o.id).unwrap_or_default(),
@@ -472,7 +470,7 @@ async fn write_plan(
             visit_id: Set(write.visit_id),
             resident_id: Set(Some(line.resident_id)),
             need: Set(line.need.map(|n| n.code().to_owned())),
-            result: Set(line.result.code().to_owned()),
+            result: Set(Code(line.result)),
             appointment_on: Set(line.appointment_on),
             recorded_by: Set(write.actor.to_owned()),
             recorded_at: Set(write.now),
@@ -484,8 +482,8 @@ async fn write_plan(
             outcome_need::ActiveModel {
                 outcome_id: Set(row.id),
                 need_id: Set(before.need_id),
-                status_before: Set(before.status.code().to_owned()),
-                last_result_before: Set(before.last_result.map(|r| r.code().to_owned())),
+                status_before: Set(Code(before.status)),
+                last_result_before: Set(before.last_result.map(Code)),
                 appointment_before: Set(before.appointment_on),
                 ..Default::default()
             }
@@ -548,10 +546,7 @@ async fn write_plan(
         .filter(outcome::Column::VisitId.eq(write.visit_id))
         .all(txn)
         .await?;
-    let results: Vec<OutcomeResult> = now_recorded
-        .iter()
-        .filter_map(|o| OutcomeResult::parse(&o.result))
-        .collect();
+    let results: Vec<OutcomeResult> = now_recorded.iter().map(|o| o.result.0).collect();
     let status = if results.iter().any(|r| r.met()) {
         VisitStatus::Done
     } else {
@@ -562,7 +557,7 @@ async fn write_plan(
         *counts.entry(result.code()).or_default() += 1;
     }
     let mut active = visit.clone().into_active_model();
-    active.status = Set(status.code().to_owned());
+    active.status = Set(Code(status));
     active.outcome = Set(Some(
         serde_json::to_string(&counts).expect("counts serialise"),
     ));
@@ -651,11 +646,8 @@ async fn recount_attempts(
     // Per resident, their visits in time order.
     let mut visits: BTreeMap<i32, BTreeMap<(DateTime<Utc>, i32), AtVisit>> = BTreeMap::new();
     for o in &rows {
-        let (Some(resident), Some(result), Some(start)) = (
-            o.resident_id,
-            OutcomeResult::parse(&o.result),
-            starts.get(&o.visit_id),
-        ) else {
+        let result = o.result.0;
+        let (Some(resident), Some(start)) = (o.resident_id, starts.get(&o.visit_id)) else {
             continue;
         };
         let at = visits
@@ -710,7 +702,7 @@ pub async fn visit_outcomes(
             Some(OutcomeLine {
                 resident_id: o.resident_id?,
                 need: o.need.as_deref().and_then(NeedStep::parse),
-                result: OutcomeResult::parse(&o.result)?,
+                result: o.result.0,
                 appointment_on: o.appointment_on,
             })
         })

@@ -2,12 +2,14 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use doorstep_core::{NeedStep, PlanStatus, UnmetReason, VisitMode, VisitStatus};
+use sea_orm::DbErr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
 };
 
 use super::audit::append_audit;
+use crate::Code;
 use crate::StoreError;
 use crate::entity::{plan, unmet, visit};
 
@@ -57,7 +59,7 @@ fn plan_record(p: plan::Model) -> PlanRecord {
     PlanRecord {
         id: p.id,
         team_id: p.team_id,
-        status: PlanStatus::parse(&p.status).unwrap_or(PlanStatus::Draft),
+        status: p.status.0,
         start_date: p.start_date.unwrap_or_else(|| p.horizon_start.date_naive()),
         days: p.days.map_or_else(
             || (p.horizon_end - p.horizon_start).num_days().max(0) as u32,
@@ -117,14 +119,14 @@ pub struct VisitRecord {
     pub replaced_by: Option<i32>,
 }
 
-fn visit_record(v: visit::Model) -> VisitRecord {
+fn visit_record(v: visit::Model) -> Result<VisitRecord, DbErr> {
     visit_from_parts(
         v.id,
         v.plan_id,
         v.household_id,
         v.member_id,
         (v.start_at, v.end_at),
-        (&v.mode, &v.purposes, &v.residents, &v.status),
+        (v.mode.0, &v.purposes, &v.residents, v.status.0),
         v.pinned,
         v.job,
         v.updated_at,
@@ -132,8 +134,11 @@ fn visit_record(v: visit::Model) -> VisitRecord {
     )
 }
 
-/// A visit from its stored columns: (mode, purposes, residents, status) as
-/// stored text, (on the calendar, replaced by).
+/// A visit from its stored columns: (mode, purposes, residents, status), the
+/// purposes and residents as stored JSON, (on the calendar, replaced by).
+///
+/// # Errors
+/// The stored purposes or residents are not what the store writes.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn visit_from_parts(
     id: i32,
@@ -141,30 +146,41 @@ pub(crate) fn visit_from_parts(
     household_id: i32,
     member_id: i32,
     (start, end): (DateTime<Utc>, DateTime<Utc>),
-    (mode, purposes, residents, status): (&str, &str, &str, &str),
+    (mode, purposes, residents, status): (VisitMode, &str, &str, VisitStatus),
     pinned: bool,
     job: String,
     updated_at: DateTime<Utc>,
     (on_calendar, replaced_by): (bool, Option<i32>),
-) -> VisitRecord {
-    let purposes: Vec<String> = serde_json::from_str(purposes).unwrap_or_default();
-    VisitRecord {
+) -> Result<VisitRecord, DbErr> {
+    let stored = |what: &str, e: serde_json::Error| {
+        DbErr::Type(format!(
+            "visit {id}: stored {what} are not a JSON list: {e}"
+        ))
+    };
+    let purposes: Vec<String> =
+        serde_json::from_str(purposes).map_err(|e| stored("purposes", e))?;
+    let purposes = purposes
+        .iter()
+        .map(|p| Code::<NeedStep>::read_db(p))
+        .collect::<Result<_, _>>()?;
+    let residents = serde_json::from_str(residents).map_err(|e| stored("residents", e))?;
+    Ok(VisitRecord {
         id,
         plan_id,
         household_id,
         member_id,
         start,
         end,
-        mode: VisitMode::parse(mode).unwrap_or(VisitMode::InPerson),
-        purposes: purposes.iter().filter_map(|p| NeedStep::parse(p)).collect(),
-        residents: serde_json::from_str(residents).unwrap_or_default(),
-        status: VisitStatus::parse(status).unwrap_or(VisitStatus::Proposed),
+        mode,
+        purposes,
+        residents,
+        status,
         pinned,
         job,
         updated_at,
         on_calendar,
         replaced_by,
-    }
+    })
 }
 
 fn visit_model(plan_id: i32, v: &NewVisit, now: DateTime<Utc>) -> visit::ActiveModel {
@@ -174,10 +190,10 @@ fn visit_model(plan_id: i32, v: &NewVisit, now: DateTime<Utc>) -> visit::ActiveM
         member_id: Set(v.member_id),
         start_at: Set(v.start),
         end_at: Set(v.end),
-        mode: Set(v.mode.code().to_string()),
+        mode: Set(Code(v.mode)),
         purposes: Set(codes(&v.purposes)),
         residents: Set(serde_json::to_string(&v.residents).expect("ids serialise")),
-        status: Set(v.status.code().to_string()),
+        status: Set(Code(v.status)),
         pinned: Set(v.pinned),
         outcome: Set(None),
         job: Set(v.job.clone()),
@@ -272,7 +288,7 @@ async fn insert_contents(
             plan_id: Set(plan_id),
             household_id: Set(u.household_id),
             resident_id: Set(u.resident_id),
-            reason: Set(u.reason.code().to_string()),
+            reason: Set(Code(u.reason)),
             explanation_vi: Set(u.explanation_vi.clone()),
             explanation_en: Set(u.explanation_en.clone()),
             ..Default::default()
@@ -320,7 +336,7 @@ pub async fn create_plan_in(
         team_id: Set(plan.team_id),
         horizon_start: Set(plan.horizon_start),
         horizon_end: Set(plan.horizon_end),
-        status: Set(PlanStatus::Draft.code().to_string()),
+        status: Set(Code(PlanStatus::Draft)),
         objective: Set(Some(clamp(f.objective))),
         upper_bound: Set(Some(clamp(f.upper_bound))),
         travel_minutes: Set(Some(clamp(f.travel_minutes))),
@@ -401,7 +417,7 @@ pub async fn plan_visits(
         .await?
         .into_iter()
         .map(visit_record)
-        .collect())
+        .collect::<Result<_, _>>()?)
 }
 
 /// One member's visits of a plan that start in `[from, to)`, in start
@@ -427,7 +443,7 @@ pub async fn plan_member_visits(
         .await?
         .into_iter()
         .map(visit_record)
-        .collect())
+        .collect::<Result<_, _>>()?)
 }
 
 /// What a plan leaves out, by household.
@@ -448,7 +464,7 @@ pub async fn plan_unmet(
         .map(|u| UnmetRecord {
             household_id: u.household_id,
             resident_id: u.resident_id,
-            reason: UnmetReason::parse(&u.reason).unwrap_or(UnmetReason::NoWindow),
+            reason: u.reason.0,
             explanation_vi: u.explanation_vi,
             explanation_en: u.explanation_en,
         })
@@ -517,7 +533,7 @@ pub async fn calendar_from(
         .await?
         .into_iter()
         .map(visit_record)
-        .collect())
+        .collect::<Result<_, _>>()?)
 }
 
 fn team_plan_ids(team_id: i32) -> sea_orm::sea_query::SelectStatement {
@@ -629,7 +645,7 @@ pub async fn publish_plan_in(
         ))
         .await?;
     }
-    if p.status != PlanStatus::Draft.code() {
+    if p.status.0 != PlanStatus::Draft {
         return Ok(Published {
             plan: plan_record(p),
             added: Vec::new(),
@@ -733,7 +749,7 @@ pub async fn publish_plan_in(
         .collect();
     kept.sort_unstable();
     let mut active = p.clone().into_active_model();
-    active.status = Set(PlanStatus::Published.code().to_string());
+    active.status = Set(Code(PlanStatus::Published));
     active.published_at = Set(Some(now));
     let saved = active.update(txn).await?;
     let superseded = supersede_emptied(txn, p.team_id, plan_id).await?;
@@ -844,7 +860,7 @@ async fn supersede_emptied(
         if live.is_none() {
             superseded.push(p.id);
             let mut active = p.into_active_model();
-            active.status = Set(PlanStatus::Superseded.code().to_string());
+            active.status = Set(Code(PlanStatus::Superseded));
             active.update(txn).await?;
         }
     }
@@ -862,7 +878,8 @@ pub async fn find_visit(
     Ok(visit::Entity::find_by_id(visit_id)
         .one(db)
         .await?
-        .map(visit_record))
+        .map(visit_record)
+        .transpose()?)
 }
 
 /// Writes a visit's new member, times, residents, purposes, status and pin with an audit entry
@@ -888,7 +905,7 @@ pub async fn update_visit<C: ConnectionTrait + TransactionTrait>(
     active.member_id = Set(changed.member_id);
     active.start_at = Set(changed.start);
     active.end_at = Set(changed.end);
-    active.status = Set(changed.status.code().to_string());
+    active.status = Set(Code(changed.status));
     active.pinned = Set(changed.pinned);
     active.residents = Set(serde_json::to_string(&changed.residents).expect("ids serialise"));
     active.purposes = Set(codes(&changed.purposes));
@@ -905,7 +922,7 @@ pub async fn update_visit<C: ConnectionTrait + TransactionTrait>(
     )
     .await?;
     txn.commit().await?;
-    Ok(visit_record(saved))
+    Ok(visit_record(saved)?)
 }
 
 /// The team's calendar: its visits on the calendar that start in
@@ -937,7 +954,7 @@ pub async fn published_visits(
         .await?
         .into_iter()
         .map(visit_record)
-        .collect())
+        .collect::<Result<_, _>>()?)
 }
 
 /// The end of the team's calendar: the latest end of a visit on it.

@@ -11,6 +11,7 @@ use sea_orm::{
 
 use super::audit::append_audit;
 use super::tallies;
+use crate::Code;
 use crate::StoreError;
 use crate::entity::{household, member, need, resident};
 
@@ -216,7 +217,7 @@ impl<'a> From<&'a resident::Model> for ResidentFields<'a> {
             full_name: &r.full_name,
             birth_year: r.birth_year,
             phone: r.phone.as_deref(),
-            presence: &r.presence,
+            presence: r.presence.0.code(),
             country: r.country.as_deref(),
             timezone: r.timezone.as_deref(),
             availability: r.availability.as_deref(),
@@ -275,8 +276,8 @@ pub async fn save_resident<C: ConnectionTrait + TransactionTrait>(
     for step in open_needs {
         need::ActiveModel {
             resident_id: Set(saved.id),
-            step: Set(step.code().to_owned()),
-            status: Set(NeedStatus::Open.code().to_owned()),
+            step: Set(Code(*step)),
+            status: Set(Code(NeedStatus::Open)),
             updated_at: Set(now),
             updated_by: Set(Some(actor.to_owned())),
             ..Default::default()
@@ -333,13 +334,13 @@ pub async fn set_need<C: ConnectionTrait + TransactionTrait>(
         .await?;
     let before = old.as_ref().map(|n| n.status.clone());
     let saved = match old {
-        Some(n) if n.status == status.code() => {
+        Some(n) if n.status.0 == status => {
             txn.commit().await?;
             return Ok(n);
         }
         Some(n) => {
             let mut active = n.into_active_model();
-            active.status = Set(status.code().to_owned());
+            active.status = Set(Code(status));
             active.updated_at = Set(now);
             active.updated_by = Set(Some(actor.to_owned()));
             if status != NeedStatus::Open {
@@ -350,8 +351,8 @@ pub async fn set_need<C: ConnectionTrait + TransactionTrait>(
         None => {
             need::ActiveModel {
                 resident_id: Set(resident_id),
-                step: Set(step.code().to_owned()),
-                status: Set(status.code().to_owned()),
+                step: Set(Code(step)),
+                status: Set(Code(status)),
                 updated_at: Set(now),
                 updated_by: Set(Some(actor.to_owned())),
                 ..Default::default()
@@ -401,7 +402,7 @@ impl<'a> From<&'a member::Model> for MemberFields<'a> {
     fn from(m: &'a member::Model) -> Self {
         MemberFields {
             full_name: &m.full_name,
-            role: &m.role,
+            role: m.role.0.code(),
             email: m.email.as_deref(),
             phone: m.phone.as_deref(),
             skills: &m.skills,
@@ -411,7 +412,7 @@ impl<'a> From<&'a member::Model> for MemberFields<'a> {
             home_longitude: m.home_longitude,
             availability: m.availability.as_deref(),
             active: m.active,
-            language: &m.language,
+            language: m.language.0.code(),
         }
     }
 }

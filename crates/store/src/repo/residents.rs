@@ -4,6 +4,7 @@
 //! trace, and a tombstone (a hash of the register's keys) keeps a re-import
 //! from bringing the resident back.
 
+use doorstep_core::ConsentAction;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
@@ -17,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::audit::append_audit;
 use super::tallies;
+use crate::Code;
 use crate::StoreError;
 use crate::entity::{
     consent, erasure, household, need, outbox, outcome, outcome_request, resident, unmet, visit,
@@ -123,7 +125,11 @@ pub async fn record_consent<C: ConnectionTrait + TransactionTrait>(
     let consent = consent::ActiveModel {
         resident_id: Set(Some(resident.id)),
         team_id: Set(household.team_id),
-        action: Set(if write.given { "given" } else { "withdrawn" }.to_owned()),
+        action: Set(Code(if write.given {
+            ConsentAction::Given
+        } else {
+            ConsentAction::Withdrawn
+        })),
         text_version: Set(write.text_version.to_owned()),
         text: Set(write.text.to_owned()),
         recorded_by: Set(write.actor.to_owned()),
@@ -195,8 +201,7 @@ async fn take_off_visits(
     let mut cancelled = Vec::new();
     for v in visits {
         let upcoming = v.start_at > now
-            && [VisitStatus::Proposed.code(), VisitStatus::Confirmed.code()]
-                .contains(&v.status.as_str());
+            && [VisitStatus::Proposed, VisitStatus::Confirmed].contains(&v.status.0);
         if upcoming_only && !upcoming {
             continue;
         }
@@ -214,7 +219,7 @@ async fn take_off_visits(
             .all(db)
             .await?
             .into_iter()
-            .map(|n| n.step)
+            .map(|n| n.step.0.code().to_owned())
             .collect();
         let purposes: Vec<String> = serde_json::from_str::<Vec<String>>(&v.purposes)
             .unwrap_or_default()
@@ -227,7 +232,7 @@ async fn take_off_visits(
         if upcoming {
             active.purposes = Set(serde_json::to_string(&purposes).expect("codes serialise"));
             if left.is_empty() || purposes.is_empty() {
-                active.status = Set(VisitStatus::Cancelled.code().to_owned());
+                active.status = Set(Code(VisitStatus::Cancelled));
                 cancelled.push(v.id);
             }
         }

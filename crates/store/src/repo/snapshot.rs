@@ -2,6 +2,8 @@
 //! households with their residents and open needs, its blackout periods.
 //! Loaded with a few queries whatever the team's size.
 
+use doorstep_core::{VisitMode, VisitStatus};
+use sea_orm::DbErr;
 use std::collections::BTreeMap;
 
 use doorstep_core::{Language, MemberRole, NeedStatus, NeedStep, OutcomeResult, Presence, Skill};
@@ -9,6 +11,7 @@ use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::blackouts::{StoredBlackout, team_blackouts};
+use crate::Code;
 use crate::StoreError;
 use crate::entity::{area, household, member, need, resident, team};
 
@@ -150,12 +153,25 @@ pub struct TeamSnapshot {
     pub blackouts: Vec<StoredBlackout>,
 }
 
-pub(crate) fn member_record(m: member::Model) -> MemberRecord {
-    let skills: Vec<String> = serde_json::from_str(&m.skills).unwrap_or_default();
-    MemberRecord {
+/// A member as the service sees it.
+///
+/// # Errors
+/// The stored skills are not a JSON list of skill codes.
+pub(crate) fn member_record(m: member::Model) -> Result<MemberRecord, DbErr> {
+    let skills: Vec<String> = serde_json::from_str(&m.skills).map_err(|e| {
+        DbErr::Type(format!(
+            "member {}: stored skills are not a JSON list: {e}",
+            m.id
+        ))
+    })?;
+    let skills = skills
+        .iter()
+        .map(|s| Code::<Skill>::read_db(s))
+        .collect::<Result<_, _>>()?;
+    Ok(MemberRecord {
         id: m.id,
-        role: MemberRole::parse(&m.role).unwrap_or(MemberRole::Volunteer),
-        skills: skills.iter().filter_map(|s| Skill::parse(s)).collect(),
+        role: m.role.0,
+        skills,
         daily_visit_cap: m.daily_visit_cap.max(0) as u32,
         remote_capable: m.remote_capable,
         home: point(m.home_latitude, m.home_longitude),
@@ -164,8 +180,8 @@ pub(crate) fn member_record(m: member::Model) -> MemberRecord {
         email: m.email,
         phone: m.phone,
         full_name: m.full_name,
-        language: Language::parse(&m.language).unwrap_or(Language::Vi),
-    }
+        language: m.language.0,
+    })
 }
 
 /// The team with its members, households (residents with their open needs)
@@ -229,7 +245,7 @@ async fn snapshot(
         .await?
         .into_iter()
         .map(member_record)
-        .collect();
+        .collect::<Result<_, _>>()?;
     let households = households
         .order_by_asc(household::Column::ExternalId)
         .all(db)
@@ -255,13 +271,8 @@ async fn snapshot(
     let mut open: BTreeMap<i32, Vec<NeedStep>> = BTreeMap::new();
     let mut held: BTreeMap<i32, Vec<(NeedStep, NeedHold)>> = BTreeMap::new();
     for n in needs {
-        let Some(step) = NeedStep::parse(&n.step) else {
-            continue;
-        };
-        match (
-            n.last_result.as_deref().and_then(OutcomeResult::parse),
-            n.appointment_on,
-        ) {
+        let step = n.step.0;
+        match (n.last_result.map(|c| c.0), n.appointment_on) {
             (Some(OutcomeResult::Refused), _) => {
                 held.entry(n.resident_id)
                     .or_default()
@@ -288,7 +299,7 @@ async fn snapshot(
                 external_id: r.external_id,
                 full_name: r.full_name,
                 phone: r.phone,
-                presence: Presence::parse(&r.presence).unwrap_or(Presence::Home),
+                presence: r.presence.0,
                 country: r.country,
                 timezone: r.timezone,
                 availability: r.availability,
@@ -370,7 +381,7 @@ struct MemberTeamRow {
     area_longitude: Option<f64>,
     member_id: i32,
     full_name: String,
-    role: String,
+    role: Code<MemberRole>,
     email: Option<String>,
     phone: Option<String>,
     skills: String,
@@ -381,7 +392,7 @@ struct MemberTeamRow {
     availability: Option<String>,
     active: bool,
     created_at: chrono::DateTime<chrono::Utc>,
-    language: String,
+    language: Code<Language>,
 }
 
 #[derive(Debug, sea_orm::FromQueryResult)]
@@ -390,10 +401,10 @@ struct DayRow {
     plan_id: i32,
     start_at: chrono::DateTime<chrono::Utc>,
     end_at: chrono::DateTime<chrono::Utc>,
-    mode: String,
+    mode: Code<VisitMode>,
     purposes: String,
     residents: String,
-    status: String,
+    status: Code<VisitStatus>,
     pinned: bool,
     job: String,
     updated_at: chrono::DateTime<chrono::Utc>,
@@ -412,7 +423,7 @@ struct DayRow {
     resident_external_id: Option<String>,
     full_name: Option<String>,
     phone: Option<String>,
-    presence: Option<String>,
+    presence: Option<Code<Presence>>,
     country: Option<String>,
     resident_timezone: Option<String>,
     availability: Option<String>,
@@ -537,7 +548,7 @@ pub async fn member_team_record(
             tide_station: row.tide_station,
             centre: point(row.area_latitude, row.area_longitude),
         },
-        member_record(member),
+        member_record(member)?,
     )))
 }
 
@@ -676,12 +687,12 @@ pub async fn day_sheet(
                 row.household_id,
                 member.id,
                 (row.start_at, row.end_at),
-                (&row.mode, &row.purposes, &row.residents, &row.status),
+                (row.mode.0, &row.purposes, &row.residents, row.status.0),
                 row.pinned,
                 row.job.clone(),
                 row.updated_at,
                 (true, None),
-            ));
+            )?);
         }
         let index = match households.iter().position(|h| h.id == row.household_id) {
             Some(i) => i,
@@ -701,7 +712,7 @@ pub async fn day_sheet(
                 households.len() - 1
             }
         };
-        if let Some(id) = row.resident_id
+        if let (Some(id), Some(presence)) = (row.resident_id, row.presence)
             && !households[index].residents.iter().any(|r| r.id == id)
         {
             households[index].residents.push(ResidentRecord {
@@ -709,11 +720,7 @@ pub async fn day_sheet(
                 external_id: row.resident_external_id.unwrap_or_default(),
                 full_name: row.full_name.unwrap_or_default(),
                 phone: row.phone,
-                presence: row
-                    .presence
-                    .as_deref()
-                    .and_then(Presence::parse)
-                    .unwrap_or(Presence::Home),
+                presence: presence.0,
                 country: row.country,
                 timezone: row.resident_timezone,
                 availability: row.availability,

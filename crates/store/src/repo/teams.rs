@@ -1,5 +1,6 @@
 //! Teams and their members; what a team holds, counted in SQL.
 
+use doorstep_core::MemberRole;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
@@ -12,6 +13,7 @@ use sea_orm::{
 
 use super::Change;
 use super::snapshot::{MemberRecord, member_record};
+use crate::Code;
 use crate::StoreError;
 use crate::entity::{area, household, member, need, resident, team};
 
@@ -73,8 +75,8 @@ pub struct MemberInput {
     pub team_id: i32,
     /// Full name.
     pub full_name: String,
-    /// `leader` or `volunteer`.
-    pub role: String,
+    /// Leader or volunteer.
+    pub role: MemberRole,
     /// Where the daily list is sent.
     pub email: Option<String>,
     /// Phone number.
@@ -123,7 +125,7 @@ pub async fn ensure_member(
     let created = member::ActiveModel {
         team_id: Set(input.team_id),
         full_name: Set(input.full_name.clone()),
-        role: Set(input.role.clone()),
+        role: Set(Code(input.role)),
         email: Set(input.email.clone()),
         phone: Set(input.phone.clone()),
         skills: Set(serde_json::to_string(&input.skills).expect("strings serialise")),
@@ -134,7 +136,7 @@ pub async fn ensure_member(
         availability: Set(input.availability.as_ref().map(|r| r.as_str().to_string())),
         active: Set(true),
         created_at: Set(now),
-        language: Set(input.language.code().to_owned()),
+        language: Set(Code(input.language)),
         ..Default::default()
     }
     .insert(db)
@@ -179,7 +181,7 @@ pub async fn team_members(
         .await?
         .into_iter()
         .map(member_record)
-        .collect())
+        .collect::<Result<_, _>>()?)
 }
 
 /// Which teams to read.
@@ -340,7 +342,7 @@ async fn team_counts(
     for (team, n) in households {
         counts.entry(team).or_default().households = to_u64(n);
     }
-    let residents: Vec<(i32, String, i64)> = resident::Entity::find()
+    let residents: Vec<(i32, Code<Presence>, i64)> = resident::Entity::find()
         .select_only()
         .column(household::Column::TeamId)
         .column(resident::Column::Presence)
@@ -355,12 +357,9 @@ async fn team_counts(
     for (team, presence, n) in residents {
         let entry = counts.entry(team).or_default();
         entry.residents += to_u64(n);
-        // A code this build does not know counts as a resident, not as a presence.
-        if let Some(p) = Presence::parse(&presence) {
-            *entry.presence.entry(p).or_default() += to_u64(n);
-        }
+        *entry.presence.entry(presence.0).or_default() += to_u64(n);
     }
-    let open_needs: Vec<(i32, String, i64)> = need::Entity::find()
+    let open_needs: Vec<(i32, Code<NeedStep>, i64)> = need::Entity::find()
         .select_only()
         .column(household::Column::TeamId)
         .column(need::Column::Step)
@@ -375,14 +374,12 @@ async fn team_counts(
         .all(db)
         .await?;
     for (team, step, n) in open_needs {
-        if let Some(step) = NeedStep::parse(&step) {
-            *counts
-                .entry(team)
-                .or_default()
-                .open_needs
-                .entry(step)
-                .or_default() += to_u64(n);
-        }
+        *counts
+            .entry(team)
+            .or_default()
+            .open_needs
+            .entry(step.0)
+            .or_default() += to_u64(n);
     }
     let with_open: Vec<(i32, i64)> = need::Entity::find()
         .select_only()

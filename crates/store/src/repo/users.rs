@@ -1,6 +1,7 @@
 //! Users who sign in, their sessions and their sign-in attempts.
 
 use chrono::{DateTime, Utc};
+use doorstep_core::UserRole;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait,
@@ -9,6 +10,7 @@ use sea_orm::{
 };
 
 use super::Change;
+use crate::Code;
 use crate::StoreError;
 use crate::entity::{login_attempt, session, user};
 
@@ -19,8 +21,8 @@ pub struct UserInput {
     pub username: String,
     /// Name shown on pages.
     pub display_name: String,
-    /// `leader`, `volunteer` or `official`.
-    pub role: String,
+    /// What the user may do.
+    pub role: UserRole,
     /// The team a leader or volunteer belongs to.
     pub team_id: Option<i32>,
     /// The area an official oversees.
@@ -48,7 +50,7 @@ pub async fn ensure_user(
     let created = user::ActiveModel {
         username: Set(input.username.clone()),
         display_name: Set(input.display_name.clone()),
-        role: Set(input.role.clone()),
+        role: Set(Code(input.role)),
         team_id: Set(input.team_id),
         area_id: Set(input.area_id),
         member_id: Set(input.member_id),
