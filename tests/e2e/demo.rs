@@ -278,20 +278,29 @@ async fn loading_again_keeps_the_edits_and_writes_nothing() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(resident, edited_resident);
+    assert_eq!(
+        doorstep_core::records::Resident::from(resident.clone()),
+        edited_resident
+    );
     assert_ne!(resident.availability, crewman.availability);
     let member = member::Entity::find_by_id(volunteer)
         .one(c)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(member, edited_member);
+    assert_eq!(
+        doorstep_core::records::Member::try_from(member).unwrap(),
+        edited_member
+    );
     let household = household::Entity::find_by_id(crewman.household_id)
         .one(c)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(household, edited_household);
+    assert_eq!(
+        doorstep_core::records::Household::from(household.clone()),
+        edited_household
+    );
     assert_eq!(
         household.address,
         "Số 5, ngõ 2, Tổ dân phố Tân Thành (nhà mới)"
@@ -302,7 +311,7 @@ async fn loading_again_keeps_the_edits_and_writes_nothing() {
         .unwrap()
         .unwrap();
     assert_eq!(need.status.0, doorstep_core::NeedStatus::Open);
-    assert_eq!(need, reopened);
+    assert_eq!(doorstep_core::records::Need::from(need), reopened);
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use doorstep_service::import::{self, ImportOptions, ImportReport};
-use doorstep_service::records::{self, ResidentRecord, household, member, need};
+use doorstep_service::records::{self, Household, Member, Need, ResidentRecord};
 use doorstep_service::rules::{self, PresetQuery, RuleCheck};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -65,8 +65,8 @@ pub struct HouseholdView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<household::Model> for HouseholdView {
-    fn from(h: household::Model) -> Self {
+impl From<Household> for HouseholdView {
+    fn from(h: Household) -> Self {
         HouseholdView {
             id: h.id,
             team_id: h.team_id,
@@ -173,11 +173,11 @@ pub struct NeedStored {
     pub updated_by: Option<String>,
 }
 
-impl From<need::Model> for NeedStored {
-    fn from(n: need::Model) -> Self {
+impl From<Need> for NeedStored {
+    fn from(n: Need) -> Self {
         NeedStored {
-            need: n.step.0.code().to_owned(),
-            status: n.status.0.code().to_owned(),
+            need: n.step.code().to_owned(),
+            status: n.status.code().to_owned(),
             updated_at: n.updated_at,
             updated_by: n.updated_by,
         }
@@ -241,7 +241,7 @@ fn resident_view(state: &AppState, r: ResidentRecord) -> ResidentView {
         full_name: resident.full_name,
         birth_year: resident.birth_year,
         phone: resident.phone,
-        presence: resident.presence.0.code().to_owned(),
+        presence: resident.presence.code().to_owned(),
         country: resident.country,
         timezone: resident.timezone,
         availability: rule,
@@ -422,16 +422,16 @@ pub struct MemberView {
     pub language: String,
 }
 
-impl From<member::Model> for MemberView {
-    fn from(m: member::Model) -> Self {
+impl From<Member> for MemberView {
+    fn from(m: Member) -> Self {
         MemberView {
             id: m.id,
             team_id: m.team_id,
             full_name: m.full_name,
-            role: m.role.0.code().to_owned(),
+            role: m.role.code().to_owned(),
             email: m.email,
             phone: m.phone,
-            skills: serde_json::from_str(&m.skills).unwrap_or_default(),
+            skills: m.skills.iter().map(|s| s.code().to_owned()).collect(),
             daily_visit_cap: m.daily_visit_cap,
             remote_capable: m.remote_capable,
             availability: m
@@ -439,7 +439,7 @@ impl From<member::Model> for MemberView {
                 .as_deref()
                 .and_then(|a| serde_json::from_str(a).ok()),
             active: m.active,
-            language: m.language.0.code().to_owned(),
+            language: m.language.code().to_owned(),
         }
     }
 }

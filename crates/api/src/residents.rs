@@ -59,7 +59,7 @@ impl From<ConsentRecorded> for ConsentView {
             resident_id: r.resident.id,
             consent: r.resident.consent_at.is_some(),
             recorded: ConsentEntry {
-                action: r.consent.action.0.code().to_owned(),
+                action: r.consent.action.code().to_owned(),
                 text_version: r.consent.text_version,
                 text: r.consent.text,
                 recorded_by: r.consent.recorded_by,
@@ -302,7 +302,7 @@ impl ResidentExport {
                 full_name: r.full_name,
                 birth_year: r.birth_year,
                 phone: r.phone,
-                presence: r.presence.0.code().to_owned(),
+                presence: r.presence.code().to_owned(),
                 country: r.country,
                 timezone: r.timezone,
                 availability: r
@@ -329,9 +329,9 @@ impl ResidentExport {
                 .needs
                 .into_iter()
                 .map(|n| NeedHeld {
-                    need: n.step.0.code().to_owned(),
-                    status: n.status.0.code().to_owned(),
-                    last_result: n.last_result.map(|r| r.0.code().to_owned()),
+                    need: n.step.code().to_owned(),
+                    status: n.status.code().to_owned(),
+                    last_result: n.last_result.map(|r| r.code().to_owned()),
                     appointment_on: n.appointment_on,
                     updated_at: n.updated_at,
                     updated_by: n.updated_by,
@@ -341,7 +341,7 @@ impl ResidentExport {
                 .consents
                 .into_iter()
                 .map(|c| ConsentEntry {
-                    action: c.action.0.code().to_owned(),
+                    action: c.action.code().to_owned(),
                     text_version: c.text_version,
                     text: c.text,
                     recorded_by: c.recorded_by,
@@ -353,10 +353,10 @@ impl ResidentExport {
                 .into_iter()
                 .map(|v| VisitHeld {
                     id: v.id,
-                    start: v.start_at,
-                    end: v.end_at,
-                    mode: v.mode.0.code().to_owned(),
-                    status: v.status.0.code().to_owned(),
+                    start: v.start,
+                    end: v.end,
+                    mode: v.mode.code().to_owned(),
+                    status: v.status.code().to_owned(),
                     member_id: v.member_id,
                 })
                 .collect(),
@@ -366,7 +366,7 @@ impl ResidentExport {
                 .map(|o| OutcomeHeld {
                     visit_id: o.visit_id,
                     need: o.need,
-                    result: o.result.0.code().to_owned(),
+                    result: o.result.code().to_owned(),
                     appointment_on: o.appointment_on,
                     recorded_by: o.recorded_by,
                     recorded_at: o.recorded_at,
@@ -375,12 +375,10 @@ impl ResidentExport {
             notes: d
                 .notes
                 .into_iter()
-                .filter_map(|n| {
-                    Some(NoteHeld {
-                        visit_id: n.visit_id,
-                        note: n.note?,
-                        recorded_at: n.recorded_at,
-                    })
+                .map(|n| NoteHeld {
+                    visit_id: n.visit_id,
+                    note: n.note,
+                    recorded_at: n.recorded_at,
                 })
                 .collect(),
             unmet: d
@@ -388,7 +386,7 @@ impl ResidentExport {
                 .into_iter()
                 .map(|u| UnmetHeld {
                     plan_id: u.plan_id,
-                    reason: u.reason.0.code().to_owned(),
+                    reason: u.reason.code().to_owned(),
                     explanation_vi: u.explanation_vi,
                     explanation_en: u.explanation_en,
                 })

@@ -19,6 +19,7 @@
 
 mod country;
 mod domain;
+pub mod records;
 pub mod rules;
 pub mod words;
 

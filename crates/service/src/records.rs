@@ -6,10 +6,10 @@
 //! number is ever stored: a value that looks like one is refused.
 
 use chrono::{DateTime, Datelike, Utc};
+pub use doorstep_core::records::{Household, Member, Need, Resident};
 use doorstep_core::{Language, MemberRole, NeedStatus, NeedStep, Presence, Skill};
-pub use doorstep_store::entity::{household, member, need, resident};
+use doorstep_store::Store;
 use doorstep_store::repo::records;
-use doorstep_store::{Code, Store};
 use doorstep_tide::Catalog;
 use serde_json::{Map, Value};
 
@@ -371,7 +371,7 @@ pub async fn create_household(
     team_id: i32,
     value: &Value,
     now: DateTime<Utc>,
-) -> Result<household::Model, ServiceError> {
+) -> Result<Household, ServiceError> {
     actor.require_lead(store, team_id).await?;
     let mut body = Body::new(value, &HOUSEHOLD_FIELDS)?;
     let external_id = body.text("external_id", 64);
@@ -396,7 +396,7 @@ pub async fn create_household(
             format!("the team already has a household \"{external_id}\""),
         ));
     }
-    let wanted = household::Model {
+    let wanted = Household {
         id: 0,
         team_id,
         village_id: village.apply(None),
@@ -416,7 +416,7 @@ async fn household_in_scope(
     store: &Store,
     actor: &Actor,
     household_id: i32,
-) -> Result<household::Model, ServiceError> {
+) -> Result<Household, ServiceError> {
     let not_found = || ServiceError::not_found("household", household_id);
     let household = records::find_household(store.connection(), household_id)
         .await?
@@ -442,7 +442,7 @@ pub async fn edit_household(
     household_id: i32,
     value: &Value,
     now: DateTime<Utc>,
-) -> Result<household::Model, ServiceError> {
+) -> Result<Household, ServiceError> {
     let old = household_in_scope(store, actor, household_id).await?;
     let mut body = Body::new(value, &HOUSEHOLD_FIELDS)?;
     let external_id = body.text("external_id", 64);
@@ -475,7 +475,7 @@ pub async fn edit_household(
             format!("the team already has a household \"{external_id}\""),
         ));
     }
-    let wanted = household::Model {
+    let wanted = Household {
         external_id,
         address: address.apply(Some(old.address.clone())).unwrap_or_default(),
         village_id: village.apply(old.village_id),
@@ -567,9 +567,9 @@ fn read_resident(body: &mut Body<'_>, catalog: &Catalog, now: DateTime<Utc>) -> 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResidentRecord {
     /// The resident.
-    pub resident: resident::Model,
+    pub resident: Resident,
     /// Their needs.
-    pub needs: Vec<need::Model>,
+    pub needs: Vec<Need>,
 }
 
 /// Adds a resident to a household (its team's leader), with their open
@@ -610,14 +610,14 @@ pub async fn add_resident(
         ));
     }
     let presence = patch.presence.apply(None).unwrap_or(Presence::Home);
-    let wanted = resident::Model {
+    let wanted = Resident {
         id: 0,
         household_id: household.id,
         external_id,
         full_name: full_name.unwrap_or_default(),
         birth_year: patch.birth_year.apply(None),
         phone: patch.phone.apply(None),
-        presence: Code(presence),
+        presence,
         country: patch.country.apply(None),
         timezone: patch.timezone.apply(None),
         availability: patch.availability.apply(None),
@@ -643,7 +643,7 @@ async fn resident_in_scope(
     store: &Store,
     actor: &Actor,
     resident_id: i32,
-) -> Result<(resident::Model, household::Model), ServiceError> {
+) -> Result<(Resident, Household), ServiceError> {
     let not_found = || ServiceError::not_found("resident", resident_id);
     let (resident, household) =
         doorstep_store::repo::residents::find_resident(store.connection(), resident_id)
@@ -707,7 +707,7 @@ pub async fn edit_resident(
     let have: Vec<String> = records::needs_of(store.connection(), old.id)
         .await?
         .into_iter()
-        .map(|n| n.step.0.code().to_owned())
+        .map(|n| n.step.code().to_owned())
         .collect();
     let new_needs: Vec<NeedStep> = patch
         .needs
@@ -715,7 +715,7 @@ pub async fn edit_resident(
         .into_iter()
         .filter(|s| !have.iter().any(|h| h == s.code()))
         .collect();
-    let wanted = resident::Model {
+    let wanted = Resident {
         external_id,
         full_name: patch
             .full_name
@@ -723,12 +723,10 @@ pub async fn edit_resident(
             .unwrap_or_default(),
         birth_year: patch.birth_year.apply(old.birth_year),
         phone: patch.phone.apply(old.phone.clone()),
-        presence: Code(
-            patch
-                .presence
-                .apply(Some(old.presence.0))
-                .unwrap_or(Presence::Home),
-        ),
+        presence: patch
+            .presence
+            .apply(Some(old.presence))
+            .unwrap_or(Presence::Home),
         country: patch.country.apply(old.country.clone()),
         timezone: patch.timezone.apply(old.timezone.clone()),
         availability: patch.availability.apply(old.availability.clone()),
@@ -755,7 +753,7 @@ pub async fn set_need(
     need: &str,
     value: &Value,
     now: DateTime<Utc>,
-) -> Result<need::Model, ServiceError> {
+) -> Result<Need, ServiceError> {
     resident_in_scope(store, actor, resident_id).await?;
     let mut body = Body::new(value, &["status"])?;
     let step = NeedStep::parse(need);
@@ -830,7 +828,7 @@ pub async fn add_member(
     team_id: i32,
     value: &Value,
     now: DateTime<Utc>,
-) -> Result<member::Model, ServiceError> {
+) -> Result<Member, ServiceError> {
     actor.require_lead(store, team_id).await?;
     edit_member_fields(store, catalog, actor, None, team_id, value, now).await
 }
@@ -846,7 +844,7 @@ pub async fn edit_member(
     member_id: i32,
     value: &Value,
     now: DateTime<Utc>,
-) -> Result<member::Model, ServiceError> {
+) -> Result<Member, ServiceError> {
     let not_found = || ServiceError::not_found("member", member_id);
     let old = records::find_member(store.connection(), member_id)
         .await?
@@ -863,11 +861,11 @@ async fn edit_member_fields(
     store: &Store,
     catalog: &Catalog,
     actor: &Actor,
-    old: Option<member::Model>,
+    old: Option<Member>,
     team_id: i32,
     value: &Value,
     now: DateTime<Utc>,
-) -> Result<member::Model, ServiceError> {
+) -> Result<Member, ServiceError> {
     let mut body = Body::new(value, &MEMBER_FIELDS)?;
     let full_name = body.text("full_name", 120);
     let role = body.code("role", MemberRole::parse, &MemberRole::codes());
@@ -895,21 +893,17 @@ async fn edit_member_fields(
     };
     body.finish()?;
     let skills = match (skills, &old) {
-        (Some(list), _) => {
-            serde_json::to_string(&list.iter().map(|s| s.code()).collect::<Vec<_>>())
-                .expect("codes serialise")
-        }
+        (Some(list), _) => list,
         (None, Some(old)) => old.skills.clone(),
-        (None, None) => "[]".to_owned(),
+        (None, None) => Vec::new(),
     };
-    let wanted = member::Model {
+    let wanted = Member {
         id: old.as_ref().map_or(0, |m| m.id),
         team_id,
         full_name: full_name.unwrap_or_default(),
-        role: Code(
-            role.apply(old.as_ref().map(|m| m.role.0))
-                .unwrap_or(MemberRole::Volunteer),
-        ),
+        role: role
+            .apply(old.as_ref().map(|m| m.role))
+            .unwrap_or(MemberRole::Volunteer),
         email: email.apply(old.as_ref().and_then(|m| m.email.clone())),
         phone: phone.apply(old.as_ref().and_then(|m| m.phone.clone())),
         skills,
@@ -922,11 +916,9 @@ async fn edit_member_fields(
         availability: availability.apply(old.as_ref().and_then(|m| m.availability.clone())),
         active: active.unwrap_or(old.as_ref().is_none_or(|m| m.active)),
         created_at: old.as_ref().map_or(now, |m| m.created_at),
-        language: Code(
-            language
-                .apply(old.as_ref().map(|m| m.language.0))
-                .unwrap_or(Language::Vi),
-        ),
+        language: language
+            .apply(old.as_ref().map(|m| m.language))
+            .unwrap_or(Language::Vi),
     };
     Ok(records::save_member(store.connection(), wanted, &actor.label(), now).await?)
 }

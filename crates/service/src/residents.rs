@@ -159,7 +159,7 @@ pub async fn withdraw_consent(
         .consents
         .iter()
         .rev()
-        .find(|c| c.action.0 == ConsentAction::Given)
+        .find(|c| c.action == ConsentAction::Given)
         .map_or_else(|| "register".to_owned(), |c| c.text_version.clone());
     let text = data.resident.consent_text.clone().unwrap_or_default();
     let label = actor.label();

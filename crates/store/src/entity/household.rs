@@ -24,3 +24,39 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl From<Model> for doorstep_core::records::Household {
+    fn from(m: Model) -> Self {
+        doorstep_core::records::Household {
+            id: m.id,
+            team_id: m.team_id,
+            village_id: m.village_id,
+            external_id: m.external_id,
+            address: m.address,
+            latitude: m.latitude,
+            longitude: m.longitude,
+            priority: m.priority,
+            service_minutes: m.service_minutes,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+impl From<doorstep_core::records::Household> for Model {
+    fn from(r: doorstep_core::records::Household) -> Self {
+        Model {
+            id: r.id,
+            team_id: r.team_id,
+            village_id: r.village_id,
+            external_id: r.external_id,
+            address: r.address,
+            latitude: r.latitude,
+            longitude: r.longitude,
+            priority: r.priority,
+            service_minutes: r.service_minutes,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}

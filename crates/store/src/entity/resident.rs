@@ -33,3 +33,51 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl From<Model> for doorstep_core::records::Resident {
+    fn from(m: Model) -> Self {
+        doorstep_core::records::Resident {
+            id: m.id,
+            household_id: m.household_id,
+            external_id: m.external_id,
+            full_name: m.full_name,
+            birth_year: m.birth_year,
+            phone: m.phone,
+            presence: m.presence.0,
+            country: m.country,
+            timezone: m.timezone,
+            availability: m.availability,
+            consent_at: m.consent_at,
+            consent_by: m.consent_by,
+            consent_text: m.consent_text,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            attempts: m.attempts,
+            last_attempt_at: m.last_attempt_at,
+        }
+    }
+}
+
+impl From<doorstep_core::records::Resident> for Model {
+    fn from(r: doorstep_core::records::Resident) -> Self {
+        Model {
+            id: r.id,
+            household_id: r.household_id,
+            external_id: r.external_id,
+            full_name: r.full_name,
+            birth_year: r.birth_year,
+            phone: r.phone,
+            presence: Code(r.presence),
+            country: r.country,
+            timezone: r.timezone,
+            availability: r.availability,
+            consent_at: r.consent_at,
+            consent_by: r.consent_by,
+            consent_text: r.consent_text,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            attempts: r.attempts,
+            last_attempt_at: r.last_attempt_at,
+        }
+    }
+}

@@ -119,7 +119,7 @@ pub struct VisitRecord {
     pub replaced_by: Option<i32>,
 }
 
-fn visit_record(v: visit::Model) -> Result<VisitRecord, DbErr> {
+pub(crate) fn visit_record(v: visit::Model) -> Result<VisitRecord, DbErr> {
     visit_from_parts(
         v.id,
         v.plan_id,

@@ -3,6 +3,7 @@
 //! audit entry (ids and the fields changed, never names or phones).
 
 use chrono::{DateTime, Utc};
+use doorstep_core::records::{Household, Member, Need, Resident};
 use doorstep_core::{NeedStatus, NeedStep};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -40,12 +41,13 @@ pub async fn household_by_key(
     db: &impl ConnectionTrait,
     team_id: i32,
     external_id: &str,
-) -> Result<Option<household::Model>, StoreError> {
+) -> Result<Option<Household>, StoreError> {
     Ok(household::Entity::find()
         .filter(household::Column::TeamId.eq(team_id))
         .filter(household::Column::ExternalId.eq(external_id))
         .one(db)
-        .await?)
+        .await?
+        .map(Household::from))
 }
 
 /// The household with this id.
@@ -55,19 +57,23 @@ pub async fn household_by_key(
 pub async fn find_household(
     db: &impl ConnectionTrait,
     id: i32,
-) -> Result<Option<household::Model>, StoreError> {
-    Ok(household::Entity::find_by_id(id).one(db).await?)
+) -> Result<Option<Household>, StoreError> {
+    Ok(household::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(Household::from))
 }
 
 /// The member with this id.
 ///
 /// # Errors
 /// The database fails.
-pub async fn find_member(
-    db: &impl ConnectionTrait,
-    id: i32,
-) -> Result<Option<member::Model>, StoreError> {
-    Ok(member::Entity::find_by_id(id).one(db).await?)
+pub async fn find_member(db: &impl ConnectionTrait, id: i32) -> Result<Option<Member>, StoreError> {
+    Ok(member::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(Member::try_from)
+        .transpose()?)
 }
 
 /// The residents of a household.
@@ -77,11 +83,14 @@ pub async fn find_member(
 pub async fn residents_of(
     db: &impl ConnectionTrait,
     household_id: i32,
-) -> Result<Vec<resident::Model>, StoreError> {
+) -> Result<Vec<Resident>, StoreError> {
     Ok(resident::Entity::find()
         .filter(resident::Column::HouseholdId.eq(household_id))
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Resident::from)
+        .collect())
 }
 
 /// The needs of a resident.
@@ -91,11 +100,14 @@ pub async fn residents_of(
 pub async fn needs_of(
     db: &impl ConnectionTrait,
     resident_id: i32,
-) -> Result<Vec<need::Model>, StoreError> {
+) -> Result<Vec<Need>, StoreError> {
     Ok(need::Entity::find()
         .filter(need::Column::ResidentId.eq(resident_id))
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Need::from)
+        .collect())
 }
 
 #[derive(serde::Serialize)]
@@ -129,10 +141,11 @@ impl<'a> From<&'a household::Model> for HouseholdFields<'a> {
 /// The database fails (a register key already in the team included).
 pub async fn save_household<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    wanted: household::Model,
+    wanted: Household,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<household::Model, StoreError> {
+) -> Result<Household, StoreError> {
+    let wanted = household::Model::from(wanted);
     let txn = super::begin_writing(db).await?;
     let old = if wanted.id == 0 {
         None
@@ -156,7 +169,7 @@ pub async fn save_household<C: ConnectionTrait + TransactionTrait>(
         }
         Some(_) if fields.is_empty() => {
             txn.commit().await?;
-            return Ok(old.expect("just matched"));
+            return Ok(old.expect("just matched").into());
         }
         Some(_) => {
             household::Model {
@@ -194,7 +207,7 @@ pub async fn save_household<C: ConnectionTrait + TransactionTrait>(
     )
     .await?;
     txn.commit().await?;
-    Ok(saved)
+    Ok(saved.into())
 }
 
 /// A resident's fields an edit may change (and the audit names).
@@ -232,11 +245,12 @@ impl<'a> From<&'a resident::Model> for ResidentFields<'a> {
 /// The database fails.
 pub async fn save_resident<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    wanted: resident::Model,
+    wanted: Resident,
     open_needs: &[NeedStep],
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<resident::Model, StoreError> {
+) -> Result<Resident, StoreError> {
+    let wanted = resident::Model::from(wanted);
     let txn = super::begin_writing(db).await?;
     let old = if wanted.id == 0 {
         None
@@ -260,7 +274,7 @@ pub async fn save_resident<C: ConnectionTrait + TransactionTrait>(
         }
         Some(_) if fields.is_empty() && open_needs.is_empty() => {
             txn.commit().await?;
-            return Ok(old.expect("just matched"));
+            return Ok(old.expect("just matched").into());
         }
         Some(_) => {
             resident::Model {
@@ -310,7 +324,7 @@ pub async fn save_resident<C: ConnectionTrait + TransactionTrait>(
     )
     .await?;
     txn.commit().await?;
-    Ok(saved)
+    Ok(saved.into())
 }
 
 /// Sets one need of a resident (creating it when new), with its audit
@@ -325,7 +339,7 @@ pub async fn set_need<C: ConnectionTrait + TransactionTrait>(
     status: NeedStatus,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<need::Model, StoreError> {
+) -> Result<Need, StoreError> {
     let txn = super::begin_writing(db).await?;
     let old = need::Entity::find()
         .filter(need::Column::ResidentId.eq(resident_id))
@@ -336,7 +350,7 @@ pub async fn set_need<C: ConnectionTrait + TransactionTrait>(
     let saved = match old {
         Some(n) if n.status.0 == status => {
             txn.commit().await?;
-            return Ok(n);
+            return Ok(n.into());
         }
         Some(n) => {
             let mut active = n.into_active_model();
@@ -379,7 +393,7 @@ pub async fn set_need<C: ConnectionTrait + TransactionTrait>(
     )
     .await?;
     txn.commit().await?;
-    Ok(saved)
+    Ok(saved.into())
 }
 
 #[derive(serde::Serialize)]
@@ -423,10 +437,11 @@ impl<'a> From<&'a member::Model> for MemberFields<'a> {
 /// The database fails.
 pub async fn save_member<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    wanted: member::Model,
+    wanted: Member,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<member::Model, StoreError> {
+) -> Result<Member, StoreError> {
+    let wanted = member::Model::from(wanted);
     let txn = super::begin_writing(db).await?;
     let old = if wanted.id == 0 {
         None
@@ -449,7 +464,7 @@ pub async fn save_member<C: ConnectionTrait + TransactionTrait>(
         }
         Some(_) if fields.is_empty() => {
             txn.commit().await?;
-            return Ok(old.expect("just matched"));
+            return Ok(old.expect("just matched").try_into()?);
         }
         Some(_) => wanted.into_active_model().reset_all().update(&txn).await?,
     };
@@ -468,5 +483,5 @@ pub async fn save_member<C: ConnectionTrait + TransactionTrait>(
     )
     .await?;
     txn.commit().await?;
-    Ok(saved)
+    Ok(saved.try_into()?)
 }

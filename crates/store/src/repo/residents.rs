@@ -5,6 +5,9 @@
 //! from bringing the resident back.
 
 use doorstep_core::ConsentAction;
+use doorstep_core::records::{
+    ConsentEntry, Household, Need, OutcomeEntry, Resident, UnmetEntry, VisitNote,
+};
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
@@ -17,12 +20,23 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use super::audit::append_audit;
+use super::plans::VisitRecord;
 use super::tallies;
 use crate::Code;
 use crate::StoreError;
 use crate::entity::{
     consent, erasure, household, need, outbox, outcome, outcome_request, resident, unmet, visit,
 };
+
+fn consent_entry(c: consent::Model) -> ConsentEntry {
+    ConsentEntry {
+        action: c.action.0,
+        text_version: c.text_version,
+        text: c.text,
+        recorded_by: c.recorded_by,
+        recorded_at: c.recorded_at,
+    }
+}
 
 /// What erased personal data is replaced with where a trace stays.
 pub const ERASED: &str = "[đã xoá / erased]";
@@ -66,6 +80,15 @@ pub async fn was_erased(
 pub async fn find_resident(
     db: &impl ConnectionTrait,
     resident_id: i32,
+) -> Result<Option<(Resident, Household)>, StoreError> {
+    Ok(resident_rows(db, resident_id)
+        .await?
+        .map(|(r, h)| (r.into(), h.into())))
+}
+
+async fn resident_rows(
+    db: &impl ConnectionTrait,
+    resident_id: i32,
 ) -> Result<Option<(resident::Model, household::Model)>, StoreError> {
     let Some(resident) = resident::Entity::find_by_id(resident_id).one(db).await? else {
         return Ok(None);
@@ -98,9 +121,9 @@ pub struct ConsentWrite<'a> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConsentRecorded {
     /// The resident as they now are.
-    pub resident: resident::Model,
-    /// The consent row.
-    pub consent: consent::Model,
+    pub resident: Resident,
+    /// The consent recorded.
+    pub consent: ConsentEntry,
     /// Visits still to come the resident was taken off (withdrawal).
     pub visits_changed: Vec<i32>,
     /// Of them, visits left with nobody and cancelled.
@@ -119,7 +142,7 @@ pub async fn record_consent<C: ConnectionTrait + TransactionTrait>(
     write: &ConsentWrite<'_>,
 ) -> Result<ConsentRecorded, StoreError> {
     let txn = super::begin_writing(db).await?;
-    let (resident, household) = find_resident(&txn, write.resident_id)
+    let (resident, household) = resident_rows(&txn, write.resident_id)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("resident {}", write.resident_id)))?;
     let consent = consent::ActiveModel {
@@ -175,8 +198,8 @@ pub async fn record_consent<C: ConnectionTrait + TransactionTrait>(
     .await?;
     txn.commit().await?;
     Ok(ConsentRecorded {
-        resident,
-        consent,
+        resident: resident.into(),
+        consent: consent_entry(consent),
         visits_changed,
         visits_cancelled,
     })
@@ -265,22 +288,22 @@ pub async fn consent_text(
 /// Everything held about one resident.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResidentData {
-    /// Their row.
-    pub resident: resident::Model,
+    /// Their record.
+    pub resident: Resident,
     /// Their household.
-    pub household: household::Model,
+    pub household: Household,
     /// Their needs.
-    pub needs: Vec<need::Model>,
+    pub needs: Vec<Need>,
     /// Every consent given or withdrawn.
-    pub consents: Vec<consent::Model>,
+    pub consents: Vec<ConsentEntry>,
     /// Every outcome recorded for them.
-    pub outcomes: Vec<outcome::Model>,
+    pub outcomes: Vec<OutcomeEntry>,
     /// The notes of the visits that recorded them.
-    pub notes: Vec<outcome_request::Model>,
+    pub notes: Vec<VisitNote>,
     /// Every visit planned for them.
-    pub visits: Vec<visit::Model>,
+    pub visits: Vec<VisitRecord>,
     /// Every time a plan left them out, and why.
-    pub unmet: Vec<unmet::Model>,
+    pub unmet: Vec<UnmetEntry>,
 }
 
 /// Everything held about one resident, or `None`.
@@ -291,7 +314,7 @@ pub async fn resident_data(
     db: &impl ConnectionTrait,
     resident_id: i32,
 ) -> Result<Option<ResidentData>, StoreError> {
-    let Some((resident, household)) = find_resident(db, resident_id).await? else {
+    let Some((resident, household)) = resident_rows(db, resident_id).await? else {
         return Ok(None);
     };
     let needs = need::Entity::find()
@@ -316,7 +339,7 @@ pub async fn resident_data(
         .order_by_asc(outcome_request::Column::Id)
         .all(db)
         .await?;
-    let visits = visit::Entity::find()
+    let visits: Vec<visit::Model> = visit::Entity::find()
         .filter(visit::Column::HouseholdId.eq(household.id))
         .order_by_asc(visit::Column::StartAt)
         .all(db)
@@ -339,14 +362,44 @@ pub async fn resident_data(
         .all(db)
         .await?;
     Ok(Some(ResidentData {
-        resident,
-        household,
-        needs,
-        consents,
-        outcomes,
-        notes,
-        visits,
-        unmet,
+        resident: resident.into(),
+        household: household.into(),
+        needs: needs.into_iter().map(Need::from).collect(),
+        consents: consents.into_iter().map(consent_entry).collect(),
+        outcomes: outcomes
+            .into_iter()
+            .map(|o| OutcomeEntry {
+                visit_id: o.visit_id,
+                need: o.need,
+                result: o.result.0,
+                appointment_on: o.appointment_on,
+                recorded_by: o.recorded_by,
+                recorded_at: o.recorded_at,
+            })
+            .collect(),
+        notes: notes
+            .into_iter()
+            .filter_map(|n| {
+                Some(VisitNote {
+                    visit_id: n.visit_id,
+                    note: n.note?,
+                    recorded_at: n.recorded_at,
+                })
+            })
+            .collect(),
+        visits: visits
+            .into_iter()
+            .map(super::plans::visit_record)
+            .collect::<Result<_, _>>()?,
+        unmet: unmet
+            .into_iter()
+            .map(|u| UnmetEntry {
+                plan_id: u.plan_id,
+                reason: u.reason.0,
+                explanation_vi: u.explanation_vi,
+                explanation_en: u.explanation_en,
+            })
+            .collect(),
     }))
 }
 
@@ -445,7 +498,7 @@ pub async fn erase_resident<C: ConnectionTrait + TransactionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Option<Erased>, StoreError> {
     let txn = super::begin_writing(db).await?;
-    let Some((resident, household)) = find_resident(&txn, resident_id).await? else {
+    let Some((resident, household)) = resident_rows(&txn, resident_id).await? else {
         return Ok(None);
     };
     let mut erased = Erased::default();
