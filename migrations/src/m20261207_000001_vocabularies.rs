@@ -4,7 +4,7 @@
 //! PostgreSQL: a `CHECK (column IN (…))` constraint named `<table>_<column>_known`.
 //! SQLite cannot add a constraint to an existing table, so the same check is
 //! two triggers (`<table>_<column>_known_insert`, `…_update`) that abort the
-//! statement with "CHECK constraint failed: <table>_<column>_known".
+//! statement with `CHECK constraint failed: <table>_<column>_known`.
 //! A NULL passes: optional columns stay optional.
 
 use sea_orm_migration::prelude::*;

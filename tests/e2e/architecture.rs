@@ -171,6 +171,62 @@ fn the_service_reaches_the_database_only_through_the_store() {
     );
 }
 
+/// Every `.rs` file below `dir`, with its text.
+fn sources(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("the folder reads") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("the file reads");
+                found.push((path, text));
+            }
+        }
+    }
+    found
+}
+
+/// The store's border is the database's border: its public functions take
+/// and answer core's records (and the store's own inputs and figures), never
+/// a database row, and no crate above it names one.
+#[test]
+fn no_database_row_crosses_the_stores_border() {
+    let root = doorstep_tests::repo_root();
+    for (path, text) in sources(&root.join("crates/store/src/repo")) {
+        let mut signature: Option<String> = None;
+        for line in text.lines() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with("pub async fn ") || trimmed.starts_with("pub fn ") {
+                signature = Some(String::new());
+            }
+            if let Some(sig) = signature.as_mut() {
+                sig.push_str(trimmed);
+                if trimmed.ends_with('{') || trimmed.ends_with(';') {
+                    let words = sig.replace("ActiveModel", "");
+                    assert!(
+                        !words.contains("::Model"),
+                        "{}: a public function of the store speaks a database row: {sig}",
+                        path.display()
+                    );
+                    signature = None;
+                }
+            }
+        }
+    }
+    for crate_dir in ["service", "api", "mail", "doorstep"] {
+        for (path, text) in sources(&root.join("crates").join(crate_dir).join("src")) {
+            assert!(
+                !text.contains("doorstep_store::entity"),
+                "{} names the store's entities; it must use core's records",
+                path.display()
+            );
+        }
+    }
+}
+
 /// The host's target triple, from `rustc -vV`.
 fn host_platform() -> Option<String> {
     let output = Command::new("rustc").arg("-vV").output().ok()?;

@@ -189,7 +189,7 @@ async fn load(store: &Store, households: usize) {
         &doorstep_store::UserInput {
             username: LEADER.into(),
             display_name: LEADER.into(),
-            role: "leader".into(),
+            role: doorstep_core::UserRole::Leader,
             team_id: Some(team_id),
             area_id: None,
             member_id: None,

@@ -149,6 +149,8 @@ pub struct User {
     pub member_id: Option<i32>,
     /// E-mail address.
     pub email: Option<String>,
+    /// The password's Argon2 hash (PHC string).
+    pub password_hash: String,
     /// May sign in.
     pub active: bool,
     /// When it was created.
@@ -168,8 +170,8 @@ pub struct Area {
     pub code: Option<String>,
     /// The current name.
     pub name: String,
-    /// Former names (since the 2025 mergers), as a JSON list.
-    pub aliases: String,
+    /// Former names (since the 2025 mergers).
+    pub aliases: Vec<String>,
     /// Centre latitude.
     pub latitude: Option<f64>,
     /// Centre longitude.
@@ -230,4 +232,42 @@ pub struct UnmetEntry {
     pub explanation_vi: String,
     /// In English.
     pub explanation_en: String,
+}
+
+/// A community digital-technology team.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Team {
+    /// Its id.
+    pub id: i32,
+    /// The commune or ward it serves.
+    pub area_id: i32,
+    /// Its name.
+    pub name: String,
+    /// Its IANA time zone.
+    pub timezone: String,
+    /// The tide station of its port, when it has one.
+    pub tide_station: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// One entry of the audit log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditEntry {
+    /// Its id, in the order written (pages go by it).
+    pub id: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who: a user's sign-in name or a process (`cli`, `demo`, `mail`).
+    pub actor: String,
+    /// What: `record_outcome`, `publish_plan`, `import_register`, …
+    pub action: String,
+    /// On what kind of record.
+    pub entity: String,
+    /// Its id.
+    pub entity_id: Option<i32>,
+    /// The team whose data it touched.
+    pub team_id: Option<i32>,
+    /// Counts and ids (never names or phone numbers); null when none.
+    pub detail: serde_json::Value,
 }

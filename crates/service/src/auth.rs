@@ -12,8 +12,8 @@ use argon2::password_hash::{
 };
 use chrono::{DateTime, Duration, Utc};
 use doorstep_core::UserRole;
+use doorstep_core::records::User;
 use doorstep_store::Store;
-use doorstep_store::entity::user;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -119,12 +119,12 @@ pub struct UserInfo {
 }
 
 impl UserInfo {
-    fn from_model(u: &user::Model) -> UserInfo {
+    fn from_record(u: &User) -> UserInfo {
         UserInfo {
             id: u.id,
             username: u.username.clone(),
             display_name: u.display_name.clone(),
-            role: u.role.0,
+            role: u.role,
             team_id: u.team_id,
             area_id: u.area_id,
             member_id: u.member_id,
@@ -210,7 +210,7 @@ pub async fn login(
     Ok(Session {
         token,
         expires_at,
-        user: UserInfo::from_model(&user),
+        user: UserInfo::from_record(&user),
     })
 }
 
@@ -225,7 +225,7 @@ pub async fn authenticate(
 ) -> Result<UserInfo, ServiceError> {
     doorstep_store::session_user(store.connection(), &token_hash(token), now)
         .await?
-        .map(|u| UserInfo::from_model(&u))
+        .map(|u| UserInfo::from_record(&u))
         .ok_or_else(|| {
             ServiceError::Unauthorized(
                 "phiên đăng nhập không hợp lệ hoặc đã hết hạn, hãy đăng nhập lại".into(),

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use doorstep_core::fold_vietnamese;
-use doorstep_store::entity::area;
+use doorstep_core::records::Area;
 use doorstep_store::{
     OnExisting, REGISTER_PART, RegisterChanges, RegisterImport, Store, StoreError,
 };
@@ -188,7 +188,7 @@ pub async fn import_register_from(
 
 /// A village by its name or a former name, with or without its kind
 /// ("Thôn", "Tổ dân phố", "Bản", "Khu phố").
-fn find_village(villages: &[area::Model], name: &str) -> Option<i32> {
+fn find_village(villages: &[Area], name: &str) -> Option<i32> {
     let bare = |text: &str| {
         let folded = fold_vietnamese(text);
         ["thon ", "to dan pho ", "ban ", "khu pho ", "xom ", "lang "]
@@ -199,13 +199,7 @@ fn find_village(villages: &[area::Model], name: &str) -> Option<i32> {
     let wanted = bare(name);
     villages
         .iter()
-        .find(|v| {
-            bare(&v.name) == wanted
-                || serde_json::from_str::<Vec<String>>(&v.aliases)
-                    .unwrap_or_default()
-                    .iter()
-                    .any(|alias| bare(alias) == wanted)
-        })
+        .find(|v| bare(&v.name) == wanted || v.aliases.iter().any(|alias| bare(alias) == wanted))
         .map(|v| v.id)
 }
 

@@ -13,9 +13,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
+use doorstep_core::records::Area;
 use doorstep_core::{NeedStatus, NeedStep, UnmetReason, UserRole};
 use doorstep_store::Store;
-use doorstep_store::entity::area;
 pub use doorstep_store::repo::audit::AuditFilter;
 use doorstep_store::repo::audit::AuditScope;
 use doorstep_store::repo::coverage::{self, HouseholdScope};
@@ -45,12 +45,12 @@ pub struct AreaRef {
     pub level: String,
 }
 
-impl From<&area::Model> for AreaRef {
-    fn from(a: &area::Model) -> AreaRef {
+impl From<&Area> for AreaRef {
+    fn from(a: &Area) -> AreaRef {
         AreaRef {
             id: Some(a.id),
             name: a.name.clone(),
-            level: a.level.0.code().to_owned(),
+            level: a.level.code().to_owned(),
         }
     }
 }
@@ -165,7 +165,7 @@ pub async fn area_scope(
     store: &Store,
     actor: &Actor,
     area_id: i32,
-) -> Result<(area::Model, HouseholdScope), ServiceError> {
+) -> Result<(Area, HouseholdScope), ServiceError> {
     let db = store.connection();
     let not_found = || ServiceError::not_found("area", area_id);
     let area = doorstep_store::find_area(db, area_id)
@@ -248,7 +248,7 @@ pub async fn area_coverage(
             None => AreaRef {
                 id: None,
                 name: area.name.clone(),
-                level: area.level.0.code().to_owned(),
+                level: area.level.code().to_owned(),
             },
         };
         children.push((name, figures));
@@ -550,26 +550,7 @@ async fn write_unmet_csv(
     Ok(())
 }
 
-/// One entry of the audit log.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AuditEntry {
-    /// Id (pages go by it).
-    pub id: i64,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// Who: a user's sign-in name or a process (`cli`, `demo`, `mail`).
-    pub actor: String,
-    /// What: `record_outcome`, `publish_plan`, `import_register`, …
-    pub action: String,
-    /// On what kind of record.
-    pub entity: String,
-    /// Which.
-    pub entity_id: Option<i32>,
-    /// The team whose data it touched.
-    pub team_id: Option<i32>,
-    /// Counts and ids (never names or phone numbers).
-    pub detail: serde_json::Value,
-}
+pub use doorstep_core::records::AuditEntry;
 
 /// The most audit entries on one page.
 pub const MAX_AUDIT_PAGE: u64 = 500;
@@ -613,24 +594,7 @@ pub async fn audit_log(
             format!("expected a number from 1 to {MAX_AUDIT_PAGE}"),
         ));
     }
-    let rows = doorstep_store::list_audit(store.connection(), &scope, &filter).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| AuditEntry {
-            id: row.id,
-            at: row.at,
-            actor: row.actor,
-            action: row.action,
-            entity: row.entity,
-            entity_id: row.entity_id,
-            team_id: row.team_id,
-            detail: row
-                .detail
-                .as_deref()
-                .and_then(|d| serde_json::from_str(d).ok())
-                .unwrap_or(serde_json::Value::Null),
-        })
-        .collect())
+    Ok(doorstep_store::list_audit(store.connection(), &scope, &filter).await?)
 }
 
 #[cfg(test)]

@@ -21,3 +21,29 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl TryFrom<Model> for doorstep_core::records::AuditEntry {
+    type Error = DbErr;
+
+    fn try_from(m: Model) -> Result<Self, DbErr> {
+        let detail = match m.detail.as_deref() {
+            None => serde_json::Value::Null,
+            Some(text) => serde_json::from_str(text).map_err(|e| {
+                DbErr::Type(format!(
+                    "audit entry {}: stored detail is not JSON: {e}",
+                    m.id
+                ))
+            })?,
+        };
+        Ok(doorstep_core::records::AuditEntry {
+            id: m.id,
+            at: m.at,
+            actor: m.actor,
+            action: m.action,
+            entity: m.entity,
+            entity_id: m.entity_id,
+            team_id: m.team_id,
+            detail,
+        })
+    }
+}

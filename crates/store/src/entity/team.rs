@@ -19,3 +19,29 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl From<Model> for doorstep_core::records::Team {
+    fn from(m: Model) -> Self {
+        doorstep_core::records::Team {
+            id: m.id,
+            area_id: m.area_id,
+            name: m.name,
+            timezone: m.timezone,
+            tide_station: m.tide_station,
+            created_at: m.created_at,
+        }
+    }
+}
+
+impl From<doorstep_core::records::Team> for Model {
+    fn from(r: doorstep_core::records::Team) -> Self {
+        Model {
+            id: r.id,
+            area_id: r.area_id,
+            name: r.name,
+            timezone: r.timezone,
+            tide_station: r.tide_station,
+            created_at: r.created_at,
+        }
+    }
+}

@@ -27,3 +27,39 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl From<Model> for doorstep_core::records::User {
+    fn from(m: Model) -> Self {
+        doorstep_core::records::User {
+            id: m.id,
+            username: m.username,
+            display_name: m.display_name,
+            role: m.role.0,
+            team_id: m.team_id,
+            area_id: m.area_id,
+            member_id: m.member_id,
+            email: m.email,
+            password_hash: m.password_hash,
+            active: m.active,
+            created_at: m.created_at,
+        }
+    }
+}
+
+impl From<doorstep_core::records::User> for Model {
+    fn from(r: doorstep_core::records::User) -> Self {
+        Model {
+            id: r.id,
+            username: r.username,
+            display_name: r.display_name,
+            role: Code(r.role),
+            team_id: r.team_id,
+            area_id: r.area_id,
+            member_id: r.member_id,
+            email: r.email,
+            password_hash: r.password_hash,
+            active: r.active,
+            created_at: r.created_at,
+        }
+    }
+}

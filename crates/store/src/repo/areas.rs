@@ -9,7 +9,8 @@ use sea_orm::{
 use super::Change;
 use crate::Code;
 use crate::StoreError;
-use crate::entity::{area, team};
+use crate::entity::area;
+use doorstep_core::records::{Area, Team};
 
 /// An area to create when missing, found by its official code.
 #[derive(Clone, Debug)]
@@ -78,11 +79,12 @@ pub async fn ensure_area(
 ///
 /// # Errors
 /// The database fails.
-pub async fn find_area(
-    db: &impl ConnectionTrait,
-    id: i32,
-) -> Result<Option<area::Model>, StoreError> {
-    Ok(area::Entity::find_by_id(id).one(db).await?)
+pub async fn find_area(db: &impl ConnectionTrait, id: i32) -> Result<Option<Area>, StoreError> {
+    Ok(area::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(Area::try_from)
+        .transpose()?)
 }
 
 /// The villages a team serves: its own area when it is a village, else the
@@ -92,19 +94,22 @@ pub async fn find_area(
 /// The database fails.
 pub async fn villages_of_team(
     db: &impl ConnectionTrait,
-    team: &team::Model,
-) -> Result<Vec<area::Model>, StoreError> {
+    team: &Team,
+) -> Result<Vec<Area>, StoreError> {
     let Some(own) = find_area(db, team.area_id).await? else {
         return Ok(Vec::new());
     };
-    if own.level.0 == AreaLevel::Village {
+    if own.level == AreaLevel::Village {
         return Ok(vec![own]);
     }
     Ok(area::Entity::find()
         .filter(area::Column::ParentId.eq(own.id))
         .order_by_asc(area::Column::Id)
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Area::try_from)
+        .collect::<Result<_, _>>()?)
 }
 
 /// Whether `area_id` is `ancestor` or lies under it.
@@ -135,11 +140,13 @@ pub async fn area_within(
 pub async fn find_area_by_code(
     db: &impl ConnectionTrait,
     code: &str,
-) -> Result<Option<area::Model>, StoreError> {
+) -> Result<Option<Area>, StoreError> {
     Ok(area::Entity::find()
         .filter(area::Column::Code.eq(code))
         .one(db)
-        .await?)
+        .await?
+        .map(Area::try_from)
+        .transpose()?)
 }
 
 /// A subquery of the ids of `area_id` and every area under it (SQLite and

@@ -3,6 +3,7 @@
 //! in their scope.
 
 use chrono::{DateTime, Utc};
+use doorstep_core::records::AuditEntry;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -120,7 +121,7 @@ pub async fn list_audit(
     db: &impl ConnectionTrait,
     scope: &AuditScope,
     filter: &AuditFilter,
-) -> Result<Vec<audit::Model>, StoreError> {
+) -> Result<Vec<AuditEntry>, StoreError> {
     let mut query = audit::Entity::find();
     match scope {
         AuditScope::All => {}
@@ -152,5 +153,8 @@ pub async fn list_audit(
         .order_by_desc(audit::Column::Id)
         .limit(filter.limit)
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(AuditEntry::try_from)
+        .collect::<Result<_, _>>()?)
 }

@@ -346,7 +346,7 @@ pub async fn set_need<C: ConnectionTrait + TransactionTrait>(
         .filter(need::Column::Step.eq(step.code()))
         .one(&txn)
         .await?;
-    let before = old.as_ref().map(|n| n.status.clone());
+    let before = old.as_ref().map(|n| n.status.0.code());
     let saved = match old {
         Some(n) if n.status.0 == status => {
             txn.commit().await?;

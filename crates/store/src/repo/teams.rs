@@ -1,6 +1,7 @@
 //! Teams and their members; what a team holds, counted in SQL.
 
 use doorstep_core::MemberRole;
+use doorstep_core::records::Team;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
@@ -148,22 +149,22 @@ pub async fn ensure_member(
 ///
 /// # Errors
 /// The database fails.
-pub async fn find_team(
-    db: &impl ConnectionTrait,
-    id: i32,
-) -> Result<Option<team::Model>, StoreError> {
-    Ok(team::Entity::find_by_id(id).one(db).await?)
+pub async fn find_team(db: &impl ConnectionTrait, id: i32) -> Result<Option<Team>, StoreError> {
+    Ok(team::Entity::find_by_id(id).one(db).await?.map(Team::from))
 }
 
 /// Every team, by id.
 ///
 /// # Errors
 /// The database fails.
-pub async fn list_teams(db: &impl ConnectionTrait) -> Result<Vec<team::Model>, StoreError> {
+pub async fn list_teams(db: &impl ConnectionTrait) -> Result<Vec<Team>, StoreError> {
     Ok(team::Entity::find()
         .order_by_asc(team::Column::Id)
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Team::from)
+        .collect())
 }
 
 /// The members of a team, by id, in the domain's words.

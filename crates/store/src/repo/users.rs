@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use doorstep_core::UserRole;
+use doorstep_core::records::User;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait,
@@ -72,22 +73,20 @@ pub async fn ensure_user(
 pub async fn find_user_by_name(
     db: &impl ConnectionTrait,
     username: &str,
-) -> Result<Option<user::Model>, StoreError> {
+) -> Result<Option<User>, StoreError> {
     Ok(user::Entity::find()
         .filter(user::Column::Username.eq(username))
         .one(db)
-        .await?)
+        .await?
+        .map(User::from))
 }
 
 /// The user with this id.
 ///
 /// # Errors
 /// The database fails.
-pub async fn find_user(
-    db: &impl ConnectionTrait,
-    id: i32,
-) -> Result<Option<user::Model>, StoreError> {
-    Ok(user::Entity::find_by_id(id).one(db).await?)
+pub async fn find_user(db: &impl ConnectionTrait, id: i32) -> Result<Option<User>, StoreError> {
+    Ok(user::Entity::find_by_id(id).one(db).await?.map(User::from))
 }
 
 /// How many failed sign-ins a name and an address may have in a window.
@@ -258,7 +257,7 @@ pub async fn session_user(
     db: &impl ConnectionTrait,
     token_hash: &str,
     now: DateTime<Utc>,
-) -> Result<Option<user::Model>, StoreError> {
+) -> Result<Option<User>, StoreError> {
     // One query: every request of a signed-in user asks it.
     let query = || {
         user::Entity::find()
@@ -283,7 +282,10 @@ pub async fn session_user(
         query,
         vec![token_hash.into(), now.into(), true.into(), 1u64.into()],
     );
-    Ok(user::Model::find_by_statement(statement).one(db).await?)
+    Ok(user::Model::find_by_statement(statement)
+        .one(db)
+        .await?
+        .map(User::from))
 }
 
 /// Revokes a session; `false` when there was no live one.
