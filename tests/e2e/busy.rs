@@ -18,7 +18,7 @@ fn the_real_server_waits_for_a_busy_database_and_counts_guesses_sent_at_once() {
         use sea_orm::ConnectionTrait;
         let store = db.store().await;
         store.migrate_up().await.expect("migrations apply");
-        doorstep_service::demo::load(&store, chrono::Utc::now())
+        doorstep_demo::load(&store, chrono::Utc::now())
             .await
             .expect("the demo loads");
         let connection = store.connection();
@@ -195,11 +195,11 @@ fn every_kind_of_write_sent_fifty_at_once_to_the_real_server_is_kept() {
         let store = db.store().await;
         store.migrate_up().await.expect("migrations apply");
         let now = chrono::Utc::now();
-        doorstep_service::demo::load(&store, now)
+        doorstep_demo::load(&store, now)
             .await
             .expect("the demo loads");
         // A calendar that started four days ago: past visits to record.
-        doorstep_service::demo::plan_calendars(
+        doorstep_demo::plan_calendars(
             &store,
             &doorstep_service::stations::built_in(),
             std::time::Duration::from_millis(300),

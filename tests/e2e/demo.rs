@@ -6,9 +6,9 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
+use doorstep_demo::{DemoPlan, DemoSummary};
 use doorstep_service::Store;
 use doorstep_service::access::Actor;
-use doorstep_service::demo::{DemoPlan, DemoSummary};
 use doorstep_store::entity::{
     area, audit, erasure, household, member, need, plan, resident, team, unmet, user, visit,
 };
@@ -40,10 +40,10 @@ async fn empty() -> (TestDb, Store) {
 
 /// What `doorstep demo` does: the data, then the calendars.
 async fn load(store: &Store, now: DateTime<Utc>) -> (DemoSummary, Vec<DemoPlan>) {
-    let summary = doorstep_service::demo::load(store, now)
+    let summary = doorstep_demo::load(store, now)
         .await
         .expect("the demo loads");
-    let planned = doorstep_service::demo::plan_calendars(
+    let planned = doorstep_demo::plan_calendars(
         store,
         &doorstep_service::stations::built_in(),
         std::time::Duration::from_millis(300),
@@ -61,7 +61,7 @@ async fn leader(store: &Store, now: DateTime<Utc>) -> Actor {
     doorstep_service::auth::login(
         store,
         "totruong.haithanh",
-        doorstep_service::demo::DEMO_PASSWORD,
+        doorstep_demo::DEMO_PASSWORD,
         "127.0.0.1",
         now,
     )

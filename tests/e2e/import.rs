@@ -143,7 +143,7 @@ async fn demo() -> (TestDb, Store) {
     let db = TestDb::new().await;
     let store = db.store().await;
     store.migrate_up().await.expect("migrations apply");
-    doorstep_service::demo::load(&store, chrono::Utc::now())
+    doorstep_demo::load(&store, chrono::Utc::now())
         .await
         .expect("the demo loads");
     (db, store)

@@ -12,12 +12,12 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
 use doorstep_core::UserRole;
+use doorstep_demo::province::{self, ProvinceOptions};
 use doorstep_service::access::Actor;
 use doorstep_service::error::ServiceError;
 use doorstep_service::planning::area::{
     self, AreaRequest, JobOutcome, JobStatus, RunOptions, WorkOptions, Worker,
 };
-use doorstep_service::province::{self, ProvinceOptions};
 use doorstep_store::repo::jobs;
 use doorstep_tests::{TestDb, doorstep, stderr};
 use sea_orm::{ConnectionTrait, Statement};

@@ -64,10 +64,10 @@ async fn demo() -> (TestDb, Store) {
     let db = TestDb::new().await;
     let store = db.store().await;
     store.migrate_up().await.expect("migrations apply");
-    doorstep_service::demo::load(&store, now())
+    doorstep_demo::load(&store, now())
         .await
         .expect("the demo loads");
-    doorstep_service::demo::plan_calendars(
+    doorstep_demo::plan_calendars(
         &store,
         &doorstep_service::stations::built_in(),
         std::time::Duration::from_millis(300),
@@ -167,7 +167,7 @@ async fn an_unknown_stored_code_is_an_error_that_names_it_never_a_default() {
     let error = doorstep_service::auth::login(
         &store,
         "canbo.thanhhoa",
-        doorstep_service::demo::DEMO_PASSWORD,
+        doorstep_demo::DEMO_PASSWORD,
         "127.0.0.1",
         now(),
     )
@@ -182,7 +182,7 @@ async fn an_unknown_stored_code_is_an_error_that_names_it_never_a_default() {
     doorstep_service::auth::login(
         &store,
         "totruong.haithanh",
-        doorstep_service::demo::DEMO_PASSWORD,
+        doorstep_demo::DEMO_PASSWORD,
         "127.0.0.1",
         now(),
     )

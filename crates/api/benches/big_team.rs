@@ -13,8 +13,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use chrono::{Duration, Utc};
+use doorstep_demo::province::{self, PlanDays, ProvinceOptions, Rules};
 use doorstep_service::Store;
-use doorstep_service::province::{self, PlanDays, ProvinceOptions, Rules};
 use doorstep_store::repo::bulk;
 use futures_util::StreamExt;
 use sea_orm::{ConnectionTrait, Statement};
@@ -195,7 +195,7 @@ async fn load(store: &Store, households: usize) {
             member_id: None,
             email: None,
         },
-        || doorstep_service::auth::hash_password(doorstep_service::demo::DEMO_PASSWORD),
+        || doorstep_service::auth::hash_password(doorstep_demo::DEMO_PASSWORD),
         now,
     )
     .await
@@ -273,8 +273,7 @@ async fn pin_visit(router: &Router, token: &str, visit: i32) -> StatusCode {
 }
 
 async fn login(router: &Router) -> String {
-    let body =
-        serde_json::json!({"username": LEADER, "password": doorstep_service::demo::DEMO_PASSWORD});
+    let body = serde_json::json!({"username": LEADER, "password": doorstep_demo::DEMO_PASSWORD});
     let response = send(router, Method::POST, "/api/v1/auth/login", "", Some(body)).await;
     assert_eq!(response.status(), StatusCode::OK);
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)

@@ -1,6 +1,7 @@
 //! The use cases of doorstep, shared by the HTTP API, the CLI and the
-//! scheduled jobs: importing a register, loading the demo data, and, as they
-//! come, planning, publishing and the daily lists. Jobs take `now` as an
+//! scheduled jobs: importing a register, planning, publishing, the daily
+//! lists and mail, oversight and residents' rights (the synthetic data lives
+//! in `doorstep-demo`). Jobs take `now` as an
 //! argument and never read the clock themselves.
 //!
 //! Errors are typed with thiserror; each says what was wrong and where.
@@ -11,7 +12,6 @@ pub mod blackouts;
 pub mod calendar;
 pub mod clock;
 pub mod daylist;
-pub mod demo;
 pub mod error;
 pub mod export;
 pub mod feeds;
@@ -21,7 +21,6 @@ pub mod mail;
 pub mod outcomes;
 pub mod oversight;
 pub mod planning;
-pub mod province;
 pub mod records;
 pub mod register;
 pub mod residents;

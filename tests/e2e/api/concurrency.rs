@@ -512,7 +512,7 @@ fn checked(answers: &[(StatusCode, Value)]) -> usize {
 async fn thirty_guesses_at_once_for_one_name_check_at_most_five() {
     let app = TestApp::demo().await;
     let limit = doorstep_service::auth::MAX_FAILED_PER_USER as usize;
-    let password = doorstep_service::demo::DEMO_PASSWORD;
+    let password = doorstep_demo::DEMO_PASSWORD;
     // The right password is among the guesses, sent last.
     let requests = (0..30)
         .map(|i| {

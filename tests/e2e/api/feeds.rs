@@ -32,7 +32,7 @@ async fn me(app: &TestApp, token: &str) -> (i64, i64) {
 /// Every day's list of the published horizon (28 days from today).
 async fn horizon(app: &TestApp, token: &str, member: i64) -> Vec<Value> {
     let mut days = Vec::new();
-    for offset in 0..u64::from(doorstep_service::demo::DEMO_PLAN_DAYS) {
+    for offset in 0..u64::from(doorstep_demo::DEMO_PLAN_DAYS) {
         let date = today() + Days::new(offset);
         let (status, list) = get(
             app,

@@ -113,7 +113,7 @@ async fn same_under_gzip(app: &TestApp, path: &str, token: Option<&str>) -> Vec<
 #[tokio::test]
 async fn the_unmet_csv_arrives_whole_under_gzip() {
     let (app, summary) = province_app().await;
-    let official = app.login(doorstep_service::province::OFFICIAL.0).await;
+    let official = app.login(doorstep_demo::province::OFFICIAL.0).await;
     let path = format!("/api/v1/areas/{}/unmet?format=csv", summary.province_id);
     let (headers, plain, unpacked) = plain_and_gzip(&app, &path, Some(&official)).await;
     assert_eq!(headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");

@@ -92,7 +92,7 @@ impl TestApp {
     /// The demo data, without calendars, the clock standing at `at`.
     pub async fn demo_at(at: DateTime<Utc>) -> TestApp {
         let app = TestApp::empty_at(at).await;
-        doorstep_service::demo::load(&app.store, at)
+        doorstep_demo::load(&app.store, at)
             .await
             .expect("the demo loads");
         app
@@ -107,7 +107,7 @@ impl TestApp {
     /// [`TestApp::with_history`] with the clock standing at `at`.
     pub async fn with_history_at(at: DateTime<Utc>) -> TestApp {
         let app = TestApp::demo_at(at).await;
-        doorstep_service::demo::plan_calendars(
+        doorstep_demo::plan_calendars(
             &app.store,
             &doorstep_service::stations::built_in(),
             std::time::Duration::from_millis(300),
@@ -123,7 +123,7 @@ impl TestApp {
     /// The demo data with each team's calendar planned and published.
     pub async fn demo_with_calendars() -> TestApp {
         let app = TestApp::demo().await;
-        doorstep_service::demo::plan_calendars(
+        doorstep_demo::plan_calendars(
             &app.store,
             &doorstep_service::stations::built_in(),
             std::time::Duration::from_millis(300),
@@ -156,7 +156,7 @@ impl TestApp {
                 member_id,
                 email: None,
             },
-            || doorstep_service::auth::hash_password(doorstep_service::demo::DEMO_PASSWORD),
+            || doorstep_service::auth::hash_password(doorstep_demo::DEMO_PASSWORD),
             now(),
         )
         .await
@@ -171,7 +171,7 @@ impl TestApp {
                 Method::POST,
                 "/api/v1/auth/login",
                 None,
-                Some(serde_json::json!({"username": username, "password": doorstep_service::demo::DEMO_PASSWORD})),
+                Some(serde_json::json!({"username": username, "password": doorstep_demo::DEMO_PASSWORD})),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{username} signs in: {body}");

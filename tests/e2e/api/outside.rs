@@ -15,7 +15,7 @@ async fn session_cookie(app: &TestApp, user: &str) -> String {
             Method::POST,
             "/api/v1/auth/login",
             None,
-            Some(json!({"username": user, "password": doorstep_service::demo::DEMO_PASSWORD})),
+            Some(json!({"username": user, "password": doorstep_demo::DEMO_PASSWORD})),
             &[],
         )
         .await;
@@ -492,7 +492,7 @@ async fn every_answer_carries_the_safety_headers() {
                 .clone()
         }
     };
-    let login = json!({"username": LEADER, "password": doorstep_service::demo::DEMO_PASSWORD});
+    let login = json!({"username": LEADER, "password": doorstep_demo::DEMO_PASSWORD});
     let answer = send(
         axum::http::Request::post("/api/v1/auth/login")
             .header("content-type", "application/json")

@@ -100,7 +100,7 @@ async fn member_of(app: &TestApp, token: &str) -> i64 {
 /// The first day of the published horizon on which the member visits
 /// someone with a phone number, as the member's own list gives it.
 async fn day_with_phones(app: &TestApp, token: &str) -> Value {
-    for offset in 0..u64::from(doorstep_service::demo::DEMO_PLAN_DAYS) {
+    for offset in 0..u64::from(doorstep_demo::DEMO_PLAN_DAYS) {
         let date = today() + Days::new(offset);
         let list = api(app, &format!("/api/v1/me/visits?date={date}"), token).await;
         let phones = list["visits"].as_array().unwrap().iter().any(|v| {
@@ -301,7 +301,7 @@ async fn a_new_plan_is_a_draft_for_the_leader_only_and_is_published_from_the_pag
             Method::POST,
             "/api/v1/auth/login",
             None,
-            Some(json!({"username": LEADER, "password": doorstep_service::demo::DEMO_PASSWORD})),
+            Some(json!({"username": LEADER, "password": doorstep_demo::DEMO_PASSWORD})),
             &[],
         )
         .await;

@@ -504,7 +504,7 @@ async fn a_storm_and_a_replan_keep_the_pinned_visit_and_move_only_what_must_move
     let app = TestApp::demo().await;
     let leader = app.login(LEADER).await;
     // The four weeks a team publishes.
-    let (_, plan) = make_plan(&app, &leader, 1, doorstep_service::demo::DEMO_PLAN_DAYS).await;
+    let (_, plan) = make_plan(&app, &leader, 1, doorstep_demo::DEMO_PLAN_DAYS).await;
     let id = plan["id"].as_i64().unwrap();
     let visits = plan["visits"].as_array().unwrap().clone();
     let storm_day = tomorrow() + Days::new(2);
@@ -644,7 +644,7 @@ async fn sign_in_expires_revokes_and_slows_down_guessing() {
             Method::POST,
             "/api/v1/auth/login",
             None,
-            Some(json!({"username": LEADER, "password": doorstep_service::demo::DEMO_PASSWORD})),
+            Some(json!({"username": LEADER, "password": doorstep_demo::DEMO_PASSWORD})),
             &[],
         )
         .await;
@@ -723,7 +723,7 @@ async fn sign_in_expires_revokes_and_slows_down_guessing() {
             Method::POST,
             "/api/v1/auth/login",
             None,
-            Some(json!({"username": VOLUNTEER, "password": doorstep_service::demo::DEMO_PASSWORD})),
+            Some(json!({"username": VOLUNTEER, "password": doorstep_demo::DEMO_PASSWORD})),
             &[],
         )
         .await;
@@ -806,7 +806,7 @@ async fn failed_sign_ins_from_one_address_are_limited_across_user_names() {
             Method::POST,
             "/api/v1/auth/login",
             None,
-            Some(json!({"username": LEADER, "password": doorstep_service::demo::DEMO_PASSWORD})),
+            Some(json!({"username": LEADER, "password": doorstep_demo::DEMO_PASSWORD})),
         )
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{problem}");

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use axum::http::{Method, StatusCode};
 use doorstep_core::{NeedStatus, UnmetReason};
+use doorstep_demo::province::{self, ProvinceOptions};
 use doorstep_service::access::Actor;
 use doorstep_service::oversight::{self, UnmetPage};
-use doorstep_service::province::{self, ProvinceOptions};
 
 use super::{TestApp, count, rows};
 

@@ -593,7 +593,7 @@ const BEYOND_SQLITE_VARIABLES: usize = 33_000;
 
 #[tokio::test]
 async fn a_register_larger_than_sqlites_variable_limit_goes_out_whole() {
-    use doorstep_service::province::{self, ProvinceOptions, Rules};
+    use doorstep_demo::province::{self, ProvinceOptions, Rules};
     use doorstep_store::repo::bulk;
 
     let app = TestApp::empty().await;

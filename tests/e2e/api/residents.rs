@@ -463,7 +463,7 @@ async fn an_erasure_leaves_no_trace_of_the_name_or_phone_in_any_table() {
 
     // Importing the register again does not bring them back.
     let residents = count(&app, "SELECT COUNT(*) FROM residents").await;
-    doorstep_service::demo::load(&app.store, super::now())
+    doorstep_demo::load(&app.store, super::now())
         .await
         .expect("the demo loads again");
     assert_eq!(

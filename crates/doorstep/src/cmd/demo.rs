@@ -31,10 +31,10 @@ pub struct Args {
 /// Runs `doorstep demo`.
 pub fn run(args: Args) -> ExitCode {
     if args.province {
-        let options = doorstep_service::province::ProvinceOptions {
+        let options = doorstep_demo::province::ProvinceOptions {
             teams: args
                 .teams
-                .map_or(doorstep_service::province::FULL_TEAMS, |n| n as usize),
+                .map_or(doorstep_demo::province::FULL_TEAMS, |n| n as usize),
             seed: args.seed,
             history: args.history,
         };
@@ -43,14 +43,14 @@ pub fn run(args: Args) -> ExitCode {
     finish(runtime().and_then(|rt| rt.block_on(demo())))
 }
 
-async fn province(options: doorstep_service::province::ProvinceOptions) -> Result<(), Failure> {
+async fn province(options: doorstep_demo::province::ProvinceOptions) -> Result<(), Failure> {
     use std::io::{IsTerminal, Write};
     let settings = settings()?;
     let store = open_migrated(&settings).await?;
     let started = std::time::Instant::now();
     let terminal = std::io::stderr().is_terminal();
     let mut shown = started;
-    let progress = |p: doorstep_service::province::Progress| {
+    let progress = |p: doorstep_demo::province::Progress| {
         let elapsed = started.elapsed().as_secs_f64();
         let last = p.teams_done == p.teams;
         // A terminal's line is rewritten; a log gets a line every 5 s.
@@ -79,14 +79,14 @@ async fn province(options: doorstep_service::province::ProvinceOptions) -> Resul
         };
     };
     let now = chrono::Utc::now();
-    let summary = doorstep_service::province::load(&store, options, now, progress)
+    let summary = doorstep_demo::province::load(&store, options, now, progress)
         .await
         .map_err(|e| Failure::other(format!("{} / {}", e.message(true), e.message(false))))?;
     let c = summary.counts;
     println!(
         "Đã nạp tỉnh mẫu / Synthetic province loaded: {} (mã / code {}, id {}), {} xã / communes, {} thôn / villages, {} tổ / teams, {} thành viên / members",
-        doorstep_service::province::PROVINCE_NAME,
-        doorstep_service::province::PROVINCE_CODE,
+        doorstep_demo::province::PROVINCE_NAME,
+        doorstep_demo::province::PROVINCE_CODE,
         summary.province_id,
         grouped(summary.communes as u64),
         grouped(summary.villages as u64),
@@ -112,9 +112,9 @@ async fn province(options: doorstep_service::province::ProvinceOptions) -> Resul
     println!("  trong / in {:.1} s", started.elapsed().as_secs_f64());
     println!(
         "Tài khoản mẫu (chỉ dùng thử) / Demo account (demo only), password \"{}\":",
-        doorstep_service::demo::DEMO_PASSWORD
+        doorstep_demo::DEMO_PASSWORD
     );
-    let (user, who) = doorstep_service::province::OFFICIAL;
+    let (user, who) = doorstep_demo::province::OFFICIAL;
     println!("  {user} — {who}");
     Ok(())
 }
@@ -136,13 +136,11 @@ pub async fn load(
     settings: &crate::config::Settings,
 ) -> Result<(), Failure> {
     let now = chrono::Utc::now();
-    let summary = doorstep_service::demo::load(store, now)
-        .await
-        .map_err(|e| {
-            Failure::other(format!(
-                "loading the demo data failed, nothing was written: {e}"
-            ))
-        })?;
+    let summary = doorstep_demo::load(store, now).await.map_err(|e| {
+        Failure::other(format!(
+            "loading the demo data failed, nothing was written: {e}"
+        ))
+    })?;
     if summary.unchanged() {
         println!(
             "Dữ liệu mẫu đã có sẵn, không thay đổi gì / The demo data is already loaded; nothing changed"
@@ -154,13 +152,13 @@ pub async fn load(
         );
         println!(
             "Tài khoản mẫu (chỉ dùng thử) / Demo accounts (demo only), password \"{}\":",
-            doorstep_service::demo::DEMO_PASSWORD
+            doorstep_demo::DEMO_PASSWORD
         );
-        for (user, _, who) in doorstep_service::demo::DEMO_USERS {
+        for (user, _, who) in doorstep_demo::DEMO_USERS {
             println!("  {user} — {who}");
         }
     }
-    let planned = doorstep_service::demo::plan_calendars(
+    let planned = doorstep_demo::plan_calendars(
         store,
         catalog,
         std::time::Duration::from_secs_f64(settings.planning.demo_time_limit_s),
@@ -182,7 +180,7 @@ pub async fn load(
             plan.team_id,
             plan.plan_id,
             plan.visits,
-            doorstep_service::demo::DEMO_PLAN_DAYS,
+            doorstep_demo::DEMO_PLAN_DAYS,
             plan.start.format("%d/%m/%Y")
         );
     }

@@ -21,7 +21,7 @@ use doorstep_scheduler::{Params, Problem};
 use doorstep_service::access::Actor;
 use doorstep_service::planning::records::VisitRecord;
 use doorstep_service::planning::{self, PlanRequest};
-use doorstep_service::{blackouts, demo, stations};
+use doorstep_service::{blackouts, stations};
 
 /// One re-plan's figures.
 struct Figures {
@@ -59,7 +59,7 @@ fn kept_share(before: &[(String, String, i64)], after: &[(String, String, i64)])
 
 fn main() {
     let mut iterations = 100_000u64;
-    let mut days = demo::DEMO_PLAN_DAYS;
+    let mut days = doorstep_demo::DEMO_PLAN_DAYS;
     let mut files = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -125,7 +125,7 @@ async fn demo_teams(iterations: u64, days: u32) {
         .expect("the database opens");
     store.migrate_up().await.expect("migrations apply");
     let first = NaiveDate::from_ymd_opt(2026, 12, 14).unwrap();
-    demo::load(&store, at(first, 0, 0, 0) - chrono::Duration::days(2))
+    doorstep_demo::load(&store, at(first, 0, 0, 0) - chrono::Duration::days(2))
         .await
         .expect("the demo loads");
     let catalog = stations::built_in();

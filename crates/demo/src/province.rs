@@ -40,9 +40,12 @@ use futures_util::StreamExt;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::auth::hash_password;
-use crate::demo::DEMO_PASSWORD;
-use crate::error::ServiceError;
+use doorstep_service::auth::hash_password;
+use doorstep_service::error::ServiceError;
+
+use crate::communes::DEMO_PASSWORD;
+use crate::names::{CONSENT_TEXT, campaign_start, family_name, person, phone, wanted_steps};
+use crate::rng::Rng;
 
 /// The province's code.
 pub const PROVINCE_CODE: &str = "SYN-PROVINCE";
@@ -121,46 +124,6 @@ pub struct ProvinceSummary {
     /// Milliseconds spent counting the audit's kept counts of every team
     /// after the load.
     pub tallies_ms: u64,
-}
-
-/// A tiny deterministic generator (SplitMix64), so that a seed's province
-/// does not change when a dependency's generator does.
-#[derive(Clone, Debug)]
-struct Rng(u64);
-
-impl Rng {
-    /// The generator of one stream (communes, a team, …) of a seed.
-    fn stream(seed: u64, stream: u64, index: u64) -> Rng {
-        let mut mix = Rng(seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03));
-        let base = mix.next();
-        Rng(base ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15))
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-
-    /// A uniform offset in [-spread, spread], rounded to 1e-5 degrees.
-    fn jitter(&mut self, spread: f64) -> f64 {
-        let unit = (self.next() % 2_000_001) as f64 / 1_000_000.0 - 1.0;
-        (unit * spread * 100_000.0).round() / 100_000.0
-    }
 }
 
 const STREAM_COMMUNES: u64 = 1;
@@ -510,72 +473,6 @@ impl PlanDays {
     }
 }
 
-const FAMILY: &[&str] = &[
-    "Nguyễn", "Lê", "Trần", "Phạm", "Hoàng", "Mai", "Đỗ", "Bùi", "Vũ", "Lương", "Trịnh", "Đinh",
-];
-const FAMILY_MOUNTAIN: &[&str] = &["Lò", "Vi", "Lang", "Hà", "Cầm", "Lương", "Ngân", "Lữ"];
-const MIDDLE_MALE: &[&str] = &["Văn", "Đức", "Minh", "Hữu", "Xuân", "Quang", "Công"];
-const MIDDLE_FEMALE: &[&str] = &["Thị", "Thị", "Ngọc", "Thu", "Thanh", "Hồng"];
-const GIVEN_MALE: &[&str] = &[
-    "Hùng", "Dũng", "Tuấn", "Hải", "Nam", "Bình", "Cường", "Thắng", "Long", "Sơn", "Tùng", "Đức",
-    "Lâm", "Quý",
-];
-const GIVEN_FEMALE: &[&str] = &[
-    "Lan", "Hoa", "Hương", "Thủy", "Hằng", "Nga", "Mai", "Linh", "Huyền", "Yến", "Trang", "Hiền",
-    "Loan", "Nhung",
-];
-
-/// The consent text the residents agreed to.
-const CONSENT_TEXT: &str = "Tôi đồng ý để Tổ công nghệ số cộng đồng lưu họ tên, năm sinh, số điện thoại \
-và thời gian có thể gặp của tôi để hẹn hỗ trợ sử dụng dịch vụ số (mẫu 01/2025).";
-
-fn person(rng: &mut Rng, male: bool, mountain: bool) -> String {
-    let family = rng.pick(if mountain { FAMILY_MOUNTAIN } else { FAMILY });
-    let (middle, given) = if male {
-        (MIDDLE_MALE, GIVEN_MALE)
-    } else {
-        (MIDDLE_FEMALE, GIVEN_FEMALE)
-    };
-    format!("{family} {} {}", rng.pick(middle), rng.pick(given))
-}
-
-fn phone(rng: &mut Rng) -> String {
-    let prefix = rng.pick(&[
-        "091", "094", "097", "098", "086", "036", "038", "039", "083",
-    ]);
-    format!("{prefix}{:07}", rng.next() % 10_000_000)
-}
-
-/// The steps a resident needs, the older more often.
-fn wanted_steps(rng: &mut Rng, older: bool) -> Vec<NeedStep> {
-    let mut steps = Vec::new();
-    if rng.chance(if older { 70 } else { 45 }) {
-        steps.push(NeedStep::VneidInstall);
-        steps.push(NeedStep::VneidLevel2);
-    } else if rng.chance(30) {
-        steps.push(NeedStep::VneidLevel2);
-    }
-    if rng.chance(35) {
-        steps.push(NeedStep::Documents);
-    }
-    if rng.chance(if older { 50 } else { 30 }) {
-        steps.push(NeedStep::EPayment);
-    }
-    if rng.chance(if older { 60 } else { 25 }) {
-        steps.push(NeedStep::ScamAwareness);
-    }
-    if rng.chance(20) {
-        steps.push(NeedStep::PublicServices);
-    }
-    steps
-}
-
-fn campaign_start() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2025-09-15T02:00:00Z")
-        .expect("a valid instant")
-        .with_timezone(&Utc)
-}
-
 /// The skills a need calls for.
 fn skill_for(step: NeedStep) -> Skill {
     match step {
@@ -655,7 +552,7 @@ fn residents(
     registered: DateTime<Utc>,
 ) -> Vec<ResidentLoad> {
     let mountain = kind == CommuneKind::Mountain;
-    let family = *rng.pick(if mountain { FAMILY_MOUNTAIN } else { FAMILY });
+    let family = family_name(rng, mountain);
     let size = 1 + rng.below(4) + usize::from(rng.chance(30));
     let fishing = kind == CommuneKind::Fishing && rng.chance(40);
     let abroad = match kind {
@@ -1155,7 +1052,7 @@ fn record(
             }
         }
     }
-    let key = format!("{:016x}{:016x}", rng.next(), rng.next());
+    let key = format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64());
     let mut hasher = Sha256::new();
     hasher.update(key.as_bytes());
     for (r, need, result, day) in &lines {

@@ -18,7 +18,10 @@ use doorstep_store::{
 };
 use serde_json::json;
 
-use crate::auth::hash_password;
+use doorstep_service::auth::hash_password;
+
+use crate::names::{CONSENT_TEXT, campaign_start, family_name, person, phone, wanted_steps};
+use crate::rng::Rng;
 
 /// The password of every demo user. Demo only: never use it elsewhere.
 pub const DEMO_PASSWORD: &str = "doorstep-demo";
@@ -64,38 +67,6 @@ impl DemoSummary {
             Change::Created => self.created += 1,
             Change::Unchanged => {}
         }
-    }
-}
-
-/// A tiny deterministic generator (SplitMix64): the demo must not change
-/// when a dependency's random generator does.
-struct Seeded(u64);
-
-impl Seeded {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-
-    /// A uniform offset in [-spread, spread], rounded to 1e-5 degrees.
-    fn jitter(&mut self, spread: f64) -> f64 {
-        let unit = (self.next() % 2_000_001) as f64 / 1_000_000.0 - 1.0;
-        (unit * spread * 100_000.0).round() / 100_000.0
     }
 }
 
@@ -284,65 +255,11 @@ const PLACES: &[Place] = &[
     },
 ];
 
-const FAMILY: &[&str] = &[
-    "Nguyễn", "Lê", "Trần", "Phạm", "Hoàng", "Mai", "Đỗ", "Bùi", "Vũ", "Lương", "Trịnh", "Đinh",
-];
-const FAMILY_MOUNTAIN: &[&str] = &["Lò", "Vi", "Lang", "Hà", "Cầm", "Lương", "Ngân", "Lữ"];
-const MIDDLE_MALE: &[&str] = &["Văn", "Đức", "Minh", "Hữu", "Xuân", "Quang", "Công"];
-const MIDDLE_FEMALE: &[&str] = &["Thị", "Thị", "Ngọc", "Thu", "Thanh", "Hồng"];
-const GIVEN_MALE: &[&str] = &[
-    "Hùng", "Dũng", "Tuấn", "Hải", "Nam", "Bình", "Cường", "Thắng", "Long", "Sơn", "Tùng", "Đức",
-    "Lâm", "Quý",
-];
-const GIVEN_FEMALE: &[&str] = &[
-    "Lan", "Hoa", "Hương", "Thủy", "Hằng", "Nga", "Mai", "Linh", "Huyền", "Yến", "Trang", "Hiền",
-    "Loan", "Nhung",
-];
-
-fn person(rng: &mut Seeded, male: bool, mountain: bool) -> String {
-    let family = rng.pick(if mountain { FAMILY_MOUNTAIN } else { FAMILY });
-    let (middle, given) = if male {
-        (MIDDLE_MALE, GIVEN_MALE)
-    } else {
-        (MIDDLE_FEMALE, GIVEN_FEMALE)
-    };
-    format!("{family} {} {}", rng.pick(middle), rng.pick(given))
-}
-
-fn phone(rng: &mut Seeded) -> String {
-    let prefix = rng.pick(&[
-        "091", "094", "097", "098", "086", "036", "038", "039", "083",
-    ]);
-    format!("{prefix}{:07}", rng.next() % 10_000_000)
-}
-
-fn needs(rng: &mut Seeded, older: bool) -> Vec<NeedStep> {
-    let mut needs = Vec::new();
-    if rng.chance(if older { 70 } else { 45 }) {
-        needs.push(NeedStep::VneidInstall);
-        needs.push(NeedStep::VneidLevel2);
-    } else if rng.chance(30) {
-        needs.push(NeedStep::VneidLevel2);
-    }
-    if rng.chance(35) {
-        needs.push(NeedStep::Documents);
-    }
-    if rng.chance(if older { 50 } else { 30 }) {
-        needs.push(NeedStep::EPayment);
-    }
-    if rng.chance(if older { 60 } else { 25 }) {
-        needs.push(NeedStep::ScamAwareness);
-    }
-    if rng.chance(20) {
-        needs.push(NeedStep::PublicServices);
-    }
-    needs
-}
-
 /// A demo rule, validated like any stored rule, against the shipped stations.
 fn demo_rule(rule: &serde_json::Value) -> RuleJson {
     static STATIONS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    let ids = STATIONS.get_or_init(|| crate::stations::ids(&crate::stations::built_in()));
+    let ids = STATIONS
+        .get_or_init(|| doorstep_service::stations::ids(&doorstep_service::stations::built_in()));
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     RuleJson::parse(&rule.to_string(), &ids)
         .unwrap_or_else(|errors| panic!("demo rule {rule} is invalid: {errors:?}"))
@@ -376,24 +293,14 @@ fn rule_tet_home() -> serde_json::Value {
     json!({"mode": "in_person", "when": [{"lunar_dates": ["12-23", "01-10"], "hours": ["08:00", "20:00"]}]})
 }
 
-/// The consent text residents agreed to in the demo.
-const CONSENT_TEXT: &str = "Tôi đồng ý để Tổ công nghệ số cộng đồng lưu họ tên, năm sinh, số điện thoại \
-và thời gian có thể gặp của tôi để hẹn hỗ trợ sử dụng dịch vụ số (mẫu 01/2025).";
-
-fn campaign_start() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2025-09-15T02:00:00Z")
-        .expect("a valid instant")
-        .with_timezone(&Utc)
-}
-
 fn register(place: &Place, village_ids: &[i32], leader: &str, seed: u64) -> Vec<RegisterHousehold> {
-    let mut rng = Seeded(seed);
+    let mut rng = Rng::seeded(seed);
     let mountain = place.profile == Profile::Mountain;
     (0..place.households)
         .map(|n| {
             let v = rng.below(place.villages.len());
             let village = &place.villages[v];
-            let family = *rng.pick(if mountain { FAMILY_MOUNTAIN } else { FAMILY });
+            let family = family_name(&mut rng, mountain);
             let size = 1 + rng.below(4) + usize::from(rng.chance(30));
             let fishing = place.profile == Profile::Fishing && rng.chance(40);
             let abroad = place.profile == Profile::Abroad && rng.chance(35);
@@ -459,7 +366,7 @@ fn register(place: &Place, village_ids: &[i32], leader: &str, seed: u64) -> Vec<
                             (Presence::Home, None, None, Some(rule_evenings()))
                         };
                     let wanted = if adult {
-                        needs(&mut rng, birth_year < 1965)
+                        wanted_steps(&mut rng, birth_year < 1965)
                     } else {
                         Vec::new()
                     };
@@ -499,7 +406,7 @@ fn register(place: &Place, village_ids: &[i32], leader: &str, seed: u64) -> Vec<
         .collect()
 }
 
-fn member_rules(rng: &mut Seeded) -> serde_json::Value {
+fn member_rules(rng: &mut Rng) -> serde_json::Value {
     match rng.below(3) {
         0 => {
             json!({"mode": "in_person", "when": [{"weekdays": ["mon", "tue", "wed", "thu", "fri"], "hours": ["17:30", "21:00"]},
@@ -583,7 +490,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<DemoSummary, Stor
             )
             .await?;
             summary.count(change);
-            let mut rng = Seeded(1000 + p as u64);
+            let mut rng = Rng::seeded(1000 + p as u64);
             let mut member_ids = Vec::new();
             let mut leader = String::new();
             for m in 0..place.members {
@@ -728,9 +635,9 @@ pub async fn plan_calendars(
     iterations: Option<u64>,
     threads: usize,
     now: DateTime<Utc>,
-) -> Result<Vec<DemoPlan>, crate::error::ServiceError> {
-    use crate::planning::{PlanRequest, plan_team, publish};
-    let actor = crate::access::Actor::system("demo");
+) -> Result<Vec<DemoPlan>, doorstep_service::error::ServiceError> {
+    use doorstep_service::planning::{PlanRequest, plan_team, publish};
+    let actor = doorstep_service::access::Actor::system("demo");
     let mut planned = Vec::new();
     for place in PLACES {
         let Some(area) =
