@@ -20,7 +20,9 @@ use serde_json::json;
 
 use doorstep_service::auth::hash_password;
 
-use crate::names::{CONSENT_TEXT, campaign_start, family_name, person, phone, wanted_steps};
+use crate::names::{
+    CONSENT_TEXT, campaign_start, family_name, person, phone, sex_and_birth_year, wanted_steps,
+};
 use crate::rng::Rng;
 
 /// The password of every demo user. Demo only: never use it elsewhere.
@@ -316,19 +318,7 @@ fn register(place: &Place, village_ids: &[i32], leader: &str, seed: u64) -> Vec<
             };
             let residents = (0..size)
                 .map(|i| {
-                    let male = if i == 0 {
-                        fishing || !rng.chance(20)
-                    } else {
-                        rng.chance(50)
-                    };
-                    let birth_year = if i == 0 && fishing {
-                        // The skipper or crewman who heads the household.
-                        1965 + rng.below(30) as i32
-                    } else if i == 0 {
-                        1950 + rng.below(40) as i32
-                    } else {
-                        1960 + rng.below(48) as i32
-                    };
+                    let (male, birth_year) = sex_and_birth_year(&mut rng, i, fishing);
                     let full = person(&mut rng, male, mountain);
                     // Members of one household mostly share the family name.
                     let full_name = if i > 0 && rng.chance(60) {

@@ -43,6 +43,24 @@ pub fn person(rng: &mut Rng, male: bool, mountain: bool) -> String {
     format!("{family} {} {}", rng.pick(middle), rng.pick(given))
 }
 
+/// Whether the `index`-th person of a household is a man, and their year of
+/// birth: the head of a fishing household is a skipper or crewman.
+pub fn sex_and_birth_year(rng: &mut Rng, index: usize, fishing: bool) -> (bool, i32) {
+    let male = if index == 0 {
+        fishing || !rng.chance(20)
+    } else {
+        rng.chance(50)
+    };
+    let birth_year = if index == 0 && fishing {
+        1965 + rng.below(30) as i32
+    } else if index == 0 {
+        1950 + rng.below(40) as i32
+    } else {
+        1960 + rng.below(48) as i32
+    };
+    (male, birth_year)
+}
+
 /// A Vietnamese mobile number.
 pub fn phone(rng: &mut Rng) -> String {
     let prefix = rng.pick(&[

@@ -44,7 +44,9 @@ use doorstep_service::auth::hash_password;
 use doorstep_service::error::ServiceError;
 
 use crate::communes::DEMO_PASSWORD;
-use crate::names::{CONSENT_TEXT, campaign_start, family_name, person, phone, wanted_steps};
+use crate::names::{
+    CONSENT_TEXT, campaign_start, family_name, person, phone, sex_and_birth_year, wanted_steps,
+};
 use crate::rng::Rng;
 
 /// The province's code.
@@ -562,18 +564,7 @@ fn residents(
     };
     (0..size)
         .map(|i| {
-            let male = if i == 0 {
-                fishing || !rng.chance(20)
-            } else {
-                rng.chance(50)
-            };
-            let birth_year = if i == 0 && fishing {
-                1965 + rng.below(30) as i32
-            } else if i == 0 {
-                1950 + rng.below(40) as i32
-            } else {
-                1960 + rng.below(48) as i32
-            };
+            let (male, birth_year) = sex_and_birth_year(rng, i, fishing);
             let full = person(rng, male, mountain);
             // Members of one household mostly share the family name.
             let full_name = if i > 0 && rng.chance(60) {

@@ -70,7 +70,13 @@ mod tests {
     fn streams_of_a_seed_differ_and_repeat() {
         let a: Vec<u64> = (0..3).map(|_| Rng::stream(7, 3, 1).next_u64()).collect();
         assert!(a.iter().all(|x| *x == a[0]));
-        assert_ne!(Rng::stream(7, 3, 1).next_u64(), Rng::stream(7, 3, 2).next_u64());
-        assert_ne!(Rng::stream(7, 2, 1).next_u64(), Rng::stream(7, 3, 1).next_u64());
+        assert_ne!(
+            Rng::stream(7, 3, 1).next_u64(),
+            Rng::stream(7, 3, 2).next_u64()
+        );
+        assert_ne!(
+            Rng::stream(7, 2, 1).next_u64(),
+            Rng::stream(7, 3, 1).next_u64()
+        );
     }
 }
