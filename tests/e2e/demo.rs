@@ -32,9 +32,8 @@ const DINH_BINH: i32 = 2;
 
 /// A fresh, migrated database.
 async fn empty() -> (TestDb, Store) {
-    let db = TestDb::new().await;
+    let db = TestDb::migrated().await;
     let store = db.store().await;
-    store.migrate_up().await.expect("migrations apply");
     (db, store)
 }
 

@@ -140,9 +140,8 @@ fn households_listed(rows: &[Vec<String>]) -> usize {
 
 /// A fresh database with the demo loaded.
 async fn demo() -> (TestDb, Store) {
-    let db = TestDb::new().await;
+    let db = TestDb::migrated().await;
     let store = db.store().await;
-    store.migrate_up().await.expect("migrations apply");
     doorstep_demo::load(&store, chrono::Utc::now())
         .await
         .expect("the demo loads");

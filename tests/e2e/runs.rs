@@ -233,9 +233,8 @@ fn an_area_is_planned_once_per_team_with_a_summary() {
 
 #[tokio::test]
 async fn a_run_resumes_after_its_worker_died_and_a_late_worker_writes_nothing() {
-    let db = TestDb::new().await;
+    let db = TestDb::migrated().await;
     let store = db.store().await;
-    store.migrate_up().await.expect("migrations apply");
     let loaded = province::load(
         &store,
         ProvinceOptions {
@@ -380,9 +379,8 @@ async fn a_run_resumes_after_its_worker_died_and_a_late_worker_writes_nothing() 
 
 #[tokio::test]
 async fn only_officials_of_the_area_and_administrators_plan_it() {
-    let db = TestDb::new().await;
+    let db = TestDb::migrated().await;
     let store = db.store().await;
-    store.migrate_up().await.expect("migrations apply");
     let loaded = province::load(
         &store,
         ProvinceOptions {

@@ -61,9 +61,8 @@ fn the_databases_checks_accept_exactly_cores_codes() {
 }
 
 async fn demo() -> (TestDb, Store) {
-    let db = TestDb::new().await;
+    let db = TestDb::migrated().await;
     let store = db.store().await;
-    store.migrate_up().await.expect("migrations apply");
     doorstep_demo::load(&store, now())
         .await
         .expect("the demo loads");

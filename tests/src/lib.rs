@@ -69,46 +69,84 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    /// Creates the database.
+    /// Creates the database, empty.
     pub async fn new() -> TestDb {
         match std::env::var(POSTGRES_VAR) {
+            Ok(admin) if !admin.is_empty() => TestDb::postgres(admin, None).await,
+            _ => TestDb::sqlite(),
+        }
+    }
+
+    /// Creates the database with every migration applied. On PostgreSQL it
+    /// is a copy of a template database migrated once for this set of
+    /// migrations (kept on the server for the next runs), which takes a
+    /// fraction of migrating each test's database.
+    pub async fn migrated() -> TestDb {
+        let db = match std::env::var(POSTGRES_VAR) {
             Ok(admin) if !admin.is_empty() => {
-                use sea_orm::ConnectionTrait;
-                static COUNTER: std::sync::atomic::AtomicUsize =
-                    std::sync::atomic::AtomicUsize::new(0);
-                let name = format!(
-                    "doorstep_test_{}_{}_{}",
-                    std::process::id(),
-                    COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
-                    std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0, |d| d.subsec_nanos())
-                );
-                let db = sea_orm::Database::connect(&admin)
+                let template = postgres_template(&admin).await;
+                TestDb::postgres(admin, Some(template)).await
+            }
+            _ => TestDb::sqlite(),
+        };
+        db.store()
+            .await
+            .migrate_up()
+            .await
+            .expect("migrations apply");
+        db
+    }
+
+    fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let url = format!("sqlite://{}/doorstep.sqlite", dir.path().display());
+        TestDb {
+            url,
+            postgres: None,
+            _dir: Some(dir),
+        }
+    }
+
+    async fn postgres(admin: String, template: Option<&str>) -> TestDb {
+        use sea_orm::ConnectionTrait;
+        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let name = format!(
+            "doorstep_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos())
+        );
+        let db = sea_orm::Database::connect(&admin)
+            .await
+            .expect("the PostgreSQL test server answers");
+        let create = match template {
+            // Copies of one template one at a time: a copy fails while
+            // another session is connected to the template.
+            Some(template) => {
+                db.execute_unprepared(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})"))
                     .await
-                    .expect("the PostgreSQL test server answers");
+                    .expect("the template lock");
+                let created = db
+                    .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+                    .await;
+                db.execute_unprepared(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"))
+                    .await
+                    .expect("the template lock");
+                created
+            }
+            None => {
                 db.execute_unprepared(&format!("CREATE DATABASE {name}"))
                     .await
-                    .expect("CREATE DATABASE");
-                db.close().await.ok();
-                let base = admin
-                    .rsplit_once('/')
-                    .map_or(admin.as_str(), |(base, _)| base);
-                TestDb {
-                    url: format!("{base}/{name}"),
-                    postgres: Some((admin, name)),
-                    _dir: None,
-                }
             }
-            _ => {
-                let dir = tempfile::tempdir().expect("a temporary folder");
-                let url = format!("sqlite://{}/doorstep.sqlite", dir.path().display());
-                TestDb {
-                    url,
-                    postgres: None,
-                    _dir: Some(dir),
-                }
-            }
+        };
+        create.expect("CREATE DATABASE");
+        db.close().await.ok();
+        TestDb {
+            url: format!("{}/{name}", base_url(&admin)),
+            postgres: Some((admin, name)),
+            _dir: None,
         }
     }
 
@@ -155,6 +193,72 @@ impl Drop for TestDb {
             .join();
         }
     }
+}
+
+/// The PostgreSQL server's URL without its database.
+fn base_url(admin: &str) -> &str {
+    admin.rsplit_once('/').map_or(admin, |(base, _)| base)
+}
+
+/// The advisory lock that makes and copies the template databases.
+const TEMPLATE_LOCK: i64 = 0x646f_6f72;
+
+/// The name of the template database of this set of migrations, made (and
+/// migrated) when the server does not have it yet.
+async fn postgres_template(admin: &str) -> &'static str {
+    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            use doorstep_migrations::MigratorTrait;
+            use sea_orm::ConnectionTrait;
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            for migration in doorstep_migrations::Migrator::migrations() {
+                migration.name().hash(&mut hasher);
+            }
+            let name = format!("doorstep_template_{:016x}", hasher.finish());
+            let db = sea_orm::Database::connect(admin)
+                .await
+                .expect("the PostgreSQL test server answers");
+            db.execute_unprepared(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})"))
+                .await
+                .expect("the template lock");
+            let exists = db
+                .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                    sea_orm::DatabaseBackend::Postgres,
+                    "SELECT 1 FROM pg_database WHERE datname = $1",
+                    [name.clone().into()],
+                ))
+                .await
+                .expect("the catalogue answers")
+                .is_some();
+            if !exists {
+                // Built under another name and renamed when complete, so
+                // that a run killed half way leaves no broken template.
+                let building = format!("{name}_building");
+                db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+                    .await
+                    .expect("DROP DATABASE");
+                db.execute_unprepared(&format!("CREATE DATABASE {building}"))
+                    .await
+                    .expect("CREATE DATABASE");
+                let store =
+                    doorstep_store::Store::connect(&format!("{}/{building}", base_url(admin)))
+                        .await
+                        .expect("the template opens");
+                store.migrate_up().await.expect("migrations apply");
+                store.connection().clone().close().await.ok();
+                db.execute_unprepared(&format!("ALTER DATABASE {building} RENAME TO {name}"))
+                    .await
+                    .expect("the template is renamed");
+            }
+            db.execute_unprepared(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"))
+                .await
+                .expect("the template lock");
+            db.close().await.ok();
+            name
+        })
+        .await
 }
 
 /// Every kept row, in order: `tallies`, then `tally_quarters`.

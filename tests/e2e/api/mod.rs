@@ -69,9 +69,8 @@ impl TestApp {
 
     /// A fresh database with the schema, the clock standing at `at`.
     pub async fn empty_at(at: DateTime<Utc>) -> TestApp {
-        let db = TestDb::new().await;
+        let db = TestDb::migrated().await;
         let store = db.store().await;
-        store.migrate_up().await.expect("migrations apply");
         let clock = doorstep_service::Clock::fixed(at);
         let mut state = doorstep_api::AppState::new(store.clone());
         state.clock = clock.clone();
