@@ -142,6 +142,13 @@ impl TestDb {
             }
         };
         create.expect("CREATE DATABASE");
+        // A test's database need not survive a crash of the server: its
+        // commits do not wait for the disk.
+        db.execute_unprepared(&format!(
+            "ALTER DATABASE {name} SET synchronous_commit = off"
+        ))
+        .await
+        .expect("ALTER DATABASE");
         db.close().await.ok();
         TestDb {
             url: format!("{}/{name}", base_url(&admin)),
