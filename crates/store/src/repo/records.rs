@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use doorstep_core::records::{Household, Member, Need, Resident};
 use doorstep_core::{NeedStatus, NeedStep};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QuerySelect, TransactionSession, TransactionTrait,
+    ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    EntityTrait, IntoActiveModel, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait, QueryFilter,
+    QuerySelect, TransactionSession, TransactionTrait,
 };
 
 use super::audit::append_audit;
@@ -31,6 +32,94 @@ fn changed_fields<T: serde::Serialize>(old: Option<&T>, new: &T) -> Vec<String> 
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A record the leader edits one at a time, saved whole with its audit
+/// entry.
+trait Audited: Sized + Send + Sync + IntoActiveModel<Self::Active> {
+    /// The active model it is written through.
+    type Active: ActiveModelTrait<Entity = Self::Entity> + ActiveModelBehavior + Send;
+    /// Its table.
+    type Entity: EntityTrait<Model = Self>;
+    /// The fields an edit may change, as the audit compares them.
+    type Fields<'a>: serde::Serialize
+    where
+        Self: 'a;
+    /// What the audit calls it: `household`, `resident`, `member`.
+    const NAME: &'static str;
+
+    /// Its id; 0 for a record not saved yet.
+    fn id(&self) -> i32;
+
+    /// The fields an edit may change.
+    fn fields(&self) -> Self::Fields<'_>;
+
+    /// The record as written: `now` in its stamps (`created` for a new one).
+    fn stamped(self, now: DateTime<Utc>, created: bool) -> Self;
+}
+
+/// What saving a record found and did.
+enum Saving<M> {
+    /// An edit that changes none of the fields: the row as it is, nothing
+    /// written.
+    Unchanged(M),
+    /// Written: the row before (none for a new record), the row now, and the
+    /// fields an edit changed.
+    Written {
+        old: Option<M>,
+        saved: M,
+        fields: Vec<String>,
+    },
+}
+
+impl<M: Audited> Saving<M> {
+    /// The audit's action: `create_<record>` or `edit_<record>`.
+    fn action(old: Option<&M>) -> String {
+        let verb = if old.is_some() { "edit" } else { "create" };
+        format!("{verb}_{}", M::NAME)
+    }
+}
+
+/// Inserts a new record (its id left to the database) or replaces an
+/// existing one whole, in the caller's transaction; an edit that changes no
+/// field writes nothing unless `write_anyway`.
+async fn save_row<M>(
+    txn: &impl ConnectionTrait,
+    wanted: M,
+    now: DateTime<Utc>,
+    write_anyway: bool,
+) -> Result<Saving<M>, StoreError>
+where
+    M: Audited,
+    <<M::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    let old = if wanted.id() == 0 {
+        None
+    } else {
+        M::Entity::find_by_id(wanted.id()).one(txn).await?
+    };
+    let fields = changed_fields(old.as_ref().map(M::fields).as_ref(), &wanted.fields());
+    let saved = match &old {
+        None => {
+            let mut active = wanted.stamped(now, true).into_active_model();
+            for key in <M::Entity as EntityTrait>::PrimaryKey::iter() {
+                active.not_set(key.into_column());
+            }
+            active.insert(txn).await?
+        }
+        Some(_) if fields.is_empty() && !write_anyway => {
+            return Ok(Saving::Unchanged(old.expect("just matched")));
+        }
+        Some(_) => {
+            wanted
+                .stamped(now, false)
+                .into_active_model()
+                .reset_all()
+                .update(txn)
+                .await?
+        }
+    };
+    Ok(Saving::Written { old, saved, fields })
 }
 
 /// A household of a team, found by its register key.
@@ -121,16 +210,33 @@ struct HouseholdFields<'a> {
     service_minutes: Option<i32>,
 }
 
-impl<'a> From<&'a household::Model> for HouseholdFields<'a> {
-    fn from(h: &'a household::Model) -> Self {
+impl Audited for household::Model {
+    type Active = household::ActiveModel;
+    type Entity = household::Entity;
+    type Fields<'a> = HouseholdFields<'a>;
+    const NAME: &'static str = "household";
+
+    fn id(&self) -> i32 {
+        self.id
+    }
+
+    fn fields(&self) -> HouseholdFields<'_> {
         HouseholdFields {
-            external_id: &h.external_id,
-            address: &h.address,
-            village_id: h.village_id,
-            latitude: h.latitude,
-            longitude: h.longitude,
-            priority: h.priority,
-            service_minutes: h.service_minutes,
+            external_id: &self.external_id,
+            address: &self.address,
+            village_id: self.village_id,
+            latitude: self.latitude,
+            longitude: self.longitude,
+            priority: self.priority,
+            service_minutes: self.service_minutes,
+        }
+    }
+
+    fn stamped(self, now: DateTime<Utc>, created: bool) -> Self {
+        household::Model {
+            created_at: if created { now } else { self.created_at },
+            updated_at: now,
+            ..self
         }
     }
 }
@@ -145,43 +251,15 @@ pub async fn save_household<C: ConnectionTrait + TransactionTrait>(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Household, StoreError> {
-    let wanted = household::Model::from(wanted);
     let txn = super::begin_writing(db).await?;
-    let old = if wanted.id == 0 {
-        None
-    } else {
-        household::Entity::find_by_id(wanted.id).one(&txn).await?
-    };
-    let fields = changed_fields(
-        old.as_ref().map(HouseholdFields::from).as_ref(),
-        &HouseholdFields::from(&wanted),
-    );
-    let saved = match &old {
-        None => {
-            let mut active = household::Model {
-                created_at: now,
-                updated_at: now,
-                ..wanted
+    let (old, saved, fields) =
+        match save_row(&txn, household::Model::from(wanted), now, false).await? {
+            Saving::Unchanged(row) => {
+                txn.commit().await?;
+                return Ok(row.into());
             }
-            .into_active_model();
-            active.id = sea_orm::ActiveValue::NotSet;
-            active.insert(&txn).await?
-        }
-        Some(_) if fields.is_empty() => {
-            txn.commit().await?;
-            return Ok(old.expect("just matched").into());
-        }
-        Some(_) => {
-            household::Model {
-                updated_at: now,
-                ..wanted
-            }
-            .into_active_model()
-            .reset_all()
-            .update(&txn)
-            .await?
-        }
-    };
+            Saving::Written { old, saved, fields } => (old, saved, fields),
+        };
     // The audit's counts follow a new household or one that moved.
     let mut teams = vec![saved.team_id];
     match &old {
@@ -196,12 +274,8 @@ pub async fn save_household<C: ConnectionTrait + TransactionTrait>(
         &txn,
         now,
         actor,
-        if old.is_some() {
-            "edit_household"
-        } else {
-            "create_household"
-        },
-        "household",
+        &Saving::action(old.as_ref()),
+        household::Model::NAME,
         Some(saved.id),
         serde_json::json!({"fields": fields}),
     )
@@ -223,17 +297,34 @@ struct ResidentFields<'a> {
     availability: Option<&'a str>,
 }
 
-impl<'a> From<&'a resident::Model> for ResidentFields<'a> {
-    fn from(r: &'a resident::Model) -> Self {
+impl Audited for resident::Model {
+    type Active = resident::ActiveModel;
+    type Entity = resident::Entity;
+    type Fields<'a> = ResidentFields<'a>;
+    const NAME: &'static str = "resident";
+
+    fn id(&self) -> i32 {
+        self.id
+    }
+
+    fn fields(&self) -> ResidentFields<'_> {
         ResidentFields {
-            external_id: &r.external_id,
-            full_name: &r.full_name,
-            birth_year: r.birth_year,
-            phone: r.phone.as_deref(),
-            presence: r.presence.0.code(),
-            country: r.country.as_deref(),
-            timezone: r.timezone.as_deref(),
-            availability: r.availability.as_deref(),
+            external_id: &self.external_id,
+            full_name: &self.full_name,
+            birth_year: self.birth_year,
+            phone: self.phone.as_deref(),
+            presence: self.presence.0.code(),
+            country: self.country.as_deref(),
+            timezone: self.timezone.as_deref(),
+            availability: self.availability.as_deref(),
+        }
+    }
+
+    fn stamped(self, now: DateTime<Utc>, created: bool) -> Self {
+        resident::Model {
+            created_at: if created { now } else { self.created_at },
+            updated_at: now,
+            ..self
         }
     }
 }
@@ -250,42 +341,14 @@ pub async fn save_resident<C: ConnectionTrait + TransactionTrait>(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Resident, StoreError> {
-    let wanted = resident::Model::from(wanted);
     let txn = super::begin_writing(db).await?;
-    let old = if wanted.id == 0 {
-        None
-    } else {
-        resident::Entity::find_by_id(wanted.id).one(&txn).await?
-    };
-    let fields = changed_fields(
-        old.as_ref().map(ResidentFields::from).as_ref(),
-        &ResidentFields::from(&wanted),
-    );
-    let saved = match &old {
-        None => {
-            let mut active = resident::Model {
-                created_at: now,
-                updated_at: now,
-                ..wanted
-            }
-            .into_active_model();
-            active.id = sea_orm::ActiveValue::NotSet;
-            active.insert(&txn).await?
-        }
-        Some(_) if fields.is_empty() && open_needs.is_empty() => {
+    let wanted = resident::Model::from(wanted);
+    let (old, saved, fields) = match save_row(&txn, wanted, now, !open_needs.is_empty()).await? {
+        Saving::Unchanged(row) => {
             txn.commit().await?;
-            return Ok(old.expect("just matched").into());
+            return Ok(row.into());
         }
-        Some(_) => {
-            resident::Model {
-                updated_at: now,
-                ..wanted
-            }
-            .into_active_model()
-            .reset_all()
-            .update(&txn)
-            .await?
-        }
+        Saving::Written { old, saved, fields } => (old, saved, fields),
     };
     for step in open_needs {
         need::ActiveModel {
@@ -313,12 +376,8 @@ pub async fn save_resident<C: ConnectionTrait + TransactionTrait>(
         &txn,
         now,
         actor,
-        if old.is_some() {
-            "edit_resident"
-        } else {
-            "create_resident"
-        },
-        "resident",
+        &Saving::action(old.as_ref()),
+        resident::Model::NAME,
         Some(saved.id),
         serde_json::json!({"fields": fields, "needs_opened": open_needs.len()}),
     )
@@ -412,21 +471,37 @@ struct MemberFields<'a> {
     language: &'a str,
 }
 
-impl<'a> From<&'a member::Model> for MemberFields<'a> {
-    fn from(m: &'a member::Model) -> Self {
+impl Audited for member::Model {
+    type Active = member::ActiveModel;
+    type Entity = member::Entity;
+    type Fields<'a> = MemberFields<'a>;
+    const NAME: &'static str = "member";
+
+    fn id(&self) -> i32 {
+        self.id
+    }
+
+    fn fields(&self) -> MemberFields<'_> {
         MemberFields {
-            full_name: &m.full_name,
-            role: m.role.0.code(),
-            email: m.email.as_deref(),
-            phone: m.phone.as_deref(),
-            skills: &m.skills,
-            daily_visit_cap: m.daily_visit_cap,
-            remote_capable: m.remote_capable,
-            home_latitude: m.home_latitude,
-            home_longitude: m.home_longitude,
-            availability: m.availability.as_deref(),
-            active: m.active,
-            language: m.language.0.code(),
+            full_name: &self.full_name,
+            role: self.role.0.code(),
+            email: self.email.as_deref(),
+            phone: self.phone.as_deref(),
+            skills: &self.skills,
+            daily_visit_cap: self.daily_visit_cap,
+            remote_capable: self.remote_capable,
+            home_latitude: self.home_latitude,
+            home_longitude: self.home_longitude,
+            availability: self.availability.as_deref(),
+            active: self.active,
+            language: self.language.0.code(),
+        }
+    }
+
+    fn stamped(self, now: DateTime<Utc>, created: bool) -> Self {
+        member::Model {
+            created_at: if created { now } else { self.created_at },
+            ..self
         }
     }
 }
@@ -441,43 +516,21 @@ pub async fn save_member<C: ConnectionTrait + TransactionTrait>(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Member, StoreError> {
-    let wanted = member::Model::from(wanted);
     let txn = super::begin_writing(db).await?;
-    let old = if wanted.id == 0 {
-        None
-    } else {
-        member::Entity::find_by_id(wanted.id).one(&txn).await?
-    };
-    let fields = changed_fields(
-        old.as_ref().map(MemberFields::from).as_ref(),
-        &MemberFields::from(&wanted),
-    );
-    let saved = match &old {
-        None => {
-            let mut active = member::Model {
-                created_at: now,
-                ..wanted
-            }
-            .into_active_model();
-            active.id = sea_orm::ActiveValue::NotSet;
-            active.insert(&txn).await?
-        }
-        Some(_) if fields.is_empty() => {
+    let (old, saved, fields) = match save_row(&txn, member::Model::from(wanted), now, false).await?
+    {
+        Saving::Unchanged(row) => {
             txn.commit().await?;
-            return Ok(old.expect("just matched").try_into()?);
+            return Ok(row.try_into()?);
         }
-        Some(_) => wanted.into_active_model().reset_all().update(&txn).await?,
+        Saving::Written { old, saved, fields } => (old, saved, fields),
     };
     append_audit(
         &txn,
         now,
         actor,
-        if old.is_some() {
-            "edit_member"
-        } else {
-            "create_member"
-        },
-        "member",
+        &Saving::action(old.as_ref()),
+        member::Model::NAME,
         Some(saved.id),
         serde_json::json!({"fields": fields}),
     )
