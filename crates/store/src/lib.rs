@@ -8,6 +8,7 @@
 //! to show them.
 
 mod code;
+mod dialect;
 pub mod entity;
 pub mod repo;
 mod rules;

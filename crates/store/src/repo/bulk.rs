@@ -24,6 +24,7 @@ use sea_orm::{
     Statement, Value,
 };
 
+use crate::dialect::Dialect;
 use crate::repo::register::Consent;
 use crate::{RuleJson, StoreError};
 
@@ -487,12 +488,7 @@ fn insert_sql(backend: DatabaseBackend, table: &str, columns: &[&str], rows: usi
                 sql.push_str(", ");
             }
             n += 1;
-            match backend {
-                DatabaseBackend::Postgres => {
-                    let _ = write!(sql, "${n}");
-                }
-                _ => sql.push('?'),
-            }
+            sql.push_str(&Dialect::from(backend).placeholder(n));
         }
         sql.push(')');
     }
@@ -609,10 +605,7 @@ const LOADED: &[&str] = &[
 /// # Errors
 /// The database fails.
 pub async fn analyze(db: &DatabaseConnection) -> Result<(), StoreError> {
-    let sql = match db.get_database_backend() {
-        DatabaseBackend::Postgres => format!("ANALYZE {}", LOADED.join(", ")),
-        _ => "ANALYZE".to_owned(),
-    };
+    let sql = Dialect::of(db).analyze(LOADED);
     db.execute_unprepared(&sql).await?;
     Ok(())
 }
@@ -623,11 +616,8 @@ pub async fn analyze(db: &DatabaseConnection) -> Result<(), StoreError> {
 /// # Errors
 /// The database fails.
 pub async fn analyze_tallies(db: &DatabaseConnection) -> Result<(), StoreError> {
-    let sql = match db.get_database_backend() {
-        DatabaseBackend::Postgres => "ANALYZE tallies, tally_quarters",
-        _ => "ANALYZE",
-    };
-    db.execute_unprepared(sql).await?;
+    let sql = Dialect::of(db).analyze(&["tallies", "tally_quarters"]);
+    db.execute_unprepared(&sql).await?;
     Ok(())
 }
 

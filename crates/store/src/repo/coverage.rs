@@ -16,6 +16,7 @@ use futures_util::{Stream, StreamExt};
 use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, StreamTrait, Value};
 
 use crate::StoreError;
+use crate::dialect::Dialect;
 
 /// Which households an audit reads: those whose village (or, without one,
 /// whose team's area) lies in `area_id` or under it, of one team or of all.
@@ -195,17 +196,7 @@ const QUARTER_SECONDS: i64 = 900;
 
 /// The quarter hour (UTC) of a timestamp column, as `YYYY-MM-DD HH:MM`.
 fn quarter_sql(backend: DatabaseBackend, column: &str) -> String {
-    match backend {
-        DatabaseBackend::Postgres => format!(
-            "to_char(date_trunc('hour', {column} AT TIME ZONE 'UTC') \
-             + (CAST(EXTRACT(MINUTE FROM {column} AT TIME ZONE 'UTC') AS INTEGER) / 15) \
-             * INTERVAL '15 minutes', 'YYYY-MM-DD HH24:MI')"
-        ),
-        _ => format!(
-            "strftime('%Y-%m-%d %H:', {column}) \
-             || printf('%02d', (CAST(strftime('%M', {column}) AS INTEGER) / 15) * 15)"
-        ),
-    }
+    Dialect::from(backend).quarter_label(column)
 }
 
 #[derive(FromQueryResult)]

@@ -18,15 +18,13 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{
-    Alias, Expr, ExprTrait, Func, LockBehavior, LockType, OnConflict, Order, Query,
-    QueryStatementBuilder, SelectStatement,
+    Alias, Expr, ExprTrait, Func, OnConflict, Order, Query, QueryStatementBuilder, SelectStatement,
 };
-use sea_orm::{
-    ConnectionTrait, DatabaseBackend, QueryResult, Statement, TransactionSession, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, QueryResult, Statement, TransactionSession, TransactionTrait};
 
 use super::plans::{self, NewPlan, NewVisit, UnmetRecord};
 use crate::StoreError;
+use crate::dialect::Dialect;
 
 const RUNS: &str = "plan_runs";
 const JOBS: &str = "plan_jobs";
@@ -500,9 +498,7 @@ pub async fn claim(
     if let Some(run) = run {
         pick.and_where(column("run_id").eq(run));
     }
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        pick.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-    }
+    Dialect::of(db).skip_locked(&mut pick);
     let mut update = Query::update();
     update
         .table(Alias::new(JOBS))

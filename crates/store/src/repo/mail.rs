@@ -14,14 +14,15 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use doorstep_core::{Language, MailKind, OutboxStatus};
-use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use crate::Code;
 use crate::StoreError;
+use crate::dialect::Dialect;
 use crate::entity::{mail_firing, mail_schedule, outbox};
 
 /// A team's schedule for one kind of message.
@@ -420,9 +421,7 @@ pub async fn claim(
         .and_where(due())
         .order_by(outbox::Column::Id, sea_orm::Order::Asc)
         .limit(limit);
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        pick.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-    }
+    Dialect::of(db).skip_locked(&mut pick);
     outbox::Entity::update_many()
         .col_expr(outbox::Column::LeaseUntil, Expr::value(lease_until))
         .col_expr(outbox::Column::LeasedBy, Expr::value(worker))

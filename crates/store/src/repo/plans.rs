@@ -11,6 +11,7 @@ use sea_orm::{
 use super::audit::append_audit;
 use crate::Code;
 use crate::StoreError;
+use crate::dialect::Dialect;
 use crate::entity::{plan, unmet, visit};
 
 /// A plan's solver figures.
@@ -636,14 +637,9 @@ pub async fn publish_plan_in(
             "plan {plan_id} does not exist"
         )));
     };
-    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        // Two publishes of one team take turns.
-        txn.execute_raw(sea_orm::Statement::from_sql_and_values(
-            sea_orm::DatabaseBackend::Postgres,
-            "SELECT id FROM teams WHERE id = $1 FOR NO KEY UPDATE",
-            [p.team_id.into()],
-        ))
-        .await?;
+    // Two publishes of one team take turns.
+    if let Some(lock) = Dialect::of(txn).lock_teams(Some(&p.team_id.to_string())) {
+        txn.execute_unprepared(&lock).await?;
     }
     if p.status.0 != PlanStatus::Draft {
         return Ok(Published {

@@ -15,6 +15,7 @@ use sea_orm::{
 
 use super::audit::append_audit;
 use super::teams::find_team;
+use crate::dialect::Dialect;
 use crate::entity::{erasure, household};
 use crate::{RuleJson, StoreError};
 
@@ -478,8 +479,8 @@ impl RegisterImport {
             // its index (the statistics are fresh, see `begin`).
             let households = format!(
                 "{} JOIN residents r ON r.household_id = {}",
-                id_list(backend),
-                listed_id(backend)
+                Dialect::from(backend).id_table(),
+                Dialect::from(backend).listed_id()
             );
             for r in read_json::<StoredResident>(
                 &self.txn,
@@ -739,24 +740,7 @@ impl RegisterImport {
     }
 }
 
-/// A table `k` of the ids given as the statement's one value, a JSON
-/// array.
-fn id_list(backend: DatabaseBackend) -> &'static str {
-    match backend {
-        DatabaseBackend::Postgres => "jsonb_array_elements_text(CAST($1 AS JSONB)) AS k(value)",
-        _ => "json_each(?) AS k",
-    }
-}
-
-/// An id of [`id_list`]'s table, as an integer.
-fn listed_id(backend: DatabaseBackend) -> &'static str {
-    match backend {
-        DatabaseBackend::Postgres => "CAST(k.value AS INTEGER)",
-        _ => "k.value",
-    }
-}
-
-/// `columns` of the rows `from` (tables joined to [`id_list`]'s, which
+/// `columns` of the rows `from` (tables joined to [`Dialect::id_table`]'s, which
 /// holds `ids`) read as one JSON array of arrays: the thousands of rows of
 /// a part cross from the database as one value, not one message each.
 async fn read_json<T: serde::de::DeserializeOwned>(
@@ -766,12 +750,7 @@ async fn read_json<T: serde::de::DeserializeOwned>(
     ids: &[i32],
 ) -> Result<Vec<T>, StoreError> {
     let backend = txn.get_database_backend();
-    let sql = match backend {
-        DatabaseBackend::Postgres => format!(
-            "SELECT CAST(COALESCE(json_agg(json_build_array({columns})), '[]') AS TEXT) AS rows FROM {from}"
-        ),
-        _ => format!("SELECT json_group_array(json_array({columns})) AS rows FROM {from}"),
-    };
+    let sql = Dialect::from(backend).json_rows(columns, from);
     let ids = serde_json::to_string(ids).expect("ids serialise");
     let row = txn
         .query_one_raw(Statement::from_sql_and_values(
@@ -939,22 +918,14 @@ impl Rows {
         out.push('"');
     }
 
-    /// An instant as the database driver writes one: RFC 3339 on SQLite
-    /// (sqlx's form, so that stored instants compare as text), microseconds
-    /// on PostgreSQL (its precision, truncated as sqlx does).
+    /// An instant as the database driver writes one
+    /// ([`Dialect::instant_text`]).
     fn instant(&mut self, value: Option<DateTime<Utc>>) {
         let backend = self.backend;
         let out = self.out();
         match value {
-            Some(at) if backend == DatabaseBackend::Postgres => {
-                let _ = write!(out, "\"{}\"", at.format("%Y-%m-%dT%H:%M:%S%.6fZ"));
-            }
             Some(at) => {
-                let _ = write!(
-                    out,
-                    "\"{}\"",
-                    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
-                );
+                let _ = write!(out, "\"{}\"", Dialect::from(backend).instant_text(at));
             }
             None => out.push_str("null"),
         }
@@ -1085,10 +1056,7 @@ async fn set_need_status(
 ) -> Result<(), StoreError> {
     let backend = txn.get_database_backend();
     for part in ids.chunks(IDS_PER_STATEMENT) {
-        let placeholder = |n: usize| match backend {
-            DatabaseBackend::Postgres => format!("${n}"),
-            _ => "?".to_owned(),
-        };
+        let placeholder = |n: usize| Dialect::from(backend).placeholder(n);
         let sql = format!(
             "UPDATE needs SET status = {}, updated_at = {}, updated_by = {} WHERE id IN ({})",
             placeholder(1),

@@ -18,17 +18,13 @@ use sea_orm::{
 };
 
 use crate::StoreError;
+use crate::dialect::Dialect;
 use crate::entity::household;
 
 /// The quarter hour (seconds since 1970 UTC divided by 900) of a timestamp
 /// column.
 fn quarter_sql(backend: DatabaseBackend, column: &str) -> String {
-    match backend {
-        DatabaseBackend::Postgres => {
-            format!("CAST(FLOOR(EXTRACT(EPOCH FROM {column}) / 900) AS BIGINT)")
-        }
-        _ => format!("CAST(strftime('%s', {column}) AS INTEGER) / 900"),
-    }
+    Dialect::from(backend).quarter_number(column)
 }
 
 /// `teams` as an SQL list, sorted and without repeats.
@@ -124,11 +120,8 @@ pub async fn refresh_teams(db: &impl ConnectionTrait, teams: &[i32]) -> Result<(
     }
     let backend = db.get_database_backend();
     let list = team_list(teams);
-    if backend == DatabaseBackend::Postgres {
-        db.execute_unprepared(&format!(
-            "SELECT id FROM teams WHERE id IN ({list}) ORDER BY id FOR NO KEY UPDATE"
-        ))
-        .await?;
+    if let Some(lock) = Dialect::from(backend).lock_teams(Some(&list)) {
+        db.execute_unprepared(&lock).await?;
     }
     db.execute_unprepared(&format!("DELETE FROM tallies WHERE team_id IN ({list})"))
         .await?;
@@ -150,9 +143,8 @@ pub async fn refresh_teams(db: &impl ConnectionTrait, teams: &[i32]) -> Result<(
 /// The database fails.
 pub async fn rebuild_all(db: &impl ConnectionTrait) -> Result<(), StoreError> {
     let backend = db.get_database_backend();
-    if backend == DatabaseBackend::Postgres {
-        db.execute_unprepared("SELECT id FROM teams ORDER BY id FOR NO KEY UPDATE")
-            .await?;
+    if let Some(lock) = Dialect::from(backend).lock_teams(None) {
+        db.execute_unprepared(&lock).await?;
     }
     db.execute_unprepared("DELETE FROM tallies").await?;
     db.execute_unprepared("DELETE FROM tally_quarters").await?;
