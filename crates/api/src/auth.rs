@@ -5,17 +5,19 @@
 
 use std::net::SocketAddr;
 
+use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use doorstep_service::access::Actor;
 use doorstep_service::auth::{self, UserInfo};
 use doorstep_service::error::ServiceError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiError, JsonBody, Problem};
@@ -232,10 +234,9 @@ pub async fn me(user: CurrentUser) -> Json<UserView> {
 }
 
 /// The sign-in routes.
-pub fn routes() -> Router<AppState> {
-    use axum::routing::{get, post};
-    Router::new()
-        .route("/api/v1/auth/login", post(login))
-        .route("/api/v1/auth/logout", post(logout))
-        .route("/api/v1/me", get(me))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
 }

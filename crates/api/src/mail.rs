@@ -1,13 +1,15 @@
 //! A team's mail: its schedules (when the morning's lists, the evening's
 //! reminders and the leader's digest go) and its outbox.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use doorstep_service::mail::schedule::{self, ScheduleInput, ScheduleView};
 use doorstep_service::mail::{self, OutboxView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -256,26 +258,12 @@ pub async fn outbox(
 }
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(list_schedules, set_schedule, outbox),
-    components(schemas(ScheduleItem, SetSchedule, OutboxItem, OutboxReport, Problem))
-)]
+#[openapi(components(schemas(ScheduleItem, SetSchedule, OutboxItem, OutboxReport, Problem)))]
 struct Doc;
 
-pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
-    Doc::openapi()
-}
-
-pub(crate) fn routes() -> Router<AppState> {
-    use axum::routing::{get, put};
-    Router::new()
-        .route(
-            "/api/v1/teams/{team_id}/mail/schedules",
-            get(list_schedules),
-        )
-        .route(
-            "/api/v1/teams/{team_id}/mail/schedules/{kind}",
-            put(set_schedule),
-        )
-        .route("/api/v1/teams/{team_id}/mail/outbox", get(outbox))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Doc::openapi())
+        .routes(routes!(list_schedules))
+        .routes(routes!(set_schedule))
+        .routes(routes!(outbox))
 }

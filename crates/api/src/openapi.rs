@@ -4,6 +4,9 @@
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,7 +15,6 @@ use utoipa::{Modify, OpenApi};
         description = "Lập lịch thăm hộ cho tổ công nghệ số cộng đồng / Door-to-door visit planning for community digital-technology teams. Errors are RFC 9457 problem details in the caller's language (Accept-Language).",
         license(name = "AGPL-3.0-or-later")
     ),
-    paths(crate::auth::login, crate::auth::logout, crate::auth::me),
     modifiers(&Bearer),
     tags(
         (name = "auth", description = "Đăng nhập / sign-in"),
@@ -39,19 +41,26 @@ impl Modify for Bearer {
     }
 }
 
+/// The API's routes with their OpenAPI document: each module's handlers
+/// registered once, with the path, methods and schemas of their
+/// `#[utoipa::path]`.
+pub(crate) fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Base::openapi())
+        .merge(crate::auth::router())
+        .merge(crate::teams::router())
+        .merge(crate::plans::router())
+        .merge(crate::visits::router())
+        .merge(crate::mail::router())
+        .merge(crate::outcomes::router())
+        .merge(crate::oversight::router())
+        .merge(crate::residents::router())
+        .merge(crate::records::router())
+        .merge(crate::runs::router())
+}
+
 /// The whole document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = Base::openapi();
-    doc.merge(crate::teams::openapi());
-    doc.merge(crate::plans::openapi());
-    doc.merge(crate::visits::openapi());
-    doc.merge(crate::mail::openapi());
-    doc.merge(crate::outcomes::openapi());
-    doc.merge(crate::oversight::openapi());
-    doc.merge(crate::residents::openapi());
-    doc.merge(crate::records::openapi());
-    doc.merge(crate::runs::openapi());
-    doc
+    api_router().into_openapi()
 }
 
 pub(crate) async fn serve() -> Json<utoipa::openapi::OpenApi> {

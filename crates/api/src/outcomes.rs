@@ -3,13 +3,15 @@
 //! they now are, the residents' attempts, and the next likely windows of
 //! each resident found away.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use doorstep_service::outcomes::{self, OutcomeAnswer, OutcomeItem, OutcomeRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -227,26 +229,18 @@ pub async fn record(
 }
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(record),
-    components(schemas(
-        RecordOutcome,
-        OutcomeLineBody,
-        OutcomeView,
-        NeedView,
-        AttemptsView,
-        NextWindowsView,
-        NextWindowView,
-        Problem
-    ))
-)]
+#[openapi(components(schemas(
+    RecordOutcome,
+    OutcomeLineBody,
+    OutcomeView,
+    NeedView,
+    AttemptsView,
+    NextWindowsView,
+    NextWindowView,
+    Problem
+)))]
 struct Doc;
 
-pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
-    Doc::openapi()
-}
-
-pub(crate) fn routes() -> Router<AppState> {
-    use axum::routing::post;
-    Router::new().route("/api/v1/visits/{visit_id}/outcome", post(record))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Doc::openapi()).routes(routes!(record))
 }

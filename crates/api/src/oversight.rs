@@ -2,11 +2,11 @@
 //! pages, or the whole list as CSV streamed as it is read), and the audit
 //! log — officials in their area and below, leaders for their team.
 
+use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use doorstep_service::daylist::lunar_short;
@@ -16,6 +16,8 @@ use doorstep_service::oversight::{
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -525,32 +527,24 @@ pub async fn audit(
 }
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(coverage, unmet, audit),
-    components(schemas(
-        AreaView,
-        NeedCountView,
-        FiguresView,
-        ChildCoverage,
-        WeekView,
-        CoverageView,
-        UnmetView,
-        UnmetPageView,
-        AuditView,
-        AuditPageView,
-        Problem
-    ))
-)]
+#[openapi(components(schemas(
+    AreaView,
+    NeedCountView,
+    FiguresView,
+    ChildCoverage,
+    WeekView,
+    CoverageView,
+    UnmetView,
+    UnmetPageView,
+    AuditView,
+    AuditPageView,
+    Problem
+)))]
 struct Doc;
 
-pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
-    Doc::openapi()
-}
-
-pub(crate) fn routes() -> Router<AppState> {
-    use axum::routing::get;
-    Router::new()
-        .route("/api/v1/areas/{area_id}/coverage", get(coverage))
-        .route("/api/v1/areas/{area_id}/unmet", get(unmet))
-        .route("/api/v1/audit", get(audit))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Doc::openapi())
+        .routes(routes!(coverage))
+        .routes(routes!(unmet))
+        .routes(routes!(audit))
 }

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use doorstep_core::VisitStatus;
@@ -19,6 +19,8 @@ use doorstep_service::planning::records::{PlanRecord, VisitRecord};
 use doorstep_service::planning::{self, PlanOutcome, PlanRequest, VisitPatch};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -990,65 +992,36 @@ pub async fn delete_blackout(
 }
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(
-        create,
-        list,
-        show,
-        publish,
-        changes,
-        replan,
-        replan_calendar,
-        patch_visit,
-        list_blackouts,
-        add_blackout,
-        delete_blackout
-    ),
-    components(schemas(
-        PlanView,
-        PlanBrief,
-        VisitView,
-        UnmetView,
-        SummaryView,
-        CreatePlan,
-        Replan,
-        ReplanCalendar,
-        ChangesView,
-        MemberDayView,
-        ChangeView,
-        SlotView,
-        PublishedView,
-        NotPublishedView,
-        PatchVisit,
-        BlackoutItem,
-        Problem
-    ))
-)]
+#[openapi(components(schemas(
+    PlanView,
+    PlanBrief,
+    VisitView,
+    UnmetView,
+    SummaryView,
+    CreatePlan,
+    Replan,
+    ReplanCalendar,
+    ChangesView,
+    MemberDayView,
+    ChangeView,
+    SlotView,
+    PublishedView,
+    NotPublishedView,
+    PatchVisit,
+    BlackoutItem,
+    Problem
+)))]
 struct Doc;
 
-pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
-    Doc::openapi()
-}
-
-pub(crate) fn routes() -> Router<AppState> {
-    use axum::routing::{delete, get, patch, post};
-    Router::new()
-        .route("/api/v1/teams/{team_id}/plans", post(create).get(list))
-        .route("/api/v1/plans/{plan_id}", get(show))
-        .route("/api/v1/plans/{plan_id}/publish", post(publish))
-        .route("/api/v1/plans/{plan_id}/replan", post(replan))
-        .route("/api/v1/plans/{plan_id}/changes", get(changes))
-        .route(
-            "/api/v1/teams/{team_id}/calendar/replan",
-            post(replan_calendar),
-        )
-        .route("/api/v1/visits/{visit_id}", patch(patch_visit))
-        .route(
-            "/api/v1/teams/{team_id}/blackouts",
-            get(list_blackouts).post(add_blackout),
-        )
-        .route(
-            "/api/v1/teams/{team_id}/blackouts/{blackout_id}",
-            delete(delete_blackout),
-        )
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Doc::openapi())
+        .routes(routes!(create, list))
+        .routes(routes!(show))
+        .routes(routes!(publish))
+        .routes(routes!(replan))
+        .routes(routes!(changes))
+        .routes(routes!(replan_calendar))
+        .routes(routes!(patch_visit))
+        .routes(routes!(list_blackouts, add_blackout))
+        .routes(routes!(delete_blackout))
 }

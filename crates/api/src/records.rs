@@ -3,11 +3,11 @@
 //! CSV; availability rules checked, read back in words, previewed, and
 //! started from presets.
 
+use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use doorstep_service::import::{self, ImportOptions, ImportReport};
 use doorstep_service::records::{self, Household, Member, Need, ResidentRecord};
@@ -16,6 +16,8 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -832,65 +834,44 @@ pub async fn export(
 }
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(
-        create_household,
-        edit_household,
-        add_resident,
-        edit_resident,
-        set_need,
-        add_member,
-        edit_member,
-        check_rule,
-        presets,
-        upload,
-        export
-    ),
-    components(schemas(
-        HouseholdBody,
-        HouseholdView,
-        ResidentBody,
-        ResidentView,
-        NeedBody,
-        NeedStored,
-        MemberBody,
-        MemberView,
-        CheckRule,
-        RuleProblemView,
-        PreviewView,
-        RuleCheckView,
-        PresetView,
-        ImportView,
-        Problem
-    ))
-)]
+#[openapi(components(schemas(
+    HouseholdBody,
+    HouseholdView,
+    ResidentBody,
+    ResidentView,
+    NeedBody,
+    NeedStored,
+    MemberBody,
+    MemberView,
+    CheckRule,
+    RuleProblemView,
+    PreviewView,
+    RuleCheckView,
+    PresetView,
+    ImportView,
+    Problem
+)))]
 struct Doc;
 
-pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
-    Doc::openapi()
-}
-
-pub(crate) fn routes() -> Router<AppState> {
-    use axum::routing::{get, patch, post, put};
-    Router::new()
-        .route("/api/v1/teams/{team_id}/households", post(create_household))
-        .route("/api/v1/households/{household_id}", patch(edit_household))
-        .route(
-            "/api/v1/households/{household_id}/residents",
-            post(add_resident),
-        )
-        .route("/api/v1/residents/{resident_id}", patch(edit_resident))
-        .route(
-            "/api/v1/residents/{resident_id}/needs/{need}",
-            put(set_need),
-        )
-        .route("/api/v1/teams/{team_id}/members", post(add_member))
-        .route("/api/v1/members/{member_id}", patch(edit_member))
-        .route("/api/v1/rules/check", post(check_rule))
-        .route("/api/v1/rules/presets", get(presets))
-        .route(
-            "/api/v1/teams/{team_id}/imports",
-            post(upload).layer(DefaultBodyLimit::max(import::MAX_UPLOAD)),
-        )
-        .route("/api/v1/teams/{team_id}/register.csv", get(export))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Doc::openapi())
+        .routes(routes!(create_household))
+        .routes(routes!(edit_household))
+        .routes(routes!(add_resident))
+        .routes(routes!(edit_resident))
+        .routes(routes!(set_need))
+        .routes(routes!(add_member))
+        .routes(routes!(edit_member))
+        .routes(routes!(check_rule))
+        .routes(routes!(presets))
+        .routes({
+            // A register file may be larger than a JSON body.
+            let (schemas, paths, method) = routes!(upload);
+            (
+                schemas,
+                paths,
+                method.layer(DefaultBodyLimit::max(import::MAX_UPLOAD)),
+            )
+        })
+        .routes(routes!(export))
 }

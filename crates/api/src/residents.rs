@@ -1,12 +1,14 @@
 //! Residents' rights: consent given and withdrawn, everything held about a
 //! resident exported, and erasure.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use doorstep_service::residents::{self, ConsentInput, ConsentRecorded, Erased, ResidentData};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -478,37 +480,26 @@ pub async fn erase(
 }
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(give_consent, withdraw_consent, export, erase),
-    components(schemas(
-        GiveConsent,
-        ConsentEntry,
-        ConsentView,
-        ResidentHeld,
-        HouseholdHeld,
-        NeedHeld,
-        VisitHeld,
-        OutcomeHeld,
-        NoteHeld,
-        UnmetHeld,
-        ResidentExport,
-        ErasedView,
-        Problem
-    ))
-)]
+#[openapi(components(schemas(
+    GiveConsent,
+    ConsentEntry,
+    ConsentView,
+    ResidentHeld,
+    HouseholdHeld,
+    NeedHeld,
+    VisitHeld,
+    OutcomeHeld,
+    NoteHeld,
+    UnmetHeld,
+    ResidentExport,
+    ErasedView,
+    Problem
+)))]
 struct Doc;
 
-pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
-    Doc::openapi()
-}
-
-pub(crate) fn routes() -> Router<AppState> {
-    use axum::routing::{delete, get, put};
-    Router::new()
-        .route(
-            "/api/v1/residents/{resident_id}/consent",
-            put(give_consent).delete(withdraw_consent),
-        )
-        .route("/api/v1/residents/{resident_id}/export", get(export))
-        .route("/api/v1/residents/{resident_id}", delete(erase))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Doc::openapi())
+        .routes(routes!(give_consent, withdraw_consent))
+        .routes(routes!(export))
+        .routes(routes!(erase))
 }

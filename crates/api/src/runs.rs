@@ -2,15 +2,17 @@
 //! worked in the background by `doorstep serve` and `doorstep worker`
 //! processes, and followed by its id.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use doorstep_service::error::{FieldError, ServiceError};
 use doorstep_service::planning::area::{self, AreaRequest, RunOptions, RunReport};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -248,19 +250,11 @@ pub async fn show(
 }
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(start, show),
-    components(schemas(StartRun, RunView, RunOptionsView, RunFailure, Problem))
-)]
+#[openapi(components(schemas(StartRun, RunView, RunOptionsView, RunFailure, Problem)))]
 struct Doc;
 
-pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
-    Doc::openapi()
-}
-
-pub(crate) fn routes() -> Router<AppState> {
-    use axum::routing::{get, post};
-    Router::new()
-        .route("/api/v1/areas/{area_id}/plan-runs", post(start))
-        .route("/api/v1/plan-runs/{run_id}", get(show))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Doc::openapi())
+        .routes(routes!(start))
+        .routes(routes!(show))
 }

@@ -12,6 +12,8 @@ use doorstep_service::teams::{
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::{Problem, parse_id};
 use crate::{ApiError, AppState, CurrentUser};
@@ -383,19 +385,10 @@ pub async fn households(
     Ok(Json(found.into()))
 }
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, show, members, households))]
-struct Doc;
-
-pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
-    <Doc as utoipa::OpenApi>::openapi()
-}
-
-pub(crate) fn routes() -> axum::Router<AppState> {
-    use axum::routing::get;
-    axum::Router::new()
-        .route("/api/v1/teams", get(list))
-        .route("/api/v1/teams/{team_id}", get(show))
-        .route("/api/v1/teams/{team_id}/members", get(members))
-        .route("/api/v1/teams/{team_id}/households", get(households))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(show))
+        .routes(routes!(members))
+        .routes(routes!(households))
 }

@@ -11,16 +11,18 @@
 //! - `GET /ics/{secret}.ics`: the feed itself, without sign-in: the secret
 //!   is the credential.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use doorstep_service::daylist::{self, DayList, DayVisit};
 use doorstep_service::feeds::{self, FeedAddress, FeedOf};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -475,17 +477,7 @@ pub async fn calendar(
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(
-        member_day,
-        my_day,
-        member_feed,
-        rotate_member_feed,
-        revoke_member_feed,
-        team_feed,
-        rotate_team_feed,
-        revoke_team_feed,
-        calendar
-    ),
+    paths(calendar),
     components(schemas(
         DayListView,
         DayVisitView,
@@ -499,30 +491,15 @@ pub async fn calendar(
 )]
 struct Doc;
 
-pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
-    Doc::openapi()
-}
-
-pub(crate) fn routes() -> Router<AppState> {
-    use axum::routing::{get, post};
-    Router::new()
-        .route("/api/v1/members/{member_id}/visits", get(member_day))
-        .route("/api/v1/me/visits", get(my_day))
-        .route(
-            "/api/v1/members/{member_id}/calendar",
-            get(member_feed).delete(revoke_member_feed),
-        )
-        .route(
-            "/api/v1/members/{member_id}/calendar/rotate",
-            post(rotate_member_feed),
-        )
-        .route(
-            "/api/v1/teams/{team_id}/calendar",
-            get(team_feed).delete(revoke_team_feed),
-        )
-        .route(
-            "/api/v1/teams/{team_id}/calendar/rotate",
-            post(rotate_team_feed),
-        )
-        .route("/ics/{file}", get(calendar))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Doc::openapi())
+        .routes(routes!(member_day))
+        .routes(routes!(my_day))
+        .routes(routes!(member_feed, revoke_member_feed))
+        .routes(routes!(rotate_member_feed))
+        .routes(routes!(team_feed, revoke_team_feed))
+        .routes(routes!(rotate_team_feed))
+        // The document names the file `{secret}.ics`, which axum cannot
+        // route; the handler takes the file name and checks the suffix.
+        .route("/ics/{file}", axum::routing::get(calendar))
 }
