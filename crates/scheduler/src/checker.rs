@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 
-use crate::format::{Instance, Plan, Point, Reason};
+use crate::format::{Instance, Plan, Point, Reason, Time};
 
 /// One broken rule, with the validator's code (`COVER`, `ROUTE`, …).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,10 +33,8 @@ pub struct Score {
     pub travel_minutes: u64,
 }
 
-fn minutes(s: &str) -> Option<i64> {
-    let t = chrono::DateTime::parse_from_rfc3339(s.trim()).ok()?;
-    (t.timestamp() % 60 == 0 && t.timestamp_subsec_nanos() == 0)
-        .then(|| t.timestamp().div_euclid(60))
+fn minutes<T: Time>(t: &T) -> Option<i64> {
+    t.to_minutes().ok()
 }
 
 fn leg(a: Point, b: Point, speed: f64, detour: f64) -> i64 {
@@ -59,7 +57,7 @@ type Stop<'a> = (i64, i64, Point, &'a str);
 ///
 /// # Errors
 /// Every violation found.
-pub fn check(inst: &Instance, plan: &Plan) -> Result<Score, Vec<Violation>> {
+pub fn check<T: Time>(inst: &Instance<T>, plan: &Plan<T>) -> Result<Score, Vec<Violation>> {
     let mut bad = Vec::new();
     let mut v = |code: &'static str, message: String| bad.push(Violation { code, message });
     let speed = inst.travel.speed_kmh;
@@ -68,9 +66,12 @@ pub fn check(inst: &Instance, plan: &Plan) -> Result<Score, Vec<Violation>> {
     // instant (a DST change moves midnight); without a zone, the offset of
     // the horizon's start
     let zone: Option<chrono_tz::Tz> = inst.timezone.as_deref().and_then(|z| z.trim().parse().ok());
-    let fixed = chrono::DateTime::parse_from_rfc3339(inst.horizon.start.trim())
-        .map(|t| *t.offset())
-        .unwrap_or_else(|_| chrono::FixedOffset::east_opt(0).expect("zero offset"));
+    let fixed = inst
+        .horizon
+        .start
+        .offset_minutes()
+        .and_then(|m| chrono::FixedOffset::east_opt(m * 60))
+        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"));
     let day = |m: i64| -> Option<NaiveDate> {
         let t = chrono::DateTime::from_timestamp(m * 60, 0)?;
         Some(match zone {

@@ -1,11 +1,67 @@
 //! The instance and plan formats, as read and written by `doorstep plan` and
 //! by the benchmark tools (`validate.py`, the peer adapters).
 //!
-//! Times are RFC 3339 strings with an offset and whole minutes. Fields other
+//! In files, times are RFC 3339 strings with an offset and whole minutes
+//! (`Instance`, `Plan`: the time parameter's default, `String`); a caller in
+//! the same process writes them as `DateTime<Utc>` (`Instance<DateTime<Utc>>`)
+//! and gets its plan back the same way, with no text in between. Fields other
 //! tools do not know (`pinned`, `skills`, the reasons' sentences, `stats`) are
 //! optional, so files stay interchangeable.
 
+use std::fmt;
+
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+/// How an instant is written in an instance or a plan: RFC 3339 text in
+/// files, `DateTime<Utc>` in process.
+pub trait Time: Clone + fmt::Debug + fmt::Display + PartialEq {
+    /// Minutes since the Unix epoch.
+    ///
+    /// # Errors
+    /// What is wrong (not RFC 3339, not a whole minute) and the form expected.
+    fn to_minutes(&self) -> Result<i64, String>;
+    /// The instant `minute` (minutes since the epoch), written with the
+    /// given offset where the form has one.
+    fn from_minutes(minute: i64, offset_minutes: i32) -> Self;
+    /// The offset the instant is written with, in minutes east of UTC; `None`
+    /// for text that does not read.
+    fn offset_minutes(&self) -> Option<i32>;
+}
+
+impl Time for String {
+    fn to_minutes(&self) -> Result<i64, String> {
+        crate::problem::parse_minutes(self)
+    }
+
+    fn from_minutes(minute: i64, offset_minutes: i32) -> Self {
+        crate::problem::format_minutes(minute, offset_minutes)
+    }
+
+    fn offset_minutes(&self) -> Option<i32> {
+        DateTime::parse_from_rfc3339(self.trim())
+            .ok()
+            .map(|t| t.offset().local_minus_utc() / 60)
+    }
+}
+
+impl Time for DateTime<Utc> {
+    fn to_minutes(&self) -> Result<i64, String> {
+        let secs = self.timestamp();
+        if secs.rem_euclid(60) != 0 || self.timestamp_subsec_nanos() != 0 {
+            return Err(format!("{self} is not a whole minute"));
+        }
+        Ok(secs.div_euclid(60))
+    }
+
+    fn from_minutes(minute: i64, _offset_minutes: i32) -> Self {
+        DateTime::from_timestamp(minute * 60, 0).unwrap_or_default()
+    }
+
+    fn offset_minutes(&self) -> Option<i32> {
+        Some(0)
+    }
+}
 
 /// A point on the map, in degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -16,13 +72,13 @@ pub struct Point {
     pub lon: f64,
 }
 
-/// A time interval `[start, end]` as RFC 3339 strings.
+/// A time interval `[start, end]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Interval {
-    /// Start, RFC 3339 with offset.
-    pub start: String,
-    /// End, RFC 3339 with offset.
-    pub end: String,
+pub struct Interval<T = String> {
+    /// Start (in files RFC 3339 with offset).
+    pub start: T,
+    /// End.
+    pub end: T,
 }
 
 /// The travel model: haversine distance, a detour factor and a speed.
@@ -61,7 +117,7 @@ impl Default for TravelModel {
 
 /// A team member who visits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Volunteer {
+pub struct Volunteer<T = String> {
     /// Unique id.
     pub id: String,
     /// Where each shift starts and ends; remote visits happen here.
@@ -80,12 +136,12 @@ pub struct Volunteer {
     /// `max_visits_per_day`. A visit starts on the calendar day its shift
     /// starts (a shift past midnight is used up to midnight).
     #[serde(default)]
-    pub shifts: Vec<Interval>,
+    pub shifts: Vec<Interval<T>>,
 }
 
 /// A household to visit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Household {
+pub struct Household<T = String> {
     /// Unique id.
     pub id: String,
     /// Where in-person visits happen.
@@ -101,32 +157,32 @@ pub struct Household {
     pub mode: String,
     /// When the household can be visited; a visit lies inside one window.
     #[serde(default)]
-    pub windows: Vec<Interval>,
+    pub windows: Vec<Interval<T>>,
 }
 
 /// A visit fixed by the team leader: kept exactly by the planner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pinned {
+pub struct Pinned<T = String> {
     /// Household id.
     pub household: String,
     /// Volunteer id.
     pub volunteer: String,
-    /// Start, RFC 3339; the end follows from the service minutes.
-    pub start: String,
+    /// Start; the end follows from the service minutes.
+    pub start: T,
 }
 
 /// The planning horizon.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Horizon {
+pub struct Horizon<T = String> {
     /// First instant.
-    pub start: String,
+    pub start: T,
     /// Last instant.
-    pub end: String,
+    pub end: T,
 }
 
 /// A planning problem as a file: one team over a horizon.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Instance {
+pub struct Instance<T = String> {
     /// A name for reports.
     #[serde(default)]
     pub name: String,
@@ -137,34 +193,35 @@ pub struct Instance {
     #[serde(default)]
     pub timezone: Option<String>,
     /// The horizon.
-    pub horizon: Horizon,
+    pub horizon: Horizon<T>,
     /// The travel model.
     #[serde(default)]
     pub travel: TravelModel,
     /// Team members.
-    pub volunteers: Vec<Volunteer>,
+    pub volunteers: Vec<Volunteer<T>>,
     /// Households.
-    pub households: Vec<Household>,
+    pub households: Vec<Household<T>>,
     /// Optional: the skill vocabulary; default `vneid`, `e_payment`,
     /// `scam_awareness`, `public_services`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<String>>,
     /// Optional: visits fixed in advance, kept exactly.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub pinned: Vec<Pinned>,
+    pub pinned: Vec<Pinned<T>>,
 }
 
 /// A planned visit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Visit {
+pub struct Visit<T = String> {
     /// Household id.
     pub household: String,
     /// Volunteer id.
     pub volunteer: String,
-    /// Start, RFC 3339 with the offset of the instance's zone at that instant.
-    pub start: String,
+    /// Start; in files RFC 3339 with the offset of the instance's zone at
+    /// that instant.
+    pub start: T,
     /// End = start + service minutes.
-    pub end: String,
+    pub end: T,
     /// `in_person` or `remote`.
     pub mode: String,
     /// True when the visit was pinned in the instance.
@@ -244,9 +301,9 @@ pub struct PlanStats {
 
 /// A plan as a file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Plan {
+pub struct Plan<T = String> {
     /// Visits, sorted by volunteer and start.
-    pub visits: Vec<Visit>,
+    pub visits: Vec<Visit<T>>,
     /// Households left out, each with a reason.
     pub unmet: Vec<Unmet>,
     /// Figures (extra field; other tools ignore it).

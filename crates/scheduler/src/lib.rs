@@ -5,7 +5,10 @@
 //! (which checks the whole instance and reports every error with its JSON
 //! path), and [`plan`] returns a [`Plan`]: visits, and for every household
 //! left out a true reason (`no_skill`, `no_window`, `no_capacity`) with a
-//! sentence in Vietnamese and English.
+//! sentence in Vietnamese and English. The formats take the way times are
+//! written as a parameter ([`Time`]): RFC 3339 text in files (the default),
+//! `DateTime<Utc>` for a caller in the same process, with the same checks
+//! and the same plan.
 //!
 //! The search is anytime: a priority-first construction, then large
 //! neighbourhood search until the time limit or iteration budget. It is
@@ -43,7 +46,7 @@ mod search;
 
 use std::time::{Duration, Instant};
 
-pub use format::{Instance, Plan, PlanStats, Reason, Unmet, Visit};
+pub use format::{Instance, Plan, PlanStats, Reason, Time, Unmet, Visit};
 pub use problem::{
     Concerns, InstanceError, InvalidInstance, Problem, format_minutes, parse_minutes,
     travel_minutes,
@@ -82,7 +85,7 @@ impl Keep {
 
 /// How to plan.
 #[derive(Debug, Clone)]
-pub struct Params {
+pub struct Params<T = String> {
     /// Stop searching after this long (measured from the call to [`plan`]).
     /// `None`: only `max_iterations` stops the search.
     pub time_limit: Option<Duration>,
@@ -96,14 +99,14 @@ pub struct Params {
     pub threads: usize,
     /// A previous plan: keep its visits where possible (same household,
     /// volunteer and day, and a start as near theirs as `keep` allows).
-    pub hint: Option<Plan>,
+    pub hint: Option<Plan<T>>,
     /// How the hint's visits are held on to.
     pub keep: Keep,
     /// Spread visits evenly over volunteers when priority allows.
     pub balance: bool,
 }
 
-impl Default for Params {
+impl<T> Default for Params<T> {
     fn default() -> Self {
         Self {
             time_limit: Some(Duration::from_secs(2)),
@@ -118,7 +121,7 @@ impl Default for Params {
 }
 
 /// Plans the visits of a problem: the best plan found within the budget.
-pub fn plan(problem: &Problem, params: &Params) -> Plan {
+pub fn plan<T: Time>(problem: &Problem, params: &Params<T>) -> Plan<T> {
     let start = Instant::now();
     let p = problem;
     let n_h = p.hhs.len();
@@ -130,7 +133,7 @@ pub fn plan(problem: &Problem, params: &Params) -> Plan {
             let (Some(&h), Some(&vol), Ok(t)) = (
                 p.hh_index.get(&v.household),
                 p.vol_index.get(&v.volunteer),
-                parse_minutes(&v.start),
+                v.start.to_minutes(),
             ) else {
                 continue;
             };
@@ -245,7 +248,7 @@ fn schedule(p: &Problem, shift: u32, r: &[u32], hint_start: &[Option<i64>]) -> V
     starts
 }
 
-fn to_plan(p: &Problem, sol: &Sol, hint_start: &[Option<i64>]) -> Plan {
+fn to_plan<T: Time>(p: &Problem, sol: &Sol, hint_start: &[Option<i64>]) -> Plan<T> {
     let mut visits = Vec::new();
     for (s, r) in sol.routes.iter().enumerate() {
         let starts = schedule(p, s as u32, r, hint_start);
@@ -255,8 +258,8 @@ fn to_plan(p: &Problem, sol: &Sol, hint_start: &[Option<i64>]) -> Plan {
             visits.push(Visit {
                 household: hh.id.clone(),
                 volunteer: vol.id.clone(),
-                start: p.zone.format(t),
-                end: p.zone.format(t + hh.service),
+                start: T::from_minutes(t, p.zone.offset_at(t)),
+                end: T::from_minutes(t + hh.service, p.zone.offset_at(t + hh.service)),
                 mode: if hh.remote { "remote" } else { "in_person" }.to_owned(),
                 pinned: p.pinned[p.cands[c as usize].hh as usize].is_some(),
             });
@@ -303,7 +306,11 @@ fn to_plan(p: &Problem, sol: &Sol, hint_start: &[Option<i64>]) -> Plan {
 
 /// Why a household is where it is in a plan (made by [`plan`] for this
 /// problem): `(Vietnamese, English)`, or `None` for an unknown id.
-pub fn explain(problem: &Problem, plan: &Plan, household: &str) -> Option<(String, String)> {
+pub fn explain<T: Time>(
+    problem: &Problem,
+    plan: &Plan<T>,
+    household: &str,
+) -> Option<(String, String)> {
     let p = problem;
     let &h = p.hh_index.get(household)?;
     if let Some(u) = plan.unmet.iter().find(|u| u.household == household) {
@@ -319,7 +326,7 @@ pub fn explain(problem: &Problem, plan: &Plan, household: &str) -> Option<(Strin
     }
     let v = plan.visits.iter().find(|v| v.household == household)?;
     let &vol = p.vol_index.get(&v.volunteer)?;
-    let t = parse_minutes(&v.start).ok()?;
+    let t = v.start.to_minutes().ok()?;
     let (b, e) = p.cand_range[h as usize];
     let c = (b..e).find(|&c| {
         let sh = &p.shifts[p.cands[c as usize].shift as usize];

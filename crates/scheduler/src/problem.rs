@@ -9,7 +9,7 @@ use std::fmt;
 
 use chrono::{DateTime, Offset, TimeZone};
 
-use crate::format::{Instance, Point};
+use crate::format::{Instance, Point, Time};
 
 /// The skills known when an instance does not list its own.
 pub const DEFAULT_SKILLS: [&str; 4] = ["vneid", "e_payment", "scam_awareness", "public_services"];
@@ -241,7 +241,7 @@ impl Problem {
     ///
     /// # Errors
     /// Every problem found, each with its JSON path.
-    pub fn new(inst: &Instance) -> Result<Self, InvalidInstance> {
+    pub fn new<T: Time>(inst: &Instance<T>) -> Result<Self, InvalidInstance> {
         let mut errs: Vec<InstanceError> = Vec::new();
         macro_rules! err {
             ($path:expr, $msg:expr $(,)?) => {
@@ -253,10 +253,10 @@ impl Problem {
             };
         }
 
-        if let Err(m) = parse_minutes(&inst.horizon.start) {
+        if let Err(m) = inst.horizon.start.to_minutes() {
             err!("horizon.start".into(), m);
         }
-        if let Err(m) = parse_minutes(&inst.horizon.end) {
+        if let Err(m) = inst.horizon.end.to_minutes() {
             err!("horizon.end".into(), m);
         }
         let zone = match inst.timezone.as_deref() {
@@ -272,11 +272,7 @@ impl Problem {
                     Zone::Fixed(0)
                 }
             },
-            None => Zone::Fixed(
-                DateTime::parse_from_rfc3339(inst.horizon.start.trim())
-                    .map(|t| t.offset().local_minus_utc() / 60)
-                    .unwrap_or(0),
-            ),
+            None => Zone::Fixed(inst.horizon.start.offset_minutes().unwrap_or(0)),
         };
 
         let tr = &inst.travel;
@@ -376,10 +372,14 @@ impl Problem {
             }
             let mut own: Vec<(i64, i64, usize)> = Vec::new();
             for (k, s) in v.shifts.iter().enumerate() {
-                let a = parse_minutes(&s.start)
+                let a = s
+                    .start
+                    .to_minutes()
                     .map_err(|m| err!(format!("{path}.shifts[{k}].start"), m));
-                let b =
-                    parse_minutes(&s.end).map_err(|m| err!(format!("{path}.shifts[{k}].end"), m));
+                let b = s
+                    .end
+                    .to_minutes()
+                    .map_err(|m| err!(format!("{path}.shifts[{k}].end"), m));
                 if let (Ok(a), Ok(b)) = (a, b) {
                     if b <= a {
                         err!(
@@ -492,10 +492,14 @@ impl Problem {
             }
             let mut windows = Vec::new();
             for (k, w) in h.windows.iter().enumerate() {
-                let a = parse_minutes(&w.start)
+                let a = w
+                    .start
+                    .to_minutes()
                     .map_err(|m| err!(format!("{path}.windows[{k}].start"), m));
-                let b =
-                    parse_minutes(&w.end).map_err(|m| err!(format!("{path}.windows[{k}].end"), m));
+                let b = w
+                    .end
+                    .to_minutes()
+                    .map_err(|m| err!(format!("{path}.windows[{k}].end"), m));
                 if let (Ok(a), Ok(b)) = (a, b) {
                     if b < a {
                         err!(
@@ -570,7 +574,9 @@ impl Problem {
                     format!("unknown volunteer {:?}", p.volunteer)
                 );
             }
-            let t = parse_minutes(&p.start)
+            let t = p
+                .start
+                .to_minutes()
                 .map_err(|m| pinned_err!(format!("{path}.start"), m))
                 .ok();
             let (Some(h), Some(v), Some(t)) = (h, v, t) else {

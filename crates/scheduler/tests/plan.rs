@@ -4,6 +4,7 @@
 //! (daily caps shared by a volunteer's shifts of a day) follow the instance's
 //! time zone.
 
+use chrono::{DateTime, Utc};
 use doorstep_scheduler::format::{Instance, Pinned, Visit};
 use doorstep_scheduler::{Keep, Params, Plan, Problem, Reason, checker, plan};
 use proptest::prelude::*;
@@ -157,7 +158,7 @@ fn build(vols: &[GenVol], hhs: &[GenHh]) -> Instance {
     .expect("a well-formed instance")
 }
 
-fn quick(seed: u64, threads: usize) -> Params {
+fn quick<T>(seed: u64, threads: usize) -> Params<T> {
     Params {
         time_limit: None,
         max_iterations: Some(128),
@@ -230,12 +231,84 @@ fn a_public_instance_plans_valid_and_close_to_the_bound() {
     assert_eq!(result.stats.upper_bound, 316);
 }
 
+/// The instance's times as `DateTime<Utc>`, as a caller in the same process
+/// writes them.
+fn in_process(inst: &Instance) -> Instance<DateTime<Utc>> {
+    serde_json::from_value(serde_json::to_value(inst).expect("json")).expect("the same instants")
+}
+
+#[test]
+fn an_instance_in_process_plans_as_its_file_does() {
+    let text = load("S-7.json");
+    let typed = in_process(&text);
+    let from_text = plan(&Problem::new(&text).expect("valid"), &quick(5, 2));
+    let from_typed = plan(&Problem::new(&typed).expect("valid"), &quick(5, 2));
+    assert!(!from_typed.visits.is_empty());
+    let instant = |t: &String| {
+        DateTime::parse_from_rfc3339(t)
+            .expect("rfc 3339")
+            .with_timezone(&Utc)
+    };
+    let as_instants: Vec<(String, String, DateTime<Utc>, DateTime<Utc>)> = from_text
+        .visits
+        .iter()
+        .map(|v| {
+            (
+                v.household.clone(),
+                v.volunteer.clone(),
+                instant(&v.start),
+                instant(&v.end),
+            )
+        })
+        .collect();
+    let typed_visits: Vec<(String, String, DateTime<Utc>, DateTime<Utc>)> = from_typed
+        .visits
+        .iter()
+        .map(|v| (v.household.clone(), v.volunteer.clone(), v.start, v.end))
+        .collect();
+    assert_eq!(as_instants, typed_visits);
+    assert_eq!(from_text.unmet, from_typed.unmet);
+    assert_eq!(from_text.stats, from_typed.stats);
+    assert_eq!(
+        checker::check(&text, &from_text).expect("valid"),
+        checker::check(&typed, &from_typed).expect("valid")
+    );
+    // the hint and the explanation read the typed plan as they read the text
+    let again = plan(
+        &Problem::new(&typed).expect("valid"),
+        &Params {
+            hint: Some(from_typed.clone()),
+            ..quick(6, 1)
+        },
+    );
+    assert_eq!(again.stats.hint_total, Some(from_typed.visits.len() as u64));
+    let first = &from_typed.visits[0].household;
+    assert_eq!(
+        doorstep_scheduler::explain(&Problem::new(&typed).expect("valid"), &from_typed, first),
+        doorstep_scheduler::explain(&Problem::new(&text).expect("valid"), &from_text, first)
+    );
+}
+
+#[test]
+fn an_instant_in_process_that_is_not_a_whole_minute_is_refused_with_its_path() {
+    let mut typed = in_process(&load("S-7.json"));
+    typed.volunteers[1].shifts[0].start += chrono::Duration::seconds(30);
+    let errors = Problem::new(&typed).expect_err("not a whole minute").0;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].path, "volunteers[1].shifts[0].start");
+    assert!(
+        errors[0].message.contains("is not a whole minute"),
+        "{}",
+        errors[0].message
+    );
+}
+
 #[test]
 fn same_seed_threads_and_iterations_give_the_same_plan() {
     let inst = load("S-7.json");
     let problem = Problem::new(&inst).expect("valid");
     for threads in [1, 2] {
-        let a = plan(&problem, &quick(7, threads));
+        let a = plan(&problem, &quick::<String>(7, threads));
         let b = plan(&problem, &quick(7, threads));
         assert_eq!(a, b, "threads {threads}");
     }
@@ -791,7 +864,7 @@ fn reasons_name_the_days_as_well_as_the_hours() {
     // overlap, the days do not
     let inst = load("S-101.json");
     let problem = Problem::new(&inst).expect("valid");
-    let result = plan(&problem, &quick(1, 1));
+    let result = plan(&problem, &quick::<String>(1, 1));
     let u = result
         .unmet
         .iter()

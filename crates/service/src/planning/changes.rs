@@ -353,17 +353,7 @@ impl Explainer<'_> {
             .volunteers
             .iter()
             .find(|m| m.id == member)
-            .map(|m| {
-                m.shifts
-                    .iter()
-                    .filter_map(|s| {
-                        Some((
-                            doorstep_scheduler::parse_minutes(&s.start).ok()?,
-                            doorstep_scheduler::parse_minutes(&s.end).ok()?,
-                        ))
-                    })
-                    .collect()
-            })
+            .map(|m| m.shifts.iter().map(super::reader::span_of).collect())
             .unwrap_or_default();
         let reachable = job.residents.iter().any(|r| inside(&r.windows, start, end));
         if !reachable {

@@ -82,17 +82,6 @@ fn that_day(list: &[(i64, i64)], minute: i64, zone: Tz) -> (String, String) {
     }
 }
 
-fn parse_spans(intervals: &[doorstep_scheduler::format::Interval]) -> Vec<(i64, i64)> {
-    intervals
-        .iter()
-        .filter_map(|w| {
-            let a = doorstep_scheduler::parse_minutes(&w.start).ok()?;
-            let b = doorstep_scheduler::parse_minutes(&w.end).ok()?;
-            Some((a, b))
-        })
-        .collect()
-}
-
 /// Edits a visit of a plan the actor leads.
 ///
 /// # Errors
@@ -233,7 +222,11 @@ pub async fn edit_visit(
             .expect("every active member is a volunteer of the instance");
         let (a, b) = (start.timestamp() / 60, end.timestamp() / 60);
         let mut errors = Vec::new();
-        let windows = parse_spans(&household.windows);
+        let windows = household
+            .windows
+            .iter()
+            .map(reader::span_of)
+            .collect::<Vec<_>>();
         if !windows.iter().any(|&(wa, wb)| wa <= a && b <= wb) {
             let (vi, en) = that_day(&windows, a, zone);
             let (when_vi, when_en) = span_words(a, b, zone);
@@ -243,7 +236,11 @@ pub async fn edit_visit(
                 format!("the household is not reachable at {when_en}; that day it is: {en}"),
             ));
         }
-        let shifts = parse_spans(&volunteer.shifts);
+        let shifts = volunteer
+            .shifts
+            .iter()
+            .map(reader::span_of)
+            .collect::<Vec<_>>();
         if !shifts.iter().any(|&(sa, sb)| sa <= a && b <= sb) {
             let (vi, en) = that_day(&shifts, a, zone);
             let (when_vi, when_en) = span_words(a, b, zone);

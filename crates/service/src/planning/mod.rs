@@ -314,7 +314,7 @@ pub struct Solved {
     /// The instance and the way back.
     pub mapped: Mapped,
     /// The planner's plan, checked.
-    pub plan: doorstep_scheduler::Plan,
+    pub plan: doorstep_scheduler::Plan<DateTime<Utc>>,
     /// Jobs of kept visits that no longer fit, left as they were.
     pub conflicts: Vec<String>,
 }
@@ -346,7 +346,7 @@ pub fn plan_snapshot(
     catalog: &Catalog,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-    params: Params,
+    params: Params<DateTime<Utc>>,
 ) -> Result<Solved, ServiceError> {
     solve(snapshot, catalog, from, to, Keep::default(), params)
 }
@@ -359,7 +359,7 @@ struct Keep {
     /// Jobs already visited.
     skip: BTreeSet<String>,
     /// The previous plan's movable visits.
-    hint: Option<doorstep_scheduler::Plan>,
+    hint: Option<doorstep_scheduler::Plan<DateTime<Utc>>>,
 }
 
 /// Reads, solves and checks on the calling (blocking) thread.
@@ -369,7 +369,7 @@ fn solve(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     keep: Keep,
-    params: Params,
+    params: Params<DateTime<Utc>>,
 ) -> Result<Solved, ServiceError> {
     let zone = team_zone(snapshot)?;
     let blackouts = parse_blackouts(snapshot, catalog);
@@ -448,11 +448,6 @@ fn solve(
 
 /// The planner's visits as visits to store, with their residents and needs.
 fn to_visits(solved: &Solved) -> Result<Vec<(String, NewVisit)>, ServiceError> {
-    let parse = |text: &str| {
-        DateTime::parse_from_rfc3339(text)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| ServiceError::Internal(format!("planner time {text:?}: {e}")))
-    };
     let mut out = Vec::new();
     for v in &solved.plan.visits {
         let job = solved.mapped.jobs.get(&v.household).ok_or_else(|| {
@@ -464,8 +459,8 @@ fn to_visits(solved: &Solved) -> Result<Vec<(String, NewVisit)>, ServiceError> {
                 v.volunteer
             ))
         })?;
-        let (start, end) = (parse(&v.start)?, parse(&v.end)?);
-        let (residents, purposes) = job.expected(start.timestamp() / 60, end.timestamp() / 60);
+        let (start, end) = (v.start, v.end);
+        let (residents, purposes) = job.expected(reader::minute_of(start), reader::minute_of(end));
         out.push((
             job.id.clone(),
             NewVisit {
@@ -581,7 +576,6 @@ fn calendar_keep(
     draft: &[VisitRecord],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-    zone: Tz,
 ) -> Keep {
     let mut keep = Keep::default();
     let mut hint_visits = Vec::new();
@@ -609,8 +603,8 @@ fn calendar_keep(
             hint_visits.push(doorstep_scheduler::Visit {
                 household: v.job.clone(),
                 volunteer: reader::member_key(v.member_id),
-                start: reader::local_rfc3339(v.start, zone),
-                end: reader::local_rfc3339(v.end, zone),
+                start: v.start,
+                end: v.end,
                 mode: v.mode.code().to_owned(),
                 pinned: false,
             });
@@ -684,7 +678,7 @@ pub(crate) async fn make_plan(
     let zone = team_zone(&snapshot)?;
     let households = snapshot.households.len();
     let (from, to) = plan_span(zone, request.start, request.days, now)?;
-    let mut keep = calendar_keep(&calendar, draft, from, to, zone);
+    let mut keep = calendar_keep(&calendar, draft, from, to);
     if !hint {
         keep.hint = None;
     }

@@ -124,7 +124,7 @@ impl Job {
 #[derive(Clone, Debug)]
 pub struct Mapped {
     /// The planner's input.
-    pub instance: Instance,
+    pub instance: Instance<DateTime<Utc>>,
     /// Jobs by id.
     pub jobs: BTreeMap<String, Job>,
     /// Members by the planner's volunteer id (`m{id}`).
@@ -150,15 +150,27 @@ pub fn local_rfc3339(at: DateTime<Utc>, zone: Tz) -> String {
         .to_string()
 }
 
-fn minute_instant(minute: i64) -> DateTime<Utc> {
+/// An instant as minutes since the epoch.
+pub fn minute_of(at: DateTime<Utc>) -> i64 {
+    at.timestamp().div_euclid(60)
+}
+
+/// The instant `minute` minutes after the epoch.
+pub fn instant_of(minute: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(minute * 60, 0).unwrap_or_default()
 }
 
-fn interval(a: i64, b: i64, zone: Tz) -> Interval {
+/// `[start, end)` in minutes since the epoch as the planner's interval.
+fn interval((a, b): (i64, i64)) -> Interval<DateTime<Utc>> {
     Interval {
-        start: local_rfc3339(minute_instant(a), zone),
-        end: local_rfc3339(minute_instant(b), zone),
+        start: instant_of(a),
+        end: instant_of(b),
     }
+}
+
+/// The planner's interval as `[start, end)` in minutes since the epoch.
+pub fn span_of(interval: &Interval<DateTime<Utc>>) -> (i64, i64) {
+    (minute_of(interval.start), minute_of(interval.end))
 }
 
 fn spans(windows: &[Window]) -> Vec<(i64, i64)> {
@@ -419,7 +431,7 @@ pub fn read(input: &ReaderInput<'_>) -> Mapped {
             skills: m.skills.iter().map(|s| s.code().to_owned()).collect(),
             remote: m.remote_capable,
             max_visits_per_day: m.daily_visit_cap,
-            shifts: shifts.iter().map(|&(a, b)| interval(a, b, zone)).collect(),
+            shifts: shifts.iter().copied().map(interval).collect(),
         });
     }
 
@@ -537,7 +549,7 @@ pub fn read(input: &ReaderInput<'_>) -> Mapped {
                     service_minutes: minutes,
                     needs: skills_of(&needs),
                     mode: VisitMode::InPerson.code().to_owned(),
-                    windows: windows.iter().map(|&(a, b)| interval(a, b, zone)).collect(),
+                    windows: windows.iter().copied().map(interval).collect(),
                 });
                 jobs.insert(
                     id.clone(),
@@ -567,11 +579,7 @@ pub fn read(input: &ReaderInput<'_>) -> Mapped {
                 service_minutes: minutes,
                 needs: skills_of(&r.needs),
                 mode: VisitMode::Remote.code().to_owned(),
-                windows: r
-                    .windows
-                    .iter()
-                    .map(|&(a, b)| interval(a, b, zone))
-                    .collect(),
+                windows: r.windows.iter().copied().map(interval).collect(),
             });
             jobs.insert(
                 id.clone(),
@@ -593,7 +601,7 @@ pub fn read(input: &ReaderInput<'_>) -> Mapped {
         .map(|(job, member, start)| Pinned {
             household: job.clone(),
             volunteer: member_key(*member),
-            start: local_rfc3339(*start, zone),
+            start: *start,
         })
         .collect();
     Mapped {
@@ -601,8 +609,8 @@ pub fn read(input: &ReaderInput<'_>) -> Mapped {
             name: snapshot.team.name.clone(),
             timezone: Some(zone.name().to_owned()),
             horizon: Horizon {
-                start: local_rfc3339(ctx.from(), zone),
-                end: local_rfc3339(ctx.to(), zone),
+                start: ctx.from(),
+                end: ctx.to(),
             },
             travel: TravelModel::default(),
             volunteers,
