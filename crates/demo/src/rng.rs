@@ -1,35 +1,34 @@
-//! The one generator of the synthetic data: SplitMix64 from a seed.
+//! The one generator of the synthetic data: rand's SplitMix64 from a seed.
 //!
 //! The demo and the synthetic province must be the same rows on every
 //! machine and with every version of their dependencies, so the generator is
-//! a named algorithm kept here (rand's `StdRng` may change between
-//! versions): a seed always gives the same data.
+//! a named algorithm (`rand_xoshiro::SplitMix64`; rand's `StdRng` may change
+//! between versions) and the draws below are written out rather than taken
+//! from rand's distributions: a seed always gives the same data.
+
+use rand::{RngCore, SeedableRng};
+use rand_xoshiro::SplitMix64;
 
 /// SplitMix64 (Steele, Lea and Flood 2014), with the few draws the data needs.
 #[derive(Clone, Debug)]
-pub struct Rng(u64);
+pub struct Rng(SplitMix64);
 
 impl Rng {
     /// The generator of a seed.
     pub fn seeded(seed: u64) -> Rng {
-        Rng(seed)
+        Rng(SplitMix64::seed_from_u64(seed))
     }
 
     /// The generator of one stream (communes, a team, …) of a seed: streams
     /// of one seed do not depend on how much the others drew.
     pub fn stream(seed: u64, stream: u64, index: u64) -> Rng {
-        let mut mix = Rng(seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03));
-        let base = mix.next_u64();
-        Rng(base ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        let base = Rng::seeded(seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03)).next_u64();
+        Rng::seeded(base ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15))
     }
 
     /// The next 64 bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// A number in `0..n` (`n` > 0).

@@ -582,7 +582,7 @@ fn held(claim: &Claim) -> Expr {
 /// # Errors
 /// The database fails; nothing is written.
 #[allow(clippy::too_many_arguments)]
-pub async fn complete<C: ConnectionTrait + TransactionTrait>(
+pub async fn complete<C>(
     db: &C,
     claim: &Claim,
     figures: &JobFigures,
@@ -590,7 +590,10 @@ pub async fn complete<C: ConnectionTrait + TransactionTrait>(
     publish: bool,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<Completion, StoreError> {
+) -> Result<Completion, StoreError>
+where
+    C: ConnectionTrait + TransactionTrait<Transaction = sea_orm::DatabaseTransaction>,
+{
     let started = std::time::Instant::now();
     let txn = super::begin_writing(db).await?;
     // The job's row first: it is locked until the commit, so a worker
@@ -618,9 +621,9 @@ pub async fn complete<C: ConnectionTrait + TransactionTrait>(
     }
     let plan_id = match plan {
         Some((plan, visits, unmet)) => {
-            let saved = plans::create_plan_in(&txn, plan, visits, unmet, actor, now).await?;
+            let saved = plans::create_plan(&txn, plan, visits, unmet, actor, now).await?;
             if publish {
-                plans::publish_plan_in(&txn, saved.id, actor, now).await?;
+                plans::publish_plan(&txn, saved.id, actor, now).await?;
             }
             Some(saved.id)
         }

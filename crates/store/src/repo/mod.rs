@@ -3,12 +3,15 @@
 //! transaction.
 //!
 //! The transaction convention: a change of more than one row is one function
-//! of its aggregate's module that takes the [`Store`](crate::Store)'s
-//! connection, begins its own transaction, and commits it only when every row
-//! is written; an error drops the transaction and writes nothing. A function
-//! named `*_in` writes inside a caller's transaction, which commits it
-//! (`plans::create_plan_in` inside `jobs::complete`), and so do the kept
-//! counts' `tallies::refresh_teams`.
+//! of its aggregate's module that begins its own transaction
+//! ([`begin_writing`]) and commits it only when every row is written; an
+//! error drops the transaction and writes nothing. Given a caller's
+//! transaction instead of the [`Store`](crate::Store)'s connection, its
+//! transaction is a savepoint of the caller's, so changes compose and stand
+//! or fall with the caller's (`jobs::complete` marks a planning job done with
+//! `plans::create_plan` and `plans::publish_plan` inside its own; a service
+//! use case groups changes with [`in_one_transaction`]). Single statements
+//! (the kept counts' `tallies::refresh_teams`) run on whatever they are given.
 
 use std::collections::BTreeMap;
 

@@ -301,7 +301,7 @@ async fn insert_contents(
 }
 
 /// Stores a new draft plan with its visits, its unmet households and an
-/// audit entry, in one transaction.
+/// audit entry, in one transaction (inside a caller's, a savepoint of it).
 ///
 /// # Errors
 /// The database fails; nothing is written.
@@ -314,17 +314,13 @@ pub async fn create_plan<C: ConnectionTrait + TransactionTrait>(
     now: DateTime<Utc>,
 ) -> Result<PlanRecord, StoreError> {
     let txn = super::begin_writing(db).await?;
-    let saved = create_plan_in(&txn, plan, visits, unmet, actor, now).await?;
+    let saved = write_plan(&txn, plan, visits, unmet, actor, now).await?;
     txn.commit().await?;
     Ok(saved)
 }
 
-/// As [`create_plan`], inside the caller's transaction, which writes it with
-/// its other rows (a planning job marked done with its plan: `repo::jobs`).
-///
-/// # Errors
-/// The database fails; the caller's transaction should then be dropped.
-pub async fn create_plan_in(
+/// The rows of [`create_plan`], inside its transaction.
+async fn write_plan(
     txn: &impl ConnectionTrait,
     plan: &NewPlan,
     visits: &[NewVisit],
@@ -616,17 +612,13 @@ where
     C: ConnectionTrait + TransactionTrait<Transaction = sea_orm::DatabaseTransaction>,
 {
     let txn = super::begin_writing(db).await?;
-    let published = publish_plan_in(&txn, plan_id, actor, now).await?;
+    let published = write_publish(&txn, plan_id, actor, now).await?;
     txn.commit().await?;
     Ok(published)
 }
 
-/// As [`publish_plan`], inside the caller's transaction.
-///
-/// # Errors
-/// The plan does not exist, or the database fails; the caller's transaction
-/// should then be dropped.
-pub async fn publish_plan_in(
+/// The rows of [`publish_plan`], inside its transaction.
+async fn write_publish(
     txn: &impl ConnectionTrait,
     plan_id: i32,
     actor: &str,
