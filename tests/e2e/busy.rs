@@ -416,7 +416,7 @@ fn every_kind_of_write_sent_fifty_at_once_to_the_real_server_is_kept() {
                         "POST",
                         "/api/v1/teams/1/plans".to_owned(),
                         json_type,
-                        json!({"start": start.to_string(), "days": 1, "time_limit_s": 0.1})
+                        json!({"start": start.to_string(), "days": 1, "iterations": 256})
                             .to_string(),
                     )
                 })

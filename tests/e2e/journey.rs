@@ -97,7 +97,7 @@ fn a_leader_plans_four_weeks_and_a_volunteer_reads_the_day_and_the_feed() {
     let (status, plan) = leader.call(
         "POST",
         "/api/v1/teams/1/plans",
-        Some(json!({"start": start.to_string(), "days": 28, "time_limit_s": 1.0})),
+        Some(json!({"start": start.to_string(), "days": 28, "iterations": 6_000})),
     );
     assert_eq!(status, 201, "{plan}");
     let plan_id = plan["id"].as_i64().unwrap();
@@ -230,7 +230,7 @@ fn a_leader_plans_four_weeks_and_a_volunteer_reads_the_day_and_the_feed() {
     let (status, replanned) = leader.call(
         "POST",
         &format!("/api/v1/plans/{plan_id}/replan"),
-        Some(json!({"time_limit_s": 1.0})),
+        Some(json!({"iterations": 6_000})),
     );
     assert_eq!(status, 201, "a new draft: {replanned}");
     let after = replanned["visits"].as_array().unwrap();

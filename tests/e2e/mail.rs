@@ -268,14 +268,7 @@ fn a_sender_killed_mid_batch_leaves_no_list_undelivered_nor_doubled() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("starts");
-    let waited = std::time::Instant::now();
-    while smtp.messages().len() < 3 {
-        assert!(
-            waited.elapsed() < std::time::Duration::from_secs(60),
-            "the sender never reached the third message"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    smtp.wait_for_messages(3);
     child.kill().expect("SIGKILL");
     child.wait().expect("reaped");
     let decided = setup.outbox();

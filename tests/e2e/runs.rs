@@ -91,6 +91,7 @@ fn request(days: u32) -> AreaRequest {
             time_limit_ms: 50,
             seed: 1,
             publish: false,
+            iterations: Some(256),
         },
     }
 }

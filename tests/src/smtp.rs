@@ -40,10 +40,12 @@ type Rule = Arc<Mutex<Box<dyn Fn(&str) -> Option<String> + Send>>>;
 
 /// How the server answers a message: after how many it stops answering,
 /// and how long it takes to answer.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 struct Pace {
     stall_after: Arc<AtomicUsize>,
     delay_ms: Arc<AtomicU64>,
+    /// How many messages were kept so far, for a test that waits for them.
+    kept: Arc<tokio::sync::watch::Sender<usize>>,
 }
 
 /// The server; it stops when dropped.
@@ -53,7 +55,7 @@ pub struct SmtpServer {
     received: Arc<Mutex<Vec<Received>>>,
     rule: Rule,
     pace: Pace,
-    _runtime: tokio::runtime::Runtime,
+    runtime: tokio::runtime::Runtime,
 }
 
 impl SmtpServer {
@@ -70,8 +72,11 @@ impl SmtpServer {
         let addr = listener.local_addr().expect("an address");
         let received = Arc::new(Mutex::new(Vec::new()));
         let rule: Rule = Arc::new(Mutex::new(Box::new(|_| None)));
-        let pace = Pace::default();
-        pace.stall_after.store(usize::MAX, Ordering::SeqCst);
+        let pace = Pace {
+            stall_after: Arc::new(AtomicUsize::new(usize::MAX)),
+            delay_ms: Arc::new(AtomicU64::new(0)),
+            kept: Arc::new(tokio::sync::watch::Sender::new(0)),
+        };
         let (keep, answer, paced) = (received.clone(), rule.clone(), pace.clone());
         runtime.spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
@@ -86,7 +91,7 @@ impl SmtpServer {
             received,
             rule,
             pace,
-            _runtime: runtime,
+            runtime,
         }
     }
 
@@ -122,6 +127,19 @@ impl SmtpServer {
     /// Every message accepted so far.
     pub fn messages(&self) -> Vec<Received> {
         self.received.lock().expect("not poisoned").clone()
+    }
+
+    /// Blocks until `n` messages were kept (answered or not). A sender that
+    /// never gets there fails the test after a minute instead of hanging it.
+    pub fn wait_for_messages(&self, n: usize) {
+        let mut kept = self.pace.kept.subscribe();
+        let reached = self.runtime.block_on(async {
+            tokio::time::timeout(Duration::from_secs(60), kept.wait_for(|k| *k >= n)).await
+        });
+        assert!(
+            matches!(reached, Ok(Ok(_))),
+            "the server never kept {n} messages"
+        );
     }
 }
 
@@ -190,6 +208,7 @@ async fn session(
                 let kept = {
                     let mut all = keep.lock().expect("not poisoned");
                     all.push(current.clone());
+                    pace.kept.send_replace(all.len());
                     all.len()
                 };
                 if kept > pace.stall_after.load(Ordering::SeqCst) {

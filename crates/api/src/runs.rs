@@ -36,6 +36,10 @@ pub struct StartRun {
     /// Seed of the planner's random choices (default 1): the same seed
     /// plans the same households alike.
     pub seed: Option<u64>,
+    /// A fixed search for each team instead of the time limit: about this
+    /// many iterations a thread, 64–5,000,000, the same plans whatever the
+    /// machine's load (tests, benchmarks).
+    pub iterations: Option<u64>,
 }
 
 /// How each team of a run is planned.
@@ -47,6 +51,9 @@ pub struct RunOptionsView {
     pub seed: u64,
     /// Plans are published as they are saved.
     pub publish: bool,
+    /// The fixed search for each team, if one was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iterations: Option<u64>,
 }
 
 /// A team whose planning failed for good.
@@ -121,6 +128,7 @@ impl From<RunReport> for RunView {
             time_limit_s: o.time_limit_ms as f64 / 1000.0,
             seed: o.seed,
             publish: o.publish,
+            iterations: o.iterations,
         });
         RunView {
             id: run.id,
@@ -192,6 +200,7 @@ pub async fn start(
             time_limit_ms: (seconds.max(0.0) * 1000.0).round() as u64,
             seed: body.seed.unwrap_or(1),
             publish: body.publish,
+            iterations: body.iterations,
         },
     };
     if start.is_none() {

@@ -53,7 +53,7 @@ async fn an_official_plans_a_commune_and_follows_the_run_to_its_end() {
     assert!(teams >= 1);
     let official = app.login(OFFICIAL).await;
     let path = format!("/api/v1/areas/{hai_thanh}/plan-runs");
-    let body = json!({"start": "2026-12-07", "days": 14, "time_limit_s": 0.05, "publish": true});
+    let body = json!({"start": "2026-12-07", "days": 14, "time_limit_s": 0.05, "iterations": 256, "publish": true});
 
     let (status, headers, bytes) = app
         .raw(
@@ -80,7 +80,7 @@ async fn an_official_plans_a_commune_and_follows_the_run_to_its_end() {
     assert_eq!(run["done"], 0);
     assert_eq!(
         run["options"],
-        json!({"time_limit_s": 0.05, "seed": 1, "publish": true})
+        json!({"time_limit_s": 0.05, "seed": 1, "publish": true, "iterations": 256})
     );
     assert!(
         run["created_by"].as_str().unwrap().starts_with("user:"),
@@ -274,11 +274,14 @@ async fn a_bad_request_names_every_field_and_opens_nothing() {
             Method::POST,
             &path,
             Some(&official),
-            Some(json!({"start": "2026-13-01", "days": 0, "time_limit_s": 99})),
+            Some(json!({"start": "2026-13-01", "days": 0, "time_limit_s": 99, "iterations": 5})),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-    assert_eq!(fields(&problem), ["start", "days", "time_limit_s"]);
+    assert_eq!(
+        fields(&problem),
+        ["start", "days", "time_limit_s", "iterations"]
+    );
 
     let (status, problem) = app
         .call(

@@ -6,8 +6,6 @@
 //! the same figures counted from the base tables. The unmet page driven by
 //! the households gives the same rows as the whole list's statement.
 
-use std::time::Duration;
-
 use axum::http::{Method, StatusCode};
 use chrono::{DateTime, Days, Utc};
 use doorstep_store::repo::coverage::{self, HouseholdScope, UnmetPage};
@@ -260,16 +258,24 @@ async fn two_changes_of_one_team_write_their_counts_one_after_the_other() {
     let first = db.begin().await.unwrap();
     tallies::refresh_teams(&first, &[1, 2]).await.unwrap();
     let store = app.store.clone();
+    let (began, begun) = tokio::sync::oneshot::channel();
     let second = tokio::spawn(async move {
         let db = store.connection();
         let txn = db.begin().await?;
+        let _ = began.send(());
         tallies::refresh_teams(&txn, &[2, 1]).await?;
         txn.commit().await?;
         Ok::<_, doorstep_store::StoreError>(())
     });
-    // The second waits for the first's commit instead of failing on the
-    // rows the first wrote.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The second, begun while the first holds its rows, waits for the
+    // first's commit instead of failing on them (and succeeds just as well
+    // should it reach them after the commit).
+    begun.await.expect("the second began");
+    tokio::task::yield_now().await;
+    assert!(
+        !second.is_finished(),
+        "the second cannot write before the first commits"
+    );
     first.commit().await.unwrap();
     second.await.unwrap().expect("the second refresh writes");
     let txn = db.begin().await.unwrap();

@@ -68,6 +68,7 @@ async fn plan(args: &AreaArgs) -> Result<(), Failure> {
             time_limit_ms: (time_limit * 1000.0).round() as u64,
             seed: args.seed,
             publish: args.publish,
+            iterations: None,
         },
     };
     let catalog = super::common::catalog()?;

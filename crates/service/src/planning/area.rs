@@ -47,6 +47,10 @@ pub struct RunOptions {
     pub seed: u64,
     /// Publish each team's plan as it is saved.
     pub publish: bool,
+    /// A fixed search per team instead of the time limit (see
+    /// [`PlanRequest::iterations`]); absent in runs stored before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iterations: Option<u64>,
 }
 
 /// What to plan over an area.
@@ -82,6 +86,7 @@ impl AreaRequest {
                 ),
             ));
         }
+        errors.extend(super::iterations_error(self.options.iterations));
         errors.extend(start_error(self.start, self.days));
         if errors.is_empty() {
             Ok(())
@@ -301,7 +306,7 @@ pub async fn work_one(
                     time_limit: Duration::from_millis(options.time_limit_ms),
                     seed: options.seed,
                     threads: worker.threads.max(1),
-                    iterations: None,
+                    iterations: options.iterations,
                 };
                 make_plan(
                     store,
@@ -665,12 +670,13 @@ mod tests {
                 time_limit_ms: 0,
                 seed: 1,
                 publish: false,
+                iterations: Some(5),
             },
         };
         let Err(ServiceError::Invalid(errors)) = request.check() else {
             panic!("refused");
         };
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["days", "time_limit_s"]);
+        assert_eq!(fields, ["days", "time_limit_s", "iterations"]);
     }
 }

@@ -123,7 +123,7 @@ impl Search {
 }
 
 /// The problem with a fixed search, if any.
-fn iterations_error(iterations: Option<u64>) -> Option<FieldError> {
+pub(crate) fn iterations_error(iterations: Option<u64>) -> Option<FieldError> {
     iterations
         .filter(|n| !(64..=MAX_ITERATIONS).contains(n))
         .map(|n| {
