@@ -21,8 +21,17 @@ mod m20261203_000002_jobs;
 mod m20261204_000001_outcome_needs;
 mod m20261206_000001_calendar;
 mod m20261207_000001_vocabularies;
+mod m20261207_000002_page_language;
 
 pub use m20261207_000001_vocabularies::VOCABULARIES;
+pub use m20261207_000002_page_language::USER_LANGUAGE;
+
+/// Every vocabulary column with its codes: [`VOCABULARIES`] and those added
+/// after it.
+pub fn vocabulary_columns()
+-> impl Iterator<Item = &'static (&'static str, &'static str, &'static [&'static str])> {
+    VOCABULARIES.iter().chain(std::iter::once(&USER_LANGUAGE))
+}
 
 /// Every migration of doorstep, in order.
 pub struct Migrator;
@@ -43,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_outcome_needs::Migration),
             Box::new(m20261206_000001_calendar::Migration),
             Box::new(m20261207_000001_vocabularies::Migration),
+            Box::new(m20261207_000002_page_language::Migration),
         ]
     }
 }

@@ -110,6 +110,58 @@ const OUTCOME_RESULTS: &[&str] = &[
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+/// Makes `table.column` accept only `known` (or NULL): a CHECK constraint
+/// on PostgreSQL, two triggers on SQLite.
+pub(crate) async fn add_check(
+    db: &SchemaManagerConnection<'_>,
+    postgres: bool,
+    table: &str,
+    column: &str,
+    known: &[&str],
+) -> Result<(), DbErr> {
+    let name = format!("{table}_{column}_known");
+    let list = codes(known);
+    if postgres {
+        db.execute_unprepared(&format!(
+            "ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({column} IN ({list}))"
+        ))
+        .await?;
+    } else {
+        for (when, event) in [
+            ("insert", "INSERT".to_owned()),
+            ("update", format!("UPDATE OF {column}")),
+        ] {
+            db.execute_unprepared(&format!(
+                "CREATE TRIGGER {name}_{when} BEFORE {event} ON {table} FOR EACH ROW \
+                 WHEN NEW.{column} IS NOT NULL AND NEW.{column} NOT IN ({list}) \
+                 BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: {name}'); END"
+            ))
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Undoes [`add_check`].
+pub(crate) async fn drop_check(
+    db: &SchemaManagerConnection<'_>,
+    postgres: bool,
+    table: &str,
+    column: &str,
+) -> Result<(), DbErr> {
+    let name = format!("{table}_{column}_known");
+    if postgres {
+        db.execute_unprepared(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
+            .await?;
+    } else {
+        for when in ["insert", "update"] {
+            db.execute_unprepared(&format!("DROP TRIGGER {name}_{when}"))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 fn codes(codes: &[&str]) -> String {
     codes
         .iter()
@@ -124,26 +176,7 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         let postgres = manager.get_database_backend() == DatabaseBackend::Postgres;
         for (table, column, known) in VOCABULARIES {
-            let name = format!("{table}_{column}_known");
-            let list = codes(known);
-            if postgres {
-                db.execute_unprepared(&format!(
-                    "ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({column} IN ({list}))"
-                ))
-                .await?;
-            } else {
-                for (when, event) in [
-                    ("insert", "INSERT".to_owned()),
-                    ("update", format!("UPDATE OF {column}")),
-                ] {
-                    db.execute_unprepared(&format!(
-                        "CREATE TRIGGER {name}_{when} BEFORE {event} ON {table} FOR EACH ROW \
-                         WHEN NEW.{column} IS NOT NULL AND NEW.{column} NOT IN ({list}) \
-                         BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: {name}'); END"
-                    ))
-                    .await?;
-                }
-            }
+            add_check(db, postgres, table, column, known).await?;
         }
         Ok(())
     }
@@ -152,16 +185,7 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         let postgres = manager.get_database_backend() == DatabaseBackend::Postgres;
         for (table, column, _) in VOCABULARIES.iter().rev() {
-            let name = format!("{table}_{column}_known");
-            if postgres {
-                db.execute_unprepared(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
-                    .await?;
-            } else {
-                for when in ["insert", "update"] {
-                    db.execute_unprepared(&format!("DROP TRIGGER {name}_{when}"))
-                        .await?;
-                }
-            }
+            drop_check(db, postgres, table, column).await?;
         }
         Ok(())
     }

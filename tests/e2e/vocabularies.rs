@@ -9,7 +9,7 @@ use doorstep_core::{
     OutboxStatus, OutcomeResult, PlanStatus, Presence, RunStatus, UnmetReason, UserRole, VisitMode,
     VisitStatus, Vocabulary,
 };
-use doorstep_migrations::VOCABULARIES;
+use doorstep_migrations::vocabulary_columns;
 use doorstep_service::Store;
 use doorstep_tests::TestDb;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
@@ -29,7 +29,7 @@ fn core_codes(table: &str, column: &str) -> Vec<&'static str> {
         ("areas", "level") => codes_of::<AreaLevel>(),
         ("consents", "action") => codes_of::<ConsentAction>(),
         ("mail_firings" | "mail_schedules" | "mail_outbox", "kind") => codes_of::<MailKind>(),
-        ("mail_outbox" | "members", "language") => codes_of::<Language>(),
+        ("mail_outbox" | "members" | "users", "language") => codes_of::<Language>(),
         ("mail_outbox", "status") => codes_of::<OutboxStatus>(),
         ("members", "role") => codes_of::<MemberRole>(),
         ("needs", "step") => codes_of::<NeedStep>(),
@@ -51,7 +51,7 @@ fn core_codes(table: &str, column: &str) -> Vec<&'static str> {
 
 #[test]
 fn the_databases_checks_accept_exactly_cores_codes() {
-    for (table, column, codes) in VOCABULARIES {
+    for (table, column, codes) in vocabulary_columns() {
         assert_eq!(
             *codes,
             core_codes(table, column).as_slice(),
@@ -105,7 +105,7 @@ async fn the_database_refuses_a_code_its_vocabulary_does_not_have() {
     let c = store.connection();
     let backend = c.get_database_backend();
     let mut refused = 0;
-    for (table, column, _) in VOCABULARIES {
+    for (table, column, _) in vocabulary_columns() {
         let name = format!("{table}_{column}_known");
         assert!(exists(&store, backend, &name).await, "{name} is missing");
         let has_row = c

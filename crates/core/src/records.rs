@@ -155,6 +155,8 @@ pub struct User {
     pub active: bool,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// The language of their pages.
+    pub language: Language,
 }
 
 /// A province, commune or village.

@@ -11,8 +11,8 @@ use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
 };
 use chrono::{DateTime, Duration, Utc};
-use doorstep_core::UserRole;
 use doorstep_core::records::User;
+use doorstep_core::{Language, UserRole};
 use doorstep_store::Store;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -116,6 +116,8 @@ pub struct UserInfo {
     pub area_id: Option<i32>,
     /// The member record of a leader or volunteer.
     pub member_id: Option<i32>,
+    /// The language of their pages.
+    pub language: Language,
 }
 
 impl UserInfo {
@@ -128,6 +130,7 @@ impl UserInfo {
             team_id: u.team_id,
             area_id: u.area_id,
             member_id: u.member_id,
+            language: u.language,
         }
     }
 
@@ -232,6 +235,20 @@ pub async fn authenticate(
                 "the session is unknown, expired or signed out; sign in again".into(),
             )
         })
+}
+
+/// Sets the language of a user's pages, and of their messages when they are
+/// a member: both stand or fall together.
+///
+/// # Errors
+/// The store fails.
+pub async fn set_language(
+    store: &Store,
+    user: &UserInfo,
+    language: Language,
+) -> Result<(), ServiceError> {
+    doorstep_store::repo::users::set_language(store.connection(), user.id, language).await?;
+    Ok(())
 }
 
 /// Ends a session: the token stops working at once.

@@ -339,3 +339,25 @@ pub async fn rows(app: &TestApp, sql: &str) -> Vec<Vec<String>> {
 pub async fn count(app: &TestApp, sql: &str) -> i64 {
     rows(app, sql).await[0][0].parse().unwrap()
 }
+
+/// A session cookie (`doorstep_session=…`) for `user`, signed in through
+/// the JSON API.
+pub(crate) async fn session_cookie(app: &TestApp, user: &str) -> String {
+    let (status, headers, _) = app
+        .raw(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(serde_json::json!({"username": user, "password": doorstep_demo::DEMO_PASSWORD})),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}

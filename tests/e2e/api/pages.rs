@@ -9,7 +9,7 @@ use doorstep_service::daylist::day_heading;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER};
+use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER, session_cookie};
 
 /// Today in the demo teams' zone (Asia/Ho_Chi_Minh, UTC+7 all year).
 fn today() -> NaiveDate {
@@ -124,11 +124,13 @@ async fn the_leader_sees_the_week_solar_and_lunar_with_visits_and_unmet_reasons(
     let (status, body) = get_page(&app, "/teams/1/lich", &leader).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
-    // Seven days from today, each headed solar and lunar, in both languages.
+    // Seven days from today, each headed solar and lunar, in Vietnamese
+    // only (the page is in one language at a time).
+    assert!(body.contains("<html lang=\"vi\">"));
     for offset in 0..7 {
         let heading = day_heading(today() + Days::new(offset));
         assert!(body.contains(&html(&heading.vi)), "{}: {body}", heading.vi);
-        assert!(body.contains(&html(&heading.en)), "{}", heading.en);
+        assert!(!body.contains(&html(&heading.en)), "{}", heading.en);
     }
     assert!(!body.contains(&html(&day_heading(today() + Days::new(7)).vi)));
     assert!(body.contains("âm lịch") && body.contains("Hôm nay"));
@@ -173,7 +175,10 @@ async fn the_leader_sees_the_week_solar_and_lunar_with_visits_and_unmet_reasons(
             assert!(body.contains(&format!("<strong>{key}</strong>")), "{key}");
         }
     }
-    assert!(body.contains("lượt <span class=\"en\">visits/cap"));
+    assert!(
+        body.contains(" lượt</span>"),
+        "a member's visits of the day and their cap"
+    );
     assert!(body.contains("Đến nhà") && body.contains("Đề xuất"));
     assert!(body.contains("Cài đặt VNeID") || body.contains("Tích hợp giấy tờ"));
     // Members' names lead to their days (without phone numbers, for the leader).
@@ -190,12 +195,11 @@ async fn the_leader_sees_the_week_solar_and_lunar_with_visits_and_unmet_reasons(
             .map(|(_, vi, en)| (*vi, *en))
             .unwrap_or_else(|| panic!("a known reason: {reason}"));
         assert!(body.contains(&html(vi)), "{reason}");
-        assert!(body.contains(&html(en)), "{reason}");
+        assert!(!body.contains(&html(en)), "{reason}");
         assert!(
             body.contains(&html(u["explanation_vi"].as_str().unwrap())),
             "{u}"
         );
-        assert!(body.contains(&html(u["explanation_en"].as_str().unwrap())));
     }
     assert!(body.contains(&format!("{}/{}", plan["objective"], plan["upper_bound"])));
     assert!(body.contains(&format!(
@@ -252,11 +256,9 @@ async fn a_new_plan_is_a_draft_for_the_leader_only_and_is_published_from_the_pag
     assert_eq!(status, StatusCode::OK);
     for text in [
         "Bản nháp",
-        "Draft",
         &format!("#{draft}"),
         &format!("action=\"{publish}?tu={}\"", today()),
         "Công bố",
-        "Publish",
         "/teams/1/lich?tu=",
         "&#38;xem=nhap",
     ] {
@@ -265,7 +267,7 @@ async fn a_new_plan_is_a_draft_for_the_leader_only_and_is_published_from_the_pag
     // The draft's own week, marked as a draft all along.
     let (status, body) = get_page(&app, "/teams/1/lich?xem=nhap", &leader).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(body.contains("BẢN NHÁP · DRAFT") && body.contains("Xem lịch đã công bố"));
+    assert!(body.contains(">BẢN NHÁP</span>") && body.contains("Xem lịch đã công bố"));
     assert!(body.contains(&format!("Kế hoạch #{draft}")));
 
     // Volunteers and officials see the published calendar only.
@@ -296,23 +298,7 @@ async fn a_new_plan_is_a_draft_for_the_leader_only_and_is_published_from_the_pag
     assert!(body.contains("chỉ tổ trưởng"), "{body}");
 
     // The leader's browser publishes with its session cookie and comes back.
-    let (status, headers, _) = app
-        .raw(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": LEADER, "password": doorstep_demo::DEMO_PASSWORD})),
-            &[],
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let cookie = headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = session_cookie(&app, LEADER).await;
     let week = today() + Days::new(7);
     let (_, _, calendar) = page(&app, Method::GET, "/teams/1/lich", None, Some(&cookie)).await;
     let token = super::form_token(&calendar);
@@ -452,7 +438,7 @@ async fn a_volunteer_reads_the_day_with_phones_and_a_map_and_the_leader_without_
     let (status, body) = get_page(&app, &format!("/lich-cua-toi?ngay={date}"), &volunteer).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let heading = day_heading(date);
-    assert!(body.contains(&html(&heading.vi)) && body.contains(&html(&heading.en)));
+    assert!(body.contains(&html(&heading.vi)) && !body.contains(&html(&heading.en)));
     assert!(body.contains("Lịch của tôi") && body.contains("âm lịch"));
     assert!(body.contains(&format!("/lich-cua-toi?ngay={}", date - Days::new(1))));
     assert!(body.contains(&format!("/lich-cua-toi?ngay={}", date + Days::new(1))));
@@ -753,4 +739,106 @@ async fn a_volunteer_records_a_visit_from_the_day_page_and_sees_the_next_times()
     let later = today() + Days::new(3);
     let (_, body) = get_page(&app, &format!("/lich-cua-toi?ngay={later}"), &volunteer).await;
     assert!(!body.contains("/ket-qua"));
+}
+
+#[tokio::test]
+async fn pages_speak_one_language_at_a_time_and_remember_the_users_choice() {
+    let app = TestApp::demo_with_calendars().await;
+    let cookie = session_cookie(&app, VOLUNTEER).await;
+    let date = today();
+    let (_, _, vi) = page(&app, Method::GET, "/lich-cua-toi", None, Some(&cookie)).await;
+    let heading = day_heading(date);
+    assert!(vi.contains("<html lang=\"vi\">"), "{vi}");
+    assert!(vi.contains("Lịch của tôi") && vi.contains(&html(&heading.vi)));
+    assert!(!vi.contains("My visits") && !vi.contains(&html(&heading.en)));
+
+    // A form without its page's token changes nothing.
+    let switch = |token: String| {
+        let app = &app;
+        let cookie = cookie.clone();
+        async move {
+            app.raw_body(
+                Method::POST,
+                "/ngon-ngu",
+                "application/x-www-form-urlencoded",
+                format!("csrf={token}&lang=en").into_bytes(),
+                &[
+                    ("cookie", cookie.as_str()),
+                    ("referer", "http://localhost/lich-cua-toi?ngay=2026-12-08"),
+                    ("host", "localhost"),
+                ],
+            )
+            .await
+        }
+    };
+    let (status, _, _) = switch("forged".to_owned()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, _, still) = page(&app, Method::GET, "/lich-cua-toi", None, Some(&cookie)).await;
+    assert!(still.contains("<html lang=\"vi\">"));
+
+    // The switch: back to the page it was sent from, in English from now on.
+    let (status, headers, _) = switch(super::form_token(&vi)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/lich-cua-toi?ngay=2026-12-08");
+    let (_, _, en) = page(&app, Method::GET, "/lich-cua-toi", None, Some(&cookie)).await;
+    assert!(en.contains("<html lang=\"en\">"), "{en}");
+    assert!(en.contains("My visits") && en.contains(&html(&heading.en)));
+    assert!(!en.contains("Lịch của tôi") && !en.contains(&html(&heading.vi)));
+    assert!(en.contains("lunar"), "today is shown solar and lunar: {en}");
+    // The way back names itself in its own language.
+    assert!(en.contains("lang=\"vi\">Tiếng Việt</button>"), "{en}");
+
+    // The member's messages follow: their language is English too.
+    let db = app.store.connection();
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "SELECT m.language FROM members m JOIN users u ON u.member_id = m.id \
+                 WHERE u.username = '{VOLUNTEER}'"
+            ),
+        ))
+        .await
+        .unwrap()
+        .expect("the volunteer is a member");
+    assert_eq!(row.try_get_by_index::<String>(0).unwrap(), "en");
+
+    // Other users keep their own language.
+    let leader = session_cookie(&app, LEADER).await;
+    let (_, _, theirs) = page(&app, Method::GET, "/teams/1/lich", None, Some(&leader)).await;
+    assert!(theirs.contains("<html lang=\"vi\">"));
+
+    // A language the product does not have is refused with what is expected.
+    let (status, _, body) = app
+        .raw_body(
+            Method::POST,
+            "/ngon-ngu",
+            "application/x-www-form-urlencoded",
+            format!("csrf={}&lang=fr", super::form_token(&en)).into_bytes(),
+            &[("cookie", cookie.as_str())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = String::from_utf8(body).unwrap();
+    assert!(body.contains("lang must be vi or en"), "{body}");
+
+    // Before signing in, the sign-in page switches by a link and keeps the
+    // choice in a cookie.
+    let (status, headers, form) = page(&app, Method::GET, "/dang-nhap?lang=en", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("<html lang=\"en\">") && form.contains("User name"));
+    assert!(!form.contains("Tên đăng nhập"));
+    let chosen = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("doorstep_lang="))
+        .expect("the choice is kept")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(chosen, "doorstep_lang=en");
+    let (_, _, again) = page(&app, Method::GET, "/dang-nhap", None, Some(&chosen)).await;
+    assert!(again.contains("User name") && again.contains("href=\"/dang-nhap?lang=vi\""));
 }

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Days, NaiveDate};
-use doorstep_core::{UserRole, VisitMode};
+use doorstep_core::{Language, UserRole, VisitMode};
 use doorstep_service::calendar::{self, Showing};
 use doorstep_service::planning::{self, records::PlanRecord};
 
@@ -159,6 +159,7 @@ async fn calendar_page(
     query: CalendarQuery,
 ) -> Result<CalendarPage, ApiError> {
     let team_id = parse_id("team_id", id)?;
+    let en = user.user.language == Language::En;
     let from = query_date("tu", query.tu.as_deref())?;
     let showing = match query.xem.as_deref().map(str::trim) {
         Some("nhap") => Showing::Draft,
@@ -228,7 +229,11 @@ async fn calendar_page(
                                 mode_vi,
                                 mode_en,
                                 remote: v.mode == VisitMode::Remote,
-                                purposes: v.purposes.iter().map(|p| p.label_vi()).collect(),
+                                purposes: v
+                                    .purposes
+                                    .iter()
+                                    .map(|p| if en { p.label_en() } else { p.label_vi() })
+                                    .collect(),
                                 pinned: v.pinned,
                                 blackout: v.blackout.clone(),
                                 status_code: v.status.code(),
@@ -341,12 +346,12 @@ async fn calendar_page(
         Vec::new()
     };
     let this_week_start = week.today;
+    let (title_vi, title_en) = (
+        format!("Lịch · {}", week.team_name),
+        format!("Calendar · {}", week.team_name),
+    );
     Ok(CalendarPage {
-        header: Header::new(
-            format!("Lịch · {}", week.team_name),
-            week.zone.name(),
-            Some(user),
-        ),
+        header: Header::new((&title_vi, &title_en), week.zone.name(), Some(user)),
         team_id: week.team_id,
         team_name: week.team_name.clone(),
         zone: week.zone.name().to_owned(),

@@ -136,12 +136,11 @@ fn day_page(user: &CurrentUser, list: DayList, base: String) -> DayPage {
     let day_href = |date: NaiveDate| format!("{base}?ngay={date}");
     let mine = user.actor.member_id == Some(list.member_id);
     let day_has_come = list.date <= today;
+    let title = format!("{} · {}", list.member_name, list.date.format("%d/%m/%Y"));
+    let header = Header::new((&title, &title), list.zone.name(), Some(user));
+    let en = header.en;
     DayPage {
-        header: Header::new(
-            format!("{} · {}", list.member_name, list.date.format("%d/%m/%Y")),
-            list.zone.name(),
-            Some(user),
-        ),
+        header,
         mine,
         member_name: list.member_name.clone(),
         team_name: list.team_name.clone(),
@@ -178,7 +177,11 @@ fn day_page(user: &CurrentUser, list: DayList, base: String) -> DayPage {
                     village: v.household.village.unwrap_or_default(),
                     map: v.household.location.map(|p| geo_target(p.lat, p.lon)),
                     approximate: v.household.approximate,
-                    purposes: v.purposes.iter().map(|p| p.label_vi()).collect(),
+                    purposes: v
+                        .purposes
+                        .iter()
+                        .map(|p| if en { p.label_en() } else { p.label_vi() })
+                        .collect(),
                     window_vi: v.window.vi,
                     window_en: v.window.en,
                     residents: v

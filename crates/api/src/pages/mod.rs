@@ -20,7 +20,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
-use doorstep_core::VisitMode;
+use doorstep_core::{Language, VisitMode};
 use doorstep_service::auth;
 use doorstep_service::daylist;
 use doorstep_service::error::{FieldError, ServiceError};
@@ -36,40 +36,52 @@ const HOME_ZONE: &str = "Asia/Ho_Chi_Minh";
 /// The signed-in member's own visits of a day.
 const MY_DAY: &str = "/lich-cua-toi";
 
-/// Today in a team's zone, solar and lunar:
-/// "Thứ Bảy 28/11/2026 · âm lịch 20/10 năm Bính Ngọ".
-pub(crate) fn today_line(zone: &str, now: chrono::DateTime<Utc>) -> String {
+/// Today in a team's zone, solar and lunar, in the page's language:
+/// "Thứ Bảy 28/11/2026 · âm lịch 20/10 năm Bính Ngọ", or "Saturday
+/// 28/11/2026 · lunar 20/10, year Bính Ngọ".
+pub(crate) fn today_line(zone: &str, now: chrono::DateTime<Utc>, en: bool) -> String {
     use chrono::Datelike;
     let zone: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
     let date = now.with_timezone(&zone).date_naive();
-    let weekday = doorstep_core::words::weekday_vi(date.weekday());
-    let lunar = match doorstep_lunar::to_lunar(date) {
-        Ok(l) => format!(
-            " · âm lịch {}/{}{} năm {}",
+    let (weekday, lunar_words, leap, year) = if en {
+        let weekday = doorstep_core::words::weekday_en(date.weekday());
+        (weekday, "lunar", " (leap)", ", year")
+    } else {
+        let weekday = doorstep_core::words::weekday_vi(date.weekday());
+        (weekday, "âm lịch", " nhuận", " năm")
+    };
+    let lunar = doorstep_lunar::to_lunar(date).map_or(String::new(), |l| {
+        format!(
+            " · {lunar_words} {}/{}{}{year} {}",
             l.day,
             l.month,
-            if l.leap { " nhuận" } else { "" },
+            if l.leap { leap } else { "" },
             l.year_name()
-        ),
-        Err(_) => String::new(),
-    };
+        )
+    });
     format!("{weekday} {}{lunar}", date.format("%d/%m/%Y"))
 }
 
-/// What every page shows on top.
+/// The cookie that keeps a signed-out browser's language (the sign-in page).
+const LANGUAGE_COOKIE: &str = "doorstep_lang";
+
+/// What every page shows on top. Pages are in one language at a time: the
+/// user's (Vietnamese unless they switched), or before signing in the
+/// browser's choice on the sign-in page.
 struct Header {
     title: String,
     today: String,
     user: Option<SignedIn>,
     /// The token the page's forms carry (see [`form_sent_by_us`]).
     csrf: String,
+    /// The page is in English.
+    en: bool,
 }
 
 /// Who is signed in, as the header shows it, with the links of their role.
 struct SignedIn {
     name: String,
-    role_vi: &'static str,
-    role_en: &'static str,
+    role: &'static str,
     /// The member record: "my visits" is theirs.
     member: bool,
     /// The team of a leader or volunteer: its calendar and households.
@@ -77,18 +89,45 @@ struct SignedIn {
 }
 
 impl Header {
-    fn new(title: impl Into<String>, zone: &str, user: Option<&CurrentUser>) -> Header {
+    /// The header of a signed-in user's page, in their language.
+    fn new(title: (&str, &str), zone: &str, user: Option<&CurrentUser>) -> Header {
+        let en = user.is_some_and(|u| u.user.language == Language::En);
         Header {
-            title: title.into(),
-            today: user.map(|u| today_line(zone, u.now)).unwrap_or_default(),
+            title: if en { title.1 } else { title.0 }.to_owned(),
+            today: user
+                .map(|u| today_line(zone, u.now, en))
+                .unwrap_or_default(),
             csrf: user.map(|u| auth::form_token(&u.token)).unwrap_or_default(),
             user: user.map(|u| SignedIn {
                 name: u.user.display_name.clone(),
-                role_vi: u.user.role.label_vi(),
-                role_en: u.user.role.label_en(),
+                role: if en {
+                    u.user.role.label_en()
+                } else {
+                    u.user.role.label_vi()
+                },
                 member: u.actor.member_id.is_some(),
                 team_id: u.actor.team_id,
             }),
+            en,
+        }
+    }
+
+    /// The text in the page's language.
+    fn t<'a>(&self, vi: &'a str, en: &'a str) -> &'a str {
+        if self.en { en } else { vi }
+    }
+
+    /// The page's language as HTML's `lang` says it.
+    fn lang(&self) -> &'static str {
+        if self.en { "en" } else { "vi" }
+    }
+
+    /// The other language, as its own name says it, and its code.
+    fn other_language(&self) -> (&'static str, &'static str) {
+        if self.en {
+            ("Tiếng Việt", "vi")
+        } else {
+            ("English", "en")
         }
     }
 }
@@ -174,7 +213,7 @@ fn error_page(user: Option<&CurrentUser>, e: ServiceError) -> Response {
         _ => ("Có lỗi", "Something went wrong"),
     };
     let page = ErrorPage {
-        header: Header::new(heading_vi, HOME_ZONE, user),
+        header: Header::new((heading_vi, heading_en), HOME_ZONE, user),
         heading_vi,
         heading_en,
         vi,
@@ -270,6 +309,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/visits/{visit_id}/ket-qua", post(outcome::record_outcome))
         .route(SIGN_IN, get(sign_in::sign_in_form).post(sign_in::sign_in))
         .route("/dang-xuat", post(sign_in::sign_out))
+        .route("/ngon-ngu", post(sign_in::switch_language))
 }
 
 #[cfg(test)]
@@ -284,9 +324,13 @@ mod tests {
             .with_ymd_and_hms(2026, 11, 27, 17, 30, 0)
             .unwrap();
         assert_eq!(
-            today_line("Asia/Ho_Chi_Minh", now),
+            today_line("Asia/Ho_Chi_Minh", now, false),
             "Thứ Bảy 28/11/2026 · âm lịch 20/10 năm Bính Ngọ"
         );
-        assert!(today_line("Europe/Berlin", now).starts_with("Thứ Sáu 27/11/2026"));
+        assert_eq!(
+            today_line("Asia/Ho_Chi_Minh", now, true),
+            "Saturday 28/11/2026 · lunar 20/10, year Bính Ngọ"
+        );
+        assert!(today_line("Europe/Berlin", now, false).starts_with("Thứ Sáu 27/11/2026"));
     }
 }

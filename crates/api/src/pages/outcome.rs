@@ -108,8 +108,14 @@ pub(super) async fn record_outcome(
         Err(e) => return error_page(Some(&user), e),
     };
     let day = answer.visit.start.with_timezone(&answer.zone).date_naive();
+    let header = Header::new(
+        ("Đã ghi kết quả", "Recorded"),
+        answer.zone.name(),
+        Some(&user),
+    );
+    let en = header.en;
     let page = OutcomePage {
-        header: Header::new("Đã ghi kết quả", answer.zone.name(), Some(&user)),
+        header,
         status_vi: answer.visit.status.label_vi(),
         status_en: answer.visit.status.label_en(),
         replayed: answer.replayed,
@@ -126,16 +132,24 @@ pub(super) async fn record_outcome(
                     .iter()
                     .map(|(start, end, _)| {
                         format!(
-                            "{} {} ({} âm) {}–{}",
-                            doorstep_core::words::weekday_vi(start.weekday()),
+                            "{} {} ({} {}) {}–{}",
+                            if en {
+                                doorstep_core::words::weekday_en(start.weekday())
+                            } else {
+                                doorstep_core::words::weekday_vi(start.weekday())
+                            },
                             start.format("%d/%m"),
                             doorstep_service::daylist::lunar_short(start.date_naive()),
+                            if en { "lunar" } else { "âm" },
                             start.format("%H:%M"),
                             end.format("%H:%M"),
                         )
                     })
                     .collect(),
-                reason: n.reason.as_ref().map(|(vi, en)| format!("{vi} / {en}")),
+                reason: n
+                    .reason
+                    .as_ref()
+                    .map(|(vi, english)| if en { english.clone() } else { vi.clone() }),
             })
             .collect(),
         back: format!("{MY_DAY}?ngay={day}"),

@@ -1,15 +1,16 @@
 //! The sign-in form, signing in and signing out.
 
 use askama::Template;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{FromRequest, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use doorstep_core::{Language, Vocabulary};
 use doorstep_service::auth;
 use doorstep_service::error::ServiceError;
 
 use super::{
-    HOME_ZONE, Header, Message, SIGN_IN, TokenForm, cookie_value, error_page, form_sent_by_us,
-    render, stale_form, today_line,
+    HOME_ZONE, Header, LANGUAGE_COOKIE, Message, PageUser, SIGN_IN, TokenForm, cookie_value,
+    error_page, form_sent_by_us, render, stale_form, today_line,
 };
 use crate::auth::request_token;
 use crate::{AppState, CurrentUser};
@@ -26,9 +27,35 @@ struct LoginPage {
     username: String,
 }
 
+/// The sign-in page's query: `?lang=en` switches the page (and keeps the
+/// choice in a cookie).
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct LanguageQuery {
+    lang: Option<String>,
+}
+
+/// The language a signed-out browser chose, if any.
+fn browser_language(headers: &HeaderMap) -> Option<Language> {
+    cookie_value(headers, LANGUAGE_COOKIE).and_then(|code| Language::from_code(&code))
+}
+
+/// The cookie that keeps a signed-out browser's language for a year.
+fn language_cookie(language: Language, secure: bool) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{LANGUAGE_COOKIE}={}; SameSite=Lax; Path=/; Max-Age=31536000{}",
+        language.code(),
+        if secure { "; Secure" } else { "" }
+    ))
+    .ok()
+}
+
 /// `GET /dang-nhap`: the sign-in form (a signed-in browser goes to `/`),
-/// with its own cookie and token.
-pub(super) async fn sign_in_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// with its own cookie and token, in the browser's language.
+pub(super) async fn sign_in_form(
+    State(state): State<AppState>,
+    Query(query): Query<LanguageQuery>,
+    headers: HeaderMap,
+) -> Response {
     if let Some(token) = request_token(&headers)
         && auth::authenticate(&state.store, &token, state.now())
             .await
@@ -36,7 +63,83 @@ pub(super) async fn sign_in_form(State(state): State<AppState>, headers: HeaderM
     {
         return Redirect::to("/").into_response();
     }
-    login_page(&state, &headers, StatusCode::OK, None, String::new())
+    let chosen = query.lang.as_deref().and_then(Language::from_code);
+    let language = chosen.or_else(|| browser_language(&headers));
+    let mut response = login_page(
+        &state,
+        &headers,
+        language == Some(Language::En),
+        StatusCode::OK,
+        None,
+        String::new(),
+    );
+    if let Some(value) = chosen.and_then(|l| language_cookie(l, state.secure_cookie)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// What the language switch sends.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct LanguageForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    lang: String,
+}
+
+/// `POST /ngon-ngu`: the signed-in user's pages (and a member's messages)
+/// from now on in the language sent; back to the page it was sent from.
+pub(super) async fn switch_language(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<LanguageForm>,
+) -> Response {
+    if !form_sent_by_us(&headers, &user, form.csrf.as_deref()) {
+        return error_page(Some(&user), stale_form());
+    }
+    let Some(language) = Language::from_code(form.lang.trim()) else {
+        return error_page(
+            Some(&user),
+            ServiceError::Invalid(vec![doorstep_service::error::FieldError::new(
+                "lang",
+                format!("ngôn ngữ phải là vi hoặc en, nhận {:?}", form.lang),
+                format!("lang must be vi or en, got {:?}", form.lang),
+            )]),
+        );
+    };
+    if let Err(e) = auth::set_language(&state.store, &user.user, language).await {
+        return error_page(Some(&user), e);
+    }
+    let mut response = Redirect::to(&back_here(&headers)).into_response();
+    if let Some(value) = language_cookie(language, state.secure_cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// The path of the page a form was sent from (its `Referer`, when it is one
+/// of doorstep's own pages), or `/`.
+fn back_here(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .filter(|r| {
+            host.is_some_and(|host| {
+                let port = r.port().map(|p| format!(":{p}")).unwrap_or_default();
+                r.host_str()
+                    .is_some_and(|h| format!("{h}{port}").eq_ignore_ascii_case(host))
+            })
+        })
+        .map(|r| match r.query() {
+            Some(q) => format!("{}?{q}", r.path()),
+            None => r.path().to_owned(),
+        })
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| "/".to_owned())
 }
 
 /// The sign-in form; the form's cookie is kept when the browser has one, so
@@ -44,6 +147,7 @@ pub(super) async fn sign_in_form(State(state): State<AppState>, headers: HeaderM
 fn login_page(
     state: &AppState,
     headers: &HeaderMap,
+    en: bool,
     status: StatusCode,
     message: Option<Message>,
     username: String,
@@ -51,8 +155,10 @@ fn login_page(
     let secret = cookie_value(headers, FORM_COOKIE)
         .filter(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))
         .unwrap_or_else(auth::new_secret);
-    let mut header = Header::new("Đăng nhập / Sign in", HOME_ZONE, None);
-    header.today = today_line(HOME_ZONE, state.now());
+    let mut header = Header::new(("Đăng nhập", "Sign in"), HOME_ZONE, None);
+    header.en = en;
+    header.title = header.t("Đăng nhập", "Sign in").to_owned();
+    header.today = today_line(HOME_ZONE, state.now(), en);
     header.csrf = auth::form_token(&secret);
     let mut response = render(
         status,
@@ -94,12 +200,14 @@ pub(super) async fn sign_in(State(state): State<AppState>, request: Request) -> 
         Err(_) => LoginForm::default(),
     };
     let username = form.username.trim().to_owned();
+    let en = browser_language(&headers) == Some(Language::En);
     let ours = cookie_value(&headers, FORM_COOKIE)
         .is_some_and(|secret| auth::form_token_matches(&secret, &form.csrf));
     if !ours {
         return login_page(
             &state,
             &headers,
+            en,
             StatusCode::FORBIDDEN,
             Some(Message {
                 vi: "Biểu mẫu đã cũ hoặc không đến từ trang của doorstep; hãy đăng nhập lại ở đây."
@@ -114,6 +222,7 @@ pub(super) async fn sign_in(State(state): State<AppState>, request: Request) -> 
         return login_page(
             &state,
             &headers,
+            en,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(Message {
                 vi: "Hãy nhập tên đăng nhập và mật khẩu.".into(),
@@ -144,7 +253,7 @@ pub(super) async fn sign_in(State(state): State<AppState>, request: Request) -> 
                 vi: e.message(true),
                 en: e.message(false),
             };
-            let mut response = login_page(&state, &headers, status, Some(message), username);
+            let mut response = login_page(&state, &headers, en, status, Some(message), username);
             if let Some(seconds) = retry {
                 response
                     .headers_mut()
@@ -166,7 +275,9 @@ pub(super) async fn sign_out(State(state): State<AppState>, request: Request) ->
         Ok(axum::Form(form)) => form,
         Err(_) => TokenForm::default(),
     };
+    let mut language = None;
     if let Ok(user) = auth::authenticate(&state.store, &token, state.now()).await {
+        language = Some(user.language);
         let current = CurrentUser {
             actor: user.actor(),
             user,
@@ -185,5 +296,9 @@ pub(super) async fn sign_out(State(state): State<AppState>, request: Request) ->
         header::SET_COOKIE,
         crate::auth::cookie("", 0, state.secure_cookie),
     );
+    // The sign-in page stays in the language the user read.
+    if let Some(value) = language.and_then(|l| language_cookie(l, state.secure_cookie)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
     response
 }

@@ -52,8 +52,9 @@ struct ResidentRow {
     availability: Option<String>,
 }
 
-impl From<Household> for HouseholdRow {
-    fn from(h: Household) -> Self {
+impl HouseholdRow {
+    /// A household as the page lists it, in the page's language.
+    fn new(h: Household, en: bool) -> Self {
         HouseholdRow {
             key: h.external_id,
             address: h.address,
@@ -65,16 +66,26 @@ impl From<Household> for HouseholdRow {
                     name: r.full_name,
                     birth_year: r.birth_year,
                     presence_code: r.presence.code(),
-                    presence: r.presence.label_vi(),
+                    presence: if en {
+                        r.presence.label_en()
+                    } else {
+                        r.presence.label_vi()
+                    },
                     country: r.country,
                     open_needs: r
                         .needs
                         .iter()
                         .filter(|n| n.status == NeedStatus::Open)
-                        .map(|n| n.step.label_vi())
+                        .map(|n| {
+                            if en {
+                                n.step.label_en()
+                            } else {
+                                n.step.label_vi()
+                            }
+                        })
                         .collect(),
                     phone: r.phone,
-                    availability: r.availability.and_then(|a| a.vi),
+                    availability: r.availability.and_then(|a| if en { a.en } else { a.vi }),
                 })
                 .collect(),
         }
@@ -150,8 +161,10 @@ async fn team_page(
             en: "abroad",
         },
     ];
+    let header = Header::new((&team.name, &team.name), &team.timezone, Some(user));
+    let en = header.en;
     Ok(TeamPage {
-        header: Header::new(team.name.clone(), &team.timezone, Some(user)),
+        header,
         stats,
         page: found.page,
         pages,
@@ -160,7 +173,7 @@ async fn team_page(
         households: found
             .households
             .into_iter()
-            .map(HouseholdRow::from)
+            .map(|h| HouseholdRow::new(h, en))
             .collect(),
         team,
     })

@@ -34,7 +34,7 @@ pub(super) async fn home(State(state): State<AppState>, PageUser(user): PageUser
         Ok(found) => render(
             StatusCode::OK,
             &TeamsPage {
-                header: Header::new("Các tổ / Teams", HOME_ZONE, Some(&user)),
+                header: Header::new(("Các tổ", "Teams"), HOME_ZONE, Some(&user)),
                 teams: found,
                 operator: user.user.role == UserRole::Admin,
                 lead_team: user

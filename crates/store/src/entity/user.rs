@@ -1,6 +1,6 @@
 //! A person who signs in: leader, volunteer or official.
 
-use doorstep_core::UserRole;
+use doorstep_core::{Language, UserRole};
 use sea_orm::entity::prelude::*;
 
 use crate::Code;
@@ -21,6 +21,7 @@ pub struct Model {
     pub password_hash: String,
     pub active: bool,
     pub created_at: DateTimeUtc,
+    pub language: Code<Language>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -42,6 +43,7 @@ impl From<Model> for doorstep_core::records::User {
             password_hash: m.password_hash,
             active: m.active,
             created_at: m.created_at,
+            language: m.language.0,
         }
     }
 }
@@ -60,6 +62,7 @@ impl From<doorstep_core::records::User> for Model {
             password_hash: r.password_hash,
             active: r.active,
             created_at: r.created_at,
+            language: Code(r.language),
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Users who sign in, their sessions and their sign-in attempts.
 
 use chrono::{DateTime, Utc};
-use doorstep_core::UserRole;
 use doorstep_core::records::User;
+use doorstep_core::{Language, UserRole};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait,
@@ -286,6 +286,39 @@ pub async fn session_user(
         .one(db)
         .await?
         .map(User::from))
+}
+
+/// Sets the language of a user's pages and, for a member, of their
+/// messages, in one transaction.
+///
+/// # Errors
+/// The database fails; nothing is written.
+pub async fn set_language<C>(db: &C, user_id: i32, language: Language) -> Result<(), StoreError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let txn = super::begin_writing(db).await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::Language, Expr::value(language.code()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(&txn)
+        .await?;
+    let member = user::Entity::find_by_id(user_id)
+        .one(&txn)
+        .await?
+        .and_then(|u| u.member_id);
+    if let Some(member_id) = member {
+        crate::entity::member::Entity::update_many()
+            .col_expr(
+                crate::entity::member::Column::Language,
+                Expr::value(language.code()),
+            )
+            .filter(crate::entity::member::Column::Id.eq(member_id))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Revokes a session; `false` when there was no live one.
