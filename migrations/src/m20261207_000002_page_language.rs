@@ -22,7 +22,7 @@ impl MigrationTrait for Migration {
                     .table(Alias::new("users"))
                     .add_column(
                         ColumnDef::new(Alias::new("language"))
-                            .string_len(2)
+                            .string()
                             .not_null()
                             .default("vi"),
                     )
