@@ -223,6 +223,16 @@ async fn postgres_template(admin: &str) -> &'static str {
             for migration in doorstep_migrations::Migrator::migrations() {
                 migration.name().hash(&mut hasher);
             }
+            // And what they say: a migration edited before it ships makes a
+            // new template, not a stale one.
+            let sources = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/src");
+            let mut files: Vec<_> = std::fs::read_dir(sources)
+                .map(|dir| dir.filter_map(Result::ok).map(|e| e.path()).collect())
+                .unwrap_or_default();
+            files.sort();
+            for file in files {
+                std::fs::read(&file).unwrap_or_default().hash(&mut hasher);
+            }
             let name = format!("doorstep_template_{:016x}", hasher.finish());
             let db = sea_orm::Database::connect(admin)
                 .await
