@@ -257,13 +257,37 @@ async fn a_new_plan_is_a_draft_for_the_leader_only_and_is_published_from_the_pag
     for text in [
         "Bản nháp",
         &format!("#{draft}"),
-        &format!("action=\"{publish}?tu={}\"", today()),
-        "Công bố",
+        &format!("href=\"{publish}?tu={}\"", today()),
+        "Xem thay đổi và công bố",
         "/teams/1/lich?tu=",
         "&#38;xem=nhap",
     ] {
         assert!(body.contains(text), "the leader sees {text}: {body}");
     }
+    // Publishing starts with what it would change, per member and day, and
+    // why; the same counts as the API's.
+    let changes = api(&app, &format!("/api/v1/plans/{draft}/changes"), &leader).await;
+    let (status, body) = get_page(&app, &format!("{publish}?tu={}", today()), &leader).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let summary = &changes;
+    assert!(
+        body.contains(&format!(
+            "thêm {} · dời {} · bỏ {} · giữ nguyên {}",
+            summary["added"], summary["moved"], summary["removed"], summary["unchanged"]
+        )),
+        "{summary}: {body}"
+    );
+    assert!(body.contains(&format!("action=\"{publish}?tu={}\"", today())));
+    assert!(body.contains("Công bố cho các thành viên") && body.contains("Chưa, quay lại lịch"));
+    let listed = body.matches("<li class=\"change ").count() as u64;
+    let counted = ["added", "moved", "removed"]
+        .iter()
+        .map(|k| summary[k].as_u64().unwrap())
+        .sum::<u64>();
+    assert_eq!(listed, counted, "one line per change");
+    // Looking changes nothing: the draft is still a draft.
+    let still = api(&app, &format!("/api/v1/plans/{draft}"), &leader).await;
+    assert_eq!(still["status"], "draft");
     // The draft's own week, marked as a draft all along.
     let (status, body) = get_page(&app, "/teams/1/lich?xem=nhap", &leader).await;
     assert_eq!(status, StatusCode::OK);

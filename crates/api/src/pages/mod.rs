@@ -305,7 +305,10 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/teams/{team_id}/lich", get(calendar::calendar))
         .route(MY_DAY, get(day::my_day))
         .route("/members/{member_id}/ngay", get(day::member_day))
-        .route("/plans/{plan_id}/cong-bo", post(publish::publish))
+        .route(
+            "/plans/{plan_id}/cong-bo",
+            get(publish::confirm).post(publish::publish),
+        )
         .route("/visits/{visit_id}/ket-qua", post(outcome::record_outcome))
         .route(SIGN_IN, get(sign_in::sign_in_form).post(sign_in::sign_in))
         .route("/dang-xuat", post(sign_in::sign_out))

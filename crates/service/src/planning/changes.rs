@@ -170,6 +170,8 @@ pub struct Changes {
     pub kept: usize,
     /// The members' names, by id.
     pub members: BTreeMap<i32, String>,
+    /// The households' register keys and addresses, by id.
+    pub households: BTreeMap<i32, (String, String)>,
 }
 
 impl Changes {
@@ -280,6 +282,7 @@ pub fn compare(
         unchanged,
         kept,
         members: BTreeMap::new(),
+        households: BTreeMap::new(),
     }
 }
 

@@ -997,6 +997,11 @@ pub async fn draft_changes(
             .iter()
             .map(|m| (m.id, m.full_name.clone()))
             .collect();
+        changes.households = snapshot
+            .households
+            .iter()
+            .map(|h| (h.id, (h.external_id.clone(), h.address.clone())))
+            .collect();
         Ok(changes)
     })
     .await
