@@ -1,0 +1,18 @@
+//! Browser tests: headless Chromium, driven through chromedriver, uses the
+//! real `doorstep serve --demo` as a volunteer's phone would, 412 CSS pixels
+//! wide. Every page a role can reach is checked (a title, a language, a
+//! label on every field, no request to another site, no serious or
+//! critical axe-core finding, no link answering 404 or 500) and kept as a
+//! full-page screenshot in `target/browser-shots/`.
+//!
+//! They need Chromium, chromedriver and axe-core (`bash .ci/run` installs
+//! them) and run only with `DOORSTEP_BROWSER_TESTS=1`, so that
+//! `cargo test --workspace` on a machine without a browser, and CI's pass
+//! on SQLite, leave them to CI's browser step (docs/testing.md, "Browser
+//! tests").
+
+mod checks;
+mod crawl;
+mod harness;
+mod outcome;
+mod phone;
