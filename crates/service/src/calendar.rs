@@ -79,9 +79,27 @@ pub struct CalendarDay {
     pub heading: DayHeading,
     /// The members with visits that day, by id.
     pub members: Vec<MemberDay>,
+    /// The moon's phase that falls on the day, and when (the team's zone).
+    pub moon: Option<(doorstep_lunar::Phase, DateTime<Tz>)>,
+    /// The high and low waters of the day at the team's tide station.
+    pub waters: Vec<Water>,
+    /// The day's heights at the station, metres, every half hour from local
+    /// midnight (49 values, empty without a station).
+    pub tide_curve: Vec<f64>,
     /// The blackouts that fall on the day: (label, whole team or the
     /// village's name).
     pub blackouts: Vec<(String, Option<String>)>,
+}
+
+/// A high or low water.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Water {
+    /// When, in the team's zone.
+    pub at: DateTime<Tz>,
+    /// High water (else low).
+    pub high: bool,
+    /// Height above the station's datum, metres.
+    pub height_m: f64,
 }
 
 /// One member's visits of a day.
@@ -268,10 +286,50 @@ pub async fn team_week(
         draft,
         may_lead,
     };
+    let mut week = week;
+    add_sky(
+        &mut week.days,
+        catalog,
+        snapshot.team.tide_station.as_deref(),
+        zone,
+        (start, end),
+    );
     Ok(match actor.register_reach() {
         Some(member_id) => week.within_reach(member_id),
         None => week,
     })
+}
+
+/// The moon's phases and, for a team with a tide station, the high and
+/// low waters, each on the day (in the team's zone) it falls on.
+fn add_sky(
+    days: &mut [CalendarDay],
+    catalog: &Catalog,
+    station: Option<&str>,
+    zone: Tz,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+) {
+    let day_of = |at: DateTime<Utc>| at.with_timezone(&zone).date_naive();
+    for phase in doorstep_lunar::phases(start, end).unwrap_or_default() {
+        if let Some(day) = days.iter_mut().find(|d| d.date == day_of(phase.at)) {
+            day.moon = Some((phase.phase, phase.at.with_timezone(&zone)));
+        }
+    }
+    let Some(predictor) = station.and_then(|id| catalog.predictor(id)) else {
+        return;
+    };
+    for day in days.iter_mut() {
+        day.tide_curve = predictor.heights(local_midnight(zone, day.date), 1800, 49);
+    }
+    for extreme in predictor.extremes(start, end) {
+        if let Some(day) = days.iter_mut().find(|d| d.date == day_of(extreme.at)) {
+            day.waters.push(Water {
+                at: extreme.at.with_timezone(&zone),
+                high: extreme.kind == doorstep_tide::ExtremeKind::High,
+                height_m: extreme.height_m,
+            });
+        }
+    }
 }
 
 impl TeamWeek {
@@ -486,6 +544,9 @@ fn week_days(
                 date,
                 heading: day_heading(date),
                 members,
+                moon: None,
+                waters: Vec::new(),
+                tide_curve: Vec::new(),
                 blackouts: blackouts
                     .iter()
                     .filter(|b| overlaps(&b.spans, day_start, day_end))

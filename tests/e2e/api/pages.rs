@@ -866,3 +866,74 @@ async fn pages_speak_one_language_at_a_time_and_remember_the_users_choice() {
     let (_, _, again) = page(&app, Method::GET, "/dang-nhap", None, Some(&chosen)).await;
     assert!(again.contains("User name") && again.contains("href=\"/dang-nhap?lang=vi\""));
 }
+
+#[tokio::test]
+async fn the_week_marks_the_moon_and_a_coastal_teams_high_and_low_waters() {
+    use chrono::TimeZone;
+    let app = TestApp::demo_with_calendars().await;
+    let leader = app.login(LEADER).await;
+    let team = api(&app, "/api/v1/teams/1", &leader).await;
+    let station = team["tide_station"].as_str().expect("Hải Thanh is coastal");
+    let zone = chrono_tz::Asia::Ho_Chi_Minh;
+    // The next full moon, and the week that starts on its day.
+    let from = zone
+        .from_local_datetime(&today().and_hms_opt(0, 0, 0).unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let full = doorstep_lunar::phases_of(doorstep_lunar::Phase::Full, from, from + Days::new(31))
+        .unwrap()[0]
+        .at
+        .with_timezone(&zone);
+    let day = full.date_naive();
+    let (status, body) = get_page(&app, &format!("/teams/1/lich?tu={day}"), &leader).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains(&format!("Trăng tròn (vọng) {}", full.format("%H:%M"))),
+        "{body}"
+    );
+    // Rằm, on the 15th of the lunar month, wherever it falls in the week.
+    let rằm = (0..7)
+        .map(|d| day + Days::new(d))
+        .any(|d| doorstep_lunar::to_lunar(d).unwrap().day == 15);
+    assert_eq!(body.contains("tag moon\">Rằm<"), rằm);
+
+    // The day's high and low waters at the team's station, as the tide
+    // engine predicts them, and a curve of the day.
+    let predictor = doorstep_service::stations::built_in()
+        .predictor(station)
+        .expect("a built-in station");
+    let start = zone
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let waters = predictor.extremes(start, start + Days::new(1));
+    assert!(!waters.is_empty());
+    for w in &waters {
+        let kind = match w.kind {
+            doorstep_tide::ExtremeKind::High => "Nước lớn",
+            doorstep_tide::ExtremeKind::Low => "Nước ròng",
+        };
+        let text = format!(
+            "{kind} {} · {} m",
+            w.at.with_timezone(&zone).format("%H:%M"),
+            format!("{:.1}", w.height_m).replace('.', ",")
+        );
+        assert!(body.contains(&text), "{text}");
+    }
+    assert!(body.contains("<svg class=\"tide\"") && body.contains("Thủy triều trong ngày"));
+
+    // A team without a station shows the moon but no waters.
+    let official = app.login(OFFICIAL).await;
+    let teams = api(&app, "/api/v1/teams", &official).await;
+    let inland = teams
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["tide_station"].is_null())
+        .map(|t| t["id"].as_i64().unwrap());
+    if let Some(id) = inland {
+        let (_, body) = get_page(&app, &format!("/teams/{id}/lich?tu={day}"), &official).await;
+        assert!(body.contains("Trăng tròn (vọng)"));
+        assert!(!body.contains("Nước lớn") && !body.contains("<svg class=\"tide\""));
+    }
+}

@@ -56,6 +56,15 @@ struct DraftBanner {
 struct DayView {
     vi: String,
     en: String,
+    /// Rằm or the first of the lunar month, in the page's language.
+    lunar_mark: Option<&'static str>,
+    /// The moon's phase of the day and its time, in the page's language.
+    moon: Option<String>,
+    /// The day's high and low waters, in the page's language.
+    waters: Vec<String>,
+    /// The day's tide curve as SVG polyline points (0–288 × 0–48), with
+    /// its lowest and highest heights.
+    curve: Option<(String, String)>,
     /// The blackouts on the day: label, and the village when only one.
     blackouts: Vec<String>,
     today: bool,
@@ -147,6 +156,86 @@ pub(super) async fn calendar(
     }
 }
 
+/// "Rằm" on the 15th of a lunar month, "Mùng một" on its first day.
+fn lunar_mark(date: NaiveDate, en: bool) -> Option<&'static str> {
+    match doorstep_lunar::to_lunar(date).ok()?.day {
+        15 => Some(if en { "Full-moon day (rằm)" } else { "Rằm" }),
+        1 => Some(if en {
+            "First of the lunar month"
+        } else {
+            "Mùng một"
+        }),
+        _ => None,
+    }
+}
+
+/// A phase of the moon in words.
+fn phase_words(phase: doorstep_lunar::Phase, en: bool) -> &'static str {
+    use doorstep_lunar::Phase;
+    match (phase, en) {
+        (Phase::New, false) => "Trăng non (sóc)",
+        (Phase::New, true) => "New moon",
+        (Phase::FirstQuarter, false) => "Thượng huyền",
+        (Phase::FirstQuarter, true) => "First quarter",
+        (Phase::Full, false) => "Trăng tròn (vọng)",
+        (Phase::Full, true) => "Full moon",
+        (Phase::LastQuarter, false) => "Hạ huyền",
+        (Phase::LastQuarter, true) => "Last quarter",
+    }
+}
+
+/// "Nước lớn 03:12 · 2,8 m", "High water 03:12 · 2.8 m".
+fn water_words(high: bool, time: String, height_m: f64, en: bool) -> String {
+    if en {
+        let kind = if high { "High water" } else { "Low water" };
+        format!("{kind} {time} · {height_m:.1} m")
+    } else {
+        let kind = if high {
+            "Nước lớn"
+        } else {
+            "Nước ròng"
+        };
+        format!(
+            "{kind} {time} · {} m",
+            format!("{height_m:.1}").replace('.', ",")
+        )
+    }
+}
+
+/// The day's heights as the points of an SVG polyline 288 wide and 48 high
+/// (higher water higher up), with the range in words; `None` without heights.
+fn tide_curve(heights: &[f64], en: bool) -> Option<(String, String)> {
+    let low = heights.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = heights.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if heights.len() < 2 || !low.is_finite() || !high.is_finite() {
+        return None;
+    }
+    let span = (high - low).max(0.01);
+    let step = 288.0 / (heights.len() - 1) as f64;
+    let points = heights
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            format!(
+                "{:.1},{:.1}",
+                i as f64 * step,
+                46.0 - (h - low) / span * 44.0
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let range = if en {
+        format!("Tide from {low:.1} m to {high:.1} m over the day")
+    } else {
+        format!(
+            "Thủy triều trong ngày từ {} m đến {} m",
+            format!("{low:.1}").replace('.', ","),
+            format!("{high:.1}").replace('.', ",")
+        )
+    };
+    Some((points, range))
+}
+
 pub(super) fn calendar_href(team_id: i32, from: NaiveDate, draft: bool) -> String {
     let view = if draft { "&xem=nhap" } else { "" };
     format!("/teams/{team_id}/lich?tu={from}{view}")
@@ -192,6 +281,16 @@ async fn calendar_page(
         .map(|day| DayView {
             vi: day.heading.vi.clone(),
             en: day.heading.en.clone(),
+            lunar_mark: lunar_mark(day.date, en),
+            moon: day
+                .moon
+                .map(|(phase, at)| format!("{} {}", phase_words(phase, en), at.format("%H:%M"))),
+            waters: day
+                .waters
+                .iter()
+                .map(|w| water_words(w.high, w.at.format("%H:%M").to_string(), w.height_m, en))
+                .collect(),
+            curve: tide_curve(&day.tide_curve, en),
             blackouts: day
                 .blackouts
                 .iter()
