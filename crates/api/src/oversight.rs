@@ -221,7 +221,6 @@ fn local(at: Option<DateTime<Utc>>, zone: Tz) -> Option<String> {
     at.map(|at| doorstep_service::planning::reader::local_rfc3339(at, zone))
 }
 
-
 /// The media type of an XLSX workbook.
 pub(crate) const XLSX_TYPE: &str =
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -404,8 +403,7 @@ pub async fn unmet(
         }
         Some("xlsx") => {
             let workbook =
-                oversight::area_unmet_xlsx(&state.store, &user.actor, area_id, state.now())
-                    .await?;
+                oversight::area_unmet_xlsx(&state.store, &user.actor, area_id, state.now()).await?;
             return Ok(unmet_xlsx_response(workbook, area_id));
         }
         Some(other) => {

@@ -615,7 +615,9 @@ impl UnmetSheet {
         let bold = rust_xlsxwriter::Format::new().set_bold();
         let sheet = workbook.add_worksheet();
         sheet.set_name("Hộ chưa gặp").map_err(xlsx_error)?;
-        for (column, (title, width)) in (0u16..).zip(UNMET_CSV_HEADER.iter().zip(UNMET_COLUMN_WIDTHS)) {
+        for (column, (title, width)) in
+            (0u16..).zip(UNMET_CSV_HEADER.iter().zip(UNMET_COLUMN_WIDTHS))
+        {
             sheet
                 .write_string_with_format(0, column, *title, &bold)
                 .map_err(xlsx_error)?;
@@ -649,9 +651,7 @@ impl UnmetSheet {
     fn finish(mut self) -> Result<Vec<u8>, ServiceError> {
         let last = self.row.saturating_sub(1);
         let sheet = self.workbook.worksheet_from_index(0).map_err(xlsx_error)?;
-        sheet
-            .autofilter(0, 0, last, 14)
-            .map_err(xlsx_error)?;
+        sheet.autofilter(0, 0, last, 14).map_err(xlsx_error)?;
         self.workbook.save_to_buffer().map_err(xlsx_error)
     }
 }
@@ -740,7 +740,6 @@ pub async fn audit_log(
     Ok(doorstep_store::list_audit(store.connection(), &scope, &filter).await?)
 }
 
-
 /// An audit entry as a person reads it: who by name, what in words, when in
 /// the zone of the team it touched.
 #[derive(Clone, Debug, PartialEq)]
@@ -773,7 +772,10 @@ pub fn action_words(action: &str) -> (String, String) {
         "delete_blackout" => ("Xoá ngày nghỉ", "Removed days off"),
         "import_register" => ("Nhập sổ hộ dân", "Imported the register"),
         "export_register" => ("Xuất sổ hộ dân", "Exported the register"),
-        "export_unmet" => ("Xuất danh sách hộ chưa gặp", "Exported the unmet households"),
+        "export_unmet" => (
+            "Xuất danh sách hộ chưa gặp",
+            "Exported the unmet households",
+        ),
         "export_resident" => ("Xuất dữ liệu của người dân", "Exported a resident's data"),
         "read_residents" => ("Xem danh sách người dân", "Read the residents"),
         "erase_resident" => ("Xoá người dân", "Erased a resident"),
@@ -782,7 +784,10 @@ pub fn action_words(action: &str) -> (String, String) {
         "set_need" => ("Đặt trạng thái nhu cầu", "Set a need's status"),
         "set_mail_schedule" => ("Đặt giờ gửi thư", "Set the mail schedule"),
         "create_feed" => ("Tạo lịch đăng ký", "Created a calendar feed"),
-        "rotate_feed" => ("Đổi địa chỉ lịch đăng ký", "Renewed a calendar feed's address"),
+        "rotate_feed" => (
+            "Đổi địa chỉ lịch đăng ký",
+            "Renewed a calendar feed's address",
+        ),
         "revoke_feed" => ("Thu hồi lịch đăng ký", "Revoked a calendar feed"),
         other => (other, other),
     };

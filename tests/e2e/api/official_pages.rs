@@ -182,7 +182,11 @@ fn page_matches_api(body: &str, coverage: &Value, en: bool) -> Vec<(i64, i64)> {
             body.contains(&format!("<th scope=\"row\">{short}</th>")) && body.contains(&row),
             "the week {code}: {row}"
         );
-        let words = if en { "visits done" } else { "lượt thăm xong" };
+        let words = if en {
+            "visits done"
+        } else {
+            "lượt thăm xong"
+        };
         assert!(
             body.contains(&format!("{} {words}</title>", week["visits_done"])),
             "the bar of the week {code}"
@@ -201,7 +205,10 @@ async fn an_official_drills_down_from_the_province_to_a_village_and_the_charts_m
 
     // Home offers the official's own area, and so does the menu.
     let home = html_page(&app, "/", &cookie, "vi").await;
-    assert!(home.contains(&format!("href=\"/vung/{province}\"")), "{home}");
+    assert!(
+        home.contains(&format!("href=\"/vung/{province}\"")),
+        "{home}"
+    );
     assert!(home.contains("href=\"/nhat-ky\""), "{home}");
 
     let coverage = api(
@@ -263,7 +270,12 @@ fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
         .has_headers(false)
         .from_reader(text.as_bytes())
         .records()
-        .map(|r| r.unwrap().iter().map(|c| from_spreadsheet(c).to_owned()).collect())
+        .map(|r| {
+            r.unwrap()
+                .iter()
+                .map(|c| from_spreadsheet(c).to_owned())
+                .collect()
+        })
         .collect()
 }
 
@@ -557,7 +569,13 @@ async fn an_english_official_reads_the_pages_in_english() {
     )
     .await;
     let body = html_page(&app, &format!("/vung/{province}"), &cookie, "en").await;
-    for label in ["By area", "By week", "Households", "% reached", "Area coverage"] {
+    for label in [
+        "By area",
+        "By week",
+        "Households",
+        "% reached",
+        "Area coverage",
+    ] {
         assert!(body.contains(label), "{label}");
     }
     for label in ["Theo địa bàn", "Theo tuần", "Số hộ", "Độ phủ địa bàn"] {
@@ -569,7 +587,10 @@ async fn an_english_official_reads_the_pages_in_english() {
     let path = format!("/vung/{province}/chua-tham?sau={}", away - 1);
     let body = html_page(&app, &path, &cookie, "en").await;
     assert!(body.contains("Unmet households") && body.contains("Download Excel (.xlsx)"));
-    assert!(body.contains("Not at home after 1 attempt"), "reasons in English");
+    assert!(
+        body.contains("Not at home after 1 attempt"),
+        "reasons in English"
+    );
     assert!(!body.contains("Tải về") && !body.contains("Không gặp sau"));
 
     let body = html_page(&app, "/nhat-ky", &cookie, "en").await;

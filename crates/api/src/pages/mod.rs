@@ -113,7 +113,10 @@ impl Header {
                 member: u.actor.member_id.is_some(),
                 team_id: u.actor.team_id,
                 auditor: matches!(u.user.role, UserRole::Official | UserRole::Admin),
-                area_id: u.actor.area_id.filter(|_| u.user.role == UserRole::Official),
+                area_id: u
+                    .actor
+                    .area_id
+                    .filter(|_| u.user.role == UserRole::Official),
             }),
             en,
         }

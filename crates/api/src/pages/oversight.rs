@@ -186,8 +186,7 @@ async fn coverage_page(
     auditor(user)?;
     let area_id = parse_id("area_id", id)?;
     let report =
-        oversight::area_coverage(&state.store, &user.actor, area_id, TREND_WEEKS, user.now)
-            .await?;
+        oversight::area_coverage(&state.store, &user.actor, area_id, TREND_WEEKS, user.now).await?;
     let trail = oversight::area_trail(&state.store, &user.actor, area_id).await?;
     let header = Header::new(
         (
@@ -300,7 +299,12 @@ fn week_chart(report: &Coverage, en: bool) -> (Vec<WeekRow>, Vec<WeekBar>) {
             if en { "lunar" } else { "âm" },
             lunar_short(week.monday)
         );
-        let short = week.week.rsplit('-').next().unwrap_or(&week.week).to_owned();
+        let short = week
+            .week
+            .rsplit('-')
+            .next()
+            .unwrap_or(&week.week)
+            .to_owned();
         for (offset, value, class, vi, en_words) in [
             (
                 0.0,
@@ -567,13 +571,18 @@ async fn audit_page(
     auditor(user)?;
     let before = match query.truoc.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(text) => Some(text.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
-            ApiError::field(
-                "truoc",
-                format!("cần một số nguyên dương, nhận {text:?}"),
-                format!("expected a positive whole number, got {text:?}"),
-            )
-        })?),
+        Some(text) => Some(
+            text.parse::<i64>()
+                .ok()
+                .filter(|id| *id > 0)
+                .ok_or_else(|| {
+                    ApiError::field(
+                        "truoc",
+                        format!("cần một số nguyên dương, nhận {text:?}"),
+                        format!("expected a positive whole number, got {text:?}"),
+                    )
+                })?,
+        ),
     };
     let filter = AuditFilter {
         from: None,
