@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -221,6 +221,46 @@ fn local(at: Option<DateTime<Utc>>, zone: Tz) -> Option<String> {
     at.map(|at| doorstep_service::planning::reader::local_rfc3339(at, zone))
 }
 
+/// The media type of an XLSX workbook.
+pub(crate) const XLSX_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The unmet CSV as an answer, streamed as the service yields it.
+pub(crate) fn unmet_csv_response(
+    mut chunks: tokio::sync::mpsc::Receiver<Result<Vec<u8>, doorstep_service::error::ServiceError>>,
+    area_id: i32,
+) -> Response {
+    // The body may be polled again after its end (the compression layer
+    // looks for trailers): a closed channel answers `None` however often it
+    // is asked, so the stream stays ended. A failure mid-way ends the body
+    // early: the client sees a broken transfer, never a complete-looking
+    // file.
+    let stream = futures_util::stream::poll_fn(move |cx| chunks.poll_recv(cx))
+        .map(|item| item.map_err(|e| std::io::Error::other(e.to_string())));
+    let mut response = Body::from_stream(stream).into_response();
+    attachment(&mut response, "text/csv; charset=utf-8", area_id, "csv");
+    response
+}
+
+/// The unmet workbook as an answer.
+pub(crate) fn unmet_xlsx_response(workbook: Vec<u8>, area_id: i32) -> Response {
+    let mut response = workbook.into_response();
+    attachment(&mut response, XLSX_TYPE, area_id, "xlsx");
+    response
+}
+
+fn attachment(response: &mut Response, media_type: &'static str, area_id: i32, extension: &str) {
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!(
+            "attachment; filename=\"ho-chua-gap-{area_id}.{extension}\""
+        ))
+        .expect("an ASCII header"),
+    );
+}
+
 /// An unmet household.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UnmetView {
@@ -301,8 +341,10 @@ pub struct UnmetPageView {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UnmetQuery {
-    /// `json` (default, paged) or `csv` (everything, streamed: UTF-8 with a
-    /// byte-order mark, Vietnamese headers, solar and lunar dates).
+    /// `json` (default, paged), `csv` (everything, streamed: UTF-8 with a
+    /// byte-order mark, Vietnamese headers, solar and lunar dates) or `xlsx`
+    /// (the CSV's rows and columns as an Excel workbook). Without it, an
+    /// `Accept` naming `text/csv` or the XLSX type chooses.
     pub format: Option<String>,
     /// JSON: households after this id (the previous page's `next_after`).
     #[param(value_type = Option<i32>)]
@@ -314,12 +356,16 @@ pub struct UnmetQuery {
 
 /// The households of an area with open needs that no visit has met, each
 /// with its reason, attempts, last attempt and next planned visit: JSON
-/// pages, or `?format=csv` for the whole list.
+/// pages, or `?format=csv` / `?format=xlsx` for the whole list.
 #[utoipa::path(get, path = "/api/v1/areas/{area_id}/unmet", tag = "audit",
     params(("area_id" = i32, Path, description = "The area"), UnmetQuery),
     responses(
-        (status = 200, description = "A page of unmet households (or the CSV)", body = UnmetPageView,
-            content_type = "application/json"),
+        (status = 200, description = "A page of unmet households (or the CSV, or the workbook)",
+            content(
+                (UnmetPageView = "application/json"),
+                (String = "text/csv"),
+                (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            )),
         (status = 401, description = "Not signed in", body = Problem),
         (status = 403, description = "A volunteer", body = Problem),
         (status = 404, description = "No such area in your scope", body = Problem),
@@ -331,40 +377,40 @@ pub async fn unmet(
     user: CurrentUser,
     Path(area_id): Path<String>,
     Query(query): Query<UnmetQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let area_id = parse_id("area_id", &area_id)?;
-    match query.format.as_deref().map(str::trim) {
+    // Without `format`, a client asking for a workbook or a CSV by `Accept`
+    // gets it.
+    let accepted = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|accept| {
+            if accept.contains(XLSX_TYPE) {
+                Some("xlsx")
+            } else if accept.contains("text/csv") {
+                Some("csv")
+            } else {
+                None
+            }
+        });
+    match query.format.as_deref().map(str::trim).or(accepted) {
         None | Some("" | "json") => {}
         Some("csv") => {
-            let mut chunks =
+            let chunks =
                 oversight::area_unmet_csv(&state.store, &user.actor, area_id, state.now()).await?;
-            // The body may be polled again after its end (the compression
-            // layer looks for trailers): a closed channel answers `None`
-            // however often it is asked, so the stream stays ended.
-            // A failure mid-way ends the body early: the client sees a
-            // broken transfer, never a complete-looking file.
-            let stream = futures_util::stream::poll_fn(move |cx| chunks.poll_recv(cx))
-                .map(|item| item.map_err(|e| std::io::Error::other(e.to_string())));
-            let mut response = Body::from_stream(stream).into_response();
-            let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            );
-            headers.insert(
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&format!(
-                    "attachment; filename=\"ho-chua-gap-{area_id}.csv\""
-                ))
-                .expect("an ASCII header"),
-            );
-            return Ok(response);
+            return Ok(unmet_csv_response(chunks, area_id));
+        }
+        Some("xlsx") => {
+            let workbook =
+                oversight::area_unmet_xlsx(&state.store, &user.actor, area_id, state.now()).await?;
+            return Ok(unmet_xlsx_response(workbook, area_id));
         }
         Some(other) => {
             return Err(ApiError::field(
                 "format",
-                format!("cần json hoặc csv, nhận {other:?}"),
-                format!("expected json or csv, got {other:?}"),
+                format!("cần json, csv hoặc xlsx, nhận {other:?}"),
+                format!("expected json, csv or xlsx, got {other:?}"),
             ));
         }
     }

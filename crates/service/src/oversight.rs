@@ -550,6 +550,149 @@ async fn write_unmet_csv(
     Ok(())
 }
 
+/// The unmet households of an area as an XLSX workbook: the rows and
+/// columns of the CSV ([`area_unmet_csv`]), one sheet, the header bold and
+/// frozen, the columns sized. Spreadsheet programs on a Vietnamese Windows
+/// split a comma CSV on the wrong separator; a workbook has no separator to
+/// guess. Counts and ids are numbers, every other cell is text (a text cell
+/// of a workbook is never read as a formula, so it needs no quote). The
+/// workbook is built in memory. The export is logged.
+///
+/// # Errors
+/// The area out of reach, or the store or the workbook fails.
+pub async fn area_unmet_xlsx(
+    store: &Store,
+    actor: &Actor,
+    area_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>, ServiceError> {
+    let (_, scope) = area_scope(store, actor, area_id).await?;
+    let (entity, entity_id) = match scope.team_id {
+        Some(team) => ("team", team),
+        None => ("area", area_id),
+    };
+    doorstep_store::append_audit(
+        store.connection(),
+        now,
+        &actor.label(),
+        "export_unmet",
+        entity,
+        Some(entity_id),
+        serde_json::json!({"area": area_id, "format": "xlsx"}),
+    )
+    .await?;
+    let rows = coverage::stream_unmet(store.connection(), scope, now).await?;
+    futures_util::pin_mut!(rows);
+    let mut sheet = UnmetSheet::new()?;
+    while let Some(row) = rows.next().await {
+        sheet.push(&unmet_csv_record(&UnmetEntry::new(row?)))?;
+    }
+    sheet.finish()
+}
+
+/// The columns of the unmet list that hold counts and ids: numbers in a
+/// workbook.
+const UNMET_NUMBER_COLUMNS: [usize; 5] = [4, 7, 12, 13, 14];
+
+/// Column widths of the unmet workbook, in characters.
+const UNMET_COLUMN_WIDTHS: [f64; 15] = [
+    12.0, 32.0, 22.0, 24.0, 12.0, 20.0, 32.0, 10.0, 18.0, 14.0, 18.0, 14.0, 12.0, 8.0, 10.0,
+];
+
+/// The workbook of unmet households being written.
+struct UnmetSheet {
+    workbook: rust_xlsxwriter::Workbook,
+    row: u32,
+}
+
+fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> ServiceError {
+    ServiceError::Internal(format!("XLSX: {e}"))
+}
+
+impl UnmetSheet {
+    fn new() -> Result<UnmetSheet, ServiceError> {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        let sheet = workbook.add_worksheet();
+        sheet.set_name("Hộ chưa gặp").map_err(xlsx_error)?;
+        for (column, (title, width)) in
+            (0u16..).zip(UNMET_CSV_HEADER.iter().zip(UNMET_COLUMN_WIDTHS))
+        {
+            sheet
+                .write_string_with_format(0, column, *title, &bold)
+                .map_err(xlsx_error)?;
+            sheet.set_column_width(column, width).map_err(xlsx_error)?;
+        }
+        sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+        Ok(UnmetSheet { workbook, row: 1 })
+    }
+
+    fn push(&mut self, record: &[String; 15]) -> Result<(), ServiceError> {
+        let sheet = self.workbook.worksheet_from_index(0).map_err(xlsx_error)?;
+        for (column, (index, cell)) in (0u16..).zip(record.iter().enumerate()) {
+            let number = UNMET_NUMBER_COLUMNS
+                .contains(&index)
+                .then(|| cell.parse::<i64>().ok())
+                .flatten();
+            // Counts and ids stay far below 2^52: exact in f64.
+            #[allow(clippy::cast_precision_loss)]
+            let number = number.map(|n| n as f64);
+            match number {
+                Some(number) => sheet.write_number(self.row, column, number),
+                None if cell.is_empty() => continue,
+                None => sheet.write_string(self.row, column, cell),
+            }
+            .map_err(xlsx_error)?;
+        }
+        self.row += 1;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Vec<u8>, ServiceError> {
+        let last = self.row.saturating_sub(1);
+        let sheet = self.workbook.worksheet_from_index(0).map_err(xlsx_error)?;
+        sheet.autofilter(0, 0, last, 14).map_err(xlsx_error)?;
+        self.workbook.save_to_buffer().map_err(xlsx_error)
+    }
+}
+
+/// The areas from the top of the actor's scope down to `area_id`, each
+/// with its id: the way back up from a drilled-down area. An official's
+/// trail starts at their own area, an administrator's at the top of the
+/// tree, a leader's at the first area their team's scope reaches.
+///
+/// # Errors
+/// The area out of reach, or the store fails.
+pub async fn area_trail(
+    store: &Store,
+    actor: &Actor,
+    area_id: i32,
+) -> Result<Vec<AreaRef>, ServiceError> {
+    let (area, _) = area_scope(store, actor, area_id).await?;
+    let db = store.connection();
+    let mut trail = vec![AreaRef::from(&area)];
+    let mut up = area.parent_id;
+    loop {
+        let top_reached = match actor.role {
+            UserRole::Admin => false,
+            UserRole::Official => actor.area_id == Some(trail[0].id.unwrap_or_default()),
+            // A leader's scope is their team's, read downwards only.
+            UserRole::Leader | UserRole::Volunteer => true,
+        };
+        // The tree is shallow (province, commune, village); the bound only
+        // guards against a cycle written by hand.
+        let Some(id) = up.filter(|_| !top_reached && trail.len() < 16) else {
+            break;
+        };
+        let Some(parent) = doorstep_store::find_area(db, id).await? else {
+            break;
+        };
+        up = parent.parent_id;
+        trail.insert(0, AreaRef::from(&parent));
+    }
+    Ok(trail)
+}
+
 pub use doorstep_core::records::AuditEntry;
 
 /// The most audit entries on one page.
@@ -595,6 +738,115 @@ pub async fn audit_log(
         ));
     }
     Ok(doorstep_store::list_audit(store.connection(), &scope, &filter).await?)
+}
+
+/// An audit entry as a person reads it: who by name, what in words, when in
+/// the zone of the team it touched.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditLine {
+    /// The entry.
+    pub entry: AuditEntry,
+    /// The actor's display name (a user), or the process in words.
+    pub actor_name: String,
+    /// The action in Vietnamese.
+    pub action_vi: String,
+    /// The action in English.
+    pub action_en: String,
+    /// The team's zone, or the country's for an entry of no team.
+    pub zone: Tz,
+}
+
+/// An audit action in words, Vietnamese and English; an action this list
+/// does not know is shown as its code.
+pub fn action_words(action: &str) -> (String, String) {
+    let (vi, en) = match action {
+        "record_outcome" => ("Ghi kết quả lượt thăm", "Recorded a visit's outcome"),
+        "correct_outcome" => ("Sửa kết quả lượt thăm", "Corrected a visit's outcome"),
+        "create_plan" => ("Lập kế hoạch thăm", "Made a visit plan"),
+        "replan" => ("Lập lại kế hoạch thăm", "Made the visit plan again"),
+        "publish_plan" => ("Công bố lịch thăm", "Published the visit calendar"),
+        "supersede_draft" => ("Thay bản nháp kế hoạch", "Replaced a draft plan"),
+        "open_plan_run" => ("Lập kế hoạch cho địa bàn", "Started planning an area"),
+        "edit_visit" => ("Sửa lượt thăm", "Changed a visit"),
+        "add_blackout" => ("Thêm ngày nghỉ", "Added days off"),
+        "delete_blackout" => ("Xoá ngày nghỉ", "Removed days off"),
+        "import_register" => ("Nhập sổ hộ dân", "Imported the register"),
+        "export_register" => ("Xuất sổ hộ dân", "Exported the register"),
+        "export_unmet" => (
+            "Xuất danh sách hộ chưa gặp",
+            "Exported the unmet households",
+        ),
+        "export_resident" => ("Xuất dữ liệu của người dân", "Exported a resident's data"),
+        "read_residents" => ("Xem danh sách người dân", "Read the residents"),
+        "erase_resident" => ("Xoá người dân", "Erased a resident"),
+        "give_consent" => ("Ghi đồng ý của người dân", "Recorded a resident's consent"),
+        "withdraw_consent" => ("Rút đồng ý của người dân", "Withdrew a resident's consent"),
+        "set_need" => ("Đặt trạng thái nhu cầu", "Set a need's status"),
+        "set_mail_schedule" => ("Đặt giờ gửi thư", "Set the mail schedule"),
+        "create_feed" => ("Tạo lịch đăng ký", "Created a calendar feed"),
+        "rotate_feed" => (
+            "Đổi địa chỉ lịch đăng ký",
+            "Renewed a calendar feed's address",
+        ),
+        "revoke_feed" => ("Thu hồi lịch đăng ký", "Revoked a calendar feed"),
+        other => (other, other),
+    };
+    (vi.to_owned(), en.to_owned())
+}
+
+/// A page of the audit log as people read it ([`audit_log`] with the
+/// actors' names, the actions in words and each team's zone).
+///
+/// # Errors
+/// As [`audit_log`].
+pub async fn audit_lines(
+    store: &Store,
+    actor: &Actor,
+    filter: AuditFilter,
+) -> Result<Vec<AuditLine>, ServiceError> {
+    let entries = audit_log(store, actor, filter).await?;
+    let db = store.connection();
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let mut zones: BTreeMap<i32, Tz> = BTreeMap::new();
+    let mut lines = Vec::with_capacity(entries.len());
+    for entry in entries {
+        if !names.contains_key(&entry.actor) {
+            let user = match entry.actor.strip_prefix("user:").map(str::parse::<i32>) {
+                Some(Ok(id)) => doorstep_store::find_user(db, id).await?,
+                _ => None,
+            };
+            let name = match (user, entry.actor.as_str()) {
+                (Some(user), _) => user.display_name,
+                (None, "cli") => "doorstep (dòng lệnh / command line)".to_owned(),
+                (None, "demo") => "doorstep (dữ liệu mẫu / demo data)".to_owned(),
+                (None, other) => other.to_owned(),
+            };
+            names.insert(entry.actor.clone(), name);
+        }
+        let zone = match entry.team_id {
+            Some(team) => match zones.get(&team) {
+                Some(zone) => *zone,
+                None => {
+                    let zone = doorstep_store::find_team(db, team)
+                        .await?
+                        .and_then(|t| t.timezone.parse().ok())
+                        .unwrap_or(COUNTRY_ZONE);
+                    zones.insert(team, zone);
+                    zone
+                }
+            },
+            None => COUNTRY_ZONE,
+        };
+        let (action_vi, action_en) = action_words(&entry.action);
+        lines.push(AuditLine {
+            actor_name: names[&entry.actor].clone(),
+            action_vi,
+            action_en,
+            zone,
+            entry,
+        });
+    }
+    Ok(lines)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod feeds;
 mod gzip;
 mod mail;
 mod matrix;
+mod official_pages;
 mod openapi;
 mod outcomes;
 mod outside;

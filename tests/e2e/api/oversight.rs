@@ -512,7 +512,7 @@ async fn each_role_reads_the_audit_of_its_own_area_only() {
     for (query, field) in [
         ("coverage?weeks=0", "weeks"),
         ("coverage?weeks=mười", "weeks"),
-        ("unmet?format=xlsx", "format"),
+        ("unmet?format=pdf", "format"),
         ("unmet?limit=5000", "limit"),
         ("unmet?after=abc", "after"),
     ] {

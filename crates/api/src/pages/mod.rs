@@ -9,6 +9,7 @@
 mod calendar;
 mod day;
 mod outcome;
+mod oversight;
 mod publish;
 mod sign_in;
 mod team;
@@ -20,7 +21,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
-use doorstep_core::{Language, VisitMode};
+use doorstep_core::{Language, UserRole, VisitMode};
 use doorstep_service::auth;
 use doorstep_service::daylist;
 use doorstep_service::error::{FieldError, ServiceError};
@@ -86,6 +87,10 @@ struct SignedIn {
     member: bool,
     /// The team of a leader or volunteer: its calendar and households.
     team_id: Option<i32>,
+    /// An official or administrator: the audit pages.
+    auditor: bool,
+    /// An official's area: its coverage and unmet households.
+    area_id: Option<i32>,
 }
 
 impl Header {
@@ -107,6 +112,11 @@ impl Header {
                 },
                 member: u.actor.member_id.is_some(),
                 team_id: u.actor.team_id,
+                auditor: matches!(u.user.role, UserRole::Official | UserRole::Admin),
+                area_id: u
+                    .actor
+                    .area_id
+                    .filter(|_| u.user.role == UserRole::Official),
             }),
             en,
         }
@@ -310,6 +320,11 @@ pub(crate) fn routes() -> axum::Router<AppState> {
             get(publish::confirm).post(publish::publish),
         )
         .route("/visits/{visit_id}/ket-qua", post(outcome::record_outcome))
+        .route("/vung/{area_id}", get(oversight::coverage))
+        .route("/vung/{area_id}/chua-tham", get(oversight::unmet))
+        .route("/vung/{area_id}/chua-tham.csv", get(oversight::unmet_csv))
+        .route("/vung/{area_id}/chua-tham.xlsx", get(oversight::unmet_xlsx))
+        .route("/nhat-ky", get(oversight::audit))
         .route(SIGN_IN, get(sign_in::sign_in_form).post(sign_in::sign_in))
         .route("/dang-xuat", post(sign_in::sign_out))
         .route("/ngon-ngu", post(sign_in::switch_language))

@@ -21,6 +21,8 @@ struct TeamsPage {
     lead_team: Option<i32>,
     /// Whether the user has visits of their own.
     member: bool,
+    /// An official's area: its coverage comes first.
+    official_area: Option<i32>,
 }
 
 /// `GET /`: where each role starts. A volunteer goes straight to their
@@ -42,6 +44,10 @@ pub(super) async fn home(State(state): State<AppState>, PageUser(user): PageUser
                     .team_id
                     .filter(|_| user.user.role == UserRole::Leader),
                 member: user.actor.member_id.is_some(),
+                official_area: user
+                    .actor
+                    .area_id
+                    .filter(|_| user.user.role == UserRole::Official),
             },
         ),
         Err(e) => error_page(Some(&user), e),
