@@ -9,6 +9,7 @@
 mod calendar;
 mod day;
 mod outcome;
+mod phone;
 mod publish;
 mod sign_in;
 mod team;
@@ -35,6 +36,9 @@ const HOME_ZONE: &str = "Asia/Ho_Chi_Minh";
 
 /// The signed-in member's own visits of a day.
 const MY_DAY: &str = "/lich-cua-toi";
+
+/// The signed-in member's calendar feed, with its QR code.
+const PHONE_CALENDAR: &str = "/lich-cua-toi/dien-thoai";
 
 /// Today in a team's zone, solar and lunar, in the page's language:
 /// "Thứ Bảy 28/11/2026 · âm lịch 20/10 năm Bính Ngọ", or "Saturday
@@ -304,6 +308,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/teams/{team_id}", get(team::team))
         .route("/teams/{team_id}/lich", get(calendar::calendar))
         .route(MY_DAY, get(day::my_day))
+        .route(PHONE_CALENDAR, get(phone::phone_calendar))
         .route("/members/{member_id}/ngay", get(day::member_day))
         .route("/plans/{plan_id}/cong-bo", post(publish::publish))
         .route("/visits/{visit_id}/ket-qua", post(outcome::record_outcome))
