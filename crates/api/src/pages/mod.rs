@@ -80,6 +80,9 @@ struct Header {
     csrf: String,
     /// The page is in English.
     en: bool,
+    /// Names the session's offline copies (a hash of the form token, no
+    /// secret): the service worker keeps the lists of this session only.
+    cache_id: String,
 }
 
 /// Who is signed in, as the header shows it, with the links of their role.
@@ -102,6 +105,9 @@ impl Header {
                 .map(|u| today_line(zone, u.now, en))
                 .unwrap_or_default(),
             csrf: user.map(|u| auth::form_token(&u.token)).unwrap_or_default(),
+            cache_id: user
+                .map(|u| auth::form_token(&auth::form_token(&u.token))[..24].to_owned())
+                .unwrap_or_default(),
             user: user.map(|u| SignedIn {
                 name: u.user.display_name.clone(),
                 role: if en {

@@ -251,9 +251,7 @@ fn confirm_page(
                     .get(&c.resident_id)
                     .cloned()
                     .unwrap_or_else(|| format!("#{}", c.resident_id)),
-                need: c
-                    .need
-                    .map(|n| if en { n.label_en() } else { n.label_vi() }),
+                need: c.need.map(|n| if en { n.label_en() } else { n.label_vi() }),
                 before: pick(result_words(c.before)),
                 after: pick(result_words(c.after)),
             })
