@@ -26,12 +26,14 @@ use axum::response::{IntoResponse, Response};
 use crate::auth::COOKIE;
 use crate::error::{MAX_JSON_BODY, Refusal, too_large};
 
-/// The Content Security Policy of every answer: doorstep's own files only,
-/// no inline script or style, never inside another site's frame, forms
-/// sent only to doorstep.
+/// The Content Security Policy of every answer: doorstep's own files only
+/// (its script, its service worker and manifest included), no inline
+/// script or style, never inside another site's frame, forms sent only to
+/// doorstep.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
-     style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
-     form-action 'self'; frame-ancestors 'none'";
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src 'self'; \
+     manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
 
 /// Middleware: refuses a cross-site request that would change something.
 pub async fn same_site_only(request: Request, next: Next) -> Response {

@@ -97,6 +97,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ready))
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route(STYLESHEET, get(stylesheet))
+        .route(SCRIPT, get(script))
+        .route(SERVICE_WORKER, get(service_worker))
+        .route(MANIFEST, get(manifest))
+        .route(ICON, get(icon))
         .merge(openapi::api_router().split_for_parts().0)
         .merge(pages::routes())
         .fallback(error::not_found)
@@ -138,6 +142,71 @@ async fn stylesheet() -> axum::response::Response {
         HeaderValue::from_static("public, max-age=3600"),
     );
     response
+}
+
+/// The pages' one script: they work without it; with it, lists stay
+/// readable and taps are kept when the network is gone
+/// (docs/pages.md, "Volunteers").
+pub const SCRIPT: &str = "/assets/app.js";
+
+/// The service worker, at the root so that its scope is every page.
+pub const SERVICE_WORKER: &str = "/sw.js";
+
+/// The web app manifest (name, start page, icon).
+pub const MANIFEST: &str = "/manifest.webmanifest";
+
+/// The app's icon, drawn as SVG.
+pub const ICON: &str = "/assets/icon.svg";
+
+/// A file of doorstep's own with its type and how long browsers keep it.
+fn own_file(
+    body: &'static str,
+    content_type: &'static str,
+    cache: &'static str,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    response
+}
+
+/// The pages' script; checked with the server at each use, so that a new
+/// version reaches the phones at once.
+async fn script() -> axum::response::Response {
+    own_file(
+        include_str!("../assets/app.js"),
+        "text/javascript; charset=utf-8",
+        "no-cache",
+    )
+}
+
+/// The service worker; never kept by the HTTP cache, so that a new one is
+/// found at once.
+async fn service_worker() -> axum::response::Response {
+    own_file(
+        include_str!("../assets/sw.js"),
+        "text/javascript; charset=utf-8",
+        "no-cache",
+    )
+}
+
+async fn manifest() -> axum::response::Response {
+    own_file(
+        include_str!("../assets/manifest.webmanifest"),
+        "application/manifest+json",
+        "public, max-age=3600",
+    )
+}
+
+async fn icon() -> axum::response::Response {
+    own_file(
+        include_str!("../assets/icon.svg"),
+        "image/svg+xml",
+        "public, max-age=86400",
+    )
 }
 
 async fn health() -> axum::Json<serde_json::Value> {

@@ -19,7 +19,9 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
 use doorstep_core::rules::{Lang, Rule, RuleContext, describe};
-use doorstep_core::{NeedStep, Presence, UserRole, VisitMode, VisitStatus, find_country};
+use doorstep_core::{
+    NeedStep, OutcomeResult, Presence, UserRole, VisitMode, VisitStatus, find_country,
+};
 use doorstep_store::Store;
 use doorstep_store::repo::feeds::member_team;
 use doorstep_store::repo::snapshot::{
@@ -199,6 +201,22 @@ pub struct ExpectedResident {
     pub availability_vi: String,
     /// The same in English.
     pub availability_en: String,
+    /// The needs this visit is for that the resident has (open, held back,
+    /// or given a result at this visit), in pipeline order.
+    pub needs: Vec<NeedStep>,
+    /// The results recorded for them at this visit, oldest first.
+    pub recorded: Vec<Recorded>,
+}
+
+/// A result recorded for a resident at a visit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    /// The need; `None` for every need the visit was for.
+    pub need: Option<NeedStep>,
+    /// What happened.
+    pub result: OutcomeResult,
+    /// The appointment's day, for `needs_appointment`.
+    pub appointment_on: Option<NaiveDate>,
 }
 
 /// How the actor stands to a member's visits.
@@ -302,6 +320,9 @@ pub(crate) async fn member_day(
     // often, the register is big.
     let sheet = day_sheet(store.connection(), team, member, from, to).await?;
     let DaySheet { snapshot, visits } = &sheet;
+    let ids: Vec<i32> = visits.iter().map(|v| v.id).collect();
+    let recorded =
+        doorstep_store::repo::outcomes::outcomes_of_visits(store.connection(), &ids).await?;
     let member = snapshot.members.iter().find(|m| m.id == member_id);
     let rules = RuleContext::from_catalog(catalog);
     let visits = visits
@@ -337,12 +358,35 @@ pub(crate) async fn member_day(
                     .zip(&described)
                     .map(|(r, (_, (vi, en)))| {
                         let (vi, en) = (vi.clone(), en.clone());
+                        let recorded: Vec<Recorded> = recorded
+                            .get(&v.id)
+                            .into_iter()
+                            .flatten()
+                            .filter(|o| o.resident_id == r.id)
+                            .map(|o| Recorded {
+                                need: o.need,
+                                result: o.result,
+                                appointment_on: o.appointment_on,
+                            })
+                            .collect();
+                        let needs = v
+                            .purposes
+                            .iter()
+                            .copied()
+                            .filter(|step| {
+                                r.open_needs.contains(step)
+                                    || r.held_needs.iter().any(|(s, _)| s == step)
+                                    || recorded.iter().any(|o| o.need == Some(*step))
+                            })
+                            .collect();
                         ExpectedResident {
                             id: r.id,
                             name: r.full_name.clone(),
                             phone: r.phone.clone().filter(|_| phones_shown),
                             availability_vi: vi,
                             availability_en: en,
+                            needs,
+                            recorded,
                         }
                     })
                     .collect(),

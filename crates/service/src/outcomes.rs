@@ -37,10 +37,10 @@ use doorstep_core::{
 };
 use doorstep_store::Store;
 use doorstep_store::repo::outcomes::{
-    self, Correction, NeedBefore, NeedChange, NewOutcome, OutcomeLine, OutcomePlan, OutcomeWrite,
+    self, Correction, NeedBefore, NeedChange, NewOutcome, OutcomePlan, OutcomeWrite,
     Recorded as Written, RecordedOutcome, VisitOutcomes,
 };
-pub use doorstep_store::repo::outcomes::{NeedState, ResidentState};
+pub use doorstep_store::repo::outcomes::{NeedState, OutcomeLine, ResidentState};
 use doorstep_store::repo::plans::{self, VisitRecord};
 use doorstep_tide::Catalog;
 use sha2::{Digest, Sha256};
@@ -408,6 +408,76 @@ pub async fn record_outcome(
         }
         Written::Repeat { .. } => Err(reused_key()),
     }
+}
+
+/// A visit the actor may record outcomes for, with its team's zone.
+async fn recordable_visit(
+    store: &Store,
+    actor: &Actor,
+    visit_id: i32,
+) -> Result<(VisitRecord, Tz), ServiceError> {
+    let visit = plans::find_visit(store.connection(), visit_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("visit", visit_id))?;
+    let plan = planning::find_plan_for(store, actor, visit.plan_id)
+        .await
+        .map_err(|_| ServiceError::not_found("visit", visit_id))?;
+    let may = match actor.role {
+        UserRole::Admin => true,
+        UserRole::Leader => {
+            actor.team_id == Some(plan.team_id) || actor.member_id == Some(visit.member_id)
+        }
+        UserRole::Volunteer => actor.member_id == Some(visit.member_id),
+        UserRole::Official => false,
+    };
+    if !may {
+        // Someone who may not record it reads nothing of it either.
+        return Err(ServiceError::not_found("visit", visit_id));
+    }
+    let zone = planning::team_zone_of(store, plan.team_id).await?;
+    Ok((visit, zone))
+}
+
+/// The results recorded at a visit, oldest first, for someone who may
+/// record them (the visit's volunteer, the team's leader, an
+/// administrator): what a second tap on a resident would change.
+///
+/// # Errors
+/// Not found (also out of scope, or not theirs to record), or the store
+/// fails.
+pub async fn recorded_at(
+    store: &Store,
+    actor: &Actor,
+    visit_id: i32,
+) -> Result<Vec<OutcomeLine>, ServiceError> {
+    recordable_visit(store, actor, visit_id).await?;
+    Ok(outcomes::visit_outcomes(store.connection(), visit_id).await?)
+}
+
+/// The next windows (from tomorrow) of the residents recorded away
+/// (`not_home`, `reschedule`) at a visit, for someone who may record its
+/// outcomes: what the day page shows after such a recording.
+///
+/// # Errors
+/// As [`recorded_at`].
+pub async fn away_next_windows(
+    store: &Store,
+    catalog: &Catalog,
+    actor: &Actor,
+    visit_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Vec<NextWindows>, ServiceError> {
+    let (visit, zone) = recordable_visit(store, actor, visit_id).await?;
+    let away: BTreeSet<i32> = outcomes::visit_outcomes(store.connection(), visit_id)
+        .await?
+        .iter()
+        .filter(|o| o.result.attempt())
+        .map(|o| o.resident_id)
+        .collect();
+    if away.is_empty() {
+        return Ok(Vec::new());
+    }
+    next_windows(store, catalog, &visit, zone, &away, now).await
 }
 
 fn reused_key() -> ServiceError {

@@ -21,6 +21,7 @@ mod residents;
 mod runs;
 mod tallies;
 mod teams;
+mod volunteer_pages;
 
 use axum::Router;
 use axum::body::Body;

@@ -41,7 +41,7 @@ const REASONS: [(&str, &str, &str); 4] = [
 ];
 
 /// Text as the templates escape it.
-fn html(text: &str) -> String {
+pub(super) fn html(text: &str) -> String {
     text.replace('&', "&#38;")
         .replace('<', "&#60;")
         .replace('>', "&#62;")
@@ -72,9 +72,24 @@ async fn get_page(app: &TestApp, path: &str, token: &str) -> (StatusCode, String
                 .starts_with("text/html"),
             "{path}"
         );
-        assert!(!body.contains("<script"), "{path}: no script is needed");
+        assert_only_own_scripts(path, &body);
     }
     (status, body)
+}
+
+/// A page's scripts are doorstep's own files, none inline.
+pub(super) fn assert_only_own_scripts(path: &str, body: &str) {
+    for (at, _) in body.match_indices("<script") {
+        let tag = &body[at..at + body[at..].find('>').unwrap()];
+        assert_eq!(
+            tag, "<script src=\"/assets/app.js\" defer",
+            "{path}: only doorstep's own script, deferred"
+        );
+        assert!(
+            body[at..].starts_with(&format!("{tag}></script>")),
+            "{path}: no inline script"
+        );
+    }
 }
 
 async fn api(app: &TestApp, path: &str, token: &str) -> Value {

@@ -7,9 +7,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Days, NaiveDate};
-use doorstep_core::{VisitMode, VisitStatus};
+use doorstep_core::{NeedStep, OutcomeResult, VisitMode, VisitStatus};
 use doorstep_service::daylist::{self, DayList};
 use doorstep_service::error::ServiceError;
+use doorstep_service::outcomes;
 
 use super::calendar::calendar_href;
 use super::{
@@ -23,6 +24,9 @@ use crate::{ApiError, AppState, CurrentUser};
 pub(super) struct DayQuery {
     /// The day, `YYYY-MM-DD`; today in the team's zone when absent.
     ngay: Option<String>,
+    /// The visit whose outcome was just recorded: its residents found away
+    /// are shown with their next likely times.
+    ghi: Option<String>,
 }
 
 #[derive(Template)]
@@ -39,10 +43,16 @@ struct DayPage {
     next: String,
     /// Today's list, when another day is shown.
     today: Option<String>,
+    /// Tomorrow's list, when another day is shown.
+    tomorrow: Option<String>,
+    /// The page of the member's calendar feed (their own list only).
+    phone_calendar: Option<&'static str>,
     /// The team's calendar of the week from this day.
     calendar: String,
     phones_shown: bool,
     cards: Vec<VisitCard>,
+    /// The one-tap results, one button each.
+    results: &'static [(&'static str, &'static str, &'static str)],
 }
 
 struct VisitCard {
@@ -50,8 +60,11 @@ struct VisitCard {
     /// The member may record what happened (their own list, the day has
     /// come, the visit is not cancelled).
     can_record: bool,
-    /// The recording's idempotency key: a double tap records once.
+    /// The start of each recording form's idempotency key (the form adds
+    /// the resident, the need and the result): a double tap records once.
     form_key: String,
+    /// The day of the list, `YYYY-MM-DD`.
+    date: String,
     order: usize,
     time: String,
     mode_vi: &'static str,
@@ -76,6 +89,57 @@ struct PersonRow {
     name: String,
     phone: Option<String>,
     tel: Option<String>,
+    /// The result recorded for the whole visit (`done`…), if any.
+    current: String,
+    /// Every result recorded for them at the visit, in words.
+    recorded: Vec<String>,
+    /// The needs of the visit they have, each with its own result, when
+    /// there are two or more.
+    needs: Vec<NeedRow>,
+    /// Their next likely times, just after they were recorded away.
+    next_times: Vec<String>,
+    /// Why there is no next time, when there is none.
+    next_reason: Option<String>,
+}
+
+struct NeedRow {
+    code: &'static str,
+    label: &'static str,
+    /// The result recorded for this need alone, if any.
+    current: String,
+}
+
+/// The one-tap results, in the order of the buttons (the appointment,
+/// which needs a day, comes apart).
+pub(super) const RESULTS: [(&str, &str, &str); 4] = [
+    ("done", "Đã xong", "Done"),
+    ("not_home", "Không có nhà", "Not home"),
+    ("reschedule", "Hẹn lại", "Another time"),
+    ("refused", "Từ chối", "Refused"),
+];
+
+/// A result's words on the page.
+pub(super) fn result_words(result: OutcomeResult) -> (&'static str, &'static str) {
+    match result {
+        OutcomeResult::Done => ("Đã xong", "Done"),
+        OutcomeResult::NotHome => ("Không có nhà", "Not home"),
+        OutcomeResult::Reschedule => ("Hẹn lại", "Another time"),
+        OutcomeResult::Refused => ("Từ chối", "Refused"),
+        OutcomeResult::NeedsAppointment => ("Cần hẹn công an", "Needs an appointment"),
+    }
+}
+
+/// A fresh start of idempotency keys: the clock's nanoseconds and a
+/// random number, so that two renderings never share a key.
+pub(super) fn key_nonce(now: chrono::DateTime<chrono::Utc>) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    format!(
+        "{:x}-{random:x}",
+        now.timestamp_nanos_opt().unwrap_or_default()
+    )
 }
 
 /// `GET /lich-cua-toi?ngay=YYYY-MM-DD`: the signed-in member's visits of a day.
@@ -91,10 +155,71 @@ pub(super) async fn my_day(
         }
         Err(e) => Err(e),
     };
-    match found {
-        Ok(list) => render(StatusCode::OK, &day_page(&user, list, MY_DAY.to_owned())),
-        Err(e) => error_page(Some(&user), e),
+    let list = match found {
+        Ok(list) => list,
+        Err(e) => return error_page(Some(&user), e),
+    };
+    // After a recording: the next likely times of those found away.
+    let just_recorded = query
+        .ghi
+        .as_deref()
+        .and_then(|v| v.parse::<i32>().ok())
+        .filter(|id| list.visits.iter().any(|v| v.id == *id));
+    let away = match just_recorded {
+        Some(visit_id) => outcomes::away_next_windows(
+            &state.store,
+            &state.catalog,
+            &user.actor,
+            visit_id,
+            state.now(),
+        )
+        .await
+        .map(|found| (visit_id, found))
+        .ok(),
+        None => None,
+    };
+    let mut page = day_page(&user, list, MY_DAY.to_owned());
+    if let Some((visit_id, found)) = away {
+        let en = page.header.en;
+        for card in page.cards.iter_mut().filter(|c| c.id == visit_id) {
+            for person in &mut card.residents {
+                if let Some(next) = found.iter().find(|n| n.resident_id == person.id) {
+                    person.next_times = next
+                        .windows
+                        .iter()
+                        .map(|(start, end, _)| window_words(*start, *end, en))
+                        .collect();
+                    person.next_reason = next
+                        .reason
+                        .as_ref()
+                        .map(|(vi, english)| if en { english.clone() } else { vi.clone() });
+                }
+            }
+        }
     }
+    render(StatusCode::OK, &page)
+}
+
+/// A next window in words: "Thứ Ba 08/12 (28/10 âm) 17:00–20:00".
+pub(super) fn window_words(
+    start: chrono::DateTime<chrono_tz::Tz>,
+    end: chrono::DateTime<chrono_tz::Tz>,
+    en: bool,
+) -> String {
+    use chrono::Datelike;
+    format!(
+        "{} {} ({} {}) {}–{}",
+        if en {
+            doorstep_core::words::weekday_en(start.weekday())
+        } else {
+            doorstep_core::words::weekday_vi(start.weekday())
+        },
+        start.format("%d/%m"),
+        daylist::lunar_short(start.date_naive()),
+        if en { "lunar" } else { "âm" },
+        start.format("%H:%M"),
+        end.format("%H:%M"),
+    )
 }
 
 /// `GET /members/{member_id}/ngay?ngay=YYYY-MM-DD`: a member's visits of a
@@ -149,8 +274,11 @@ fn day_page(user: &CurrentUser, list: DayList, base: String) -> DayPage {
         previous: day_href(list.date - Days::new(1)),
         next: day_href(list.date + Days::new(1)),
         today: (list.date != today).then(|| day_href(today)),
+        tomorrow: (list.date != today + Days::new(1)).then(|| day_href(today + Days::new(1))),
+        phone_calendar: mine.then_some(super::PHONE_CALENDAR),
         calendar: calendar_href(list.team_id, list.date, false),
         phones_shown: list.phones_shown,
+        results: &RESULTS,
         cards: list
             .visits
             .into_iter()
@@ -159,11 +287,8 @@ fn day_page(user: &CurrentUser, list: DayList, base: String) -> DayPage {
                 VisitCard {
                     id: v.id,
                     can_record: mine && day_has_come && v.status != VisitStatus::Cancelled,
-                    form_key: format!(
-                        "p{}-{}",
-                        v.id,
-                        now.timestamp_nanos_opt().unwrap_or_default()
-                    ),
+                    form_key: format!("p{}-{}", v.id, key_nonce(now)),
+                    date: list.date.to_string(),
                     order: v.order,
                     time: v.window.time,
                     mode_vi,
@@ -187,11 +312,61 @@ fn day_page(user: &CurrentUser, list: DayList, base: String) -> DayPage {
                     residents: v
                         .residents
                         .into_iter()
-                        .map(|r| PersonRow {
-                            id: r.id,
-                            tel: r.phone.as_deref().and_then(tel_target),
-                            phone: r.phone,
-                            name: r.name,
+                        .map(|r| {
+                            let current_of = |need: Option<NeedStep>| {
+                                r.recorded
+                                    .iter()
+                                    .rev()
+                                    .find(|o| o.need == need)
+                                    .map(|o| o.result.code().to_owned())
+                                    .unwrap_or_default()
+                            };
+                            PersonRow {
+                                id: r.id,
+                                tel: r.phone.as_deref().and_then(tel_target),
+                                current: current_of(None),
+                                recorded: r
+                                    .recorded
+                                    .iter()
+                                    .map(|o| {
+                                        let (vi, english) = result_words(o.result);
+                                        let words = if en { english } else { vi };
+                                        let words = match o.appointment_on {
+                                            Some(day) => {
+                                                format!("{words} {}", day.format("%d/%m/%Y"))
+                                            }
+                                            None => words.to_owned(),
+                                        };
+                                        match o.need {
+                                            Some(need) => format!(
+                                                "{}: {words}",
+                                                if en { need.label_en() } else { need.label_vi() }
+                                            ),
+                                            None => words,
+                                        }
+                                    })
+                                    .collect(),
+                                needs: if r.needs.len() >= 2 {
+                                    r.needs
+                                        .iter()
+                                        .map(|need| NeedRow {
+                                            code: need.code(),
+                                            label: if en {
+                                                need.label_en()
+                                            } else {
+                                                need.label_vi()
+                                            },
+                                            current: current_of(Some(*need)),
+                                        })
+                                        .collect()
+                                } else {
+                                    Vec::new()
+                                },
+                                next_times: Vec::new(),
+                                next_reason: None,
+                                phone: r.phone,
+                                name: r.name,
+                            }
                         })
                         .collect(),
                 }

@@ -10,6 +10,7 @@ mod calendar;
 mod day;
 mod outcome;
 mod oversight;
+mod phone;
 mod publish;
 mod sign_in;
 mod team;
@@ -36,6 +37,9 @@ const HOME_ZONE: &str = "Asia/Ho_Chi_Minh";
 
 /// The signed-in member's own visits of a day.
 const MY_DAY: &str = "/lich-cua-toi";
+
+/// The signed-in member's calendar feed, with its QR code.
+const PHONE_CALENDAR: &str = "/lich-cua-toi/dien-thoai";
 
 /// Today in a team's zone, solar and lunar, in the page's language:
 /// "Thứ Bảy 28/11/2026 · âm lịch 20/10 năm Bính Ngọ", or "Saturday
@@ -77,6 +81,9 @@ struct Header {
     csrf: String,
     /// The page is in English.
     en: bool,
+    /// Names the session's offline copies (a hash of the form token, no
+    /// secret): the service worker keeps the lists of this session only.
+    cache_id: String,
 }
 
 /// Who is signed in, as the header shows it, with the links of their role.
@@ -103,6 +110,9 @@ impl Header {
                 .map(|u| today_line(zone, u.now, en))
                 .unwrap_or_default(),
             csrf: user.map(|u| auth::form_token(&u.token)).unwrap_or_default(),
+            cache_id: user
+                .map(|u| auth::form_token(&auth::form_token(&u.token))[..24].to_owned())
+                .unwrap_or_default(),
             user: user.map(|u| SignedIn {
                 name: u.user.display_name.clone(),
                 role: if en {
@@ -314,6 +324,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/teams/{team_id}", get(team::team))
         .route("/teams/{team_id}/lich", get(calendar::calendar))
         .route(MY_DAY, get(day::my_day))
+        .route(PHONE_CALENDAR, get(phone::phone_calendar))
         .route("/members/{member_id}/ngay", get(day::member_day))
         .route(
             "/plans/{plan_id}/cong-bo",

@@ -3,11 +3,12 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use chrono::Datelike;
+use axum::response::{IntoResponse, Redirect, Response};
+use doorstep_core::{NeedStep, OutcomeResult};
 use doorstep_service::error::ServiceError;
 use doorstep_service::outcomes;
 
+use super::day::{key_nonce, result_words, window_words};
 use super::{Header, MY_DAY, PageUser, error_page, form_sent_by_us, render, stale_form};
 use crate::error::parse_id;
 use crate::{ApiError, AppState};
@@ -24,16 +25,43 @@ struct OutcomePage {
     back: String,
 }
 
+/// A second tap that would change a result already recorded: asked first.
+#[derive(Template)]
+#[template(path = "confirm.html")]
+struct ConfirmPage {
+    header: Header,
+    action: String,
+    changes: Vec<ChangeRow>,
+    /// The form's fields as sent, to send again with `correction`.
+    fields: Vec<(String, String)>,
+    key: String,
+    back: String,
+}
+
+struct ChangeRow {
+    name: String,
+    need: Option<&'static str>,
+    before: &'static str,
+    after: &'static str,
+}
+
 struct AwayRow {
     name: String,
     windows: Vec<String>,
     reason: Option<String>,
 }
 
-/// `POST /visits/{visit_id}/ket-qua`: the outcome form of the day page —
-/// one choice per resident (`r{id}`), an appointment day (`h{id}`), a note
-/// — recorded as the API records it; answers with the next windows of
-/// those found away.
+/// `POST /visits/{visit_id}/ket-qua`: the outcome forms of the day page —
+/// one choice per resident (`r{id}`), for one need (`g{id}`) or every need
+/// of the visit, an appointment day (`h{id}`), a note — recorded as the API
+/// records it.
+///
+/// A one-tap form (`mot=1`) goes back to the day's list (303), where the
+/// result shows and those found away have their next likely times; the
+/// full form answers with a page of what was recorded. A result that would
+/// change one recorded already is never sent as it is: the answer asks
+/// first, and the form it shows sends the change as a correction
+/// (`correction=1`).
 pub(super) async fn record_outcome(
     State(state): State<AppState>,
     PageUser(user): PageUser,
@@ -69,7 +97,7 @@ pub(super) async fn record_outcome(
             }
             items.push(outcomes::OutcomeItem {
                 resident_id: resident,
-                need: None,
+                need: get(&format!("g{resident}")),
                 result: value.trim().to_owned(),
                 appointment_on: get(&format!("h{resident}")),
             });
@@ -88,11 +116,23 @@ pub(super) async fn record_outcome(
             ),
         );
     }
+    let correction = get("correction").as_deref() == Some("1");
+    let one_tap = get("mot").as_deref() == Some("1");
+    if !correction {
+        let recorded = match outcomes::recorded_at(&state.store, &user.actor, visit_id).await {
+            Ok(recorded) => recorded,
+            Err(e) => return error_page(Some(&user), e),
+        };
+        let changes = changes(&items, &recorded);
+        if !changes.is_empty() {
+            return confirm_page(&user, visit_id, &fields, &names, &changes, get("ngay"));
+        }
+    }
     let request = outcomes::OutcomeRequest {
         idempotency_key: get("key").unwrap_or_else(|| format!("p{visit_id}")),
         note: get("note"),
         outcomes: items,
-        correction: false,
+        correction,
     };
     let answer = match outcomes::record_outcome(
         &state.store,
@@ -108,6 +148,10 @@ pub(super) async fn record_outcome(
         Err(e) => return error_page(Some(&user), e),
     };
     let day = answer.visit.start.with_timezone(&answer.zone).date_naive();
+    if one_tap {
+        return Redirect::to(&format!("{MY_DAY}?ngay={day}&ghi={visit_id}#v{visit_id}"))
+            .into_response();
+    }
     let header = Header::new(
         ("Đã ghi kết quả", "Recorded"),
         answer.zone.name(),
@@ -130,21 +174,7 @@ pub(super) async fn record_outcome(
                 windows: n
                     .windows
                     .iter()
-                    .map(|(start, end, _)| {
-                        format!(
-                            "{} {} ({} {}) {}–{}",
-                            if en {
-                                doorstep_core::words::weekday_en(start.weekday())
-                            } else {
-                                doorstep_core::words::weekday_vi(start.weekday())
-                            },
-                            start.format("%d/%m"),
-                            doorstep_service::daylist::lunar_short(start.date_naive()),
-                            if en { "lunar" } else { "âm" },
-                            start.format("%H:%M"),
-                            end.format("%H:%M"),
-                        )
-                    })
+                    .map(|(start, end, _)| window_words(*start, *end, en))
                     .collect(),
                 reason: n
                     .reason
@@ -153,6 +183,86 @@ pub(super) async fn record_outcome(
             })
             .collect(),
         back: format!("{MY_DAY}?ngay={day}"),
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// A result asked for that would change one recorded at the visit.
+struct Change {
+    resident_id: i32,
+    need: Option<NeedStep>,
+    before: OutcomeResult,
+    after: OutcomeResult,
+}
+
+/// The results asked for that differ from what is recorded for the same
+/// resident and need (or for the resident's whole visit).
+fn changes(items: &[outcomes::OutcomeItem], recorded: &[outcomes::OutcomeLine]) -> Vec<Change> {
+    items
+        .iter()
+        .filter_map(|item| {
+            let after = OutcomeResult::parse(&item.result)?;
+            let need = match item.need.as_deref() {
+                Some(code) => Some(NeedStep::parse(code)?),
+                None => None,
+            };
+            let before = recorded.iter().rev().find(|line| {
+                line.resident_id == item.resident_id
+                    && (line.need == need || line.need.is_none() || need.is_none())
+                    && line.result != after
+            })?;
+            Some(Change {
+                resident_id: item.resident_id,
+                need,
+                before: before.result,
+                after,
+            })
+        })
+        .collect()
+}
+
+/// "Change the recorded result?", with the form that sends the change.
+fn confirm_page(
+    user: &crate::CurrentUser,
+    visit_id: i32,
+    fields: &[(String, String)],
+    names: &std::collections::BTreeMap<i32, String>,
+    changes: &[Change],
+    day: Option<String>,
+) -> Response {
+    let header = Header::new(
+        ("Đổi kết quả đã ghi?", "Change the recorded result?"),
+        super::HOME_ZONE,
+        Some(user),
+    );
+    let en = header.en;
+    let pick = |(vi, english): (&'static str, &'static str)| if en { english } else { vi };
+    let back = match day {
+        Some(day) => format!("{MY_DAY}?ngay={day}#v{visit_id}"),
+        None => MY_DAY.to_owned(),
+    };
+    let page = ConfirmPage {
+        header,
+        action: format!("/visits/{visit_id}/ket-qua"),
+        changes: changes
+            .iter()
+            .map(|c| ChangeRow {
+                name: names
+                    .get(&c.resident_id)
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{}", c.resident_id)),
+                need: c.need.map(|n| if en { n.label_en() } else { n.label_vi() }),
+                before: pick(result_words(c.before)),
+                after: pick(result_words(c.after)),
+            })
+            .collect(),
+        fields: fields
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "csrf" | "key" | "correction"))
+            .cloned()
+            .collect(),
+        key: format!("c{visit_id}-{}", key_nonce(user.now)),
+        back,
     };
     render(StatusCode::OK, &page)
 }

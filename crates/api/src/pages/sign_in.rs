@@ -296,6 +296,13 @@ pub(super) async fn sign_out(State(state): State<AppState>, request: Request) ->
         header::SET_COOKIE,
         crate::auth::cookie("", 0, state.secure_cookie),
     );
+    // The lists the offline layer kept (Cache Storage, the outbox, the
+    // service worker) go with the session; app.js has sent or shown what
+    // was waiting before the form came here.
+    response.headers_mut().insert(
+        axum::http::HeaderName::from_static("clear-site-data"),
+        axum::http::HeaderValue::from_static("\"cache\", \"storage\""),
+    );
     // The sign-in page stays in the language the user read.
     if let Some(value) = language.and_then(|l| language_cookie(l, state.secure_cookie)) {
         response.headers_mut().append(header::SET_COOKIE, value);

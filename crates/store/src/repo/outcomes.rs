@@ -709,6 +709,38 @@ pub async fn visit_outcomes(
         .collect())
 }
 
+/// The results recorded at each of `visit_ids`, by visit, oldest first:
+/// one query for a day's list.
+///
+/// # Errors
+/// The database fails.
+pub async fn outcomes_of_visits(
+    db: &impl ConnectionTrait,
+    visit_ids: &[i32],
+) -> Result<BTreeMap<i32, Vec<OutcomeLine>>, StoreError> {
+    let mut found: BTreeMap<i32, Vec<OutcomeLine>> = BTreeMap::new();
+    if visit_ids.is_empty() {
+        return Ok(found);
+    }
+    for o in outcome::Entity::find()
+        .filter(outcome::Column::VisitId.is_in(visit_ids.iter().copied()))
+        .order_by_asc(outcome::Column::Id)
+        .all(db)
+        .await?
+    {
+        let Some(resident_id) = o.resident_id else {
+            continue;
+        };
+        found.entry(o.visit_id).or_default().push(OutcomeLine {
+            resident_id,
+            need: o.need.as_deref().and_then(NeedStep::parse),
+            result: o.result.0,
+            appointment_on: o.appointment_on,
+        });
+    }
+    Ok(found)
+}
+
 /// The digest stored with an idempotency key already used for the visit.
 ///
 /// # Errors
