@@ -363,3 +363,18 @@ pub(crate) async fn session_cookie(app: &TestApp, user: &str) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// A page's scripts are doorstep's own files, none inline.
+pub(crate) fn assert_only_own_scripts(path: &str, body: &str) {
+    for (at, _) in body.match_indices("<script") {
+        let tag = &body[at..at + body[at..].find('>').unwrap()];
+        assert_eq!(
+            tag, "<script src=\"/assets/app.js\" defer",
+            "{path}: only doorstep's own script, deferred"
+        );
+        assert!(
+            body[at..].starts_with(&format!("{tag}></script>")),
+            "{path}: no inline script"
+        );
+    }
+}

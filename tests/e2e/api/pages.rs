@@ -72,24 +72,9 @@ async fn get_page(app: &TestApp, path: &str, token: &str) -> (StatusCode, String
                 .starts_with("text/html"),
             "{path}"
         );
-        assert_only_own_scripts(path, &body);
+        super::assert_only_own_scripts(path, &body);
     }
     (status, body)
-}
-
-/// A page's scripts are doorstep's own files, none inline.
-pub(super) fn assert_only_own_scripts(path: &str, body: &str) {
-    for (at, _) in body.match_indices("<script") {
-        let tag = &body[at..at + body[at..].find('>').unwrap()];
-        assert_eq!(
-            tag, "<script src=\"/assets/app.js\" defer",
-            "{path}: only doorstep's own script, deferred"
-        );
-        assert!(
-            body[at..].starts_with(&format!("{tag}></script>")),
-            "{path}: no inline script"
-        );
-    }
 }
 
 async fn api(app: &TestApp, path: &str, token: &str) -> Value {

@@ -450,7 +450,7 @@ async fn pages_send_strangers_to_sign_in_and_show_each_user_their_teams() {
     ] {
         assert!(form.contains(text), "the form shows {text}: {form}");
     }
-    super::pages::assert_only_own_scripts("/dang-nhap", &form);
+    super::assert_only_own_scripts("/dang-nhap", &form);
 
     let (status, _, body) = post_form(
         &app,
@@ -582,7 +582,7 @@ async fn pages_escape_what_the_register_says() {
     let leader = sign_in(&app, LEADER).await;
     let (status, _, body) = page(&app, "/teams/1", Some(&leader)).await;
     assert_eq!(status, StatusCode::OK);
-    super::pages::assert_only_own_scripts("the register", &body);
+    super::assert_only_own_scripts("the register", &body);
     assert!(
         body.contains("Lê &#60;script&#62;") || body.contains("Lê &lt;script&gt;"),
         "the name is shown escaped: {body}"

@@ -24,7 +24,7 @@ async fn get(app: &TestApp, path: &str, cookie: &str) -> (StatusCode, HeaderMap,
         .await;
     let body = String::from_utf8(bytes).expect("UTF-8");
     if status == StatusCode::OK {
-        super::pages::assert_only_own_scripts(path, &body);
+        super::assert_only_own_scripts(path, &body);
     }
     (status, headers, body)
 }
