@@ -78,7 +78,7 @@ async fn a_volunteer_records_an_outcome_and_after_sign_out_back_shows_no_list() 
     let choices = browser
         .client
         .find_all(Locator::Css(&format!(
-            r#"form[action="{action}"] input[type="radio"][value="done"]"#
+            r#"details.outcome form[action="{action}"] input[type="radio"][value="done"]"#
         )))
         .await
         .expect("the choices");
@@ -86,11 +86,13 @@ async fn a_volunteer_records_an_outcome_and_after_sign_out_back_shows_no_list() 
     for choice in choices {
         choice.click().await.expect("a resident is marked done");
     }
-    find(format!(r#"form[action="{action}"] button[type="submit"]"#))
-        .await
-        .click()
-        .await
-        .expect("the form is sent");
+    find(format!(
+        r#"details.outcome form[action="{action}"] button[type="submit"]"#
+    ))
+    .await
+    .click()
+    .await
+    .expect("the form is sent");
     let recorded = url::Url::parse(&harness.url(&action)).expect("the form's URL");
     browser
         .client
