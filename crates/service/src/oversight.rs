@@ -457,6 +457,33 @@ pub fn unmet_csv_record(entry: &UnmetEntry) -> [String; 15] {
     ]
 }
 
+/// The households an export of an area's unmet list covers, once the export
+/// is logged (its area and format).
+async fn unmet_export_scope(
+    store: &Store,
+    actor: &Actor,
+    area_id: i32,
+    now: DateTime<Utc>,
+    format: &str,
+) -> Result<HouseholdScope, ServiceError> {
+    let (_, scope) = area_scope(store, actor, area_id).await?;
+    let (entity, entity_id) = match scope.team_id {
+        Some(team) => ("team", team),
+        None => ("area", area_id),
+    };
+    doorstep_store::append_audit(
+        store.connection(),
+        now,
+        &actor.label(),
+        "export_unmet",
+        entity,
+        Some(entity_id),
+        serde_json::json!({"area": area_id, "format": format}),
+    )
+    .await?;
+    Ok(scope)
+}
+
 /// The unmet households of an area as CSV (UTF-8 with a byte-order mark so
 /// that spreadsheet programs read Vietnamese, a Vietnamese header), in
 /// chunks as the database yields them: memory stays flat however large the
@@ -471,21 +498,7 @@ pub async fn area_unmet_csv(
     area_id: i32,
     now: DateTime<Utc>,
 ) -> Result<mpsc::Receiver<Result<Vec<u8>, ServiceError>>, ServiceError> {
-    let (_, scope) = area_scope(store, actor, area_id).await?;
-    let (entity, entity_id) = match scope.team_id {
-        Some(team) => ("team", team),
-        None => ("area", area_id),
-    };
-    doorstep_store::append_audit(
-        store.connection(),
-        now,
-        &actor.label(),
-        "export_unmet",
-        entity,
-        Some(entity_id),
-        serde_json::json!({"area": area_id, "format": "csv"}),
-    )
-    .await?;
+    let scope = unmet_export_scope(store, actor, area_id, now, "csv").await?;
     let (sender, receiver) = mpsc::channel(CSV_CHANNEL);
     let store = store.clone();
     tokio::spawn(async move {
@@ -566,21 +579,7 @@ pub async fn area_unmet_xlsx(
     area_id: i32,
     now: DateTime<Utc>,
 ) -> Result<Vec<u8>, ServiceError> {
-    let (_, scope) = area_scope(store, actor, area_id).await?;
-    let (entity, entity_id) = match scope.team_id {
-        Some(team) => ("team", team),
-        None => ("area", area_id),
-    };
-    doorstep_store::append_audit(
-        store.connection(),
-        now,
-        &actor.label(),
-        "export_unmet",
-        entity,
-        Some(entity_id),
-        serde_json::json!({"area": area_id, "format": "xlsx"}),
-    )
-    .await?;
+    let scope = unmet_export_scope(store, actor, area_id, now, "xlsx").await?;
     let rows = coverage::stream_unmet(store.connection(), scope, now).await?;
     futures_util::pin_mut!(rows);
     let mut sheet = UnmetSheet::new()?;
