@@ -16,6 +16,7 @@ pub mod error;
 pub mod export;
 pub mod feeds;
 pub mod health;
+pub mod household_page;
 pub mod import;
 pub mod mail;
 pub mod outcomes;

@@ -6,6 +6,7 @@ mod clock;
 mod concurrency;
 mod feeds;
 mod gzip;
+mod household_pages;
 mod mail;
 mod matrix;
 mod official_pages;

@@ -16,6 +16,11 @@ mod sign_in;
 mod team;
 mod teams;
 
+// The leader's households: the register, one household, a resident's availability.
+mod availability;
+mod household;
+mod households;
+
 use askama::Template;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -339,6 +344,17 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route(SIGN_IN, get(sign_in::sign_in_form).post(sign_in::sign_in))
         .route("/dang-xuat", post(sign_in::sign_out))
         .route("/ngon-ngu", post(sign_in::switch_language))
+        // The leader's households.
+        .route("/teams/{team_id}/ho-dan", get(households::households))
+        .route("/ho-dan/{household_id}", get(household::household))
+        .route(
+            "/nhan-khau/{resident_id}/nhu-cau",
+            post(household::set_need),
+        )
+        .route(
+            "/nhan-khau/{resident_id}/lich-ranh",
+            get(availability::editor).post(availability::submit),
+        )
 }
 
 #[cfg(test)]

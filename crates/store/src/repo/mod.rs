@@ -25,6 +25,7 @@ pub mod blackouts;
 pub mod bulk;
 pub mod coverage;
 pub mod feeds;
+pub mod household_history;
 pub mod households;
 pub mod jobs;
 pub mod mail;
