@@ -10,21 +10,7 @@ use url::Url;
 
 use crate::checks::{axe_source, check_page};
 use crate::harness::{Browser, Harness, Role, enabled, page_name, shots_dir};
-
-/// At most this many pages per role: the calendar's weeks and days lead
-/// on without end.
-const MAX_PAGES: usize = 40;
-
-/// Paths (without their query) never followed nor asked for: signing out
-/// and in change the session.
-const SESSION_PATHS: [&str; 2] = ["/dang-xuat", "/dang-nhap"];
-
-/// Paths asked for (their links must answer) but not opened as pages: the
-/// JSON API, the stylesheet, the health checks and the calendar feeds.
-const NOT_PAGES: [&str; 5] = ["/api/", "/assets/", "/ics/", "/healthz", "/readyz"];
-
-/// Downloads, asked for but not opened as pages.
-const DOWNLOADS: [&str; 3] = [".ics", ".csv", ".xlsx"];
+use crate::walk::{MAX_PAGES, SESSION_PATHS, bare, is_page};
 
 /// How many of the pages a problem is on the failure names.
 const PAGES_NAMED: usize = 8;
@@ -150,19 +136,6 @@ async fn crawl(harness: &Harness, role: Role, axe: &str) -> Report {
     report
 }
 
-/// The path of a path and query.
-fn bare(path: &str) -> &str {
-    path.split_once('?').map_or(path, |(bare, _)| bare)
-}
-
-/// Whether a link is opened as a page.
-fn is_page(link: &str) -> bool {
-    let bare = bare(link);
-    !SESSION_PATHS.contains(&bare)
-        && !NOT_PAGES.iter().any(|p| bare.starts_with(p))
-        && !DOWNLOADS.iter().any(|d| bare.ends_with(d))
-}
-
 /// The page's links to its own origin, as paths and queries, without
 /// their fragments, in the page's order.
 async fn same_origin_links(browser: &Browser<'_>, origin: &str) -> Vec<String> {
@@ -231,7 +204,8 @@ Promise.all(Array.from({length: atOnce}, ask)).then(() => done(statuses));
 
 #[cfg(test)]
 mod tests {
-    use super::is_page;
+    use crate::walk::{is_page, links, quantile};
+    use std::time::Duration;
 
     #[test]
     fn downloads_the_api_and_signing_out_are_not_opened_as_pages() {
@@ -253,5 +227,25 @@ mod tests {
         ] {
             assert!(!is_page(link), "{link}");
         }
+    }
+
+    #[test]
+    fn links_are_the_origins_paths_read_back_once_without_fragments() {
+        let html = r##"<link href="/assets/doorstep.css"><a href="/lich-cua-toi?ngay=2026-12-07&#38;ghi=3#v3">x</a>
+            <a class="btn" href="tel:0912">call</a><a href="https://maps.google.com/">map</a>
+            <a href="//evil.example/">no</a><a rel="prev" href="/lich-cua-toi?ngay=2026-12-07&#38;ghi=3">again</a>
+            <a id="x">none</a><a href="/vung/4">area</a>"##;
+        assert_eq!(
+            links(html),
+            ["/lich-cua-toi?ngay=2026-12-07&ghi=3", "/vung/4"]
+        );
+    }
+
+    #[test]
+    fn the_quantiles_are_nearest_rank() {
+        let ms: Vec<Duration> = (1..=20).map(Duration::from_millis).collect();
+        assert_eq!(quantile(&ms, 0.5), Duration::from_millis(10));
+        assert_eq!(quantile(&ms, 0.95), Duration::from_millis(19));
+        assert_eq!(quantile(&ms[..1], 0.95), Duration::from_millis(1));
     }
 }

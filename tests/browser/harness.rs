@@ -27,8 +27,7 @@ const PASSWORD: &str = "doorstep-demo";
 const READY_ATTEMPTS: u32 = 400;
 const READY_INTERVAL: Duration = Duration::from_millis(50);
 
-/// How many days before today the demo's calendars begin.
-pub const CALENDAR_DAYS_BACK: i64 = 7;
+pub use crate::walk::CALENDAR_DAYS_BACK;
 
 /// The tallest full-page picture taken: a page of fifty households is
 /// about 29,000 px tall at 412 px wide; a longer one is shot down to this
@@ -83,30 +82,23 @@ impl Role {
 pub struct Harness {
     driver: Driver,
     server: Server,
-    _db: TestDb,
+    db: TestDb,
+}
+
+/// What a session differs in from the default one.
+#[derive(Debug, Default)]
+pub struct BrowserOptions {
+    /// The origin the session opens pages at (`http://127.0.0.1:PORT`):
+    /// a proxy in front of the server; the server itself when `None`.
+    pub origin: Option<String>,
+    /// Where Chromium saves downloads, without asking.
+    pub downloads: Option<PathBuf>,
 }
 
 impl Harness {
     /// Starts both and waits until both answer.
     pub async fn start() -> Harness {
-        let db = TestDb::migrated().await;
-        let store = db.store().await;
-        let now = chrono::Utc::now();
-        doorstep_demo::load(&store, now)
-            .await
-            .expect("the demo loads");
-        doorstep_demo::plan_calendars(
-            &store,
-            &doorstep_service::stations::built_in(),
-            Duration::from_millis(300),
-            // A fixed search: the same calendars on a loaded machine.
-            Some(6_000),
-            1,
-            now - chrono::Duration::days(CALENDAR_DAYS_BACK),
-        )
-        .await
-        .expect("the calendars are planned");
-        store.connection().clone().close().await.ok();
+        let db = crate::walk::demo_database().await;
         let driver = Driver::start();
         let server = Server::start(&db, &["--demo"]);
         let ready = (0..READY_ATTEMPTS).any(|attempt| {
@@ -116,11 +108,17 @@ impl Harness {
             matches!(http(&server.address, "GET", "/readyz"), Some((200, _)))
         });
         assert!(ready, "doorstep serve answers /readyz");
-        Harness {
-            driver,
-            server,
-            _db: db,
-        }
+        Harness { driver, server, db }
+    }
+
+    /// The server's database, to read what a page wrote.
+    pub fn db(&self) -> &TestDb {
+        &self.db
+    }
+
+    /// `127.0.0.1:PORT`, the server's address.
+    pub fn address(&self) -> &str {
+        &self.server.address
     }
 
     /// The absolute URL of a path of the server.
@@ -136,6 +134,11 @@ impl Harness {
     /// A new Chromium session with a profile of its own, laid out as the
     /// phone.
     pub async fn browser(&self) -> Browser<'_> {
+        self.browser_with(BrowserOptions::default()).await
+    }
+
+    /// A new session as [`Harness::browser`], with `options`.
+    pub async fn browser_with(&self, options: BrowserOptions) -> Browser<'_> {
         let profile = tempfile::tempdir().expect("a profile folder");
         let args = [
             "--headless=new".to_owned(),
@@ -151,7 +154,7 @@ impl Harness {
             format!("--user-data-dir={}", profile.path().display()),
             format!("--window-size={PHONE_WIDTH},{PHONE_HEIGHT}"),
         ];
-        let capabilities = json!({
+        let mut capabilities = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": chromium_path(),
@@ -167,6 +170,14 @@ impl Harness {
                 },
             },
         });
+        if let Some(dir) = &options.downloads {
+            capabilities["goog:chromeOptions"]["prefs"] = json!({
+                "download.default_directory": dir.display().to_string(),
+                "download.prompt_for_download": false,
+                "download.directory_upgrade": true,
+                "safebrowsing.enabled": false,
+            });
+        }
         let Value::Object(capabilities) = capabilities else {
             unreachable!("the capabilities are an object")
         };
@@ -181,12 +192,26 @@ impl Harness {
             .await
             .expect("the session's id")
             .expect("a session has an id");
-        Browser {
+        let browser = Browser {
             client,
             harness: self,
+            origin: options.origin.unwrap_or_else(|| self.server.base.clone()),
             session,
             _profile: profile,
+        };
+        if let Some(dir) = &options.downloads {
+            // Headless Chromium may keep to its own download rules whatever
+            // the profile's preferences say: DevTools says it again.
+            // Where it does not know the command, the preferences stand.
+            let _ = browser
+                .client
+                .issue_cmd(Cdp {
+                    cmd: "Browser.setDownloadBehavior",
+                    params: json!({"behavior": "allow", "downloadPath": dir.display().to_string()}),
+                })
+                .await;
         }
+        browser
     }
 }
 
@@ -194,15 +219,22 @@ impl Harness {
 pub struct Browser<'h> {
     pub client: Client,
     harness: &'h Harness,
+    /// `http://127.0.0.1:PORT`: where the session opens pages.
+    origin: String,
     session: String,
     _profile: tempfile::TempDir,
 }
 
 impl Browser<'_> {
+    /// The absolute URL of a path at the session's origin.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.origin)
+    }
+
     /// Opens a path of the server and waits for it to load.
     pub async fn goto(&self, path: &str) {
         self.client
-            .goto(&self.harness.url(path))
+            .goto(&self.url(path))
             .await
             .unwrap_or_else(|e| panic!("{path} opens: {e}"));
     }
