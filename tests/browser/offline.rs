@@ -83,6 +83,17 @@ async fn offline_taps_wait_in_the_outbox_arrive_once_and_sign_out_leaves_nothing
         .await;
     assert_eq!(ready, Value::Bool(true), "the service worker is active");
     wait_kept(browser, &day).await;
+    // And the next day's list: tomorrow's, or the day after the one shown.
+    let tomorrow = browser
+        .script(
+            "const a = document.querySelector('a.tomorrow') || document.querySelector('a[rel=next]');
+             return a.getAttribute('href');",
+        )
+        .await
+        .as_str()
+        .expect("a link to the next day")
+        .to_owned();
+    wait_kept(browser, &tomorrow).await;
 
     // Online, one tap records.
     let first_key = tap_done(browser, first_visit, first_resident).await;
@@ -99,13 +110,13 @@ async fn offline_taps_wait_in_the_outbox_arrive_once_and_sign_out_leaves_nothing
     // The network goes; the reloaded list is the kept one.
     proxy.set(Mode::Cut);
     browser.client.refresh().await.expect("the list reloads");
-    let offline_note = poll_value("the kept list, saying it is offline", || async move {
+    let saved_note = poll_value("the kept list, saying it is offline", || async move {
         offline_note(browser).await
     })
     .await;
     assert!(
-        offline_note.starts_with("Đang ngoại tuyến — danh sách đã lưu lúc "),
-        "{offline_note}"
+        saved_note.starts_with("Đang ngoại tuyến — danh sách đã lưu lúc "),
+        "{saved_note}"
     );
     let shown = residents_shown(browser).await;
     assert!(
@@ -113,6 +124,19 @@ async fn offline_taps_wait_in_the_outbox_arrive_once_and_sign_out_leaves_nothing
         "the kept list names {second_name}: {shown:?}"
     );
     browser.screenshot("volunteer-offline-list").await;
+
+    // The next day's list was kept too; then back to the day's.
+    browser.goto(&tomorrow).await;
+    let note = poll_value("the next day's kept list", || async move {
+        offline_note(browser).await
+    })
+    .await;
+    assert!(note.starts_with("Đang ngoại tuyến"), "{tomorrow}: {note}");
+    browser.goto(&listed).await;
+    poll("the day's kept list again", || async move {
+        offline_note(browser).await.is_some()
+    })
+    .await;
 
     // A tap without a network waits in the outbox, and the page says so.
     let second_key = tap_done(browser, second_visit, second_resident).await;
@@ -152,6 +176,7 @@ async fn offline_taps_wait_in_the_outbox_arrive_once_and_sign_out_leaves_nothing
         [sent_key],
         "an answer lost keeps the tap in the outbox"
     );
+    assert_eq!(waiting_shown(browser).await, ["chờ gửi: Đã xong"]);
 
     // The network is back: the page's load sends the outbox again; the
     // server answers with what it recorded, and the outbox empties.
