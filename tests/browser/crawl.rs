@@ -3,14 +3,14 @@
 //! as a screenshot. A page added later is covered as soon as a page links
 //! to it.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value;
 use url::Url;
 
 use crate::checks::{axe_source, check_page};
 use crate::harness::{Browser, Harness, Role, enabled, page_name, shots_dir};
-use crate::walk::{MAX_PAGES, SESSION_PATHS, bare, is_page};
+use crate::walk::{Frontier, MAX_PAGES, SESSION_PATHS, bare};
 
 /// How many of the pages a problem is on the failure names.
 const PAGES_NAMED: usize = 8;
@@ -73,13 +73,12 @@ struct Report {
 }
 
 /// Signs in as `role` and checks every page reachable from the first, up
-/// to [`MAX_PAGES`], breadth first.
+/// to [`MAX_PAGES`], breadth first, a page of a kind not seen yet first.
 async fn crawl(harness: &Harness, role: Role, axe: &str) -> Report {
     let browser = harness.browser().await;
     browser.sign_in(role).await;
     let first = browser.path().await;
-    let mut queue = VecDeque::from([first.clone()]);
-    let mut queued = HashSet::from([first]);
+    let mut frontier = Frontier::new(first);
     let mut statuses = BTreeMap::<String, u16>::new();
     let mut report = Report {
         role,
@@ -87,7 +86,7 @@ async fn crawl(harness: &Harness, role: Role, axe: &str) -> Report {
         problems: Vec::new(),
     };
     while report.pages.len() < MAX_PAGES {
-        let Some(path) = queue.pop_front() else {
+        let Some(path) = frontier.next() else {
             break;
         };
         browser.goto(&path).await;
@@ -124,9 +123,7 @@ async fn crawl(harness: &Harness, role: Role, axe: &str) -> Report {
             }
         }
         for link in links {
-            if is_page(&link) && queued.insert(link.clone()) {
-                queue.push_back(link);
-            }
+            frontier.add(link);
         }
         browser
             .screenshot(&format!("{}-{}", role.name(), page_name(&path)))
@@ -204,8 +201,39 @@ Promise.all(Array.from({length: atOnce}, ask)).then(() => done(statuses));
 
 #[cfg(test)]
 mod tests {
-    use crate::walk::{is_page, links, quantile};
+    use crate::walk::{Frontier, is_page, kind, links, quantile};
     use std::time::Duration;
+
+    #[test]
+    fn a_page_of_a_kind_not_opened_yet_comes_first() {
+        assert_eq!(
+            kind("/teams/12/lich?tu=2026-12-07&ngay=2026-12-08"),
+            "/teams/{id}/lich?ngay&tu"
+        );
+        assert_eq!(kind("/ho-dan/7"), "/ho-dan/{id}?");
+        let mut frontier = Frontier::new("/teams/1".to_owned());
+        assert_eq!(frontier.next().as_deref(), Some("/teams/1"));
+        for link in [
+            "/teams/1/lich?tu=2026-12-07",
+            "/teams/1/lich?tu=2026-12-14",
+            "/teams/1/lich?tu=2026-12-21",
+            "/dang-xuat",
+            "/teams/1/ho-dan",
+            "/teams/1/lich?tu=2026-12-14",
+        ] {
+            frontier.add(link.to_owned());
+        }
+        let order: Vec<String> = std::iter::from_fn(|| frontier.next()).collect();
+        assert_eq!(
+            order,
+            [
+                "/teams/1/lich?tu=2026-12-07",
+                "/teams/1/ho-dan",
+                "/teams/1/lich?tu=2026-12-14",
+                "/teams/1/lich?tu=2026-12-21",
+            ]
+        );
+    }
 
     #[test]
     fn downloads_the_api_and_signing_out_are_not_opened_as_pages() {

@@ -6,7 +6,9 @@
 //! full-page screenshot in `target/browser-shots/`. A volunteer's day goes
 //! offline and back behind a proxy that cuts the network, the service
 //! worker's list and the outbox's taps checked against the server's
-//! database; an official downloads the unmet households as CSV and XLSX;
+//! database; a leader imports the register, sets a fisherman's
+//! availability, adds a storm, re-plans, pins a visit and publishes; an
+//! official downloads the unmet households as CSV and XLSX;
 //! and every page of each role is under 100 kB on the wire.
 //!
 //! They need Chromium, chromedriver and axe-core (`bash .ci/run` installs
@@ -19,6 +21,7 @@ mod checks;
 mod crawl;
 mod downloads;
 mod harness;
+mod leader;
 mod offline;
 mod outcome;
 mod phone;

@@ -19,7 +19,8 @@ use doorstep_tests::TestDb;
 pub const CALENDAR_DAYS_BACK: i64 = 7;
 
 /// At most this many pages per role: the calendar's weeks and days lead
-/// on without end.
+/// on without end, so every kind of page is taken before a second page of
+/// a kind ([`Frontier`]).
 pub const MAX_PAGES: usize = 40;
 
 /// Paths (without their query) never followed nor asked for: signing out
@@ -235,33 +236,93 @@ pub struct Page {
 /// (`/` and its redirects), breadth first, up to [`MAX_PAGES`], each
 /// asked for once; a link that redirects leads to its target.
 pub fn walk(address: &str, cookie: &str) -> Vec<Page> {
-    let first = landing(address, cookie);
-    let mut queue = VecDeque::from([first.clone()]);
-    let mut queued = HashSet::from([first]);
+    let mut frontier = Frontier::new(landing(address, cookie));
     let mut pages = Vec::new();
     while pages.len() < MAX_PAGES {
-        let Some(path) = queue.pop_front() else {
+        let Some(path) = frontier.next() else {
             break;
         };
         let answer = get(address, &path, Some(cookie));
         if (300..400).contains(&answer.status) {
             // Followed as a browser follows it; the redirect is no page.
-            if let Some(to) = answer.header("location").map(str::to_owned)
-                && is_page(&to)
-                && queued.insert(to.clone())
-            {
-                queue.push_back(to);
+            if let Some(to) = answer.header("location").map(str::to_owned) {
+                frontier.add(to);
             }
             continue;
         }
         for link in links(&answer.text()) {
-            if is_page(&link) && queued.insert(link.clone()) {
-                queue.push_back(link);
-            }
+            frontier.add(link);
         }
         pages.push(Page { path, answer });
     }
     pages
+}
+
+/// The pages still to open, breadth first, but a page of a kind not
+/// opened yet before any other: a kind is the path with its numbers as
+/// `{id}` and the names of its query (`/teams/{id}/lich?ngay&tu`). So the
+/// page cap takes one page of every kind the links reach before the
+/// calendar's endless weeks and days.
+pub struct Frontier {
+    queue: VecDeque<String>,
+    queued: HashSet<String>,
+    kinds: HashSet<String>,
+}
+
+impl Frontier {
+    /// A frontier holding the first page.
+    pub fn new(first: String) -> Frontier {
+        let mut frontier = Frontier {
+            queue: VecDeque::new(),
+            queued: HashSet::new(),
+            kinds: HashSet::new(),
+        };
+        frontier.add(first);
+        frontier
+    }
+
+    /// Queues a link, if it is a page and was never queued.
+    pub fn add(&mut self, link: String) {
+        if is_page(&link) && self.queued.insert(link.clone()) {
+            self.queue.push_back(link);
+        }
+    }
+
+    /// The first queued page of a new kind, or else the first queued.
+    pub fn next(&mut self) -> Option<String> {
+        let at = self
+            .queue
+            .iter()
+            .position(|path| !self.kinds.contains(&kind(path)))
+            .unwrap_or(0);
+        let path = self.queue.remove(at)?;
+        self.kinds.insert(kind(&path));
+        Some(path)
+    }
+}
+
+/// A page's kind: its path with every number as `{id}` and every date as
+/// `{date}`, and its query's names, sorted.
+pub fn kind(path: &str) -> String {
+    let (bare, query) = path.split_once('?').unwrap_or((path, ""));
+    let segments: Vec<&str> = bare
+        .split('/')
+        .map(|segment| {
+            if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+                "{id}"
+            } else {
+                segment
+            }
+        })
+        .collect();
+    let mut names: Vec<&str> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| pair.split_once('=').map_or(pair, |(name, _)| name))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    format!("{}?{}", segments.join("/"), names.join("&"))
 }
 
 /// Where `/` leads a signed-in user.

@@ -45,6 +45,11 @@ pub struct PlanningDefaults {
     /// The search given each team of an area's run, when the request does
     /// not say.
     pub area_time_limit: Duration,
+    /// A fixed search (iterations per thread) for the plans the pages make,
+    /// instead of `time_limit`: the same plan whatever the machine's load.
+    /// Tests set it, as the API's requests carry `iterations`; `None` in
+    /// service.
+    pub page_iterations: Option<u64>,
 }
 
 impl Default for PlanningDefaults {
@@ -53,6 +58,7 @@ impl Default for PlanningDefaults {
             time_limit: Duration::from_secs(3),
             threads: 1,
             area_time_limit: Duration::from_millis(100),
+            page_iterations: None,
         }
     }
 }

@@ -87,6 +87,10 @@ pub struct Planning {
     pub poll_s: u64,
     /// Whether `doorstep serve` works planning jobs in the background.
     pub serve_jobs: bool,
+    /// A fixed search for the plans the pages make: iterations per planner
+    /// thread instead of `time_limit_s`, the same plan whatever the
+    /// machine's load; 0 = search for `time_limit_s`.
+    pub page_iterations: u64,
 }
 
 impl Planning {
@@ -314,6 +318,7 @@ fn check_keys(path: &Path, table: &toml::Table) -> anyhow::Result<()> {
                 "lease_s",
                 "poll_s",
                 "serve_jobs",
+                "page_iterations",
             ],
         ),
         (

@@ -136,6 +136,8 @@ pub struct CalendarVisit {
     pub pinned: bool,
     /// Where.
     pub household: CalendarHousehold,
+    /// The names of the residents it expects.
+    pub residents: Vec<String>,
     /// The label of a blackout it falls in: a re-plan moves it.
     pub blackout: Option<String>,
 }
@@ -278,6 +280,7 @@ pub async fn team_week(
             &snapshot,
             zone,
             from,
+            WEEK_DAYS,
             &week_visits,
             &week_blackouts(&snapshot, catalog, zone, start, end),
         ),
@@ -341,6 +344,7 @@ impl TeamWeek {
             if member.member_id != member_id {
                 for visit in &mut member.visits {
                     visit.household.address.clear();
+                    visit.residents.clear();
                 }
             }
         }
@@ -363,7 +367,10 @@ fn check_week(from: NaiveDate) -> Result<(), ServiceError> {
     Ok(())
 }
 
-fn calendar_household(households: &BTreeMap<i32, &HouseholdRecord>, id: i32) -> CalendarHousehold {
+pub(crate) fn calendar_household(
+    households: &BTreeMap<i32, &HouseholdRecord>,
+    id: i32,
+) -> CalendarHousehold {
     match households.get(&id) {
         Some(h) => CalendarHousehold {
             id,
@@ -380,7 +387,7 @@ fn calendar_household(households: &BTreeMap<i32, &HouseholdRecord>, id: i32) -> 
     }
 }
 
-fn week_plan(
+pub(crate) fn week_plan(
     plan: PlanRecord,
     visits: &[VisitRecord],
     unmet: &[UnmetRecord],
@@ -420,14 +427,14 @@ fn week_plan(
 }
 
 /// A blackout over the week: its label, its village, its minutes.
-struct WeekBlackout {
+pub(crate) struct WeekBlackout {
     label: String,
     village: Option<i32>,
     mode: Option<VisitMode>,
     spans: Vec<(i64, i64)>,
 }
 
-fn week_blackouts(
+pub(crate) fn week_blackouts(
     snapshot: &TeamSnapshot,
     catalog: &Catalog,
     zone: Tz,
@@ -453,13 +460,14 @@ fn week_blackouts(
         .collect()
 }
 
-/// The week's days from `from`, each with the visits that start on it in the
+/// The `days` days from `from`, each with the visits that start on it in the
 /// team's zone, grouped by member (by id), each member's by start, and the
 /// blackouts that fall on it.
-fn week_days(
+pub(crate) fn week_days(
     snapshot: &TeamSnapshot,
     zone: Tz,
     from: NaiveDate,
+    days: u64,
     visits: &[VisitRecord],
     blackouts: &[WeekBlackout],
 ) -> Vec<CalendarDay> {
@@ -485,7 +493,7 @@ fn week_days(
             .or_default()
             .push(v);
     }
-    (0..WEEK_DAYS)
+    (0..days)
         .map(|offset| {
             let date = from + Days::new(offset);
             let members = by_day
@@ -515,6 +523,18 @@ fn week_days(
                                 purposes: v.purposes.clone(),
                                 pinned: v.pinned,
                                 household: calendar_household(&households, v.household_id),
+                                residents: households
+                                    .get(&v.household_id)
+                                    .map(|h| {
+                                        v.residents
+                                            .iter()
+                                            .filter_map(|id| {
+                                                h.residents.iter().find(|r| r.id == *id)
+                                            })
+                                            .map(|r| r.full_name.clone())
+                                            .collect()
+                                    })
+                                    .unwrap_or_default(),
                                 blackout: blackouts
                                     .iter()
                                     .find(|b| {
@@ -667,6 +687,7 @@ mod tests {
             &snapshot(),
             zone,
             NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            WEEK_DAYS,
             &visits,
             &[],
         );
@@ -684,6 +705,7 @@ mod tests {
         assert!(lan.visits[0].pinned);
         assert_eq!(lan.visits[0].start.format("%H:%M").to_string(), "08:00");
         assert_eq!(lan.visits[0].household.external_id, "HT-0007");
+        assert_eq!(lan.visits[0].residents, ["Người 7"]);
         assert!(
             days.iter()
                 .all(|d| d.members.iter().all(|m| m.visits.iter().all(|v| v.id != 4))),

@@ -3,9 +3,8 @@
 use chrono::{DateTime, Datelike, Utc};
 use doorstep_core::fold_vietnamese;
 use doorstep_core::records::Area;
-use doorstep_store::{
-    OnExisting, REGISTER_PART, RegisterChanges, RegisterImport, Store, StoreError,
-};
+pub use doorstep_store::RegisterChanges;
+use doorstep_store::{OnExisting, REGISTER_PART, RegisterImport, Store, StoreError};
 
 use tokio::sync::mpsc;
 
@@ -115,6 +114,54 @@ pub async fn import_register_from(
         });
     })
     .map_err(|errors| ImportError::Invalid { errors })?;
+    resolve_villages(store, team_id, &mut parsed).await?;
+    if !parsed.errors.is_empty() && !options.skip_invalid {
+        return Err(ImportError::Invalid {
+            errors: parsed.errors,
+        });
+    }
+    let rows_to_write = parsed.resident_count();
+    let mut told = ImportProgress {
+        rows_read: parsed.rows,
+        bytes_read: file_read,
+        rows_to_write: Some(rows_to_write),
+        rows_written: 0,
+        committing: false,
+    };
+    progress(told);
+    let mut import =
+        RegisterImport::begin(store.connection(), team_id, OnExisting::Update, actor, now).await?;
+    let mut part = Vec::with_capacity(REGISTER_PART);
+    {
+        let mut households = parsed.households().peekable();
+        while let Some(household) = households.next() {
+            told.rows_written += household.residents.len();
+            part.push(household);
+            if part.len() == REGISTER_PART || households.peek().is_none() {
+                import.apply(&part).await?;
+                part.clear();
+                progress(told);
+            }
+        }
+    }
+    told.committing = true;
+    progress(told);
+    let changes = import.commit().await?;
+    Ok(ImportReport {
+        rows: parsed.rows,
+        households: parsed.household_count(),
+        changes,
+        skipped: parsed.errors,
+    })
+}
+
+/// Gives the register's households their villages among the team's, by
+/// name; a name the team does not know is an error on each row naming it.
+async fn resolve_villages(
+    store: &Store,
+    team_id: i32,
+    parsed: &mut register::ParsedRegister,
+) -> Result<(), ImportError> {
     let db = store.connection();
     let Some(team) = doorstep_store::find_team(db, team_id).await? else {
         let known = doorstep_store::list_teams(db)
@@ -141,49 +188,19 @@ pub async fn import_register_from(
     parsed.resolve_villages(
         |name| find_village(&villages, name),
         |name| {
-            format!(
-                "\"{name}\" is not a village of team {}; expected one of: {known}",
-                team.name
+            (
+                format!(
+                    "\"{name}\" không phải thôn của tổ {}; cần một trong: {known}",
+                    team.name
+                ),
+                format!(
+                    "\"{name}\" is not a village of team {}; expected one of: {known}",
+                    team.name
+                ),
             )
         },
     );
-    if !parsed.errors.is_empty() && !options.skip_invalid {
-        return Err(ImportError::Invalid {
-            errors: parsed.errors,
-        });
-    }
-    let rows_to_write = parsed.resident_count();
-    let mut told = ImportProgress {
-        rows_read: parsed.rows,
-        bytes_read: file_read,
-        rows_to_write: Some(rows_to_write),
-        rows_written: 0,
-        committing: false,
-    };
-    progress(told);
-    let mut import = RegisterImport::begin(db, team_id, OnExisting::Update, actor, now).await?;
-    let mut part = Vec::with_capacity(REGISTER_PART);
-    {
-        let mut households = parsed.households().peekable();
-        while let Some(household) = households.next() {
-            told.rows_written += household.residents.len();
-            part.push(household);
-            if part.len() == REGISTER_PART || households.peek().is_none() {
-                import.apply(&part).await?;
-                part.clear();
-                progress(told);
-            }
-        }
-    }
-    told.committing = true;
-    progress(told);
-    let changes = import.commit().await?;
-    Ok(ImportReport {
-        rows: parsed.rows,
-        households: parsed.household_count(),
-        changes,
-        skipped: parsed.errors,
-    })
+    Ok(())
 }
 
 /// A village by its name or a former name, with or without its kind
@@ -224,11 +241,7 @@ pub async fn upload_register(
     use crate::error::{FieldError, ServiceError};
     actor.require_lead(store, team_id).await?;
     if bytes.is_empty() {
-        return Err(ServiceError::invalid(
-            "(body)",
-            "tệp sổ hộ trống: cần tệp CSV có dòng tiêu đề (Mã hộ, Mã nhân khẩu, Họ và tên, Địa chỉ, …)",
-            "the register is empty: expected a CSV file with a header line (Mã hộ, Mã nhân khẩu, Họ và tên, Địa chỉ, …)",
-        ));
+        return Err(empty_register());
     }
     match import_register(store, team_id, bytes, options, &actor.label(), now).await {
         Ok(report) => Ok(report),
@@ -238,8 +251,8 @@ pub async fn upload_register(
                 .map(|e| {
                     FieldError::new(
                         format!("line {}, column \"{}\"", e.line, e.field),
-                        format!("dòng {}, cột \"{}\": {}", e.line, e.field, e.message),
-                        e.message,
+                        format!("dòng {}, cột \"{}\": {}", e.line, e.field, e.message_vi),
+                        format!("line {}, column \"{}\": {}", e.line, e.field, e.message_en),
                     )
                 })
                 .collect(),
@@ -249,6 +262,107 @@ pub async fn upload_register(
         }
         Err(ImportError::Store(e)) => Err(e.into()),
     }
+}
+
+/// A register checked against a team and not written: what importing it
+/// would do.
+#[derive(Clone, Debug)]
+pub struct RegisterPreview {
+    /// Data rows read (0 when the file as a whole cannot be read).
+    pub rows: usize,
+    /// Households with at least one good row and an address.
+    pub households: usize,
+    /// Their good rows.
+    pub residents: usize,
+    /// Every problem, in line order; an import writes nothing while there
+    /// is one, unless the bad rows are skipped.
+    pub errors: Vec<RowError>,
+    /// What importing the good rows would change; `None` when the file
+    /// cannot be read as a register at all.
+    pub changes: Option<RegisterChanges>,
+}
+
+impl RegisterPreview {
+    /// Whether the file can be imported as it is.
+    pub fn is_clean(&self) -> bool {
+        self.errors.is_empty() && self.changes.is_some()
+    }
+}
+
+/// Checks a register sent by a leader as [`upload_register`] would import
+/// it, and works out what importing its good rows would change, without
+/// writing anything (the changes are applied in a transaction that is
+/// rolled back).
+///
+/// # Errors
+/// Not found or forbidden (not the team's leader), an empty file, or the
+/// store fails. The file's problems are the preview's, not errors.
+pub async fn preview_register(
+    store: &Store,
+    actor: &crate::access::Actor,
+    team_id: i32,
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<RegisterPreview, ServiceError> {
+    actor.require_lead(store, team_id).await?;
+    if bytes.is_empty() {
+        return Err(empty_register());
+    }
+    let mut parsed = match register::read(bytes, now.year(), |_, _| {}) {
+        Ok(parsed) => parsed,
+        Err(errors) => {
+            return Ok(RegisterPreview {
+                rows: 0,
+                households: 0,
+                residents: 0,
+                errors,
+                changes: None,
+            });
+        }
+    };
+    match resolve_villages(store, team_id, &mut parsed).await {
+        Ok(()) => {}
+        Err(ImportError::UnknownTeam { team_id, .. }) => {
+            return Err(ServiceError::not_found("team", team_id));
+        }
+        Err(ImportError::Store(e)) => return Err(e.into()),
+        Err(ImportError::Invalid { errors }) => parsed.errors.extend(errors),
+    }
+    let mut import = RegisterImport::begin(
+        store.connection(),
+        team_id,
+        OnExisting::Update,
+        &actor.label(),
+        now,
+    )
+    .await?;
+    {
+        let mut part = Vec::with_capacity(REGISTER_PART);
+        let mut households = parsed.households().peekable();
+        while let Some(household) = households.next() {
+            part.push(household);
+            if part.len() == REGISTER_PART || households.peek().is_none() {
+                import.apply(&part).await?;
+                part.clear();
+            }
+        }
+    }
+    let changes = import.roll_back().await?;
+    Ok(RegisterPreview {
+        rows: parsed.rows,
+        households: parsed.household_count(),
+        residents: parsed.resident_count(),
+        errors: parsed.errors,
+        changes: Some(changes),
+    })
+}
+
+fn empty_register() -> ServiceError {
+    ServiceError::invalid(
+        "(body)",
+        "tệp sổ hộ trống: cần tệp CSV có dòng tiêu đề (Mã hộ, Mã nhân khẩu, Họ và tên, Địa chỉ, …)",
+        "the register is empty: expected a CSV file with a header line (Mã hộ, Mã nhân khẩu, Họ và tên, Địa chỉ, …)",
+    )
 }
 
 /// Households read from the database at a time by the register export.

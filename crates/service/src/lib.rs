@@ -11,6 +11,7 @@ pub mod auth;
 pub mod blackouts;
 pub mod calendar;
 pub mod clock;
+pub mod dashboard;
 pub mod daylist;
 pub mod error;
 pub mod export;
@@ -26,6 +27,7 @@ pub mod records;
 pub mod register;
 pub mod residents;
 pub mod rules;
+pub mod schedule;
 pub mod stations;
 pub mod teams;
 

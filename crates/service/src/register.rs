@@ -21,15 +21,49 @@ use std::io::Read;
 use doorstep_core::{Country, NeedStep, Presence, find_country, fold_vietnamese};
 use doorstep_store::{RegisterHousehold, RegisterResident};
 
-/// One problem in a register, where it is and what was expected.
+/// One problem in a register, where it is and what was expected, in
+/// Vietnamese and English.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct RowError {
     /// 1-based line of the file (the header is line 1).
     pub line: usize,
-    /// The column, as its header reads in the file (or the expected header).
+    /// The column, as its header reads in the file (or the expected header);
+    /// for a problem of the whole file or row, what it is about: `file`,
+    /// `encoding`, `header` or `row` (see [`RowError::column`]).
     pub field: String,
-    /// What is wrong and what was expected.
-    pub message: String,
+    /// What is wrong and what was expected, in Vietnamese.
+    pub message_vi: String,
+    /// The same in English.
+    pub message_en: String,
+}
+
+/// The `field` of a problem that is not one column's.
+const WHOLE: [&str; 4] = ["file", "encoding", "header", "row"];
+
+impl RowError {
+    fn new(line: usize, field: &str, vi: String, en: String) -> RowError {
+        RowError {
+            line,
+            field: field.to_owned(),
+            message_vi: vi,
+            message_en: en,
+        }
+    }
+
+    /// The column the problem is in; `None` for a problem of the whole
+    /// file or row (its encoding, its header, a row that cannot be read).
+    pub fn column(&self) -> Option<&str> {
+        (!WHOLE.contains(&self.field.as_str())).then_some(self.field.as_str())
+    }
+
+    /// The message in Vietnamese (`vi = true`) or English.
+    pub fn message(&self, vi: bool) -> &str {
+        if vi {
+            &self.message_vi
+        } else {
+            &self.message_en
+        }
+    }
 }
 
 impl fmt::Display for RowError {
@@ -37,7 +71,7 @@ impl fmt::Display for RowError {
         write!(
             f,
             "line {}, column \"{}\": {}",
-            self.line, self.field, self.message
+            self.line, self.field, self.message_en
         )
     }
 }
@@ -230,23 +264,25 @@ impl ParsedRegister {
     /// Gives each household the id of its village, which `find` looks up by
     /// name (once per name). A name `find` does not know is an error on
     /// every row that names it, listed with that row's other problems
-    /// (`unknown` says what was expected); a household in an unknown
+    /// (`unknown` says what was expected, in Vietnamese and English); a
+    /// household in an unknown
     /// village is left out.
     pub fn resolve_villages(
         &mut self,
         find: impl Fn(&str) -> Option<i32>,
-        unknown: impl Fn(&str) -> String,
+        unknown: impl Fn(&str) -> (String, String),
     ) {
         for village in &mut self.villages {
             village.id = find(&village.name);
             if village.id.is_none() {
-                let message = unknown(&village.name);
+                let (vi, en) = unknown(&village.name);
                 for &line in &village.lines {
-                    self.errors.push(RowError {
+                    self.errors.push(RowError::new(
                         line,
-                        field: self.village_field.clone(),
-                        message: message.clone(),
-                    });
+                        &self.village_field,
+                        vi.clone(),
+                        en.clone(),
+                    ));
                 }
             }
         }
@@ -329,6 +365,7 @@ impl ParsedRegister {
             vec![file_error(
                 0,
                 "file",
+                "sổ hộ chứa hơn 4 GB chữ; hãy chia thành nhiều tệp",
                 "the register holds more than 4 GB of text; split it into several files",
             )]
         };
@@ -378,8 +415,14 @@ pub fn read(
     current_year: i32,
     mut progress: impl FnMut(usize, u64),
 ) -> Result<ParsedRegister, Vec<RowError>> {
-    let unreadable =
-        |e: std::io::Error| vec![file_error(1, "file", &format!("cannot read the file: {e}"))];
+    let unreadable = |e: std::io::Error| {
+        vec![file_error(
+            1,
+            "file",
+            &format!("không đọc được tệp: {e}"),
+            &format!("cannot read the file: {e}"),
+        )]
+    };
     // The first bytes: the byte-order mark and the header line.
     let mut head = Vec::with_capacity(HEAD);
     source
@@ -391,6 +434,7 @@ pub fn read(
         return Err(vec![file_error(
             1,
             "encoding",
+            "tệp ở dạng UTF-16 (\"Unicode Text\" của Excel); hãy lưu lại dưới dạng \"CSV UTF-8 (Comma delimited)\"",
             "the file is UTF-16 (Excel's \"Unicode Text\"); save it as \"CSV UTF-8 (Comma delimited)\"",
         )]);
     }
@@ -417,6 +461,7 @@ pub fn read(
             return Err(vec![file_error(
                 1,
                 "header",
+                &format!("không đọc được dòng tiêu đề: {e}"),
                 &format!("cannot read the header row: {e}"),
             )]);
         }
@@ -449,6 +494,7 @@ pub fn read(
                 return Err(vec![file_error(
                     line,
                     "row",
+                    &format!("không đọc được dòng này: {e}"),
                     &format!("cannot read the row: {e}"),
                 )]);
             }
@@ -474,12 +520,8 @@ pub fn read(
                 .filter(|v| !v.is_empty())
         };
         let mut errors = Vec::new();
-        let mut error = |column: Column, message: String| {
-            errors.push(RowError {
-                line,
-                field: fields[column.index()].clone(),
-                message,
-            });
+        let mut error = |column: Column, vi: String, en: String| {
+            errors.push(RowError::new(line, &fields[column.index()], vi, en));
         };
         let parsed = read_row(&cell, current_year, &mut words, &mut error);
         if let Some(name) = cell(Column::Village) {
@@ -515,11 +557,14 @@ pub fn read(
                     state.seen[i] = (u32::try_from(line).unwrap_or(u32::MAX), span);
                     row_spans[i] = Some(span);
                 } else if register.str(previous) != value {
+                    let first = register.str(previous);
                     error(
                         column,
                         format!(
-                            "household {key} has \"{}\" here on line {other}; every row of one household must agree",
-                            register.str(previous)
+                            "hộ {key} ghi \"{first}\" ở dòng {other}; mọi dòng của một hộ phải ghi giống nhau"
+                        ),
+                        format!(
+                            "household {key} has \"{first}\" here on line {other}; every row of one household must agree"
                         ),
                     );
                 }
@@ -550,14 +595,17 @@ pub fn read(
                 }
             };
             if is_listed(&register, &large, index, parsed.resident_key) {
-                errors.push(RowError {
+                let resident = parsed.resident_key;
+                errors.push(RowError::new(
                     line,
-                    field: fields[Column::ResidentKey.index()].clone(),
-                    message: format!(
-                        "resident {} appears twice in household {key}; each resident needs one row",
-                        parsed.resident_key
+                    &fields[Column::ResidentKey.index()],
+                    format!(
+                        "nhân khẩu {resident} có hai dòng trong hộ {key}; mỗi người chỉ ghi một dòng"
                     ),
-                });
+                    format!(
+                        "resident {resident} appears twice in household {key}; each resident needs one row"
+                    ),
+                ));
             } else {
                 let resident = Resident {
                     key: register.keep(parsed.resident_key)?,
@@ -577,6 +625,7 @@ pub fn read(
                     vec![file_error(
                         line,
                         "row",
+                        "sổ hộ có hơn 4 tỷ dòng; hãy chia nhỏ",
                         "the register has more than 4 billion rows; split it",
                     )]
                 })?;
@@ -637,15 +686,14 @@ pub fn read(
             // Every row of it left the address out: the household is not
             // imported, and its first row says why.
             household.left_out = true;
-            register.errors.push(RowError {
-                line: household.line,
-                field: Column::Address.header().to_string(),
-                message: format!(
-                    "household {} has no address on any row",
-                    &register.text[household.key.start as usize
-                        ..(household.key.start + household.key.len) as usize]
-                ),
-            });
+            let key = &register.text
+                [household.key.start as usize..(household.key.start + household.key.len) as usize];
+            register.errors.push(RowError::new(
+                household.line,
+                Column::Address.header(),
+                format!("hộ {key} không có địa chỉ ở dòng nào"),
+                format!("household {key} has no address on any row"),
+            ));
         }
     }
     register.errors.sort_by_key(|e| e.line);
@@ -653,6 +701,7 @@ pub fn read(
         return Err(vec![file_error(
             2,
             "row",
+            "sổ hộ có dòng tiêu đề nhưng không có dòng nào bên dưới",
             "the register has a header but no rows",
         )]);
     }
@@ -696,12 +745,15 @@ fn not_utf8(bytes: &[u8], line: usize) -> RowError {
             .windows(2)
             .filter(|w| w[0] == b'\r' && w[1] != b'\n')
             .count();
+    let byte = bytes.get(at).copied().unwrap_or_default();
     file_error(
         line,
         "encoding",
         &format!(
-            "byte 0x{:02X} is not UTF-8 (the file may be in Windows-1258 or TCVN3); save it as \"CSV UTF-8 (Comma delimited)\"",
-            bytes.get(at).copied().unwrap_or_default()
+            "byte 0x{byte:02X} không phải UTF-8 (tệp có thể ở bảng mã Windows-1258 hoặc TCVN3); hãy lưu lại dưới dạng \"CSV UTF-8 (Comma delimited)\""
+        ),
+        &format!(
+            "byte 0x{byte:02X} is not UTF-8 (the file may be in Windows-1258 or TCVN3); save it as \"CSV UTF-8 (Comma delimited)\""
         ),
     )
 }
@@ -757,15 +809,19 @@ fn read_row<'a>(
     cell: &dyn Fn(Column) -> Option<&'a str>,
     current_year: i32,
     words: &mut Words,
-    error: &mut dyn FnMut(Column, String),
+    error: &mut dyn FnMut(Column, String, String),
 ) -> Option<Row<'a>> {
     let mut ok = true;
-    let mut required = |column: Column, error: &mut dyn FnMut(Column, String)| -> &'a str {
+    let mut required = |column: Column, error: &mut dyn FnMut(Column, String, String)| -> &'a str {
         match cell(column) {
             Some(value) => value,
             None => {
                 ok = false;
-                error(column, "is empty; this column is required".to_string());
+                error(
+                    column,
+                    "đang trống; cột này bắt buộc".to_string(),
+                    "is empty; this column is required".to_string(),
+                );
                 ""
             }
         }
@@ -773,8 +829,10 @@ fn read_row<'a>(
     let _key = required(Column::HouseholdKey, error);
     let external_id = required(Column::ResidentKey, error);
     let full_name = required(Column::FullName, error);
-    let bad = |column: Column, message: String, error: &mut dyn FnMut(Column, String)| {
-        error(column, message);
+    let bad = |column: Column,
+               (vi, en): (String, String),
+               error: &mut dyn FnMut(Column, String, String)| {
+        error(column, vi, en);
         false
     };
     // The same bounds as the API's: no endless text, no control character
@@ -789,7 +847,7 @@ fn read_row<'a>(
         if let Some(problem) =
             cell(column).and_then(|value| crate::error::text_error("", value, max, true))
         {
-            ok &= bad(column, problem.message_en, error);
+            ok &= bad(column, (problem.message_vi, problem.message_en), error);
         }
     }
 
@@ -800,7 +858,10 @@ fn read_row<'a>(
             _ => {
                 ok &= bad(
                     Column::BirthYear,
-                    format!("\"{text}\" is not a year between 1900 and {current_year}"),
+                    (
+                        format!("\"{text}\" không phải năm sinh từ 1900 đến {current_year}"),
+                        format!("\"{text}\" is not a year between 1900 and {current_year}"),
+                    ),
                     error,
                 );
                 None
@@ -814,8 +875,13 @@ fn read_row<'a>(
             None => {
                 ok &= bad(
                     Column::Phone,
-                    format!(
-                        "\"{text}\" is not a Vietnamese phone number such as 0912345678 or +84912345678"
+                    (
+                        format!(
+                            "\"{text}\" không phải số điện thoại Việt Nam như 0912345678 hoặc +84912345678"
+                        ),
+                        format!(
+                            "\"{text}\" is not a Vietnamese phone number such as 0912345678 or +84912345678"
+                        ),
                     ),
                     error,
                 );
@@ -831,8 +897,13 @@ fn read_row<'a>(
         (Err(text), _) => {
             ok &= bad(
                 Column::Latitude,
-                format!(
-                    "\"{text}\" is not a latitude in degrees (-90 to 90), such as 19,3712 or 19.3712"
+                (
+                    format!(
+                        "\"{text}\" không phải vĩ độ (từ -90 đến 90 độ), ví dụ 19,3712 hoặc 19.3712"
+                    ),
+                    format!(
+                        "\"{text}\" is not a latitude in degrees (-90 to 90), such as 19,3712 or 19.3712"
+                    ),
                 ),
                 error,
             );
@@ -841,8 +912,13 @@ fn read_row<'a>(
         (_, Err(text)) => {
             ok &= bad(
                 Column::Longitude,
-                format!(
-                    "\"{text}\" is not a longitude in degrees (-180 to 180), such as 105,7981 or 105.7981"
+                (
+                    format!(
+                        "\"{text}\" không phải kinh độ (từ -180 đến 180 độ), ví dụ 105,7981 hoặc 105.7981"
+                    ),
+                    format!(
+                        "\"{text}\" is not a longitude in degrees (-180 to 180), such as 105,7981 or 105.7981"
+                    ),
                 ),
                 error,
             );
@@ -851,7 +927,10 @@ fn read_row<'a>(
         (Ok(None), Ok(Some(_))) => {
             ok &= bad(
                 Column::Latitude,
-                "is empty but the longitude is given; give both or neither".into(),
+                (
+                    "đang trống nhưng có kinh độ; ghi cả hai hoặc bỏ trống cả hai".into(),
+                    "is empty but the longitude is given; give both or neither".into(),
+                ),
                 error,
             );
             None
@@ -859,7 +938,10 @@ fn read_row<'a>(
         (Ok(Some(_)), Ok(None)) => {
             ok &= bad(
                 Column::Longitude,
-                "is empty but the latitude is given; give both or neither".into(),
+                (
+                    "đang trống nhưng có vĩ độ; ghi cả hai hoặc bỏ trống cả hai".into(),
+                    "is empty but the latitude is given; give both or neither".into(),
+                ),
                 error,
             );
             None
@@ -870,9 +952,15 @@ fn read_row<'a>(
         Some(text) => remembered(&mut words.presences, text, Presence::parse).unwrap_or_else(|| {
             ok &= bad(
                 Column::Presence,
-                format!(
-                    "\"{text}\" is not a presence; expected one of: ở nhà, đi biển, làm ăn xa, ở nước ngoài ({})",
-                    Presence::codes()
+                (
+                    format!(
+                        "\"{text}\" không phải hiện trạng; cần một trong: ở nhà, đi biển, làm ăn xa, ở nước ngoài ({})",
+                        Presence::codes()
+                    ),
+                    format!(
+                        "\"{text}\" is not a presence; expected one of: ở nhà, đi biển, làm ăn xa, ở nước ngoài ({})",
+                        Presence::codes()
+                    ),
                 ),
                 error,
             );
@@ -887,8 +975,13 @@ fn read_row<'a>(
             None => {
                 ok &= bad(
                     Column::Country,
-                    format!(
-                        "\"{text}\" is not a known country; expected an ISO code such as KR, JP, TW or a name such as Hàn Quốc"
+                    (
+                        format!(
+                            "\"{text}\" không phải quốc gia đã biết; cần mã ISO như KR, JP, TW hoặc tên như Hàn Quốc"
+                        ),
+                        format!(
+                            "\"{text}\" is not a known country; expected an ISO code such as KR, JP, TW or a name such as Hàn Quốc"
+                        ),
                     ),
                     error,
                 );
@@ -904,8 +997,13 @@ fn read_row<'a>(
             None => {
                 ok &= bad(
                     Column::Timezone,
-                    format!(
-                        "\"{text}\" is not an IANA time zone such as Asia/Seoul or Europe/Berlin"
+                    (
+                        format!(
+                            "\"{text}\" không phải múi giờ IANA như Asia/Seoul hoặc Europe/Berlin"
+                        ),
+                        format!(
+                            "\"{text}\" is not an IANA time zone such as Asia/Seoul or Europe/Berlin"
+                        ),
                     ),
                     error,
                 );
@@ -917,16 +1015,25 @@ fn read_row<'a>(
     if presence == Presence::Abroad && country.is_none() && ok {
         ok &= bad(
             Column::Country,
-            "is empty but the resident is abroad; give the country (KR, JP, …)".into(),
+            (
+                "đang trống nhưng người này ở nước ngoài; ghi quốc gia (KR, JP, …)".into(),
+                "is empty but the resident is abroad; give the country (KR, JP, …)".into(),
+            ),
             error,
         );
     }
     if presence == Presence::Abroad && timezone.is_none() && country.is_some() && ok {
         ok &= bad(
             Column::Timezone,
-            format!(
-                "is empty and {} spans several time zones; give one, such as America/Los_Angeles",
-                country.map_or("", |c| c.name_vi)
+            (
+                format!(
+                    "đang trống mà {} có nhiều múi giờ; ghi một múi giờ, ví dụ America/Los_Angeles",
+                    country.map_or("", |c| c.name_vi)
+                ),
+                format!(
+                    "is empty and {} spans several time zones; give one, such as America/Los_Angeles",
+                    country.map_or("", |c| c.name_en)
+                ),
             ),
             error,
         );
@@ -934,9 +1041,15 @@ fn read_row<'a>(
     if presence != Presence::Abroad && country.is_some() && ok {
         ok &= bad(
             Column::Country,
-            format!(
-                "is given but the presence is \"{}\"; set the presence to \"ở nước ngoài\" or leave the country empty",
-                presence.label_vi()
+            (
+                format!(
+                    "có ghi quốc gia nhưng hiện trạng là \"{}\"; đổi hiện trạng thành \"ở nước ngoài\" hoặc bỏ trống quốc gia",
+                    presence.label_vi()
+                ),
+                format!(
+                    "is given but the presence is \"{}\"; set the presence to \"ở nước ngoài\" or leave the country empty",
+                    presence.label_vi()
+                ),
             ),
             error,
         );
@@ -956,9 +1069,15 @@ fn read_row<'a>(
             None => {
                 ok &= bad(
                     Column::Needs,
-                    format!(
-                        "\"{token}\" is not a need; expected some of: {}",
-                        NeedStep::codes()
+                    (
+                        format!(
+                            "\"{token}\" không phải nhu cầu; cần một số trong: {} (hoặc tên tiếng Việt như \"Cài đặt VNeID\")",
+                            NeedStep::codes()
+                        ),
+                        format!(
+                            "\"{token}\" is not a need; expected some of: {}",
+                            NeedStep::codes()
+                        ),
                     ),
                     error,
                 );
@@ -1069,15 +1188,12 @@ fn map_columns(headers: &csv::StringRecord) -> Result<Columns, Vec<RowError>> {
             continue;
         };
         if let Some(previous) = columns.insert(column, index) {
+            let (a, b, name) = (previous + 1, index + 1, column.header());
             errors.push(file_error(
                 1,
                 header,
-                &format!(
-                    "column {} and column {} both hold \"{}\"; keep one",
-                    previous + 1,
-                    index + 1,
-                    column.header()
-                ),
+                &format!("cột {a} và cột {b} đều là \"{name}\"; chỉ giữ một cột"),
+                &format!("column {a} and column {b} both hold \"{name}\"; keep one"),
             ));
         }
     }
@@ -1085,13 +1201,13 @@ fn map_columns(headers: &csv::StringRecord) -> Result<Columns, Vec<RowError>> {
         .into_iter()
         .filter(|c| c.required() && !columns.contains_key(c))
     {
+        let (name, alias) = (column.header(), column.aliases()[0]);
         errors.push(file_error(
             1,
-            column.header(),
+            name,
+            &format!("thiếu cột này; dòng tiêu đề phải có cột \"{name}\" (hoặc \"{alias}\")"),
             &format!(
-                "the column is missing; the header row must name it \"{}\" (or \"{}\")",
-                column.header(),
-                column.aliases()[0]
+                "the column is missing; the header row must name it \"{name}\" (or \"{alias}\")"
             ),
         ));
     }
@@ -1112,12 +1228,8 @@ fn header_of(headers: &csv::StringRecord, columns: &Columns, column: Column) -> 
         .map_or_else(|| column.header().to_string(), |h| h.trim().to_string())
 }
 
-fn file_error(line: usize, field: &str, message: &str) -> RowError {
-    RowError {
-        line,
-        field: field.to_string(),
-        message: message.to_string(),
-    }
+fn file_error(line: usize, field: &str, vi: &str, en: &str) -> RowError {
+    RowError::new(line, field, vi.to_owned(), en.to_owned())
 }
 
 /// Reads a number written with a decimal point or a decimal comma.
@@ -1216,15 +1328,29 @@ mod tests {
             ]
         );
         assert_eq!(register.household_count(), 0);
+        assert_eq!(
+            register.errors[0].message_vi,
+            "\"1850\" không phải năm sinh từ 1900 đến 2026"
+        );
+        assert_eq!(
+            register.errors[0].message_en,
+            "\"1850\" is not a year between 1900 and 2026"
+        );
+        assert_eq!(register.errors[0].column(), Some("Năm sinh"));
     }
 
     #[test]
     fn missing_columns_and_bad_encoding_refuse_the_file() {
         let errors = parse(b"Ma ho,Ho va ten\nH1,A\n", 2026).unwrap_err();
         assert_eq!(errors.len(), 2);
-        assert!(errors[0].message.contains("Mã nhân khẩu"));
+        assert!(errors[0].message_en.contains("Mã nhân khẩu"));
         let errors = parse(b"M\xe3 h\xf4,x\n", 2026).unwrap_err();
-        assert!(errors[0].message.contains("not UTF-8"), "{errors:?}");
+        assert!(errors[0].message_en.contains("not UTF-8"), "{errors:?}");
+        assert!(
+            errors[0].message_vi.contains("không phải UTF-8"),
+            "{errors:?}"
+        );
+        assert_eq!(errors[0].column(), None);
     }
 
     #[test]
@@ -1234,8 +1360,8 @@ mod tests {
         );
         let register = parse(csv.as_bytes(), 2026).unwrap();
         assert_eq!(register.errors.len(), 2, "{:?}", register.errors);
-        assert!(register.errors[0].message.contains("line 2"));
-        assert!(register.errors[1].message.contains("appears twice"));
+        assert!(register.errors[0].message_en.contains("line 2"));
+        assert!(register.errors[1].message_en.contains("appears twice"));
     }
 
     /// `\n` ends a row, `¶` breaks a line inside a quoted cell.
@@ -1278,8 +1404,8 @@ H3,2,F,,,Khác,,,,,,,
         );
         for (name, found) in &errors {
             assert_eq!(lines(found), lines(&errors[0].1), "{name}");
-            assert!(found[1].message.contains("here on line 2"), "{name}");
-            assert!(found[3].message.contains("here on line 8"), "{name}");
+            assert!(found[1].message_en.contains("here on line 2"), "{name}");
+            assert!(found[3].message_en.contains("here on line 8"), "{name}");
         }
     }
 
@@ -1291,7 +1417,12 @@ H3,2,F,,,Khác,,,,,,,
         let mut register = parse(csv.as_bytes(), 2026).unwrap();
         register.resolve_villages(
             |name| (name == "Bắc Hải").then_some(7),
-            |name| format!("\"{name}\" is not a village of this team"),
+            |name| {
+                (
+                    format!("\"{name}\" không phải thôn của tổ"),
+                    format!("\"{name}\" is not a village of this team"),
+                )
+            },
         );
         let found: Vec<(usize, &str)> = register
             .errors
@@ -1306,7 +1437,7 @@ H3,2,F,,,Khác,,,,,,,
                 (3, "Thôn/Tổ dân phố")
             ]
         );
-        assert!(register.errors[2].message.contains("Thôn Nam Hải"));
+        assert!(register.errors[2].message_en.contains("Thôn Nam Hải"));
         let households: Vec<RegisterHousehold> = register.households().collect();
         assert_eq!(households.len(), 1);
         assert_eq!(households[0].village_id, Some(7));

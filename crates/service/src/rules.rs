@@ -213,7 +213,8 @@ pub struct PresetQuery {
     pub timezone: Option<String>,
     /// Shift worker: `day` (06:00–14:00), `evening` or `night`.
     pub shift: Option<String>,
-    /// Shift worker: days off, `sat,sun`.
+    /// Shift worker: days off, `sat,sun`; `none` for no day off (not
+    /// given: Sunday).
     pub days_off: Option<String>,
 }
 
@@ -300,7 +301,9 @@ pub fn presets(catalog: &Catalog, query: &PresetQuery) -> Result<Vec<PresetRule>
         .filter(|s| !s.is_empty())
     {
         let mut off = Vec::new();
-        for day in days.split([',', ';']) {
+        let none =
+            ["none", "khong", "khong co"].contains(&doorstep_core::fold_vietnamese(days).as_str());
+        for day in days.split([',', ';']).filter(|_| !none) {
             match weekday(day) {
                 Some(w) => off.push(w),
                 None => {

@@ -482,9 +482,9 @@ async fn a_household_page_shows_needs_with_who_and_when_consent_and_visits() {
         html(resident_name),
         html(&volunteer_name)
     )));
-    let past_at = page.find("<h3>Đã qua</h3>").unwrap();
+    let past_at = page.find("<h3 class=\"sub\">Đã qua</h3>").unwrap();
     assert!(page[past_at..].contains(&start.format("%H:%M").to_string()));
-    assert!(page.contains("<h3>Sắp tới</h3>"));
+    assert!(page.contains("<h3 class=\"sub\">Sắp tới</h3>"));
 
     // The leader sets an open need done from the page: one the visit was
     // for, so that its history also holds the volunteer's result.

@@ -454,6 +454,33 @@ async fn rules_are_checked_read_back_previewed_and_presets_built() {
         abroad["rule"].to_string().contains("Asia/Tokyo"),
         "{abroad}"
     );
+    assert!(
+        presets[4]["rule"]
+            .to_string()
+            .contains(r#""weekdays":["sat","sun"]"#),
+        "{}",
+        presets[4]
+    );
+    // No day off: the shift's free hours only; not given: Sunday.
+    for (days_off, expected) in [
+        ("&days_off=none", None),
+        ("", Some(r#""weekdays":["sun"]"#)),
+    ] {
+        let (status, found) = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/rules/presets?shift=day{days_off}"),
+                Some(&leader),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{found}");
+        let shift = found[4]["rule"].to_string();
+        match expected {
+            Some(days) => assert!(shift.contains(days), "{days_off}: {shift}"),
+            None => assert!(!shift.contains("weekdays"), "{days_off}: {shift}"),
+        }
+    }
     // Each preset checks as valid.
     for p in presets.as_array().unwrap() {
         let (_, checked) = app

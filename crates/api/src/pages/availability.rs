@@ -95,7 +95,6 @@ impl PresetForm {
     /// The form's values, with the resident's and the team's defaults for
     /// those not sent.
     fn with_defaults(mut self, found: &ResidentRule) -> PresetForm {
-        let sent = self.mau.is_some();
         if self.tram.is_none() {
             self.tram = Some(found.team.tide_station.clone().unwrap_or_default());
         }
@@ -112,11 +111,14 @@ impl PresetForm {
         if self.mui_gio.is_none() {
             self.mui_gio = Some(found.resident.timezone.clone().unwrap_or_default());
         }
+        // The form as first shown has Sunday off, as the preset reads it;
+        // a form sent (its shift select always is) with no day checked
+        // means no day off.
         if self.ca.as_deref().is_none_or(str::is_empty) {
+            if self.nghi.is_empty() && self.ca.is_none() {
+                self.nghi.push("sun".to_owned());
+            }
             self.ca = Some("day".to_owned());
-        }
-        if !sent && self.nghi.is_empty() {
-            self.nghi.push("sun".to_owned());
         }
         self
     }
@@ -128,7 +130,11 @@ impl PresetForm {
             country: given(&self.quoc_gia),
             timezone: given(&self.mui_gio),
             shift: given(&self.ca),
-            days_off: Some(self.nghi.join(",")).filter(|d| !d.is_empty()),
+            days_off: Some(if self.nghi.is_empty() {
+                "none".to_owned()
+            } else {
+                self.nghi.join(",")
+            }),
         }
     }
 }
@@ -279,8 +285,27 @@ fn preset_codes() -> String {
         .join(", ")
 }
 
+/// A rule laid out for the box, its keys in the order the rule language
+/// lists them (`version`, `mode`, `when`, `except`).
 fn pretty(rule: &Value) -> String {
-    serde_json::to_string_pretty(rule).unwrap_or_else(|_| rule.to_string())
+    let text = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
+    let Value::Object(fields) = rule else {
+        return text(rule);
+    };
+    let order = ["version", "mode", "when", "except"];
+    let mut keys: Vec<&String> = fields.keys().collect();
+    keys.sort_by_key(|k| order.iter().position(|o| o == k).unwrap_or(order.len()));
+    let lines: Vec<String> = keys
+        .into_iter()
+        .map(|k| {
+            format!(
+                "  {}: {}",
+                Value::from(k.as_str()),
+                text(&fields[k]).replace('\n', "\n  ")
+            )
+        })
+        .collect();
+    format!("{{\n{}\n}}", lines.join(",\n"))
 }
 
 /// The page with the stored rule in the box and the preset form filled.

@@ -15,6 +15,14 @@ mod publish;
 mod sign_in;
 mod team;
 mod teams;
+// A leader's team: members, blackouts, the register.
+mod team_blackouts;
+mod team_members;
+mod team_register;
+// A leader's planning: plans, visits, routes.
+mod plan;
+mod route;
+mod visit;
 
 // The leader's households: the register, one household, a resident's availability.
 mod availability;
@@ -341,6 +349,28 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/vung/{area_id}/chua-tham.csv", get(oversight::unmet_csv))
         .route("/vung/{area_id}/chua-tham.xlsx", get(oversight::unmet_xlsx))
         .route("/nhat-ky", get(oversight::audit))
+        .route("/teams/{team_id}/thanh-vien", get(team_members::members))
+        .route(
+            "/thanh-vien/{member_id}",
+            get(team_members::edit_form).post(team_members::save),
+        )
+        .route(
+            "/teams/{team_id}/ngay-nghi",
+            get(team_blackouts::list).post(team_blackouts::add),
+        )
+        .route(
+            "/teams/{team_id}/ngay-nghi/{blackout_id}/xoa",
+            get(team_blackouts::confirm_delete).post(team_blackouts::delete),
+        )
+        .route(
+            "/teams/{team_id}/nhap-so",
+            get(team_register::form).post(team_register::upload).layer(
+                axum::extract::DefaultBodyLimit::max(
+                    team_register::PAGE_UPLOAD + team_register::FORM_OVERHEAD,
+                ),
+            ),
+        )
+        .route("/teams/{team_id}/so-ho.csv", get(team_register::export))
         .route(SIGN_IN, get(sign_in::sign_in_form).post(sign_in::sign_in))
         .route("/dang-xuat", post(sign_in::sign_out))
         .route("/ngon-ngu", post(sign_in::switch_language))
@@ -355,6 +385,18 @@ pub(crate) fn routes() -> axum::Router<AppState> {
             "/nhan-khau/{resident_id}/lich-ranh",
             get(availability::editor).post(availability::submit),
         )
+        // A leader's planning: plans, visits, routes.
+        .route("/plans/{plan_id}", get(plan::plan))
+        .route(
+            "/teams/{team_id}/lap-lich",
+            get(plan::plan_form).post(plan::make_plan),
+        )
+        .route("/teams/{team_id}/lap-lai-lich", post(plan::replan))
+        .route(
+            "/visits/{visit_id}/sua",
+            get(visit::edit_form).post(visit::edit),
+        )
+        .route("/members/{member_id}/ngay/duong-di", get(route::day_route))
 }
 
 #[cfg(test)]

@@ -9,7 +9,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDate, Utc};
-use doorstep_service::planning::{self, changes::ChangeKind};
+use chrono_tz::Tz;
+use doorstep_service::planning::{
+    self,
+    changes::{ChangeKind, Changes},
+};
 
 use super::calendar::calendar_href;
 use super::{
@@ -35,21 +39,21 @@ struct ConfirmPage {
 }
 
 /// The changes of one member's day.
-struct ChangeGroup {
-    member: String,
-    day: String,
-    changes: Vec<ChangeRow>,
+pub(super) struct ChangeGroup {
+    pub(super) member: String,
+    pub(super) day: String,
+    pub(super) changes: Vec<ChangeRow>,
 }
 
-struct ChangeRow {
-    kind: &'static str,
-    kind_vi: &'static str,
-    kind_en: &'static str,
-    key: String,
-    address: String,
-    when: String,
-    reason_vi: String,
-    reason_en: String,
+pub(super) struct ChangeRow {
+    pub(super) kind: &'static str,
+    pub(super) kind_vi: &'static str,
+    pub(super) kind_en: &'static str,
+    pub(super) key: String,
+    pub(super) address: String,
+    pub(super) when: String,
+    pub(super) reason_vi: String,
+    pub(super) reason_en: String,
 }
 
 /// `GET /plans/{plan_id}/cong-bo?tu=…`: what publishing the draft would
@@ -91,6 +95,26 @@ async fn confirm_page(
     );
     let en = header.en;
     let week = from.unwrap_or(plan.plan.start_date);
+    let p = &plan.plan;
+    Ok(ConfirmPage {
+        plan_id,
+        range: date_range(
+            p.start_date,
+            p.start_date + chrono::Days::new(u64::from(p.days.max(1))) - chrono::Days::new(1),
+        ),
+        added: changes.count(ChangeKind::Added),
+        moved: changes.count(ChangeKind::Moved),
+        removed: changes.count(ChangeKind::Removed),
+        unchanged: changes.unchanged,
+        action: format!("/plans/{plan_id}/cong-bo?tu={week}"),
+        back: calendar_href(p.team_id, week, true),
+        groups: change_groups(&changes, zone, en),
+        header,
+    })
+}
+
+/// The changes of a draft, per day and member, each with its reason.
+pub(super) fn change_groups(changes: &Changes, zone: Tz, en: bool) -> Vec<ChangeGroup> {
     let local = |at: DateTime<Utc>| at.with_timezone(&zone);
     let words = |kind: ChangeKind| match kind {
         ChangeKind::Added => ("added", "Thêm", "Added"),
@@ -99,10 +123,9 @@ async fn confirm_page(
     };
     let mut groups: BTreeMap<(NaiveDate, String), Vec<ChangeRow>> = BTreeMap::new();
     for c in &changes.changes {
-        let at =
-            c.to.as_ref()
-                .or(c.from.as_ref())
-                .expect("a change has a place");
+        let Some(at) = c.to.as_ref().or(c.from.as_ref()) else {
+            continue;
+        };
         let member = changes
             .members
             .get(&at.member_id)
@@ -157,29 +180,14 @@ async fn confirm_page(
                 reason_en: c.reason.words_en(),
             });
     }
-    let p = &plan.plan;
-    Ok(ConfirmPage {
-        plan_id,
-        range: date_range(
-            p.start_date,
-            p.start_date + chrono::Days::new(u64::from(p.days.max(1))) - chrono::Days::new(1),
-        ),
-        added: changes.count(ChangeKind::Added),
-        moved: changes.count(ChangeKind::Moved),
-        removed: changes.count(ChangeKind::Removed),
-        unchanged: changes.unchanged,
-        action: format!("/plans/{plan_id}/cong-bo?tu={week}"),
-        back: calendar_href(p.team_id, week, true),
-        groups: groups
-            .into_iter()
-            .map(|((day, member), changes)| ChangeGroup {
-                member,
-                day: day_words(day, en),
-                changes,
-            })
-            .collect(),
-        header,
-    })
+    groups
+        .into_iter()
+        .map(|((day, member), changes)| ChangeGroup {
+            member,
+            day: day_words(day, en),
+            changes,
+        })
+        .collect()
 }
 
 /// "Thứ Ba 08/12", "Tuesday 08/12".

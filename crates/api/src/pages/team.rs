@@ -1,31 +1,42 @@
-//! A team's page: its figures and households.
+//! A team's dashboard: the residents' needs by step and how far each
+//! stands, this week's visits day by day, what the latest published plan
+//! left out and why, the blackouts to come, and the way to the team's
+//! calendar, households, members, blackouts and register. The team's
+//! leader gets the buttons that change things; a volunteer or an official
+//! who sees the team reads the same figures.
 
 use askama::Template;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use doorstep_core::{NeedStatus, Presence};
-use doorstep_service::teams::{self, Household, PageRequest, TeamOverview};
+use chrono::{Datelike, NaiveDate};
+use doorstep_core::words;
+use doorstep_service::dashboard::{self, Dashboard};
+use doorstep_service::daylist::lunar_short;
 
-use super::{Header, PageUser, error_page, render};
+use super::calendar::calendar_href;
+use super::{Header, PageUser, date_range, error_page, render};
 use crate::error::parse_id;
 use crate::{ApiError, AppState, CurrentUser};
-
-/// Households per page: a page stays small on a slow connection.
-const PAGE_SIZE: u32 = 50;
 
 #[derive(Template)]
 #[template(path = "team.html")]
 struct TeamPage {
     header: Header,
-    team: TeamOverview,
+    team_id: i32,
+    name: String,
+    area: String,
+    zone: String,
+    may_lead: bool,
     stats: Vec<Stat>,
-    households: Vec<HouseholdRow>,
-    page: u32,
-    pages: u64,
-    previous: Option<u32>,
-    next: Option<u32>,
+    needs: Vec<NeedLine>,
+    need_totals: NeedLine,
+    week_range: String,
+    week_href: String,
+    days: Vec<DayLine>,
+    week_totals: DayLine,
+    unmet: Option<UnmetView>,
+    blackouts: Vec<BlackoutLine>,
 }
 
 struct Stat {
@@ -34,106 +45,99 @@ struct Stat {
     en: &'static str,
 }
 
-struct HouseholdRow {
-    key: String,
-    address: String,
-    village: String,
-    residents: Vec<ResidentRow>,
+#[derive(Default)]
+struct NeedLine {
+    vi: &'static str,
+    en: &'static str,
+    not_started: u64,
+    in_progress: u64,
+    refused: u64,
+    done: u64,
+    not_applicable: u64,
 }
 
-struct ResidentRow {
-    name: String,
-    birth_year: Option<i32>,
-    presence_code: &'static str,
-    presence: &'static str,
-    country: Option<String>,
-    open_needs: Vec<&'static str>,
-    phone: Option<String>,
-    availability: Option<String>,
+#[derive(Default)]
+struct DayLine {
+    weekday: &'static str,
+    date: String,
+    lunar: String,
+    today: bool,
+    planned: usize,
+    done: usize,
+    not_home: usize,
+    to_come: usize,
 }
 
-impl HouseholdRow {
-    /// A household as the page lists it, in the page's language.
-    fn new(h: Household, en: bool) -> Self {
-        HouseholdRow {
-            key: h.external_id,
-            address: h.address,
-            village: h.village.unwrap_or_default(),
-            residents: h
-                .residents
-                .into_iter()
-                .map(|r| ResidentRow {
-                    name: r.full_name,
-                    birth_year: r.birth_year,
-                    presence_code: r.presence.code(),
-                    presence: if en {
-                        r.presence.label_en()
-                    } else {
-                        r.presence.label_vi()
-                    },
-                    country: r.country,
-                    open_needs: r
-                        .needs
-                        .iter()
-                        .filter(|n| n.status == NeedStatus::Open)
-                        .map(|n| {
-                            if en {
-                                n.step.label_en()
-                            } else {
-                                n.step.label_vi()
-                            }
-                        })
-                        .collect(),
-                    phone: r.phone,
-                    availability: r.availability.and_then(|a| if en { a.en } else { a.vi }),
-                })
-                .collect(),
-        }
-    }
+struct UnmetView {
+    plan_id: i32,
+    range: String,
+    households: usize,
+    href: String,
+    reasons: Vec<ReasonLine>,
 }
 
-/// The query of a team page.
-#[derive(Debug, Default, serde::Deserialize)]
-pub(super) struct TeamQuery {
-    /// 1-based page of households.
-    page: Option<String>,
+struct ReasonLine {
+    code: &'static str,
+    vi: &'static str,
+    en: &'static str,
+    count: usize,
 }
 
-/// `GET /teams/{team_id}`: one team's households, a page at a time.
+struct BlackoutLine {
+    label: String,
+    village: Option<String>,
+    vi: String,
+    en: String,
+    ongoing: bool,
+    affected: usize,
+}
+
+/// `GET /teams/{team_id}`: the team at a glance.
 pub(super) async fn team(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     Path(id): Path<String>,
-    query: Result<Query<TeamQuery>, QueryRejection>,
 ) -> Response {
-    match team_page(&state, &user, &id, query.map(|q| q.0).unwrap_or_default()).await {
+    match team_page(&state, &user, &id).await {
         Ok(page) => render(StatusCode::OK, &page),
         Err(ApiError(e)) => error_page(Some(&user), e),
     }
 }
 
-async fn team_page(
-    state: &AppState,
-    user: &CurrentUser,
-    id: &str,
-    query: TeamQuery,
-) -> Result<TeamPage, ApiError> {
-    let id = parse_id("team_id", id)?;
-    let asked = PageRequest::parse(query.page.as_deref(), None)?;
-    let page = PageRequest::new(asked.page(), PAGE_SIZE)?;
-    let team = teams::team(&state.store, &user.actor, id).await?;
-    let found = teams::households(
+/// A weekday as a table's first column says it: "T2", "Mon".
+fn weekday_short(date: NaiveDate, en: bool) -> &'static str {
+    if en {
+        words::weekday_en_short(date.weekday())
+    } else {
+        match date.weekday() {
+            chrono::Weekday::Mon => "T2",
+            chrono::Weekday::Tue => "T3",
+            chrono::Weekday::Wed => "T4",
+            chrono::Weekday::Thu => "T5",
+            chrono::Weekday::Fri => "T6",
+            chrono::Weekday::Sat => "T7",
+            chrono::Weekday::Sun => "CN",
+        }
+    }
+}
+
+async fn team_page(state: &AppState, user: &CurrentUser, id: &str) -> Result<TeamPage, ApiError> {
+    let team_id = parse_id("team_id", id)?;
+    let board: Dashboard = dashboard::team_dashboard(
         &state.store,
+        &state.catalog,
         &user.actor,
-        id,
-        page,
-        &teams::HouseholdFilter::default(),
+        team_id,
         state.now(),
     )
     .await?;
-    let pages = found.pages();
-    let counts = &team.counts;
-    let presence = |p: Presence| counts.presence.get(&p).copied().unwrap_or(0);
+    let header = Header::new(
+        (&board.team.name, &board.team.name),
+        &board.team.timezone,
+        Some(user),
+    );
+    let en = header.en;
+    let counts = &board.team.counts;
     let stats = vec![
         Stat {
             value: counts.households,
@@ -142,7 +146,7 @@ async fn team_page(
         },
         Stat {
             value: counts.residents,
-            vi: "người",
+            vi: "người dân",
             en: "residents",
         },
         Stat {
@@ -151,30 +155,117 @@ async fn team_page(
             en: "households with open needs",
         },
         Stat {
-            value: presence(Presence::AtSea),
-            vi: "người đi biển",
-            en: "at sea",
-        },
-        Stat {
-            value: presence(Presence::Abroad),
-            vi: "người ở nước ngoài",
-            en: "abroad",
+            value: counts.members,
+            vi: "thành viên",
+            en: "members",
         },
     ];
-    let header = Header::new((&team.name, &team.name), &team.timezone, Some(user));
-    let en = header.en;
+    let mut need_totals = NeedLine {
+        vi: "Tổng",
+        en: "Total",
+        ..NeedLine::default()
+    };
+    let needs = board
+        .needs
+        .iter()
+        .map(|n| {
+            need_totals.not_started += n.not_started;
+            need_totals.in_progress += n.in_progress;
+            need_totals.refused += n.refused;
+            need_totals.done += n.done;
+            need_totals.not_applicable += n.not_applicable;
+            NeedLine {
+                vi: n.step.label_vi(),
+                en: n.step.label_en(),
+                not_started: n.not_started,
+                in_progress: n.in_progress,
+                refused: n.refused,
+                done: n.done,
+                not_applicable: n.not_applicable,
+            }
+        })
+        .collect();
+    let mut week_totals = DayLine::default();
+    let days = board
+        .week
+        .iter()
+        .map(|d| {
+            week_totals.planned += d.planned;
+            week_totals.done += d.done;
+            week_totals.not_home += d.not_home;
+            week_totals.to_come += d.to_come;
+            let lunar = lunar_short(d.date);
+            DayLine {
+                weekday: weekday_short(d.date, en),
+                date: d.date.format("%d/%m").to_string(),
+                lunar: if lunar.is_empty() {
+                    lunar
+                } else if en {
+                    format!("lunar {lunar}")
+                } else {
+                    format!("{lunar} ÂL")
+                },
+                today: d.today,
+                planned: d.planned,
+                done: d.done,
+                not_home: d.not_home,
+                to_come: d.to_come,
+            }
+        })
+        .collect();
+    let monday = board.week.first().map_or(board.today, |d| d.date);
+    let sunday = board.week.last().map_or(board.today, |d| d.date);
+    let unmet = board.unmet.as_ref().map(|u| {
+        let last =
+            u.start_date + chrono::Days::new(u64::from(u.days.max(1))) - chrono::Days::new(1);
+        UnmetView {
+            plan_id: u.plan_id,
+            range: date_range(u.start_date, last),
+            households: u.households,
+            href: format!(
+                "{}#ke-hoach-{}",
+                calendar_href(team_id, u.start_date.max(board.today), false),
+                u.plan_id
+            ),
+            reasons: u
+                .by_reason
+                .iter()
+                .map(|(reason, count)| ReasonLine {
+                    code: reason.code(),
+                    vi: reason.label_vi(),
+                    en: reason.label_en(),
+                    count: *count,
+                })
+                .collect(),
+        }
+    });
+    let blackouts = board
+        .blackouts
+        .iter()
+        .map(|b| BlackoutLine {
+            label: b.label.clone(),
+            village: b.village.clone(),
+            vi: b.description_vi.clone(),
+            en: b.description_en.clone(),
+            ongoing: b.ongoing,
+            affected: b.affected.len(),
+        })
+        .collect();
     Ok(TeamPage {
-        header,
+        team_id,
+        name: board.team.name.clone(),
+        area: board.team.area.clone(),
+        zone: board.team.timezone.clone(),
+        may_lead: board.may_lead,
         stats,
-        page: found.page,
-        pages,
-        previous: (found.page > 1).then(|| found.page - 1),
-        next: (u64::from(found.page) < pages).then(|| found.page + 1),
-        households: found
-            .households
-            .into_iter()
-            .map(|h| HouseholdRow::new(h, en))
-            .collect(),
-        team,
+        needs,
+        need_totals,
+        week_range: date_range(monday, sunday),
+        week_href: calendar_href(team_id, monday, false),
+        days,
+        week_totals,
+        unmet,
+        blackouts,
+        header,
     })
 }

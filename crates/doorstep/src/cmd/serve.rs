@@ -81,6 +81,8 @@ async fn serve(args: Args) -> Result<(), Failure> {
             area_time_limit: std::time::Duration::from_secs_f64(
                 settings.planning.area_time_limit_s,
             ),
+            page_iterations: (settings.planning.page_iterations > 0)
+                .then_some(settings.planning.page_iterations),
         },
         secure_cookie: settings.server.secure_cookie,
         clock: doorstep_service::Clock::system(),

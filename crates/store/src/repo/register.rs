@@ -367,6 +367,16 @@ impl RegisterImport {
         Ok(self.changes)
     }
 
+    /// What the parts applied so far change, without writing any of it: the
+    /// transaction is rolled back (an import's preview).
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn roll_back(self) -> Result<RegisterChanges, StoreError> {
+        self.txn.rollback().await?;
+        Ok(self.changes)
+    }
+
     /// Creates and updates the part's households; answers their ids in the
     /// part's order, and the ids of those that were stored before.
     async fn apply_households(

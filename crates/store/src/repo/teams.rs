@@ -431,3 +431,57 @@ async fn area_and_below(db: &impl ConnectionTrait, area_id: i32) -> Result<Vec<i
     }
     Ok(all.into_iter().collect())
 }
+
+/// How many of a team's residents' needs stand at one step, status and last
+/// recorded result, counted by the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NeedTally {
+    /// The step.
+    pub step: NeedStep,
+    /// Its status.
+    pub status: NeedStatus,
+    /// The last result recorded for it at a visit, if any.
+    pub last_result: Option<doorstep_core::OutcomeResult>,
+    /// How many needs.
+    pub count: u64,
+}
+
+/// The team's needs grouped by step, status and last recorded result.
+///
+/// # Errors
+/// The database fails.
+pub async fn team_need_tallies(
+    db: &impl ConnectionTrait,
+    team_id: i32,
+) -> Result<Vec<NeedTally>, StoreError> {
+    type Row = (
+        Code<NeedStep>,
+        Code<NeedStatus>,
+        Option<Code<doorstep_core::OutcomeResult>>,
+        i64,
+    );
+    let rows: Vec<Row> = need::Entity::find()
+        .select_only()
+        .column(need::Column::Step)
+        .column(need::Column::Status)
+        .column(need::Column::LastResult)
+        .column_as(need::Column::Id.count(), "n")
+        .join(JoinType::InnerJoin, need_resident())
+        .join(JoinType::InnerJoin, resident_household())
+        .filter(household::Column::TeamId.eq(team_id))
+        .group_by(need::Column::Step)
+        .group_by(need::Column::Status)
+        .group_by(need::Column::LastResult)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(step, status, last_result, n)| NeedTally {
+            step: step.0,
+            status: status.0,
+            last_result: last_result.map(|c| c.0),
+            count: to_u64(n),
+        })
+        .collect())
+}
