@@ -9,67 +9,23 @@
 
 use std::collections::BTreeSet;
 
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use doorstep_core::fold_vietnamese;
 use serde_json::{Value, json};
 
+use super::browsing::{assert_labelled, get, post_with, url_encode};
 use super::pages::html;
 use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER, form_token, past_visits, rows, session_cookie};
 
-/// A page as the browser signed in with `cookie` reads it.
-async fn get(app: &TestApp, path: &str, cookie: &str) -> (StatusCode, String) {
-    let (status, _, bytes) = app
-        .raw(
-            Method::GET,
-            path,
-            None,
-            None,
-            &[("cookie", cookie), ("host", "doorstep.test")],
-        )
-        .await;
-    let body = String::from_utf8(bytes).expect("UTF-8");
-    if status == StatusCode::OK {
-        super::assert_only_own_scripts(path, &body);
-    }
-    (status, body)
-}
-
-/// A form sent from a page of doorstep: status, `Location`, HTML.
+/// A form sent from the register's page: status, `Location`, HTML.
 async fn post(
     app: &TestApp,
     path: &str,
     cookie: &str,
     form: &[(&str, &str)],
 ) -> (StatusCode, String, String) {
-    let body = form
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    let (status, headers, bytes) = app
-        .raw_body(
-            Method::POST,
-            path,
-            "application/x-www-form-urlencoded",
-            body.into_bytes(),
-            &[
-                ("cookie", cookie),
-                ("origin", "http://doorstep.test"),
-                ("host", "doorstep.test"),
-                ("referer", "http://doorstep.test/teams/1/ho-dan"),
-            ],
-        )
-        .await;
-    let location = headers
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (status, location, String::from_utf8(bytes).unwrap())
-}
-
-fn encode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+    let referer = [("referer", "http://doorstep.test/teams/1/ho-dan")];
+    post_with(app, path, cookie, form, &referer).await
 }
 
 async fn api(app: &TestApp, path: &str, token: &str) -> Value {
@@ -125,27 +81,6 @@ fn preview_windows(page: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Every `<input>`, `<select>` and `<textarea>` of a page has a label.
-fn inputs_are_labelled(path: &str, page: &str) {
-    for tag in ["<input", "<select", "<textarea"] {
-        for (at, _) in page.match_indices(tag) {
-            let element = &page[at..at + page[at..].find('>').unwrap()];
-            if element.contains("type=\"hidden\"") {
-                continue;
-            }
-            let id = element
-                .split("id=\"")
-                .nth(1)
-                .and_then(|rest| rest.split('"').next())
-                .unwrap_or_else(|| panic!("{path}: {element} has no id"));
-            assert!(
-                page.contains(&format!("<label for=\"{id}\"")),
-                "{path}: {element} has no label"
-            );
-        }
-    }
-}
-
 async fn display_name(app: &TestApp, user: &str) -> String {
     let token = app.login(user).await;
     api(app, "/api/v1/me", &token).await["display_name"]
@@ -175,7 +110,7 @@ async fn the_register_finds_with_or_without_diacritics_and_pages_keep_the_filter
         }
         let found = api(
             &app,
-            &format!("/api/v1/teams/1/households?q={}", encode(&folded)),
+            &format!("/api/v1/teams/1/households?q={}", url_encode(&folded)),
             &token,
         )
         .await;
@@ -193,7 +128,7 @@ async fn the_register_finds_with_or_without_diacritics_and_pages_keep_the_filter
         .collect();
     let folded = fold_vietnamese(&name);
     for query in [folded.clone(), folded.to_uppercase(), name.clone()] {
-        let path = format!("/teams/1/ho-dan?q={}", encode(&query));
+        let path = format!("/teams/1/ho-dan?q={}", url_encode(&query));
         let (status, page) = get(&app, &path, &cookie).await;
         assert_eq!(status, StatusCode::OK, "{page}");
         assert!(page.contains(&html(&name)), "{query}: {name} is found");
@@ -204,7 +139,7 @@ async fn the_register_finds_with_or_without_diacritics_and_pages_keep_the_filter
             "the search stays in the box"
         );
         assert!(page.contains(&format!("Tìm thấy {} hộ", expected.len())));
-        inputs_are_labelled(&path, &page);
+        assert_labelled(&path, &page);
     }
 
     // The menu leads here; the leader sees phone numbers as call links.
@@ -443,7 +378,7 @@ async fn a_household_page_shows_needs_with_who_and_when_consent_and_visits() {
     let path = format!("/ho-dan/{household}");
     let (status, page) = get(&app, &path, &cookie).await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    inputs_are_labelled(&path, &page);
+    assert_labelled(&path, &page);
     let address = visit["household"]["address"].as_str().unwrap();
     assert!(page.contains(&format!("<h1>{}</h1>", html(address))));
     // The map, in the phone's map app and on OpenStreetMap.
@@ -620,7 +555,7 @@ async fn the_availability_editor_previews_as_the_api_checks_and_saves_on_the_res
         async move {
             let found = api(
                 app,
-                &format!("/api/v1/teams/1/households?q={}", encode(key)),
+                &format!("/api/v1/teams/1/households?q={}", url_encode(key)),
                 token,
             )
             .await;
@@ -638,7 +573,7 @@ async fn the_availability_editor_previews_as_the_api_checks_and_saves_on_the_res
     // The editor: presets, the stored rule in the box, previewed.
     let (status, page) = get(&app, &path, &cookie).await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    inputs_are_labelled(&path, &page);
+    assert_labelled(&path, &page);
     for words in [
         "Đi biển, về bờ quanh rằm",
         "Làm việc ở nước ngoài",

@@ -12,113 +12,21 @@ use chrono::{Datelike, NaiveDate};
 use doorstep_core::{NeedStep, UnmetReason};
 use sea_orm::ConnectionTrait;
 
+use super::browsing::{self, assert_labelled, post, send};
+use super::pages::html as escape;
 use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER, count, form_token, rows, session_cookie};
 
 /// Another team's leader.
 const LEADER_2: &str = "totruong.dinhbinh";
 
-/// A page as the browser signed in with `cookie` reads it: status, body.
+/// A page as the browser signed in with `cookie` reads it: status, body;
+/// answered 200, every field has its label.
 async fn get(app: &TestApp, path: &str, cookie: &str) -> (StatusCode, String) {
-    let (status, _, bytes) = app
-        .raw(
-            Method::GET,
-            path,
-            None,
-            None,
-            &[("cookie", cookie), ("host", "doorstep.test")],
-        )
-        .await;
-    let body = String::from_utf8(bytes).expect("UTF-8");
+    let (status, body) = browsing::get(app, path, cookie).await;
     if status == StatusCode::OK {
-        super::assert_only_own_scripts(path, &body);
-        labelled(path, &body);
+        assert_labelled(path, &body);
     }
     (status, body)
-}
-
-/// Every input, select and textarea that is not hidden has an id that a
-/// `<label for>` names.
-fn labelled(path: &str, body: &str) {
-    for kind in ["<input", "<select", "<textarea"] {
-        for tag in body.split(kind).skip(1) {
-            let tag = tag.split('>').next().unwrap_or_default();
-            if tag.contains("type=\"hidden\"") {
-                continue;
-            }
-            let id = tag
-                .split("id=\"")
-                .nth(1)
-                .and_then(|rest| rest.split('"').next())
-                .unwrap_or_else(|| panic!("{path}: {kind}{tag}> has no id"));
-            assert!(
-                body.contains(&format!("for=\"{id}\"")),
-                "{path}: no label for {id}"
-            );
-        }
-    }
-}
-
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// A form sent from a page of doorstep: status, `Location`, HTML.
-async fn post(
-    app: &TestApp,
-    path: &str,
-    cookie: &str,
-    form: &[(&str, &str)],
-) -> (StatusCode, String, String) {
-    let body = form
-        .iter()
-        .map(|(k, v)| format!("{k}={}", url_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    send(
-        app,
-        path,
-        cookie,
-        "application/x-www-form-urlencoded",
-        body.into_bytes(),
-    )
-    .await
-}
-
-async fn send(
-    app: &TestApp,
-    path: &str,
-    cookie: &str,
-    content_type: &str,
-    body: Vec<u8>,
-) -> (StatusCode, String, String) {
-    let (status, headers, bytes) = app
-        .raw_body(
-            Method::POST,
-            path,
-            content_type,
-            body,
-            &[
-                ("cookie", cookie),
-                ("origin", "http://doorstep.test"),
-                ("host", "doorstep.test"),
-            ],
-        )
-        .await;
-    let location = headers
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (
-        status,
-        location,
-        String::from_utf8_lossy(&bytes).into_owned(),
-    )
 }
 
 const BOUNDARY: &str = "doorstep-test-boundary";
@@ -157,6 +65,7 @@ async fn post_multipart(
         cookie,
         &format!("multipart/form-data; boundary={BOUNDARY}"),
         body,
+        &[],
     )
     .await
 }
@@ -168,14 +77,6 @@ fn unescape(text: &str) -> String {
         .replace("&#60;", "<")
         .replace("&#62;", ">")
         .replace("&#38;", "&")
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&#38;")
-        .replace('<', "&#60;")
-        .replace('>', "&#62;")
-        .replace('"', "&#34;")
-        .replace('\'', "&#39;")
 }
 
 /// The numbers of a table's row whose header is `label`.

@@ -1,6 +1,7 @@
 //! In-process tests of the HTTP API: the router is called with
 //! `tower::ServiceExt::oneshot` on a fresh database holding the demo data.
 
+mod browsing;
 mod calendar;
 mod clock;
 mod concurrency;

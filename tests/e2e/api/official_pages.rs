@@ -12,19 +12,12 @@ use doorstep_service::export::from_spreadsheet;
 use doorstep_service::oversight::UNMET_CSV_HEADER;
 use serde_json::Value;
 
+use super::browsing::assert_labelled;
 use super::oversight::a_day_of_outcomes;
+use super::pages::html;
 use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER, count, form_token, session_cookie};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-/// Text as the templates escape it.
-fn html(text: &str) -> String {
-    text.replace('&', "&#38;")
-        .replace('<', "&#60;")
-        .replace('>', "&#62;")
-        .replace('"', "&#34;")
-        .replace('\'', "&#39;")
-}
 
 /// A share as the pages write it.
 fn share(value: &Value, en: bool) -> String {
@@ -66,27 +59,8 @@ async fn html_page(app: &TestApp, path: &str, cookie: &str, lang: &str) -> Strin
     assert!(kind.starts_with("text/html"), "{path}: {kind}");
     assert!(body.contains(&format!("<html lang=\"{lang}\">")), "{path}");
     super::assert_only_own_scripts(path, &body);
-    inputs_are_labelled(path, &body);
+    assert_labelled(path, &body);
     body
-}
-
-/// Every `<input>` that is not hidden has an id that a `<label for>` names.
-fn inputs_are_labelled(path: &str, body: &str) {
-    for input in body.split("<input").skip(1) {
-        let tag = input.split('>').next().unwrap_or_default();
-        if tag.contains("type=\"hidden\"") {
-            continue;
-        }
-        let id = tag
-            .split("id=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .unwrap_or_else(|| panic!("{path}: an input without an id: {tag}"));
-        assert!(
-            body.contains(&format!("<label for=\"{id}\"")),
-            "{path}: input {id} has no label"
-        );
-    }
 }
 
 async fn api(app: &TestApp, path: &str, token: &str) -> Value {

@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use chrono::{DateTime, Days, NaiveDate};
 use serde_json::{Value, json};
 
+use super::browsing::{get_with_headers, post};
 use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER, form_token, rows, session_cookie, today};
 
 /// The pages' planner search in these tests.
@@ -27,20 +28,11 @@ async fn app() -> TestApp {
     app
 }
 
-/// A page as the browser signed in with `cookie` reads it.
+/// A page as the browser signed in with `cookie` reads it; answered 200,
+/// it is HTML.
 async fn get(app: &TestApp, path: &str, cookie: &str) -> (StatusCode, HeaderMap, String) {
-    let (status, headers, bytes) = app
-        .raw(
-            Method::GET,
-            path,
-            None,
-            None,
-            &[("cookie", cookie), ("host", "doorstep.test")],
-        )
-        .await;
-    let body = String::from_utf8(bytes).expect("UTF-8");
+    let (status, headers, body) = get_with_headers(app, path, cookie).await;
     if status == StatusCode::OK {
-        super::assert_only_own_scripts(path, &body);
         assert!(
             headers[header::CONTENT_TYPE]
                 .to_str()
@@ -57,48 +49,6 @@ async fn page(app: &TestApp, path: &str, cookie: &str) -> String {
     let (status, _, body) = get(app, path, cookie).await;
     assert_eq!(status, StatusCode::OK, "{path}: {body}");
     body
-}
-
-/// A form sent from a page of doorstep: status, `Location`, HTML.
-async fn post(
-    app: &TestApp,
-    path: &str,
-    cookie: &str,
-    form: &[(&str, &str)],
-) -> (StatusCode, String, String) {
-    let body = form
-        .iter()
-        .map(|(k, v)| format!("{k}={}", url_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    let (status, headers, bytes) = app
-        .raw_body(
-            Method::POST,
-            path,
-            "application/x-www-form-urlencoded",
-            body.into_bytes(),
-            &[
-                ("cookie", cookie),
-                ("origin", "http://doorstep.test"),
-                ("host", "doorstep.test"),
-            ],
-        )
-        .await;
-    let location = headers
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (status, location, String::from_utf8(bytes).unwrap())
-}
-
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Text as the templates escape it.

@@ -5,71 +5,12 @@
 //! the HTTP cache keep, and the scope of a volunteer's pages. Requests are
 //! sent as a browser sends them: the session cookie and the page's token.
 
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use chrono::Days;
 use serde_json::Value;
 
+use super::browsing::{get_with_headers as get, post_fields as post};
 use super::{TestApp, VOLUNTEER, form_token, session_cookie, today};
-
-/// A page as the browser signed in with `cookie` reads it.
-async fn get(app: &TestApp, path: &str, cookie: &str) -> (StatusCode, HeaderMap, String) {
-    let (status, headers, bytes) = app
-        .raw(
-            Method::GET,
-            path,
-            None,
-            None,
-            &[("cookie", cookie), ("host", "doorstep.test")],
-        )
-        .await;
-    let body = String::from_utf8(bytes).expect("UTF-8");
-    if status == StatusCode::OK {
-        super::assert_only_own_scripts(path, &body);
-    }
-    (status, headers, body)
-}
-
-/// A form sent from a page of doorstep: status, `Location`, HTML.
-async fn post(
-    app: &TestApp,
-    path: &str,
-    cookie: &str,
-    form: &[(String, String)],
-) -> (StatusCode, String, String) {
-    let body = form
-        .iter()
-        .map(|(k, v)| format!("{k}={}", url_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    let (status, headers, bytes) = app
-        .raw_body(
-            Method::POST,
-            path,
-            "application/x-www-form-urlencoded",
-            body.into_bytes(),
-            &[
-                ("cookie", cookie),
-                ("origin", "http://doorstep.test"),
-                ("host", "doorstep.test"),
-            ],
-        )
-        .await;
-    let location = headers
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (status, location, String::from_utf8(bytes).unwrap())
-}
-
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 /// The hidden fields of the first form on a page that posts to `action`.
 fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
