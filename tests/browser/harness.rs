@@ -116,6 +116,32 @@ impl Harness {
         &self.db
     }
 
+    /// The first row of what the server's database answers `sql`, or
+    /// `None` when it answers no row.
+    pub async fn row(&self, sql: &str) -> Option<sea_orm::QueryResult> {
+        use sea_orm::ConnectionTrait;
+        let store = self.db.store().await;
+        let db = store.connection();
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                sql.to_owned(),
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        store.connection().clone().close().await.ok();
+        row
+    }
+
+    /// A count the server's database answers.
+    pub async fn count(&self, sql: &str) -> i64 {
+        self.row(sql)
+            .await
+            .unwrap_or_else(|| panic!("{sql}: no row"))
+            .try_get_by_index(0)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
     /// `127.0.0.1:PORT`, the server's address.
     pub fn address(&self) -> &str {
         &self.server.address

@@ -82,11 +82,11 @@ async fn a_leader_imports_sets_availability_adds_a_storm_plans_pins_and_publishe
         "the register is imported:\n{imported}"
     );
     assert_eq!(
-        count(
-            &harness,
-            format!("SELECT COUNT(*) FROM households WHERE external_id = '{HOUSEHOLD_KEY}'")
-        )
-        .await,
+        harness
+            .count(&format!(
+                "SELECT COUNT(*) FROM households WHERE external_id = '{HOUSEHOLD_KEY}'"
+            ))
+            .await,
         1,
         "the new household is stored once"
     );
@@ -179,11 +179,11 @@ async fn a_leader_imports_sets_availability_adds_a_storm_plans_pins_and_publishe
     assert!(storm.contains(STORM), "the storm is listed:\n{storm}");
     browser.screenshot("leader-journey-4-storm").await;
     assert_eq!(
-        count(
-            &harness,
-            format!("SELECT COUNT(*) FROM blackouts WHERE label = '{STORM}' AND team_id = {team}")
-        )
-        .await,
+        harness
+            .count(&format!(
+                "SELECT COUNT(*) FROM blackouts WHERE label = '{STORM}' AND team_id = {team}"
+            ))
+            .await,
         1,
         "the storm is stored once"
     );
@@ -242,11 +242,11 @@ async fn a_leader_imports_sets_availability_adds_a_storm_plans_pins_and_publishe
         "the visit is pinned, and can be unpinned:\n{pinned}"
     );
     assert_eq!(
-        count(
-            &harness,
-            format!("SELECT COUNT(*) FROM visits WHERE id = {visit} AND pinned")
-        )
-        .await,
+        harness
+            .count(&format!(
+                "SELECT COUNT(*) FROM visits WHERE id = {visit} AND pinned"
+            ))
+            .await,
         1,
         "visit {visit} is pinned"
     );
@@ -275,11 +275,11 @@ async fn a_leader_imports_sets_availability_adds_a_storm_plans_pins_and_publishe
         "published"
     );
     assert_eq!(
-        count(
-            &harness,
-            format!("SELECT COUNT(*) FROM visits WHERE id = {visit} AND pinned AND on_calendar")
-        )
-        .await,
+        harness
+            .count(&format!(
+                "SELECT COUNT(*) FROM visits WHERE id = {visit} AND pinned AND on_calendar"
+            ))
+            .await,
         1,
         "the pinned visit is on the calendar"
     );
@@ -381,40 +381,14 @@ async fn visits_in(
     inside
 }
 
-/// A count the server's database answers.
-async fn count(harness: &Harness, sql: String) -> i64 {
-    use sea_orm::ConnectionTrait;
-    let store = harness.db().store().await;
-    let db = store.connection();
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            sql.clone(),
-        ))
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .expect("a count");
-    let n: i64 = row.try_get_by_index(0).expect("a number");
-    store.connection().clone().close().await.ok();
-    n
-}
-
 /// A text the server's database answers.
 async fn text_of(harness: &Harness, sql: String) -> String {
-    use sea_orm::ConnectionTrait;
-    let store = harness.db().store().await;
-    let db = store.connection();
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            sql.clone(),
-        ))
+    harness
+        .row(&sql)
         .await
+        .unwrap_or_else(|| panic!("{sql}: no row"))
+        .try_get_by_index(0)
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .unwrap_or_else(|| panic!("{sql}: no row"));
-    let text: String = row.try_get_by_index(0).expect("a text");
-    store.connection().clone().close().await.ok();
-    text
 }
 
 /// The element a selector finds, or the test fails with the page's text.

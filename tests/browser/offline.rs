@@ -470,52 +470,30 @@ where
     panic!("{what}: not after {POLLS} looks");
 }
 
-/// A count the server's database answers.
-async fn count(harness: &Harness, sql: String) -> i64 {
-    use sea_orm::ConnectionTrait;
-    let store = harness.db().store().await;
-    let db = store.connection();
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            sql.clone(),
-        ))
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .expect("a count");
-    let n: i64 = row.try_get_by_index(0).expect("a number");
-    store.connection().clone().close().await.ok();
-    n
-}
-
 /// How many requests the server recorded at a visit under a key.
 async fn requests(harness: &Harness, visit: i64, key: &str) -> i64 {
-    count(
-        harness,
-        format!(
+    harness
+        .count(&format!(
             "SELECT COUNT(*) FROM outcome_requests WHERE visit_id = {visit} \
              AND idempotency_key = '{key}'"
-        ),
-    )
-    .await
+        ))
+        .await
 }
 
 /// How many outcomes a visit has.
 async fn outcomes_of(harness: &Harness, visit: i64) -> i64 {
-    count(
-        harness,
-        format!("SELECT COUNT(*) FROM outcomes WHERE visit_id = {visit}"),
-    )
-    .await
+    harness
+        .count(&format!(
+            "SELECT COUNT(*) FROM outcomes WHERE visit_id = {visit}"
+        ))
+        .await
 }
 
 /// How many outcomes a resident has at a visit.
 async fn outcomes_for(harness: &Harness, visit: i64, resident: i64) -> i64 {
-    count(
-        harness,
-        format!(
+    harness
+        .count(&format!(
             "SELECT COUNT(*) FROM outcomes WHERE visit_id = {visit} AND resident_id = {resident}"
-        ),
-    )
-    .await
+        ))
+        .await
 }
