@@ -105,14 +105,28 @@ fn extremes_have_the_fixed_format_and_match_the_reference() {
         })
         .collect();
     assert_eq!(lines.len(), reference.len());
-    for (line, r) in lines.iter().zip(&reference) {
-        let v: Value = serde_json::from_str(line).unwrap();
-        // Three keys in this order: at, kind, height_m.
-        assert_eq!(v.as_object().unwrap().len(), 3);
+    let printed: Vec<Value> = lines
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    for (k, (line, r)) in lines.iter().zip(&reference).enumerate() {
+        let v = &printed[k];
+        // Four keys in this order: at, kind, height_m, flat.
+        assert_eq!(v.as_object().unwrap().len(), 4);
         assert!(line.starts_with(r#"{"at":""#), "{line}");
         let kind_at = line.find(r#","kind":""#).unwrap();
         let height_at = line.find(r#","height_m":"#).unwrap();
-        assert!(kind_at < height_at, "{line}");
+        let flat_at = line.find(r#","flat":"#).unwrap();
+        assert!(kind_at < height_at && height_at < flat_at, "{line}");
+        // Flat: less than 0.3 m to the extreme before or after (those
+        // inside the range; the first and last have one outside).
+        if k > 0 && k + 1 < lines.len() {
+            let height = |i: usize| printed[i]["height_m"].as_f64().unwrap();
+            let swing = (height(k) - height(k - 1))
+                .abs()
+                .min((height(k) - height(k + 1)).abs());
+            assert_eq!(v["flat"], Value::Bool(swing < 0.3), "{line}");
+        }
         assert_eq!(v["kind"], r["kind"], "{line}");
         assert!(v["at"].as_str().unwrap().ends_with('Z'));
         let (a, b) = (v["at"].as_str().unwrap(), r["at"].as_str().unwrap());
@@ -199,7 +213,7 @@ fn another_catalog_directory_can_be_given() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout_lines(&out)[0],
-        r#"{"at":"2026-01-01T06:25:02Z","kind":"high","height_m":1.4050}"#
+        r#"{"at":"2026-01-01T06:25:02Z","kind":"high","height_m":1.4050,"flat":false}"#
     );
 }
 

@@ -11,6 +11,17 @@ use crate::predictor::{Pair, Predictor};
 /// right.
 const PAD: i64 = 2 * 86_400;
 
+/// A high or low water is *flat* when the tide rises or falls less than
+/// this (metres) to the extreme before it or to the one after it: the
+/// curve barely turns there, so the time of that high water is ill-defined
+/// (a diurnal port's neap days, a double high water), and a fitted
+/// station's time for it is the least sure.
+pub const FLAT_SWING_M: f64 = 0.3;
+
+/// Minutes a window near a flat high or low water is widened on each
+/// side ([`TideHorizon::windows_near`]).
+pub const FLAT_WIDEN_MINUTES: u32 = 60;
+
 /// A half-open interval of time [start, end).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Window {
@@ -153,12 +164,45 @@ impl TideHorizon {
         self.windows_where(|h| h < level_m)
     }
 
+    /// Whether the `index`-th of the padded extremes is flat
+    /// ([`FLAT_SWING_M`]).
+    fn padded_flat(&self, index: usize) -> bool {
+        let e = &self.padded[index];
+        let swing = |other: Option<&Extreme>| other.map(|o| (o.height_m - e.height_m).abs());
+        let before = index.checked_sub(1).and_then(|i| self.padded.get(i));
+        [swing(before), swing(self.padded.get(index + 1))]
+            .into_iter()
+            .flatten()
+            .any(|s| s < FLAT_SWING_M)
+    }
+
+    /// The high and low waters in [from, to), each with whether it is flat:
+    /// the tide rises or falls less than [`FLAT_SWING_M`] to the extreme
+    /// before or after it, so its time is ill-defined.
+    pub fn extremes_flagged(&self) -> Vec<(Extreme, bool)> {
+        self.inside
+            .clone()
+            .map(|i| (self.padded[i], self.padded_flat(i)))
+            .collect()
+    }
+
     /// The windows of [from, to) within `minutes` of a high (or low) water,
-    /// each [t − minutes, t + minutes); overlapping windows merged. High waters just outside the horizon count.
+    /// each [t − minutes, t + minutes), widened by [`FLAT_WIDEN_MINUTES`]
+    /// on each side around a flat one, whose time is ill-defined;
+    /// overlapping windows merged. High waters just outside the horizon
+    /// count.
     pub fn windows_near(&self, kind: ExtremeKind, minutes: u32) -> Vec<Window> {
-        let half = i64::from(minutes) * 60;
         let mut out: Vec<(i64, i64)> = Vec::new();
-        for e in self.padded.iter().filter(|e| e.kind == kind) {
+        for (index, e) in self.padded.iter().enumerate() {
+            if e.kind != kind {
+                continue;
+            }
+            let widen = if self.padded_flat(index) {
+                FLAT_WIDEN_MINUTES
+            } else {
+                0
+            };
+            let half = i64::from(minutes + widen) * 60;
             let t = e.at.timestamp();
             let (start, end) = ((t - half).max(self.from), (t + half).min(self.to));
             if start >= end {

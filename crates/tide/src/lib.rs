@@ -69,7 +69,7 @@ pub use fit::{
     Unresolved, fit_extremes,
 };
 pub use harmonic::{HarmonicPredictor, node_factors};
-pub use horizon::{TideHorizon, Window};
+pub use horizon::{FLAT_SWING_M, FLAT_WIDEN_MINUTES, TideHorizon, Window};
 pub use predictor::{Predictor, SecondaryPredictor};
 pub use station::{
     HarmonicConstant, HarmonicStation, HeightCorrection, Problem, SPEED_TOLERANCE_DEG_PER_HOUR,

@@ -46,24 +46,63 @@ fn windows_near_high_water_surround_each_high_water() {
     let tide = hon_dau();
     let h = tide.horizon(start(), start() + Duration::days(5));
     let near = h.windows_near(ExtremeKind::High, 90);
-    for e in h.extremes().iter().filter(|e| e.kind == ExtremeKind::High) {
+    for (e, flat) in h.extremes_flagged() {
+        if e.kind != ExtremeKind::High {
+            continue;
+        }
+        let half = Duration::minutes(if flat { 90 + 60 } else { 90 });
         assert!(near.iter().any(|w| w.contains(e.at)));
+        assert!(near.iter().any(|w| w.contains(e.at - half)) || e.at - half < h.from());
         assert!(
-            near.iter()
-                .any(|w| w.contains(e.at - Duration::minutes(90)))
-                || e.at - Duration::minutes(90) < h.from()
-        );
-        assert!(
-            !near
-                .iter()
-                .any(|w| w.contains(e.at + Duration::minutes(90)))
+            !near.iter().any(|w| w.contains(e.at + half))
                 || near
                     .iter()
-                    .any(|w| w.contains(e.at + Duration::minutes(90)) && w.start > e.at)
+                    .any(|w| w.contains(e.at + half) && w.start > e.at)
         );
     }
     for w in near.windows(2) {
         assert!(w[0].end < w[1].start, "merged and ordered");
+    }
+}
+
+/// A diurnal port's neap days: the tide barely turns, the time of high
+/// water is ill-defined, and a window near it is an hour wider each side.
+#[test]
+fn flat_high_waters_are_flagged_and_their_windows_widened() {
+    let tide = hon_dau();
+    let h = tide.horizon(start(), start() + Duration::days(30));
+    let flagged = h.extremes_flagged();
+    let extremes = h.extremes();
+    assert_eq!(flagged.len(), extremes.len());
+    for (k, (e, flat)) in flagged.iter().enumerate() {
+        assert_eq!(*e, extremes[k]);
+        if k > 0 && k + 1 < extremes.len() {
+            let swing = (e.height_m - extremes[k - 1].height_m)
+                .abs()
+                .min((e.height_m - extremes[k + 1].height_m).abs());
+            assert_eq!(*flat, swing < doorstep_tide::FLAT_SWING_M, "{e:?}");
+        }
+    }
+    let flat_highs: Vec<_> = flagged
+        .iter()
+        .filter(|(e, flat)| *flat && e.kind == ExtremeKind::High)
+        .map(|(e, _)| e.at)
+        .collect();
+    let sharp_highs = flagged
+        .iter()
+        .filter(|(e, flat)| !*flat && e.kind == ExtremeKind::High)
+        .count();
+    assert!(
+        !flat_highs.is_empty() && sharp_highs > flat_highs.len(),
+        "a month at Hòn Dấu has flat neap high waters and more sharp ones"
+    );
+    let near = h.windows_near(ExtremeKind::High, 90);
+    for at in flat_highs {
+        let edge = at - Duration::minutes(90 + 60);
+        assert!(
+            near.iter().any(|w| w.contains(edge)) || edge < h.from(),
+            "the window before the flat high water of {at} opens 150 minutes before it"
+        );
     }
 }
 

@@ -28,10 +28,12 @@ use serde::Serialize;
                   Tide heights and high and low waters of a station; the station catalog.\n\n\
                   Prints one JSON object per line (UTC, metres above the station's datum, 4 decimals):\n  \
                   heights:    {\"at\":\"2026-01-01T00:00:00Z\",\"height_m\":1.2345}\n  \
-                  --extremes: {\"at\":\"2026-01-01T06:25:01Z\",\"kind\":\"high\",\"height_m\":1.4050}\n  \
+                  --extremes: {\"at\":\"2026-01-01T06:25:01Z\",\"kind\":\"high\",\"height_m\":1.4050,\"flat\":false}\n  \
                   --list:     {\"id\":\"lach-bang\",\"name\":\"…\",\"kind\":\"secondary\",\"reference\":\"vn_hon_dau\",\"approximate\":true,\"source\":\"…\",\"license\":\"…\"}\n\n\
                   Heights cover [--from, --to) every --step; extremes are every high and low water in\n\
-                  [--from, --to), time to the second. Harmonic prediction follows NOAA/XTide conventions;\n\
+                  [--from, --to), time to the second; \"flat\" when the tide rises or falls less than\n\
+                  0.3 m to the extreme before or after it: its time is ill-defined, and a rule near\n\
+                  it is widened by 60 minutes each side. Harmonic prediction follows NOAA/XTide conventions;\n\
                   a secondary station is its reference station corrected by time and height offsets.\n\
                   When the station is approximate (tạm tính), a note says so on stderr.\n\n\
                   Bad input (an unknown station, a bad station file, a bad date or step) is reported on\n\
@@ -142,14 +144,18 @@ fn execute(args: &Args) -> Result<(), Failure> {
         );
     }
     if args.extremes {
-        let lines = predictor.extremes(from, to).into_iter().map(|e| {
-            format!(
-                "{{\"at\":\"{}\",\"kind\":\"{}\",\"height_m\":{}}}",
-                iso(e.at),
-                e.kind.as_str(),
-                metres(e.height_m)
-            )
-        });
+        let lines = predictor
+            .horizon(from, to)
+            .extremes_flagged()
+            .into_iter()
+            .map(|(e, flat)| {
+                format!(
+                    "{{\"at\":\"{}\",\"kind\":\"{}\",\"height_m\":{},\"flat\":{flat}}}",
+                    iso(e.at),
+                    e.kind.as_str(),
+                    metres(e.height_m)
+                )
+            });
         return write_lines(lines);
     }
     let step = parse_step(&args.step)?;
