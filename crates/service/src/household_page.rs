@@ -47,6 +47,9 @@ pub struct HouseholdPage {
     pub residents: Vec<ResidentLine>,
     /// Its visits on the team's calendar, by start.
     pub visits: Vec<VisitLine>,
+    /// The consent text's version the team recorded last: the one a new
+    /// consent is recorded against unless the leader names another.
+    pub consent_version: Option<String>,
 }
 
 /// A resident on the household's page.
@@ -393,6 +396,8 @@ pub async fn household_page(
         )
         .await?;
     }
+    let consent_version =
+        doorstep_store::repo::residents::latest_consent_version(db, household.team_id).await?;
     Ok(HouseholdPage {
         zone: zone_of(&team),
         team,
@@ -401,6 +406,7 @@ pub async fn household_page(
         leads,
         residents: lines,
         visits: visit_lines,
+        consent_version,
     })
 }
 

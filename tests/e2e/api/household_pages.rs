@@ -863,3 +863,154 @@ async fn the_household_pages_speak_english_after_the_switch() {
     assert!(bad.contains("<code>line 1, column"), "{bad}");
     assert!(bad.contains("The rule does not read"));
 }
+
+#[tokio::test]
+async fn the_leader_records_and_withdraws_consent_from_the_household_page() {
+    let app = TestApp::with_history().await;
+    let cookie = session_cookie(&app, LEADER).await;
+    let leader_name = display_name(&app, LEADER).await;
+    let found = rows(
+        &app,
+        "SELECT r.id, r.household_id, r.full_name FROM residents r \
+         JOIN households h ON h.id = r.household_id WHERE h.team_id = 1 ORDER BY r.id LIMIT 1",
+    )
+    .await;
+    let (resident, household, name) = (&found[0][0], &found[0][1], &found[0][2]);
+    let action = format!("/nhan-khau/{resident}/dong-y");
+    let household_page = format!("/ho-dan/{household}");
+    let consented =
+        format!("SELECT COUNT(*) FROM residents WHERE id = {resident} AND consent_at IS NOT NULL");
+    let (_, page) = get(&app, &household_page, &cookie).await;
+    let token = form_token(&page);
+
+    // Withdrawn, if given; then given again against a version new to the
+    // team, with its text.
+    if rows(&app, &consented).await[0][0] == "1" {
+        let (status, location, body) = post(
+            &app,
+            &action,
+            &cookie,
+            &[("csrf", token.as_str()), ("lam", "rut")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+        assert_eq!(
+            location,
+            format!("{household_page}?da_luu=rut_dong_y&nk={resident}#r{resident}")
+        );
+        let (_, page) = get(&app, &location, &cookie).await;
+        assert!(
+            page.contains(&format!("Đã lưu: {} rút lại sự đồng ý", html(name))),
+            "{page}"
+        );
+        assert_eq!(rows(&app, &consented).await[0][0], "0");
+    }
+    let text = "Tôi đồng ý để tổ lưu tên, số điện thoại và đến nhà hỗ trợ.";
+    let (status, location, body) = post(
+        &app,
+        &action,
+        &cookie,
+        &[
+            ("csrf", token.as_str()),
+            ("lam", "ghi"),
+            ("phien_ban", "mẫu 09/2026"),
+            ("noi_dung", text),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(
+        location,
+        format!("{household_page}?da_luu=dong_y&nk={resident}#r{resident}")
+    );
+    assert_eq!(rows(&app, &consented).await[0][0], "1");
+    let (_, page) = get(&app, &location, &cookie).await;
+    assert!(
+        page.contains(&format!(
+            "Đã lưu: {} đồng ý được thăm và hỗ trợ.",
+            html(name)
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "Đồng ý · văn bản “mẫu 09/2026” · ghi bởi {}",
+            html(&leader_name)
+        )),
+        "{page}"
+    );
+    assert!(page.contains(&html(text)));
+
+    // Withdrawn again, the form offers the team's last version, and that
+    // version alone is enough: its text is the team's.
+    let (status, _, _) = post(
+        &app,
+        &action,
+        &cookie,
+        &[("csrf", token.as_str()), ("lam", "rut")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = get(&app, &household_page, &cookie).await;
+    assert_labelled(&household_page, &page);
+    assert!(
+        page.contains(&format!(
+            "id=\"phien-ban-{resident}\" name=\"phien_ban\" value=\"mẫu 09/2026\""
+        )),
+        "{page}"
+    );
+    let (status, _, body) = post(
+        &app,
+        &action,
+        &cookie,
+        &[
+            ("csrf", token.as_str()),
+            ("lam", "ghi"),
+            ("phien_ban", "mẫu 09/2026"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(rows(&app, &consented).await[0][0], "1");
+
+    // What does not read is refused with its field, and nothing changes.
+    let before = rows(&app, "SELECT COUNT(*) FROM consents").await;
+    for (version, expected) in [("", "text_version"), ("mẫu chưa có", "tổ chưa có văn bản")]
+    {
+        let (status, _, body) = post(
+            &app,
+            &action,
+            &cookie,
+            &[
+                ("csrf", token.as_str()),
+                ("lam", "ghi"),
+                ("phien_ban", version),
+            ],
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{version}: {body}"
+        );
+        assert!(body.contains(expected), "{version}: {body}");
+    }
+    // A stale form, and a volunteer, are refused.
+    let (status, _, _) = post(&app, &action, &cookie, &[("csrf", "stale"), ("lam", "rut")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let volunteer = session_cookie(&app, VOLUNTEER).await;
+    let (_, day) = get(&app, "/lich-cua-toi", &volunteer).await;
+    let (status, _, _) = post(
+        &app,
+        &action,
+        &volunteer,
+        &[("csrf", form_token(&day).as_str()), ("lam", "rut")],
+    )
+    .await;
+    assert!(
+        status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+        "{status}"
+    );
+    assert_eq!(rows(&app, "SELECT COUNT(*) FROM consents").await, before);
+    assert_eq!(rows(&app, &consented).await[0][0], "1");
+}

@@ -14,6 +14,7 @@ use chrono_tz::Tz;
 use doorstep_core::{ConsentAction, NeedStatus, NeedStep, VisitMode};
 use doorstep_service::household_page::{self, HouseholdPage, NeedChange};
 use doorstep_service::records;
+use doorstep_service::residents::{self, ConsentInput};
 
 use super::day::result_words;
 use super::{
@@ -53,7 +54,8 @@ fn osm_target(lat: f64, lon: f64) -> String {
 /// The query of a household's page: what was just saved.
 #[derive(Debug, Default, serde::Deserialize)]
 pub(super) struct HouseholdQuery {
-    /// `lich` (a resident's availability) or `nhu_cau` (a need).
+    /// `lich` (a resident's availability), `nhu_cau` (a need), `dong_y`
+    /// or `rut_dong_y` (consent given or withdrawn).
     da_luu: Option<String>,
     /// The resident.
     nk: Option<String>,
@@ -73,6 +75,8 @@ struct HouseholdView {
     geo: Option<String>,
     osm: Option<String>,
     leads: bool,
+    /// The consent text's version a new consent is recorded against.
+    consent_version: String,
     residents: Vec<ResidentCard>,
     upcoming: Vec<VisitRow>,
     past: Vec<VisitRow>,
@@ -172,6 +176,18 @@ fn view(
             format!("Saved: the availability of {name}.")
         } else {
             format!("Đã lưu lịch rảnh của {name}.")
+        }),
+        (Some("dong_y"), Some(name)) => Some(if en {
+            format!("Saved: {name} consents to being visited and helped.")
+        } else {
+            format!("Đã lưu: {name} đồng ý được thăm và hỗ trợ.")
+        }),
+        (Some("rut_dong_y"), Some(name)) => Some(if en {
+            format!("Saved: {name} withdrew their consent; the plans leave them out from now on.")
+        } else {
+            format!(
+                "Đã lưu: {name} rút lại sự đồng ý; từ nay các kế hoạch không xếp lịch thăm người này."
+            )
         }),
         (Some("nhu_cau"), Some(name)) => {
             let step = query.nc.as_deref().and_then(NeedStep::parse);
@@ -365,6 +381,7 @@ fn view(
         geo: location.map(|(lat, lon)| geo_target(lat, lon)),
         osm: location.map(|(lat, lon)| osm_target(lat, lon)),
         leads: found.leads,
+        consent_version: found.consent_version.clone().unwrap_or_default(),
         residents,
         upcoming,
         past,
@@ -419,6 +436,71 @@ pub(super) async fn set_need(
         Ok((household_id, resident_id, need)) => Redirect::to(&format!(
             "/ho-dan/{household_id}?da_luu=nhu_cau&nk={resident_id}&nc={}#r{resident_id}",
             need.step.code()
+        ))
+        .into_response(),
+        Err(e) => error_page(Some(&user), e),
+    }
+}
+
+/// The form that records a resident's consent (`lam=ghi`: the version of
+/// the text they agreed to, and the text when the team has not recorded
+/// that version before) or its withdrawal (`lam=rut`).
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct ConsentForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    lam: String,
+    #[serde(default)]
+    phien_ban: String,
+    #[serde(default)]
+    noi_dung: String,
+}
+
+/// `POST /nhan-khau/{resident_id}/dong-y`: the leader records that a
+/// resident consents, or withdrew their consent, through the same use
+/// cases as `PUT` and `DELETE /api/v1/residents/{id}/consent`, and the
+/// household's page says so (303).
+pub(super) async fn set_consent(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    form: Result<axum::Form<ConsentForm>, FormRejection>,
+) -> Response {
+    let form = form.map(|f| f.0).unwrap_or_default();
+    if !form_sent_by_us(&headers, &user, form.csrf.as_deref()) {
+        return error_page(Some(&user), stale_form());
+    }
+    let done = async {
+        let resident_id = parse_id("resident_id", &id).map_err(|ApiError(e)| e)?;
+        // The leader's (a volunteer records consent through the API).
+        let found = household_page::resident_rule(&state.store, &user.actor, resident_id).await?;
+        let saved = if form.lam == "rut" {
+            residents::withdraw_consent(&state.store, &user.actor, resident_id, state.now())
+                .await?;
+            "rut_dong_y"
+        } else {
+            let text = form.noi_dung.trim();
+            residents::give_consent(
+                &state.store,
+                &user.actor,
+                resident_id,
+                &ConsentInput {
+                    text_version: form.phien_ban.clone(),
+                    text: (!text.is_empty()).then(|| text.to_owned()),
+                },
+                state.now(),
+            )
+            .await?;
+            "dong_y"
+        };
+        Ok::<_, doorstep_service::error::ServiceError>((found.household.id, resident_id, saved))
+    }
+    .await;
+    match done {
+        Ok((household_id, resident_id, saved)) => Redirect::to(&format!(
+            "/ho-dan/{household_id}?da_luu={saved}&nk={resident_id}#r{resident_id}"
         ))
         .into_response(),
         Err(e) => error_page(Some(&user), e),

@@ -382,6 +382,10 @@ pub(crate) fn routes() -> axum::Router<AppState> {
             post(household::set_need),
         )
         .route(
+            "/nhan-khau/{resident_id}/dong-y",
+            post(household::set_consent),
+        )
+        .route(
             "/nhan-khau/{resident_id}/lich-ranh",
             get(availability::editor).post(availability::submit),
         )

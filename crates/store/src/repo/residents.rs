@@ -285,6 +285,25 @@ pub async fn consent_text(
         .map(|c| c.text))
 }
 
+/// The version of the consent text the team recorded last, or `None`
+/// when it has recorded none: what a new consent is recorded against
+/// unless the member says otherwise.
+///
+/// # Errors
+/// The database fails.
+pub async fn latest_consent_version(
+    db: &impl ConnectionTrait,
+    team_id: i32,
+) -> Result<Option<String>, StoreError> {
+    Ok(consent::Entity::find()
+        .filter(consent::Column::TeamId.eq(team_id))
+        .filter(consent::Column::TextVersion.ne("register"))
+        .order_by_desc(consent::Column::Id)
+        .one(db)
+        .await?
+        .map(|c| c.text_version))
+}
+
 /// Everything held about one resident.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResidentData {
