@@ -339,7 +339,7 @@ fn help_explains_the_formats() {
 /// written down as a team would: local time, Vietnamese headers and kinds,
 /// times moved by up to ±10 minutes and heights by up to ±5 cm (a seeded
 /// generator), heights left out on every fourth row.
-fn written_down_qui_nhon() -> (String, Vec<Value>) {
+pub(crate) fn written_down_qui_nhon() -> (String, Vec<Value>) {
     let text = std::fs::read_to_string(repo_root().join(QUI_NHON_EXTREMES)).unwrap();
     let all: Vec<Value> = text
         .lines()

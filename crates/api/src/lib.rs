@@ -22,6 +22,7 @@ mod records;
 mod residents;
 mod runs;
 mod teams;
+mod tides;
 mod visits;
 
 use std::sync::Arc;

@@ -56,6 +56,7 @@ pub(crate) fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::residents::router())
         .merge(crate::records::router())
         .merge(crate::runs::router())
+        .merge(crate::tides::router())
 }
 
 /// The whole document.

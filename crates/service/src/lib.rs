@@ -30,6 +30,7 @@ pub mod rules;
 pub mod schedule;
 pub mod stations;
 pub mod teams;
+pub mod tide_fit;
 
 pub use clock::Clock;
 pub use doorstep_store::Store;

@@ -25,6 +25,7 @@ mod residents;
 mod runs;
 mod tallies;
 mod teams;
+mod tides;
 mod volunteer_pages;
 
 use axum::Router;
