@@ -260,3 +260,176 @@ async fn every_new_endpoint_answers_each_role_in_its_scope_only() {
         .await;
     assert_eq!(status, OK, "an administrator erases too");
 }
+
+/// Every kind of page and download of the pages, asked for by every
+/// caller: nobody is sent to the sign-in page (303); out of scope is "not
+/// found"; in scope without the right is "forbidden". (The calendar
+/// feeds answer their secret address only: `feeds.rs`.)
+#[tokio::test]
+async fn every_page_answers_each_role_in_its_scope_only() {
+    const SIGN_IN: StatusCode = StatusCode::SEE_OTHER;
+    let app = TestApp::with_history().await;
+    app.add_user(ADMIN, "admin", None, None, None).await;
+    app.add_user(LEADER_3, "leader", Some(3), None, None).await;
+    let dinh_binh = count(&app, "SELECT id FROM areas WHERE code = '38-DINHBINH'").await;
+    app.add_user(
+        OFFICIAL_DINH_BINH,
+        "official",
+        None,
+        Some(i32::try_from(dinh_binh).unwrap()),
+        None,
+    )
+    .await;
+    let hai_thanh = count(&app, "SELECT id FROM areas WHERE code = '38-HAITHANH'").await;
+    let volunteer = app.login(VOLUNTEER).await;
+    let visit = &past_visits(&app, &volunteer).await[0];
+    let visit_id = visit["id"].as_i64().unwrap();
+    let own_household = visit["household"]["id"].as_i64().unwrap();
+    let own_member = app
+        .call(Method::GET, "/api/v1/me", Some(&volunteer), None)
+        .await
+        .1["member_id"]
+        .as_i64()
+        .unwrap();
+    let plan = count(&app, "SELECT MIN(id) FROM plans WHERE team_id = 1").await;
+    // A household of team 1 the volunteer does not visit.
+    let other_household = count(
+        &app,
+        &format!(
+            "SELECT MIN(h.id) FROM households h WHERE h.team_id = 1 AND h.id NOT IN \
+             (SELECT v.household_id FROM visits v WHERE v.member_id = {own_member})"
+        ),
+    )
+    .await;
+    let resident = count(
+        &app,
+        &format!("SELECT MIN(id) FROM residents WHERE household_id = {other_household}"),
+    )
+    .await;
+    let other_member = count(
+        &app,
+        &format!("SELECT MIN(id) FROM members WHERE team_id = 1 AND id <> {own_member}"),
+    )
+    .await;
+    let mut tokens = Vec::new();
+    for caller in CALLERS {
+        tokens.push(match caller {
+            Some(user) => Some(app.login(user).await),
+            None => None,
+        });
+    }
+    // (path, expected per caller in CALLERS' order: nobody, admin, the
+    // province's official, another commune's official, the leader, the
+    // volunteer, another team's leader)
+    let cases: Vec<(String, [StatusCode; 7])> = vec![
+        (
+            "/teams/1".into(),
+            [SIGN_IN, OK, OK, MISSING, OK, OK, MISSING],
+        ),
+        (
+            "/teams/1/lich".into(),
+            [SIGN_IN, OK, OK, MISSING, OK, OK, MISSING],
+        ),
+        (
+            "/teams/1/ho-dan".into(),
+            [SIGN_IN, OK, OK, MISSING, OK, OK, MISSING],
+        ),
+        (
+            "/teams/1/thanh-vien".into(),
+            [SIGN_IN, OK, OK, MISSING, OK, OK, MISSING],
+        ),
+        (
+            "/teams/1/ngay-nghi".into(),
+            [SIGN_IN, OK, OK, MISSING, OK, OK, MISSING],
+        ),
+        (
+            "/teams/1/nhap-so".into(),
+            [SIGN_IN, OK, FORBIDDEN, MISSING, OK, FORBIDDEN, MISSING],
+        ),
+        (
+            "/teams/1/lap-lich".into(),
+            [SIGN_IN, OK, FORBIDDEN, MISSING, OK, FORBIDDEN, MISSING],
+        ),
+        (
+            format!("/ho-dan/{own_household}"),
+            [SIGN_IN, OK, OK, MISSING, OK, OK, MISSING],
+        ),
+        (
+            format!("/ho-dan/{other_household}"),
+            [SIGN_IN, OK, OK, MISSING, OK, MISSING, MISSING],
+        ),
+        (
+            format!("/nhan-khau/{resident}/lich-ranh"),
+            [SIGN_IN, OK, FORBIDDEN, MISSING, OK, MISSING, MISSING],
+        ),
+        // A plan day by day, and its confirmation, are the leader's
+        // planning; an official reads the team's calendar.
+        (
+            format!("/plans/{plan}"),
+            [SIGN_IN, OK, FORBIDDEN, MISSING, OK, FORBIDDEN, MISSING],
+        ),
+        (
+            format!("/plans/{plan}/cong-bo"),
+            [SIGN_IN, OK, FORBIDDEN, MISSING, OK, FORBIDDEN, MISSING],
+        ),
+        (
+            format!("/visits/{visit_id}/sua"),
+            [SIGN_IN, OK, FORBIDDEN, MISSING, OK, FORBIDDEN, MISSING],
+        ),
+        (
+            format!("/members/{own_member}/ngay"),
+            [SIGN_IN, OK, OK, MISSING, OK, OK, MISSING],
+        ),
+        // Another member's day is out of a volunteer's reach.
+        (
+            format!("/members/{other_member}/ngay"),
+            [SIGN_IN, OK, OK, MISSING, OK, MISSING, MISSING],
+        ),
+        (
+            format!("/members/{own_member}/ngay/duong-di"),
+            [SIGN_IN, OK, OK, MISSING, OK, OK, MISSING],
+        ),
+        (
+            format!("/thanh-vien/{other_member}"),
+            [SIGN_IN, OK, FORBIDDEN, MISSING, OK, FORBIDDEN, MISSING],
+        ),
+        (
+            format!("/vung/{hai_thanh}"),
+            [SIGN_IN, OK, OK, MISSING, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        ),
+        (
+            format!("/vung/{hai_thanh}/chua-tham"),
+            [SIGN_IN, OK, OK, MISSING, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        ),
+        (
+            format!("/vung/{hai_thanh}/chua-tham.csv"),
+            [SIGN_IN, OK, OK, MISSING, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        ),
+        (
+            format!("/vung/{hai_thanh}/chua-tham.xlsx"),
+            [SIGN_IN, OK, OK, MISSING, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        ),
+        // The officials' pages are theirs (a leader reads the team's
+        // coverage on the team's pages, and the API's audit).
+        (
+            "/nhat-ky".into(),
+            [SIGN_IN, OK, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        ),
+        (
+            "/teams/1/so-ho.csv".into(),
+            [SIGN_IN, OK, FORBIDDEN, MISSING, OK, FORBIDDEN, MISSING],
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (path, wanted) in &cases {
+        for ((caller, token), want) in CALLERS.iter().zip(&tokens).zip(wanted) {
+            let (status, _, _) = app
+                .raw(Method::GET, path, token.as_deref(), None, &[])
+                .await;
+            if status != *want {
+                wrong.push(format!("{caller:?} GET {path}: {status}, expected {want}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -80,6 +80,10 @@ async fn confirm_page(
     let plan_id = parse_id("plan_id", id)?;
     let from = query_date("tu", tu.as_deref())?;
     let plan = planning::show_plan(&state.store, &user.actor, plan_id).await?;
+    // Only who may publish is asked to confirm.
+    user.actor
+        .require_lead(&state.store, plan.plan.team_id)
+        .await?;
     let (changes, zone) = planning::plan_changes(
         &state.store,
         &state.catalog,
