@@ -31,8 +31,10 @@ const NO: StatusCode = StatusCode::UNAUTHORIZED;
 const FORBIDDEN: StatusCode = StatusCode::FORBIDDEN;
 const MISSING: StatusCode = StatusCode::NOT_FOUND;
 
-#[tokio::test]
-async fn every_new_endpoint_answers_each_role_in_its_scope_only() {
+/// The demo with its history and the callers the demo lacks: an
+/// administrator, another team's leader and another commune's official;
+/// and the id of Hải Thanh's area.
+async fn with_callers() -> (TestApp, i64) {
     let app = TestApp::with_history().await;
     app.add_user(ADMIN, "admin", None, None, None).await;
     app.add_user(LEADER_3, "leader", Some(3), None, None).await;
@@ -46,6 +48,24 @@ async fn every_new_endpoint_answers_each_role_in_its_scope_only() {
     )
     .await;
     let hai_thanh = count(&app, "SELECT id FROM areas WHERE code = '38-HAITHANH'").await;
+    (app, hai_thanh)
+}
+
+/// Each caller's token, in [`CALLERS`]' order (none for nobody).
+async fn tokens(app: &TestApp) -> Vec<Option<String>> {
+    let mut tokens = Vec::new();
+    for caller in CALLERS {
+        tokens.push(match caller {
+            Some(user) => Some(app.login(user).await),
+            None => None,
+        });
+    }
+    tokens
+}
+
+#[tokio::test]
+async fn every_new_endpoint_answers_each_role_in_its_scope_only() {
+    let (app, hai_thanh) = with_callers().await;
     let volunteer = app.login(VOLUNTEER).await;
     let visit = past_visits(&app, &volunteer).await[0]["id"]
         .as_i64()
@@ -65,13 +85,7 @@ async fn every_new_endpoint_answers_each_role_in_its_scope_only() {
     )
     .await;
     let member = count(&app, "SELECT MIN(id) FROM members WHERE team_id = 1").await;
-    let mut tokens = Vec::new();
-    for caller in CALLERS {
-        tokens.push(match caller {
-            Some(user) => Some(app.login(user).await),
-            None => None,
-        });
-    }
+    let tokens = tokens(&app).await;
 
     // (method, path, body, expected per caller in CALLERS' order)
     let mut n = 0;
@@ -268,19 +282,7 @@ async fn every_new_endpoint_answers_each_role_in_its_scope_only() {
 #[tokio::test]
 async fn every_page_answers_each_role_in_its_scope_only() {
     const SIGN_IN: StatusCode = StatusCode::SEE_OTHER;
-    let app = TestApp::with_history().await;
-    app.add_user(ADMIN, "admin", None, None, None).await;
-    app.add_user(LEADER_3, "leader", Some(3), None, None).await;
-    let dinh_binh = count(&app, "SELECT id FROM areas WHERE code = '38-DINHBINH'").await;
-    app.add_user(
-        OFFICIAL_DINH_BINH,
-        "official",
-        None,
-        Some(i32::try_from(dinh_binh).unwrap()),
-        None,
-    )
-    .await;
-    let hai_thanh = count(&app, "SELECT id FROM areas WHERE code = '38-HAITHANH'").await;
+    let (app, hai_thanh) = with_callers().await;
     let volunteer = app.login(VOLUNTEER).await;
     let visit = &past_visits(&app, &volunteer).await[0];
     let visit_id = visit["id"].as_i64().unwrap();
@@ -311,13 +313,7 @@ async fn every_page_answers_each_role_in_its_scope_only() {
         &format!("SELECT MIN(id) FROM members WHERE team_id = 1 AND id <> {own_member}"),
     )
     .await;
-    let mut tokens = Vec::new();
-    for caller in CALLERS {
-        tokens.push(match caller {
-            Some(user) => Some(app.login(user).await),
-            None => None,
-        });
-    }
+    let tokens = tokens(&app).await;
     // (path, expected per caller in CALLERS' order: nobody, admin, the
     // province's official, another commune's official, the leader, the
     // volunteer, another team's leader)
