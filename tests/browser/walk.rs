@@ -51,25 +51,7 @@ const MAX_REDIRECTS: usize = 5;
 /// past visits to record whatever the day of the run; `serve --demo` then
 /// finds them and plans nothing again.
 pub async fn demo_database() -> TestDb {
-    let db = TestDb::migrated().await;
-    let store = db.store().await;
-    let now = chrono::Utc::now();
-    doorstep_demo::load(&store, now)
-        .await
-        .expect("the demo loads");
-    doorstep_demo::plan_calendars(
-        &store,
-        &doorstep_service::stations::built_in(),
-        Duration::from_millis(300),
-        // A fixed search: the same calendars on a loaded machine.
-        Some(6_000),
-        1,
-        now - chrono::Duration::days(CALENDAR_DAYS_BACK),
-    )
-    .await
-    .expect("the calendars are planned");
-    store.connection().clone().close().await.ok();
-    db
+    doorstep_tests::demo_with_past_calendars(CALENDAR_DAYS_BACK, 6_000).await
 }
 
 /// The path of a path and query.

@@ -190,26 +190,8 @@ fn count(db: &TestDb, sql: &str) -> usize {
 #[test]
 fn every_kind_of_write_sent_fifty_at_once_to_the_real_server_is_kept() {
     const AT_ONCE: usize = 50;
-    let db = TestDb::blocking();
-    runtime().block_on(async {
-        let store = db.store().await;
-        store.migrate_up().await.expect("migrations apply");
-        let now = chrono::Utc::now();
-        doorstep_demo::load(&store, now)
-            .await
-            .expect("the demo loads");
-        // A calendar that started four days ago: past visits to record.
-        doorstep_demo::plan_calendars(
-            &store,
-            &doorstep_service::stations::built_in(),
-            std::time::Duration::from_millis(300),
-            Some(6_000),
-            1,
-            now - chrono::Duration::days(4),
-        )
-        .await
-        .expect("the calendars are planned");
-    });
+    // A calendar that started four days ago: past visits to record.
+    let db = runtime().block_on(doorstep_tests::demo_with_past_calendars(4, 6_000));
     let limit = format!("LIMIT {AT_ONCE}");
     let households = rows(
         &db,

@@ -7,6 +7,7 @@ mod demo;
 mod foundation;
 mod import;
 mod journey;
+mod logs;
 mod lunar;
 mod mail;
 mod plan;

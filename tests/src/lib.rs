@@ -321,6 +321,31 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("a tokio runtime")
 }
 
+/// A migrated database holding the demo at `now`, its calendars planned
+/// from `days_back` days before it by a fixed search of `iterations` (the
+/// same calendars on a loaded machine): past visits to record whatever the
+/// day of the run.
+pub async fn demo_with_past_calendars(days_back: i64, iterations: u64) -> TestDb {
+    let db = TestDb::migrated().await;
+    let store = db.store().await;
+    let now = chrono::Utc::now();
+    doorstep_demo::load(&store, now)
+        .await
+        .expect("the demo loads");
+    doorstep_demo::plan_calendars(
+        &store,
+        &doorstep_service::stations::built_in(),
+        std::time::Duration::from_millis(300),
+        Some(iterations),
+        1,
+        now - chrono::Duration::days(days_back),
+    )
+    .await
+    .expect("the calendars are planned");
+    store.connection().clone().close().await.ok();
+    db
+}
+
 /// A running `doorstep serve`, stopped when dropped.
 pub struct Server {
     /// `http://127.0.0.1:PORT`.
@@ -334,6 +359,17 @@ impl Server {
     /// Starts `doorstep serve ARGS…` on a free port with the given database
     /// and waits until it listens.
     pub fn start(db: &TestDb, args: &[&str]) -> Server {
+        Server::start_with(db, args, &[], std::process::Stdio::inherit())
+    }
+
+    /// As [`Server::start`], with more environment variables and its
+    /// stderr (its log) sent to `stderr`.
+    pub fn start_with(
+        db: &TestDb,
+        args: &[&str],
+        env: &[(&str, &str)],
+        stderr: std::process::Stdio,
+    ) -> Server {
         use std::io::BufRead;
         let mut child = doorstep()
             .arg("serve")
@@ -341,8 +377,9 @@ impl Server {
             .args(args)
             .env("DOORSTEP__DATABASE__URL", &db.url)
             .env("DOORSTEP_ENV", "test")
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("doorstep serve starts");
         let stdout = child.stdout.take().expect("piped stdout");
