@@ -846,3 +846,108 @@ async fn a_move_onto_another_visit_of_the_member_in_a_draft_is_refused_naming_it
         "{problem}"
     );
 }
+
+/// Session fixation: a session id chosen by someone else and planted in
+/// the browser (a cookie sent with the sign-in) is never adopted; signing
+/// in issues a new one, on the API and on the sign-in form, and signing in
+/// again while signed in issues another.
+#[tokio::test]
+async fn signing_in_never_adopts_a_planted_session() {
+    let app = TestApp::demo().await;
+    let planted = "doorstep_session=planted-by-someone-else-0123456789abcdef";
+    let me = |cookie: String| {
+        let app = &app;
+        async move {
+            app.raw(
+                Method::GET,
+                "/api/v1/me",
+                None,
+                None,
+                &[("cookie", &cookie)],
+            )
+            .await
+            .0
+        }
+    };
+    assert_eq!(me(planted.to_owned()).await, StatusCode::UNAUTHORIZED);
+    let sign_in = |cookie: String| {
+        let app = &app;
+        async move {
+            let (status, headers, _) = app
+                .raw(
+                    Method::POST,
+                    "/api/v1/auth/login",
+                    None,
+                    Some(json!({"username": LEADER, "password": doorstep_demo::DEMO_PASSWORD})),
+                    &[("cookie", &cookie)],
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK);
+            headers["set-cookie"]
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let first = sign_in(planted.to_owned()).await;
+    assert_ne!(first, planted, "a new session, not the planted one");
+    assert_eq!(me(planted.to_owned()).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me(first.clone()).await, StatusCode::OK);
+    // Signed in again with the first session's cookie: a new session.
+    let second = sign_in(first.clone()).await;
+    assert_ne!(second, first);
+    assert_eq!(me(second).await, StatusCode::OK);
+
+    // The sign-in form does the same (its page first, for the form's
+    // cookie and token).
+    let (_, headers, page) = app
+        .raw(
+            Method::GET,
+            "/dang-nhap",
+            None,
+            None,
+            &[("cookie", planted)],
+        )
+        .await;
+    let form_cookie = headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = super::form_token(&String::from_utf8(page).unwrap());
+    let cookies = format!("{planted}; {form_cookie}");
+    let (status, headers, _) = app
+        .raw_body(
+            Method::POST,
+            "/dang-nhap",
+            "application/x-www-form-urlencoded",
+            format!(
+                "username={LEADER}&password={}&csrf={token}",
+                doorstep_demo::DEMO_PASSWORD
+            )
+            .into_bytes(),
+            &[
+                ("cookie", &cookies),
+                ("origin", "http://doorstep.test"),
+                ("host", "doorstep.test"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let from_form = headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(from_form.starts_with("doorstep_session="), "{from_form}");
+    assert_ne!(from_form, planted);
+    assert_eq!(me(planted.to_owned()).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me(from_form).await, StatusCode::OK);
+}
