@@ -3,6 +3,7 @@
 mod api;
 mod architecture;
 mod busy;
+mod crash;
 mod demo;
 mod foundation;
 mod import;
