@@ -1,10 +1,12 @@
-//! Crash consistency of a register import: the real `doorstep serve` is
-//! killed with SIGKILL part way through a large register — once as soon as
-//! the request is sent (it is reading or checking it), once as soon as its
-//! transaction is writing (SQLite's write-ahead log grows; on PostgreSQL
-//! its connection holds a transaction id). After each kill the register is
-//! there whole or not at all, never in part; after a restart, importing
-//! the same file again leaves it whole, each household once.
+//! Crash consistency: the real `doorstep serve` killed with SIGKILL part
+//! way through a large register import, and through a publish — once as
+//! soon as the request is sent (it is reading or checking it), once as
+//! soon as its transaction is writing (SQLite's write-ahead log grows; on
+//! PostgreSQL its connection holds a transaction id). After each kill the
+//! register is there whole or not at all, and the plan is still a draft
+//! with nothing on the calendar or published with all of its visits on it;
+//! after a restart, the same import leaves the register whole, each
+//! household once, and the publish puts the plan on the calendar once.
 
 use std::io::Write;
 
@@ -67,8 +69,7 @@ fn imported(db: &TestDb, prefix: &str) -> i64 {
 /// Whether the server's import transaction is writing.
 fn writing(db: &TestDb, wal_at_start: u64) -> bool {
     match wal_size(db) {
-        // More than a session's touch: the import's pages.
-        Some(size) => size > wal_at_start + 256 * 1024,
+        Some(size) => size > wal_at_start,
         None => {
             number(
                 db,
@@ -90,26 +91,34 @@ fn wal_size(db: &TestDb) -> Option<u64> {
     )
 }
 
-/// Sends the import and kills the server: at once, or once the import
-/// is writing. Answers whether it was seen writing.
-fn import_and_kill(db: &TestDb, csv: &str, wait_for_writes: bool) -> bool {
+/// Sends `POST path` with `body` and kills the server: at once, or once
+/// its transaction is writing (on SQLite: more than `wal_growth` bytes
+/// more in the write-ahead log). Answers whether it was seen writing.
+fn send_and_kill(
+    db: &TestDb,
+    path: &str,
+    content_type: &str,
+    body: &str,
+    wait_for_writes: bool,
+    wal_growth: u64,
+) -> bool {
     let server = Server::start(db, &[]);
     let token = token(&server);
     let wal_at_start = wal_size(db).unwrap_or(0);
     let mut stream = std::net::TcpStream::connect(&server.address).unwrap();
     let head = format!(
-        "POST /api/v1/teams/1/imports HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: text/csv\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         server.address,
-        csv.len()
+        body.len()
     );
     stream.write_all(head.as_bytes()).unwrap();
     // A full socket buffer blocks the write until the server reads on.
-    let _ = stream.write_all(csv.as_bytes());
+    let _ = stream.write_all(body.as_bytes());
     let mut seen = false;
     if wait_for_writes {
         for _ in 0..LOOKS {
-            if writing(db, wal_at_start) {
+            if writing(db, wal_at_start + wal_growth) {
                 seen = true;
                 break;
             }
@@ -121,9 +130,9 @@ fn import_and_kill(db: &TestDb, csv: &str, wait_for_writes: bool) -> bool {
     seen
 }
 
-#[test]
-fn a_register_import_killed_part_way_is_there_whole_or_not_at_all() {
-    let db = runtime().block_on(async {
+/// The demo's teams and households, no calendar yet.
+fn demo() -> TestDb {
+    runtime().block_on(async {
         let db = TestDb::migrated().await;
         let store = db.store().await;
         doorstep_demo::load(&store, chrono::Utc::now())
@@ -131,10 +140,23 @@ fn a_register_import_killed_part_way_is_there_whole_or_not_at_all() {
             .expect("the demo loads");
         store.connection().clone().close().await.ok();
         db
-    });
+    })
+}
+
+#[test]
+fn a_register_import_killed_part_way_is_there_whole_or_not_at_all() {
+    let db = demo();
     for (prefix, wait_for_writes) in [("CRASH-A", false), ("CRASH-B", true)] {
         let csv = register(prefix);
-        let seen = import_and_kill(&db, &csv, wait_for_writes);
+        // More than a session's touch: the import's pages.
+        let seen = send_and_kill(
+            &db,
+            "/api/v1/teams/1/imports",
+            "text/csv",
+            &csv,
+            wait_for_writes,
+            256 * 1024,
+        );
         let after_kill = imported(&db, prefix);
         eprintln!(
             "{prefix}: killed {}; {after_kill} of {HOUSEHOLDS} households after",
@@ -161,4 +183,83 @@ fn a_register_import_killed_part_way_is_there_whole_or_not_at_all() {
         drop(server);
         assert_eq!(imported(&db, prefix), HOUSEHOLDS as i64);
     }
+}
+
+/// The visits on team 1's calendar.
+fn on_calendar(db: &TestDb) -> i64 {
+    number(
+        db,
+        "SELECT COUNT(*) FROM visits v JOIN plans p ON p.id = v.plan_id \
+         WHERE p.team_id = 1 AND v.on_calendar",
+    )
+}
+
+#[test]
+fn a_publish_killed_part_way_leaves_the_draft_or_the_whole_calendar() {
+    let db = demo();
+    let server = Server::start(&db, &[]);
+    let token = token(&server);
+    let start = ((chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+        + chrono::Days::new(1))
+    .to_string();
+    let body = json!({"start": start, "days": 28, "iterations": 2_000}).to_string();
+    let (status, _, answer) = server.request(
+        "POST",
+        "/api/v1/teams/1/plans",
+        &[("Authorization", &format!("Bearer {token}"))],
+        Some(&body),
+    );
+    assert_eq!(status, 201, "{answer}");
+    let plan: Value = serde_json::from_str(&answer).unwrap();
+    let id = plan["id"].as_i64().unwrap();
+    let planned = plan["visits"].as_array().unwrap().len() as i64;
+    assert!(planned > 50, "four weeks of visits: {planned}");
+    drop(server);
+    assert_eq!(on_calendar(&db), 0, "nothing published yet");
+
+    let status_of = |db: &TestDb| {
+        number(
+            db,
+            &format!("SELECT COUNT(*) FROM plans WHERE id = {id} AND status = 'published'"),
+        )
+    };
+    for wait_for_writes in [false, true] {
+        let seen = send_and_kill(
+            &db,
+            &format!("/api/v1/plans/{id}/publish"),
+            "application/json",
+            "{}",
+            wait_for_writes,
+            16 * 1024,
+        );
+        let (published, shown) = (status_of(&db), on_calendar(&db));
+        eprintln!(
+            "publish killed {}: published {published}, {shown} of {planned} visits on the calendar",
+            if seen { "while writing" } else { "at once" }
+        );
+        assert!(
+            (published == 0 && shown == 0) || (published == 1 && shown == planned),
+            "after SIGKILL the draft stays a draft with nothing on the calendar, or the calendar \
+             holds the whole plan: published {published}, {shown} of {planned} visits"
+        );
+        if published == 1 {
+            break;
+        }
+    }
+    // Restarted: published (again if need be), the calendar holds the
+    // plan once.
+    let server = Server::start(&db, &[]);
+    let token = self::token(&server);
+    if status_of(&db) == 0 {
+        let (status, _, answer) = server.request(
+            "POST",
+            &format!("/api/v1/plans/{id}/publish"),
+            &[("Authorization", &format!("Bearer {token}"))],
+            Some("{}"),
+        );
+        assert_eq!(status, 200, "{answer}");
+    }
+    drop(server);
+    assert_eq!(status_of(&db), 1);
+    assert_eq!(on_calendar(&db), planned);
 }
