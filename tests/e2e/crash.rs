@@ -1,12 +1,15 @@
 //! Crash consistency: the real `doorstep serve` killed with SIGKILL part
-//! way through a large register import, and through a publish — once as
+//! way through a large register import, a publish and an outcome sent
+//! from a phone — once as
 //! soon as the request is sent (it is reading or checking it), once as
 //! soon as its transaction is writing (SQLite's write-ahead log grows; on
 //! PostgreSQL its connection holds a transaction id). After each kill the
-//! register is there whole or not at all, and the plan is still a draft
-//! with nothing on the calendar or published with all of its visits on it;
-//! after a restart, the same import leaves the register whole, each
-//! household once, and the publish puts the plan on the calendar once.
+//! register is there whole or not at all, the plan is still a draft with
+//! nothing on the calendar or published with all of its visits on it, and
+//! a visit's outcome is kept with its request or not at all; after a
+//! restart, the same import leaves the register whole, each household
+//! once, the publish puts the plan on the calendar once, and the outcome
+//! sent again under its key is recorded once.
 
 use std::io::Write;
 
@@ -286,4 +289,89 @@ fn a_publish_killed_part_way_leaves_the_draft_or_the_whole_calendar() {
     drop(server);
     assert_eq!(status_of(&db), 1);
     assert_eq!(on_calendar(&db), planned);
+}
+
+#[test]
+fn an_outcome_killed_part_way_is_recorded_once_when_sent_again() {
+    let db = runtime().block_on(doorstep_tests::demo_with_past_calendars(7, 2_000));
+    // Two past visits of the leader's own list, each with a resident.
+    let server = Server::start(&db, &[]);
+    let token = token(&server);
+    let mut visits: Vec<(i64, i64)> = Vec::new();
+    for back in 1..8 {
+        let day = ((chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+            - chrono::Days::new(back))
+        .to_string();
+        let (status, _, answer) = server.request(
+            "GET",
+            &format!("/api/v1/me/visits?date={day}"),
+            &[("Authorization", &format!("Bearer {token}"))],
+            None,
+        );
+        assert_eq!(status, 200, "{answer}");
+        let list: Value = serde_json::from_str(&answer).unwrap();
+        for v in list["visits"].as_array().unwrap() {
+            if let Some(r) = v["residents"].as_array().and_then(|r| r.first()) {
+                visits.push((v["id"].as_i64().unwrap(), r["id"].as_i64().unwrap()));
+            }
+        }
+        if visits.len() >= 2 {
+            break;
+        }
+    }
+    drop(server);
+    assert!(visits.len() >= 2, "two past visits: {visits:?}");
+
+    for (k, wait_for_writes) in [false, true].into_iter().enumerate() {
+        let (visit, resident) = visits[k];
+        let key = format!("crash-{k}");
+        let body = json!({
+            "idempotency_key": key,
+            "outcomes": [{"resident_id": resident, "result": "not_home"}],
+        })
+        .to_string();
+        let path = format!("/api/v1/visits/{visit}/outcome");
+        let seen = send_and_kill(&db, &path, "application/json", &body, wait_for_writes, 0);
+        let recorded = |db: &TestDb| {
+            (
+                number(
+                    db,
+                    &format!("SELECT COUNT(*) FROM outcomes WHERE visit_id = {visit}"),
+                ),
+                number(
+                    db,
+                    &format!(
+                        "SELECT COUNT(*) FROM outcome_requests WHERE visit_id = {visit} \
+                         AND idempotency_key = '{key}'"
+                    ),
+                ),
+            )
+        };
+        let (outcomes, requests) = recorded(&db);
+        eprintln!(
+            "outcome killed {}: {outcomes} outcome, {requests} request",
+            match (wait_for_writes, seen) {
+                (false, _) => "at once",
+                (true, true) => "while writing",
+                (true, false) => "after its looks, never seen writing",
+            }
+        );
+        assert!(
+            (outcomes, requests) == (0, 0) || (outcomes, requests) == (1, 1),
+            "after SIGKILL the outcome and its request are both kept or neither: \
+             {outcomes} outcomes, {requests} requests"
+        );
+        // The phone sends it again after the restart: recorded once.
+        let server = Server::start(&db, &[]);
+        let token = self::token(&server);
+        let (status, _, answer) = server.request(
+            "POST",
+            &path,
+            &[("Authorization", &format!("Bearer {token}"))],
+            Some(&body),
+        );
+        assert_eq!(status, 200, "{answer}");
+        drop(server);
+        assert_eq!(recorded(&db), (1, 1), "one outcome, one request");
+    }
 }
