@@ -274,6 +274,19 @@ impl FromRequestParts<AppState> for PageUser {
     }
 }
 
+/// The problem of a form's field among `errors` (field, Vietnamese,
+/// English), in the page's language.
+fn field_error<'a>(
+    errors: &'a [(String, String, String)],
+    field: &str,
+    en: bool,
+) -> Option<&'a str> {
+    errors
+        .iter()
+        .find(|(f, _, _)| f == field)
+        .map(|(_, vi, english)| if en { english.as_str() } else { vi.as_str() })
+}
+
 /// Reads an optional `YYYY-MM-DD` date of a page's query; an error names the
 /// query's own field (`tu`, `ngay`).
 fn query_date(field: &str, text: Option<&str>) -> Result<Option<NaiveDate>, ServiceError> {

@@ -45,16 +45,7 @@ struct BlackoutsPage {
 impl BlackoutsPage {
     /// The problem of a field, in the page's language.
     fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _, _)| f == field)
-            .map(|(_, vi, en)| {
-                if self.header.en {
-                    en.as_str()
-                } else {
-                    vi.as_str()
-                }
-            })
+        super::field_error(&self.errors, field, self.header.en)
     }
 
     /// The label of a field, in the page's language.
