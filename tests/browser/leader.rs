@@ -392,7 +392,7 @@ async fn text_of(harness: &Harness, sql: String) -> String {
 }
 
 /// The element a selector finds, or the test fails with the page's text.
-async fn find(browser: &Browser<'_>, selector: &str) -> Element {
+pub(crate) async fn find(browser: &Browser<'_>, selector: &str) -> Element {
     match browser.client.find(Locator::Css(selector)).await {
         Ok(found) => found,
         Err(e) => panic!(
@@ -404,7 +404,7 @@ async fn find(browser: &Browser<'_>, selector: &str) -> Element {
 }
 
 /// Clicks what a selector finds and waits for the next page.
-async fn click_and_wait(browser: &Browser<'_>, selector: &str) {
+pub(crate) async fn click_and_wait(browser: &Browser<'_>, selector: &str) {
     let before = find(browser, "body").await;
     find(browser, selector)
         .await

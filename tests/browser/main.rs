@@ -27,4 +27,5 @@ mod outcome;
 mod phone;
 mod proxy;
 mod sizes;
+mod tide;
 mod walk;

@@ -2,6 +2,7 @@
 
 use std::process::Output;
 
+pub(crate) use doorstep_tests::written_down_qui_nhon;
 use doorstep_tests::{doorstep, repo_root, stderr, stdout_lines};
 use serde_json::Value;
 
@@ -333,52 +334,6 @@ fn help_explains_the_formats() {
     ] {
         assert!(help.contains(needle), "{needle}:\n{help}");
     }
-}
-
-/// The first 15 days of Qui Nhơn's January high and low waters (XTide's),
-/// written down as a team would: local time, Vietnamese headers and kinds,
-/// times moved by up to ±10 minutes and heights by up to ±5 cm (a seeded
-/// generator), heights left out on every fourth row.
-pub(crate) fn written_down_qui_nhon() -> (String, Vec<Value>) {
-    let text = std::fs::read_to_string(repo_root().join(QUI_NHON_EXTREMES)).unwrap();
-    let all: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let mut state: u64 = 0x007E_1DE5;
-    let mut jitter = |half: f64| {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) * half
-    };
-    let mut csv = String::from("thời gian,loại,độ cao (m)\n");
-    let mut rest = Vec::new();
-    for (k, e) in all.iter().enumerate() {
-        let at = chrono::DateTime::parse_from_rfc3339(e["at"].as_str().unwrap()).unwrap();
-        if seconds(e["at"].as_str().unwrap()) >= 15 * 86_400 {
-            rest.push(e.clone());
-            continue;
-        }
-        let local = at.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).unwrap())
-            + chrono::Duration::seconds(jitter(600.0).round() as i64);
-        let kind = if e["kind"] == "high" {
-            "nước lớn"
-        } else {
-            "nước ròng"
-        };
-        let height = e["height_m"].as_f64().unwrap() + jitter(0.05);
-        let height = if k % 4 == 3 {
-            String::new()
-        } else {
-            format!("{height:.2}")
-        };
-        csv.push_str(&format!(
-            "{},{kind},{height}\n",
-            local.format("%Y-%m-%d %H:%M")
-        ));
-    }
-    (csv, rest)
 }
 
 #[test]

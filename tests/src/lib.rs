@@ -495,6 +495,61 @@ fn dechunk(body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Seconds since the start of the month of "2026-01-05T06:25:01Z".
+fn month_seconds(at: &str) -> i64 {
+    let n = |r: std::ops::Range<usize>| at[r].parse::<i64>().unwrap();
+    n(8..10) * 86_400 + n(11..13) * 3_600 + n(14..16) * 60 + n(17..19)
+}
+
+/// The first 15 days of Qui Nhơn's January high and low waters (XTide's),
+/// written down as a team would: local time, Vietnamese headers and kinds,
+/// times moved by up to ±10 minutes and heights by up to ±5 cm (a seeded
+/// generator), heights left out on every fourth row.
+pub fn written_down_qui_nhon() -> (String, Vec<serde_json::Value>) {
+    let text = std::fs::read_to_string(
+        repo_root().join("crates/tide/tests/data/vn_qui_nhon_2026-01_extremes.jsonl"),
+    )
+    .unwrap();
+    let all: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut state: u64 = 0x007E_1DE5;
+    let mut jitter = |half: f64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) * half
+    };
+    let mut csv = String::from("thời gian,loại,độ cao (m)\n");
+    let mut rest = Vec::new();
+    for (k, e) in all.iter().enumerate() {
+        let at = chrono::DateTime::parse_from_rfc3339(e["at"].as_str().unwrap()).unwrap();
+        if month_seconds(e["at"].as_str().unwrap()) >= 15 * 86_400 {
+            rest.push(e.clone());
+            continue;
+        }
+        let local = at.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).unwrap())
+            + chrono::Duration::seconds(jitter(600.0).round() as i64);
+        let kind = if e["kind"] == "high" {
+            "nước lớn"
+        } else {
+            "nước ròng"
+        };
+        let height = e["height_m"].as_f64().unwrap() + jitter(0.05);
+        let height = if k % 4 == 3 {
+            String::new()
+        } else {
+            format!("{height:.2}")
+        };
+        csv.push_str(&format!(
+            "{},{kind},{height}\n",
+            local.format("%Y-%m-%d %H:%M")
+        ));
+    }
+    (csv, rest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::dechunk;

@@ -636,6 +636,9 @@ pub struct PresetParams {
     pub shift: Option<String>,
     /// Shift worker: days off, e.g. `sat,sun`.
     pub days_off: Option<String>,
+    /// The team whose stations `station` may name (its own, fitted to its
+    /// readings, as well as the catalog's).
+    pub team_id: Option<i32>,
 }
 
 /// A preset.
@@ -663,16 +666,24 @@ pub struct PresetView {
     responses(
         (status = 200, description = "Every preset", body = [PresetView]),
         (status = 401, description = "Not signed in", body = Problem),
+        (status = 404, description = "No such team in your scope", body = Problem),
         (status = 422, description = "A bad option", body = Problem),
     ),
     security(("bearer" = [])))]
 pub async fn presets(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Query(params): Query<PresetParams>,
 ) -> Result<Json<Vec<PresetView>>, ApiError> {
-    let built = rules::presets(
+    let catalog = doorstep_service::team_stations::catalog_seen(
+        &state.store,
         &state.catalog,
+        &user.actor,
+        params.team_id,
+    )
+    .await?;
+    let built = rules::presets(
+        &catalog,
         &PresetQuery {
             station: params.station,
             country: params.country,

@@ -62,6 +62,7 @@ pub async fn list(
     now: DateTime<Utc>,
 ) -> Result<Vec<BlackoutView>, ServiceError> {
     actor.require_see_team(store, team_id).await?;
+    let catalog = &*crate::team_stations::team_catalog(store, catalog, team_id).await?;
     let mut views: Vec<BlackoutView> = blackouts::team_blackouts(store.connection(), team_id)
         .await?
         .into_iter()
@@ -156,6 +157,7 @@ pub async fn add(
     now: DateTime<Utc>,
 ) -> Result<BlackoutView, ServiceError> {
     actor.require_lead(store, team_id).await?;
+    let catalog = &*crate::team_stations::team_catalog(store, catalog, team_id).await?;
     let Some(object) = body.as_object() else {
         return Err(ServiceError::invalid(
             "(body)",

@@ -201,6 +201,7 @@ pub async fn team_week(
     actor.require_see_team(store, team_id).await?;
     let may_lead = actor.may_lead_team(store, team_id).await?;
     let snapshot = load_snapshot(store, team_id).await?;
+    let catalog = &*crate::team_stations::team_catalog(store, catalog, team_id).await?;
     let zone = team_zone(&snapshot)?;
     let today = now.with_timezone(&zone).date_naive();
     let from = from.unwrap_or(today);

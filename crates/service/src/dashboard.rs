@@ -325,6 +325,7 @@ pub async fn describe_blackouts(
     if views.is_empty() {
         return Ok(Vec::new());
     }
+    let catalog = &*crate::team_stations::team_catalog(store, catalog, team_id).await?;
     let db = store.connection();
     let team = doorstep_store::find_team(db, team_id)
         .await?

@@ -324,6 +324,7 @@ pub(crate) async fn member_day(
     let recorded =
         doorstep_store::repo::outcomes::outcomes_of_visits(store.connection(), &ids).await?;
     let member = snapshot.members.iter().find(|m| m.id == member_id);
+    let catalog = &*crate::team_stations::team_catalog(store, catalog, team_id).await?;
     let rules = RuleContext::from_catalog(catalog);
     let visits = visits
         .iter()

@@ -429,7 +429,7 @@ pub async fn team_villages(
 }
 
 /// A resident whose availability the leader edits.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct ResidentRule {
     /// The resident.
     pub resident: Resident,
@@ -441,6 +441,9 @@ pub struct ResidentRule {
     pub zone: Tz,
     /// Their rule as stored and in words.
     pub availability: Option<Availability>,
+    /// The catalog the team's rules read: the shipped stations and the
+    /// team's own.
+    pub catalog: Catalog,
 }
 
 /// One resident with their rule, for their team's leader.
@@ -450,6 +453,7 @@ pub struct ResidentRule {
 /// when the actor does not lead the team, or the store fails.
 pub async fn resident_rule(
     store: &Store,
+    catalog: &Catalog,
     actor: &Actor,
     resident_id: i32,
 ) -> Result<ResidentRule, ServiceError> {
@@ -466,7 +470,11 @@ pub async fn resident_rule(
     }
     actor.require_lead(store, household.team_id).await?;
     let team = team_of(store, household.team_id).await?;
+    let catalog = crate::team_stations::team_catalog(store, catalog, household.team_id)
+        .await?
+        .into_owned();
     Ok(ResidentRule {
+        catalog,
         availability: resident
             .availability
             .as_deref()

@@ -29,6 +29,7 @@ pub mod residents;
 pub mod rules;
 pub mod schedule;
 pub mod stations;
+pub mod team_stations;
 pub mod teams;
 pub mod tide_fit;
 

@@ -1186,6 +1186,7 @@ async fn next_windows(
     };
     snapshot.blackouts =
         doorstep_store::repo::blackouts::team_blackouts(store.connection(), plan.team_id).await?;
+    let catalog = &*crate::team_stations::team_catalog(store, catalog, plan.team_id).await?;
     let blackouts = planning::parse_blackouts(&snapshot, catalog);
     let tomorrow = now.with_timezone(&zone).date_naive() + Days::new(1);
     let from = planning::local_midnight(zone, tomorrow);

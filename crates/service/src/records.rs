@@ -587,6 +587,7 @@ pub async fn add_resident(
     now: DateTime<Utc>,
 ) -> Result<ResidentRecord, ServiceError> {
     let household = household_in_scope(store, actor, household_id).await?;
+    let catalog = &*crate::team_stations::team_catalog(store, catalog, household.team_id).await?;
     let mut body = Body::new(value, &RESIDENT_FIELDS)?;
     let patch = read_resident(&mut body, catalog, now);
     let full_name = required(&mut body, "full_name", patch.full_name);
@@ -673,6 +674,7 @@ pub async fn edit_resident(
     now: DateTime<Utc>,
 ) -> Result<ResidentRecord, ServiceError> {
     let (old, household) = resident_in_scope(store, actor, resident_id).await?;
+    let catalog = &*crate::team_stations::team_catalog(store, catalog, household.team_id).await?;
     let mut body = Body::new(value, &RESIDENT_FIELDS)?;
     let patch = read_resident(&mut body, catalog, now);
     for (key, clear) in [
@@ -866,6 +868,7 @@ async fn edit_member_fields(
     value: &Value,
     now: DateTime<Utc>,
 ) -> Result<Member, ServiceError> {
+    let catalog = &*crate::team_stations::team_catalog(store, catalog, team_id).await?;
     let mut body = Body::new(value, &MEMBER_FIELDS)?;
     let full_name = body.text("full_name", 120);
     let role = body.code("role", MemberRole::parse, &MemberRole::codes());

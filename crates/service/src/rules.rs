@@ -126,6 +126,10 @@ pub async fn check_rule(
         ));
     }
     let zone = preview_zone(store, actor, team_id).await?;
+    let catalog = &*match team_id {
+        Some(team_id) => crate::team_stations::team_catalog(store, catalog, team_id).await?,
+        None => std::borrow::Cow::Borrowed(catalog),
+    };
     let rule = match parse_rule(rule, catalog, "") {
         Ok(rule) => rule,
         Err(errors) => {

@@ -64,6 +64,7 @@ pub async fn plan_days(
     let plan = find_plan_for(store, actor, plan_id).await?;
     actor.require_lead(store, plan.team_id).await?;
     let snapshot = load_snapshot(store, plan.team_id).await?;
+    let catalog = &*crate::team_stations::team_catalog(store, catalog, plan.team_id).await?;
     let zone = team_zone(&snapshot)?;
     let db = store.connection();
     let visits = plans::plan_visits(db, plan_id).await?;

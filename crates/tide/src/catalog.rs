@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::predictor::Predictor;
-use crate::station::{Problem, Station, StationError, line_of, parse_station};
+use crate::station::{HarmonicStation, Problem, Station, StationError, line_of, parse_station};
 
 /// The stations of a catalog, every secondary's reference present.
 #[derive(Debug, Clone, Default)]
@@ -108,6 +108,21 @@ impl Catalog {
         Ok(Catalog {
             stations: parsed.into_iter().map(|(_, s)| s).collect(),
         })
+    }
+
+    /// This catalog with more harmonic stations (a team's own ports), each
+    /// in place of a station of the same id; kept in order of id.
+    pub fn with_stations(&self, more: impl IntoIterator<Item = HarmonicStation>) -> Catalog {
+        let mut stations = self.stations.clone();
+        for station in more {
+            let station = Station::Harmonic(station);
+            match stations.iter_mut().find(|s| s.id() == station.id()) {
+                Some(slot) => *slot = station,
+                None => stations.push(station),
+            }
+        }
+        stations.sort_by(|a, b| a.id().cmp(b.id()));
+        Catalog { stations }
     }
 
     /// The stations, by id.

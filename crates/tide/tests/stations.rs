@@ -168,3 +168,27 @@ fn a_secondary_needs_its_time_offsets() {
         "{err}"
     );
 }
+
+#[test]
+fn a_teams_own_station_joins_the_catalog_and_replaces_one_of_its_id() {
+    let catalog = Catalog::from_files([("demo.toml", GOOD)]).unwrap();
+    let Station::Harmonic(mut own) =
+        parse_station("port.toml", &GOOD.replace("\"demo\"", "\"port\"")).unwrap()
+    else {
+        panic!("harmonic")
+    };
+    let joined = catalog.with_stations([own.clone()]);
+    let ids: Vec<&str> = joined.stations().iter().map(Station::id).collect();
+    assert_eq!(ids, ["demo", "port"]);
+    assert!(joined.predictor("port").is_some());
+    assert!(
+        catalog.get("port").is_none(),
+        "the base catalog is unchanged"
+    );
+
+    own.info.id = "demo".into();
+    own.info.name = "Fitted".into();
+    let replaced = catalog.with_stations([own]);
+    assert_eq!(replaced.stations().len(), 1);
+    assert_eq!(replaced.get("demo").unwrap().info().name, "Fitted");
+}

@@ -137,3 +137,44 @@ pub(super) fn assert_labelled(path: &str, page: &str) {
         }
     }
 }
+
+const BOUNDARY: &str = "doorstep-test-boundary";
+
+/// A `multipart/form-data` form: text fields, then the file (if any).
+pub(super) async fn post_multipart(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> (StatusCode, String, String) {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"tep\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    send(
+        app,
+        path,
+        cookie,
+        &format!("multipart/form-data; boundary={BOUNDARY}"),
+        body,
+        &[],
+    )
+    .await
+}

@@ -12,7 +12,7 @@ use chrono::{Datelike, NaiveDate};
 use doorstep_core::{NeedStep, UnmetReason};
 use sea_orm::ConnectionTrait;
 
-use super::browsing::{self, assert_labelled, post, send};
+use super::browsing::{self, assert_labelled, post, post_multipart};
 use super::pages::html as escape;
 use super::{LEADER, OFFICIAL, TestApp, VOLUNTEER, count, form_token, rows, session_cookie};
 
@@ -27,47 +27,6 @@ async fn get(app: &TestApp, path: &str, cookie: &str) -> (StatusCode, String) {
         assert_labelled(path, &body);
     }
     (status, body)
-}
-
-const BOUNDARY: &str = "doorstep-test-boundary";
-
-/// A `multipart/form-data` form: text fields, then the file (if any).
-async fn post_multipart(
-    app: &TestApp,
-    path: &str,
-    cookie: &str,
-    fields: &[(&str, &str)],
-    file: Option<(&str, &[u8])>,
-) -> (StatusCode, String, String) {
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    if let Some((name, bytes)) = file {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"tep\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    send(
-        app,
-        path,
-        cookie,
-        &format!("multipart/form-data; boundary={BOUNDARY}"),
-        body,
-        &[],
-    )
-    .await
 }
 
 /// Text as the templates escape it, and back.

@@ -343,6 +343,10 @@ async fn every_page_answers_each_role_in_its_scope_only() {
             [SIGN_IN, OK, FORBIDDEN, MISSING, OK, FORBIDDEN, MISSING],
         ),
         (
+            "/teams/1/thuy-trieu".into(),
+            [SIGN_IN, OK, OK, MISSING, OK, OK, MISSING],
+        ),
+        (
             "/teams/1/lap-lich".into(),
             [SIGN_IN, OK, FORBIDDEN, MISSING, OK, FORBIDDEN, MISSING],
         ),

@@ -25,6 +25,7 @@ mod residents;
 mod runs;
 mod tallies;
 mod teams;
+mod tide_stations;
 mod tides;
 mod volunteer_pages;
 

@@ -231,7 +231,7 @@ async fn found_resident(
     id: &str,
 ) -> Result<ResidentRule, ServiceError> {
     let resident_id = parse_id("resident_id", id).map_err(|ApiError(e)| e)?;
-    household_page::resident_rule(&state.store, &user.actor, resident_id).await
+    household_page::resident_rule(&state.store, &state.catalog, &user.actor, resident_id).await
 }
 
 async fn editor_page(
@@ -242,12 +242,12 @@ async fn editor_page(
 ) -> Result<(StatusCode, EditorPage), ServiceError> {
     let found = found_resident(state, user, id).await?;
     let chosen = preset.mau.clone();
-    let mut page = blank_page(state, user, &found, preset.with_defaults(&found));
+    let mut page = blank_page(user, &found, preset.with_defaults(&found));
     let mut status = StatusCode::OK;
     if let Some(code) = chosen {
         match Preset::parse(&code) {
             Some(chosen) => {
-                if let Some(built) = built_presets(state, &mut page)
+                if let Some(built) = built_presets(&found, &mut page)
                     .into_iter()
                     .find(|p| p.preset == chosen)
                 {
@@ -264,7 +264,7 @@ async fn editor_page(
             status = StatusCode::UNPROCESSABLE_ENTITY;
         }
     } else {
-        built_presets(state, &mut page);
+        built_presets(&found, &mut page);
     }
     if !page.rule_text.trim().is_empty() && page.preset_errors.is_empty() {
         let rule: Value = serde_json::from_str(&page.rule_text)
@@ -309,12 +309,7 @@ fn pretty(rule: &Value) -> String {
 }
 
 /// The page with the stored rule in the box and the preset form filled.
-fn blank_page(
-    state: &AppState,
-    user: &CurrentUser,
-    found: &ResidentRule,
-    preset: PresetForm,
-) -> EditorPage {
+fn blank_page(user: &CurrentUser, found: &ResidentRule, preset: PresetForm) -> EditorPage {
     let name = found.resident.full_name.clone();
     let header = Header::new(
         (
@@ -333,7 +328,7 @@ fn blank_page(
         selected: tram.is_empty(),
     }];
     stations.extend(
-        household_page::station_choices(&state.catalog)
+        household_page::station_choices(&found.catalog)
             .into_iter()
             .map(|(id, name)| Choice {
                 selected: id == tram,
@@ -411,8 +406,8 @@ fn blank_page(
 
 /// Builds the presets with the form's options, each in words on the page;
 /// a bad option is named on the page (with the form's field name).
-fn built_presets(state: &AppState, page: &mut EditorPage) -> Vec<rules::PresetRule> {
-    match rules::presets(&state.catalog, &page.preset_query) {
+fn built_presets(found: &ResidentRule, page: &mut EditorPage) -> Vec<rules::PresetRule> {
+    match rules::presets(&found.catalog, &page.preset_query) {
         Ok(built) => {
             for (choice, p) in page.presets.iter_mut().zip(&built) {
                 choice.words = if page.header.en {
@@ -601,13 +596,8 @@ async fn submit_page(
     form: RuleForm,
 ) -> Result<Submitted, ServiceError> {
     let found = found_resident(state, user, id).await?;
-    let mut page = blank_page(
-        state,
-        user,
-        &found,
-        PresetForm::default().with_defaults(&found),
-    );
-    built_presets(state, &mut page);
+    let mut page = blank_page(user, &found, PresetForm::default().with_defaults(&found));
+    built_presets(&found, &mut page);
     page.presets_open = false;
     page.rule_text = form.quy_tac.clone();
     let en = page.header.en;

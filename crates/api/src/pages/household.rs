@@ -419,7 +419,9 @@ pub(super) async fn set_need(
     }
     let done = async {
         let resident_id = parse_id("resident_id", &id).map_err(|ApiError(e)| e)?;
-        let found = household_page::resident_rule(&state.store, &user.actor, resident_id).await?;
+        let found =
+            household_page::resident_rule(&state.store, &state.catalog, &user.actor, resident_id)
+                .await?;
         let need = records::set_need(
             &state.store,
             &user.actor,
@@ -475,7 +477,9 @@ pub(super) async fn set_consent(
     let done = async {
         let resident_id = parse_id("resident_id", &id).map_err(|ApiError(e)| e)?;
         // The leader's (a volunteer records consent through the API).
-        let found = household_page::resident_rule(&state.store, &user.actor, resident_id).await?;
+        let found =
+            household_page::resident_rule(&state.store, &state.catalog, &user.actor, resident_id)
+                .await?;
         let saved = if form.lam == "rut" {
             residents::withdraw_consent(&state.store, &user.actor, resident_id, state.now())
                 .await?;

@@ -19,6 +19,7 @@ mod teams;
 mod team_blackouts;
 mod team_members;
 mod team_register;
+mod team_tide;
 // A leader's planning: plans, visits, routes.
 mod plan;
 mod route;
@@ -343,6 +344,55 @@ fn geo_target(lat: f64, lon: f64) -> String {
     format!("geo:{lat:.6},{lon:.6}?q={lat:.6},{lon:.6}")
 }
 
+/// Why a `multipart/form-data` form could not be read.
+pub(super) enum Unread {
+    /// A file over its limit.
+    TooLarge,
+    /// Not a form of this page.
+    Bad(String),
+}
+
+/// Reads a `multipart/form-data` form field by field: a field named in
+/// `files` holds at most `file_limit` bytes (more is [`Unread::TooLarge`]),
+/// any other 1 KiB. Each field goes to `take` (name, file name, bytes) as
+/// soon as it is read, so what was read before a problem is kept (a page's
+/// token comes first).
+pub(super) async fn read_multipart(
+    multipart: &mut axum::extract::Multipart,
+    files: &[&str],
+    file_limit: usize,
+    mut take: impl FnMut(&str, Option<String>, Vec<u8>),
+) -> Result<(), Unread> {
+    let unread = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Unread::TooLarge
+        } else {
+            Unread::Bad(e.body_text())
+        }
+    };
+    while let Some(mut field) = multipart.next_field().await.map_err(unread)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file = files.contains(&name.as_str());
+        let limit = if file { file_limit } else { 1024 };
+        let file_name = field
+            .file_name()
+            .map(|f| f.chars().take(200).collect::<String>());
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(unread)? {
+            if bytes.len() + chunk.len() > limit {
+                return Err(if file {
+                    Unread::TooLarge
+                } else {
+                    Unread::Bad(format!("field {name} is too long"))
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        take(&name, file_name, bytes);
+    }
+    Ok(())
+}
+
 pub(crate) fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
     axum::Router::new()
@@ -384,6 +434,20 @@ pub(crate) fn routes() -> axum::Router<AppState> {
             ),
         )
         .route("/teams/{team_id}/so-ho.csv", get(team_register::export))
+        .route(
+            "/teams/{team_id}/thuy-trieu",
+            get(team_tide::tide)
+                .post(team_tide::fit)
+                .layer(axum::extract::DefaultBodyLimit::max(team_tide::PAGE_UPLOAD)),
+        )
+        .route(
+            "/teams/{team_id}/thuy-trieu/{station_id}",
+            get(team_tide::station),
+        )
+        .route(
+            "/teams/{team_id}/thuy-trieu/{station_id}/dung",
+            post(team_tide::adopt),
+        )
         .route(SIGN_IN, get(sign_in::sign_in_form).post(sign_in::sign_in))
         .route("/dang-xuat", post(sign_in::sign_out))
         .route("/ngon-ngu", post(sign_in::switch_language))

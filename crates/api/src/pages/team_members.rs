@@ -90,6 +90,9 @@ async fn members_page(
         .parse()
         .unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
     let today = state.now().with_timezone(&zone).date_naive();
+    let catalog =
+        doorstep_service::team_stations::team_catalog(&state.store, &state.catalog, team.id)
+            .await?;
     let saved = saved
         .and_then(|s| s.trim().parse::<i32>().ok())
         .and_then(|id| list.iter().find(|m| m.id == id))
@@ -114,7 +117,7 @@ async fn members_page(
                 cap: m.daily_visit_cap,
                 remote: m.remote_capable,
                 free_time: base
-                    .and_then(|b| dashboard::free_time_words(&b, &state.catalog))
+                    .and_then(|b| dashboard::free_time_words(&b, &catalog))
                     .map(|(vi, en_words)| if en { en_words } else { vi }),
                 leave: leave
                     .iter()

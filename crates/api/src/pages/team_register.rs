@@ -23,7 +23,9 @@ use doorstep_service::error::ServiceError;
 use doorstep_service::import::{self, ImportOptions, RegisterChanges, RegisterPreview};
 use doorstep_service::teams;
 
-use super::{Header, PageUser, error_page, form_sent_by_us, render, stale_form};
+use super::{
+    Header, PageUser, Unread, error_page, form_sent_by_us, read_multipart, render, stale_form,
+};
 use crate::error::parse_id;
 use crate::{ApiError, AppState, CurrentUser};
 
@@ -194,60 +196,31 @@ struct Upload {
     skip_invalid: bool,
 }
 
-/// Why a register form could not be read.
-enum Unread {
-    /// Over [`PAGE_UPLOAD`].
-    TooLarge,
-    /// Not a form of this page.
-    Bad(String),
-}
-
 /// Reads the form field by field, the file at most [`PAGE_UPLOAD`] bytes;
 /// what was read before a problem is kept (the token comes first).
 async fn read_upload(multipart: &mut Multipart, upload: &mut Upload) -> Result<(), Unread> {
-    let unread = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Unread::TooLarge
-        } else {
-            Unread::Bad(e.body_text())
-        }
-    };
-    while let Some(mut field) = multipart.next_field().await.map_err(unread)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        let limit = match name.as_str() {
-            "tep" | "du_lieu" => PAGE_UPLOAD,
-            _ => 1024,
-        };
-        if name == "tep" {
-            upload.file_name = field
-                .file_name()
-                .unwrap_or_default()
-                .chars()
-                .take(200)
-                .collect();
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(unread)? {
-            if bytes.len() + chunk.len() > limit {
-                return Err(if limit == PAGE_UPLOAD {
-                    Unread::TooLarge
-                } else {
-                    Unread::Bad(format!("field {name} is too long"))
-                });
+    read_multipart(
+        multipart,
+        &["tep", "du_lieu"],
+        PAGE_UPLOAD,
+        |name, file_name, bytes| {
+            let text = || String::from_utf8_lossy(&bytes).trim().to_owned();
+            match name {
+                "csrf" => upload.csrf = Some(text()),
+                "buoc" => upload.step = text(),
+                "bo_qua_loi" => upload.skip_invalid = !text().is_empty(),
+                "ten_tep" => upload.file_name = text().chars().take(200).collect(),
+                "tep" | "du_lieu" => {
+                    if name == "tep" {
+                        upload.file_name = file_name.unwrap_or_default();
+                    }
+                    upload.bytes = bytes;
+                }
+                _ => {}
             }
-            bytes.extend_from_slice(&chunk);
-        }
-        let text = || String::from_utf8_lossy(&bytes).trim().to_owned();
-        match name.as_str() {
-            "csrf" => upload.csrf = Some(text()),
-            "buoc" => upload.step = text(),
-            "bo_qua_loi" => upload.skip_invalid = !text().is_empty(),
-            "ten_tep" => upload.file_name = text().chars().take(200).collect(),
-            "tep" | "du_lieu" => upload.bytes = bytes,
-            _ => {}
-        }
-    }
-    Ok(())
+        },
+    )
+    .await
 }
 
 /// `POST /teams/{team_id}/nhap-so`: `buoc=kiem_tra` with the file checks

@@ -189,6 +189,7 @@ pub async fn edit_visit(
                 ),
             ));
         }
+        let catalog = &*crate::team_stations::team_catalog(store, catalog, plan.team_id).await?;
         let blackouts = parse_blackouts(&snapshot, catalog);
         let ctx =
             ExpansionContext::new(plan.horizon_start, plan.horizon_end, zone, catalog.clone())

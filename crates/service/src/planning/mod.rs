@@ -673,6 +673,7 @@ pub(crate) async fn make_plan(
 ) -> Result<Made, ServiceError> {
     let read = Instant::now();
     let snapshot = load_snapshot(store, team_id).await?;
+    let catalog = &*crate::team_stations::team_catalog(store, catalog, team_id).await?;
     let calendar = plans::calendar_from(store.connection(), team_id, now).await?;
     let read_ms = read.elapsed().as_millis() as u64;
     let zone = team_zone(&snapshot)?;
@@ -957,7 +958,9 @@ pub async fn draft_changes(
     // The reasons need the team read again as the draft's planner saw it.
     let snapshot = load_snapshot(store, plan.team_id).await?;
     let zone = team_zone(&snapshot)?;
-    let catalog = catalog.clone();
+    let catalog = crate::team_stations::team_catalog(store, catalog, plan.team_id)
+        .await?
+        .into_owned();
     let (from, to) = (cutoff, plan.horizon_end);
     let draft = draft.to_vec();
     run_blocking(move || {

@@ -23,6 +23,7 @@ pub mod plan;
 pub mod resident;
 pub mod session;
 pub mod team;
+pub mod tide_station;
 pub mod unmet;
 pub mod user;
 pub mod visit;

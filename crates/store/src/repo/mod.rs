@@ -37,6 +37,7 @@ pub mod residents;
 pub mod snapshot;
 pub mod tallies;
 pub mod teams;
+pub mod tide_stations;
 pub mod users;
 
 /// Begins a transaction that writes: every write transaction of the store
@@ -160,6 +161,10 @@ pub async fn table_counts(
     counts.insert("unmet", unmet::Entity::find().count(db).await?);
     counts.insert("outcomes", outcome::Entity::find().count(db).await?);
     counts.insert("blackouts", blackout::Entity::find().count(db).await?);
+    counts.insert(
+        "tide_stations",
+        tide_station::Entity::find().count(db).await?,
+    );
     counts.insert(
         "calendar_feeds",
         calendar_feed::Entity::find().count(db).await?,
