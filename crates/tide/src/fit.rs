@@ -139,9 +139,9 @@ pub struct Inferred {
     pub name: &'static str,
     /// The fitted constituent it is tied to.
     pub from: &'static str,
-    /// Amplitude ratio to `from`.
+    /// Amplitude ratio to `from` the fit draws it toward.
     pub ratio: f64,
-    /// Phase lag minus that of `from`, degrees.
+    /// Phase lag minus that of `from` the fit draws it toward, degrees.
     pub phase_difference_deg: f64,
     /// Where the ratio and phase difference come from.
     pub source: InferenceSource,
@@ -250,6 +250,9 @@ pub struct FitReport {
     pub fitted: Vec<&'static str>,
     /// Constituents inferred from a fitted one.
     pub inferred: Vec<Inferred>,
+    /// Constituents fitted with a prior that draws them toward zero: the
+    /// minor diurnal ones and the long-period ones the record separates.
+    pub minor: Vec<&'static str>,
     /// Main constituents the record is too short for, and the days each needs.
     pub unresolved: Vec<Unresolved>,
     /// One per reading, in order.
@@ -299,7 +302,8 @@ const MAIN: &[&str] = &["K1", "O1", "M2", "S2", "N2", "Q1"];
 
 /// Constituents of the diurnal and semidiurnal species with their
 /// equilibrium amplitudes (Doodson's coefficients); those not fitted are
-/// inferred from the nearest fitted one of their species.
+/// inferred from the nearest fitted one of their species, except the
+/// [`MINOR`] ones.
 const EQUILIBRIUM: &[(&str, f64)] = &[
     ("2Q1", 0.009_54),
     ("SIG1", 0.011_53),
@@ -308,8 +312,8 @@ const EQUILIBRIUM: &[(&str, f64)] = &[
     ("O1", 0.376_89),
     ("P1", 0.175_54),
     ("K1", 0.530_50),
-    // ("J1", 0.029_64),
-    // ("OO1", 0.016_23),
+    ("J1", 0.029_64),
+    ("OO1", 0.016_23),
     ("2N2", 0.023_01),
     ("MU2", 0.027_76),
     ("N2", 0.173_87),
@@ -321,6 +325,45 @@ const EQUILIBRIUM: &[(&str, f64)] = &[
     ("S2", 0.422_86),
     ("K2", 0.115_06),
 ];
+
+/// Minor diurnal constituents that are not inferred (unless a reference
+/// station gives their ratios) but fitted, each drawn
+/// toward zero with a standard error of [`MINOR_SIGMA_M`]: the diurnal
+/// admittance of a resonant gulf changes too fast beyond O1 and K1 for
+/// these to follow the species' slope (at Hòn Dấu J1 is half of K1's
+/// admittance, σ1 and 2Q1 far from O1's phase), M1 and S1 have no
+/// equilibrium ratio to go by — and fitted, their signal does not leak into
+/// K1 and O1.
+const MINOR: &[&str] = &["2Q1", "SIG1", "M1", "S1", "J1", "OO1"];
+
+/// Standard error of the prior that draws a [`MINOR`] constituent toward zero, metres.
+const MINOR_SIGMA_M: f64 = 0.0075;
+
+/// Long-period constituents fitted when the record separates them from
+/// the mean level and from each other, drawn toward zero with a standard
+/// error of [`LONG_PERIOD_SIGMA_M`]: the fortnightly and monthly rise and
+/// fall of the mean level would otherwise bend the diurnal and
+/// semidiurnal constants.
+const LONG_PERIOD: &[&str] = &["MF", "MM", "MSF"];
+
+/// Standard error of the prior on a long-period constituent, metres.
+const LONG_PERIOD_SIGMA_M: f64 = 0.02;
+
+/// An inferred constituent is drawn toward its tie with a standard error
+/// of this share of its tied amplitude per degree per hour of speed from
+/// its anchor (P1 from K1: 0.8 %, Q1 from O1: 5.4 %), plus
+/// [`TIE_FLOOR_M`]: a tie is a good guess near its anchor and a looser one
+/// further away.
+const TIE_SOFTNESS: f64 = 0.1;
+
+/// The smallest standard error of a tie, metres.
+const TIE_FLOOR_M: f64 = 0.0005;
+
+/// An inferred constituent whose speed lies between the two of its
+/// species' slope pair, or beyond them by at most this share of their
+/// distance (P1, K2, T2, L2, λ2), takes the admittance (amplitude over the
+/// equilibrium tide's, and phase) interpolated linearly between the pair's.
+const ADMITTANCE_REACH: f64 = 0.1;
 
 /// The pair of each species whose phases give the species' phase slope.
 const SLOPE_PAIRS: &[(&str, &str)] = &[("O1", "K1"), ("M2", "S2")];
@@ -342,7 +385,7 @@ const MIN_HEIGHTS: usize = 4;
 const MIN_DAYS: f64 = 2.0;
 
 /// Passes of reweighting and re-inference.
-const PASSES: usize = 6;
+const PASSES: usize = 10;
 
 /// A fitted time residual larger than this (minutes) means the reading is unmatched.
 const MATCH_MINUTES: f64 = 180.0;
@@ -384,6 +427,21 @@ pub fn fit_extremes(
     }
     let years = Years::new(observations);
     let mut model = Model::new(&fitted, options.reference);
+    let mut speeds_taken = vec![0.0f64];
+    for name in LONG_PERIOD {
+        let c = table(name);
+        let closest = speeds_taken
+            .iter()
+            .map(|w| (w - c.speed_deg_per_hour).abs())
+            .fold(f64::INFINITY, f64::min);
+        if options.rayleigh * 360.0 / closest <= record_hours {
+            speeds_taken.push(c.speed_deg_per_hour);
+            model.terms.push(Term {
+                constituent: c,
+                prior: Prior::Zero(LONG_PERIOD_SIGMA_M),
+            });
+        }
+    }
     let x = solve(&mut model, observations, &years, options)?;
 
     let (z0_m, constituents) = model.constants(&x);
@@ -429,6 +487,7 @@ pub fn fit_extremes(
             heights: observations.iter().filter(|o| o.height_m.is_some()).count(),
             fitted: fitted_names.into_iter().map(|(n, _)| n).collect(),
             inferred: model.inferred(),
+            minor: model.minor(),
             unresolved,
             residuals,
             time_rms_minutes,
@@ -472,6 +531,7 @@ fn solve(
             let w = robust[i].1 / sigma_d[i];
             rows.push((d_row.iter().map(|v| v * w).collect(), 0.0));
         }
+        rows.extend(model.prior_rows((pass > 0).then_some(x.as_slice())));
         x = least_squares(&rows, n).ok_or(FitError::Undetermined)?;
         // Residuals, the curve's bend at each reading, and what is left unexplained.
         let (mut sum_h, mut count_h, mut sum_d, mut expected_d) = (0.0, 0usize, 0.0, 0.0);
@@ -576,36 +636,48 @@ fn species(c: &Constituent) -> i32 {
     (c.speed_deg_per_hour / 15.0).round() as i32
 }
 
-/// One inferred constituent tied to a fitted one.
+/// What an inferred constituent is drawn toward: its anchor's cosine and
+/// sine parts turned by `shift` and scaled by `ratio`.
 #[derive(Debug, Clone, Copy)]
 struct Tie {
-    constituent: &'static Constituent,
+    /// Index of the fitted term it follows.
+    anchor: usize,
     ratio: f64,
     /// Phase lag minus the anchor's, radians.
     shift: f64,
     source: InferenceSource,
 }
 
-/// A fitted constituent and the ones tied to it: two unknowns, a·cos + b·sin.
+/// How a term's two unknowns are held.
+#[derive(Debug, Clone, Copy)]
+enum Prior {
+    /// Fitted freely.
+    Free,
+    /// Drawn toward its tie to a fitted term.
+    Tie(Tie),
+    /// Drawn toward zero with this standard error, metres.
+    Zero(f64),
+}
+
+/// One constituent of the model: two unknowns, a·cos + b·sin.
 #[derive(Debug, Clone)]
-struct Group {
-    anchor: &'static Constituent,
-    ties: Vec<Tie>,
+struct Term {
+    constituent: &'static Constituent,
+    prior: Prior,
 }
 
 #[derive(Debug, Clone)]
 struct Model {
-    groups: Vec<Group>,
-    reference: Option<Vec<(&'static Constituent, f64, f64)>>,
+    terms: Vec<Term>,
 }
 
 impl Model {
     fn new(fitted: &[&'static Constituent], reference: Option<&HarmonicStation>) -> Self {
-        let mut groups: Vec<Group> = fitted
+        let mut terms: Vec<Term> = fitted
             .iter()
-            .map(|&anchor| Group {
-                anchor,
-                ties: Vec::new(),
+            .map(|&constituent| Term {
+                constituent,
+                prior: Prior::Free,
             })
             .collect();
         let reference = reference.map(|r| {
@@ -620,22 +692,19 @@ impl Model {
                 continue;
             }
             // The nearest fitted constituent of the same species.
-            let Some(k) = groups
-                .iter()
-                .enumerate()
-                .filter(|(_, g)| {
-                    species(g.anchor) == species(c) && equilibrium(g.anchor.name).is_some()
+            let Some(k) = (0..fitted.len())
+                .filter(|&k| {
+                    species(fitted[k]) == species(c) && equilibrium(fitted[k].name).is_some()
                 })
-                .min_by(|a, b| {
-                    let da = (a.1.anchor.speed_deg_per_hour - c.speed_deg_per_hour).abs();
-                    let db = (b.1.anchor.speed_deg_per_hour - c.speed_deg_per_hour).abs();
+                .min_by(|&a, &b| {
+                    let da = (fitted[a].speed_deg_per_hour - c.speed_deg_per_hour).abs();
+                    let db = (fitted[b].speed_deg_per_hour - c.speed_deg_per_hour).abs();
                     da.total_cmp(&db)
                 })
-                .map(|(k, _)| k)
             else {
                 continue;
             };
-            let anchor = groups[k].anchor;
+            let anchor = fitted[k];
             let from_reference = reference.as_ref().and_then(|r| {
                 let find = |x: &Constituent| r.iter().find(|(rc, _, _)| *rc == x);
                 let (_, a_c, g_c) = find(c)?;
@@ -644,25 +713,38 @@ impl Model {
             });
             let tie = match from_reference {
                 Some((ratio, shift)) => Tie {
-                    constituent: c,
+                    anchor: k,
                     ratio,
                     shift,
                     source: InferenceSource::Reference,
                 },
+                None if MINOR.contains(&name) => continue,
                 None => Tie {
-                    constituent: c,
+                    anchor: k,
                     ratio: eq / equilibrium(anchor.name).unwrap_or(eq),
                     shift: 0.0,
                     source: InferenceSource::Equilibrium,
                 },
             };
-            groups[k].ties.push(tie);
+            terms.push(Term {
+                constituent: c,
+                prior: Prior::Tie(tie),
+            });
         }
-        Model { groups, reference }
+        for name in MINOR {
+            let c = table(name);
+            if !fitted.contains(&c) && !terms.iter().any(|t| t.constituent == c) {
+                terms.push(Term {
+                    constituent: c,
+                    prior: Prior::Zero(MINOR_SIGMA_M),
+                });
+            }
+        }
+        Model { terms }
     }
 
     fn unknowns(&self) -> usize {
-        1 + 2 * self.groups.len()
+        1 + 2 * self.terms.len()
     }
 
     /// The rows of h, h′ and h″ (per hour) at `unix` seconds.
@@ -672,25 +754,66 @@ impl Model {
         h[0] = 1.0;
         let year = years.get(unix);
         let hours = (unix - year.start) as f64 / 3600.0;
-        for (k, g) in self.groups.iter().enumerate() {
-            let terms = std::iter::once((g.anchor, 1.0, 0.0))
-                .chain(g.ties.iter().map(|t| (t.constituent, t.ratio, t.shift)));
-            for (c, ratio, shift) in terms {
-                let (v0u, f) = year.factors(c);
-                let w = c.speed_deg_per_hour.to_radians();
-                let theta = w * hours + v0u.to_radians() - shift;
-                let (s, co) = theta.sin_cos();
-                let amp = ratio * f;
-                // a·cos θ + b·sin θ and its derivatives.
-                h[1 + 2 * k] += amp * co;
-                h[2 + 2 * k] += amp * s;
-                d[1 + 2 * k] -= amp * w * s;
-                d[2 + 2 * k] += amp * w * co;
-                dd[1 + 2 * k] -= amp * w * w * co;
-                dd[2 + 2 * k] -= amp * w * w * s;
-            }
+        for (k, t) in self.terms.iter().enumerate() {
+            let c = t.constituent;
+            let (v0u, f) = year.factors(c);
+            let w = c.speed_deg_per_hour.to_radians();
+            let theta = w * hours + v0u.to_radians();
+            let (s, co) = theta.sin_cos();
+            // a·cos θ + b·sin θ and its derivatives.
+            h[1 + 2 * k] = f * co;
+            h[2 + 2 * k] = f * s;
+            d[1 + 2 * k] = -f * w * s;
+            d[2 + 2 * k] = f * w * co;
+            dd[1 + 2 * k] = -f * w * w * co;
+            dd[2 + 2 * k] = -f * w * w * s;
         }
         (h, d, dd)
+    }
+
+    /// The priors' rows: each inferred term drawn toward its tie (nearly
+    /// held to it on the first pass, `x` = `None`; then with a standard
+    /// error that grows with its distance in speed from its anchor), each
+    /// minor and long-period term toward zero.
+    fn prior_rows(&self, x: Option<&[f64]>) -> Vec<(Vec<f64>, f64)> {
+        let n = self.unknowns();
+        let mut rows = Vec::new();
+        for (k, t) in self.terms.iter().enumerate() {
+            match t.prior {
+                Prior::Free => {}
+                Prior::Tie(tie) => {
+                    let anchor = self.terms[tie.anchor].constituent;
+                    let sigma = x.map_or(TIE_FLOOR_M, |x| {
+                        let tied = tie.ratio * Self::amplitude_phase(x, tie.anchor).0;
+                        let dw =
+                            (t.constituent.speed_deg_per_hour - anchor.speed_deg_per_hour).abs();
+                        TIE_SOFTNESS * tied * dw + TIE_FLOOR_M
+                    });
+                    let w = 1.0 / sigma;
+                    let (sn, cs) = tie.shift.sin_cos();
+                    let (r, j) = (tie.ratio, tie.anchor);
+                    // a = r (a′ cos s − b′ sin s), b = r (b′ cos s + a′ sin s).
+                    let mut ra = vec![0.0; n];
+                    ra[1 + 2 * k] = w;
+                    ra[1 + 2 * j] = -w * r * cs;
+                    ra[2 + 2 * j] = w * r * sn;
+                    rows.push((ra, 0.0));
+                    let mut rb = vec![0.0; n];
+                    rb[2 + 2 * k] = w;
+                    rb[2 + 2 * j] = -w * r * cs;
+                    rb[1 + 2 * j] = -w * r * sn;
+                    rows.push((rb, 0.0));
+                }
+                Prior::Zero(sigma) => {
+                    for col in [1 + 2 * k, 2 + 2 * k] {
+                        let mut row = vec![0.0; n];
+                        row[col] = 1.0 / sigma;
+                        rows.push((row, 0.0));
+                    }
+                }
+            }
+        }
+        rows
     }
 
     fn amplitude_phase(x: &[f64], k: usize) -> (f64, f64) {
@@ -698,12 +821,19 @@ impl Model {
         (a.hypot(b), b.atan2(a))
     }
 
-    /// Re-derives the equilibrium ties' phases from the fitted phase slope
-    /// of their species.
+    /// Re-derives the equilibrium ties from the fitted slope pair of their
+    /// species: the admittance interpolated between the pair's for those
+    /// within [`ADMITTANCE_REACH`] of it, otherwise the anchor's admittance
+    /// and a phase that follows the pair's phase slope.
     fn reinfer(&mut self, x: &[f64]) {
-        let mut slopes = Vec::new();
+        // (species, slope, lower term, upper term)
+        let mut pairs = Vec::new();
         for &(lo, hi) in SLOPE_PAIRS {
-            let find = |name: &str| self.groups.iter().position(|g| g.anchor.name == name);
+            let find = |name: &str| {
+                self.terms
+                    .iter()
+                    .position(|t| matches!(t.prior, Prior::Free) && t.constituent.name == name)
+            };
             let (Some(i), Some(j)) = (find(lo), find(hi)) else {
                 continue;
             };
@@ -714,62 +844,97 @@ impl Model {
             }
             let dg = (gj - gi + std::f64::consts::PI).rem_euclid(std::f64::consts::TAU)
                 - std::f64::consts::PI;
-            let dw =
-                self.groups[j].anchor.speed_deg_per_hour - self.groups[i].anchor.speed_deg_per_hour;
+            let dw = self.terms[j].constituent.speed_deg_per_hour
+                - self.terms[i].constituent.speed_deg_per_hour;
             let slope = (dg / dw).clamp(-SLOPE_MAX.to_radians(), SLOPE_MAX.to_radians());
-            slopes.push((species(self.groups[i].anchor), slope));
+            pairs.push((species(self.terms[i].constituent), slope, i, j));
         }
-        let _ = &self.reference;
-        for g in &mut self.groups {
-            let slope = slopes
-                .iter()
-                .find(|(s, _)| *s == species(g.anchor))
-                .map_or(0.0, |&(_, s)| s);
-            for t in &mut g.ties {
-                if t.source == InferenceSource::Equilibrium {
-                    t.shift =
-                        slope * (t.constituent.speed_deg_per_hour - g.anchor.speed_deg_per_hour);
-                }
+        // The complex admittance of a fitted term, conjugated (phase lag positive).
+        let admittance = |k: usize, c: &Constituent| {
+            let (a, g) = Self::amplitude_phase(x, k);
+            let z = a / equilibrium(c.name).unwrap_or(1.0);
+            (z * g.cos(), z * g.sin())
+        };
+        let constituents: Vec<&'static Constituent> =
+            self.terms.iter().map(|t| t.constituent).collect();
+        for (k, t) in self.terms.iter_mut().enumerate() {
+            let Prior::Tie(tie) = &mut t.prior else {
+                continue;
+            };
+            if tie.source != InferenceSource::Equilibrium {
+                continue;
+            }
+            let c = constituents[k];
+            let anchor = constituents[tie.anchor];
+            let Some(&(_, slope, i, j)) = pairs.iter().find(|p| p.0 == species(c)) else {
+                tie.shift = 0.0;
+                continue;
+            };
+            let (wi, wj) = (
+                constituents[i].speed_deg_per_hour,
+                constituents[j].speed_deg_per_hour,
+            );
+            let u = (c.speed_deg_per_hour - wi) / (wj - wi);
+            let (a_anchor, g_anchor) = Self::amplitude_phase(x, tie.anchor);
+            if (-ADMITTANCE_REACH..=1.0 + ADMITTANCE_REACH).contains(&u) && a_anchor > 0.0 {
+                let (zi, zj) = (
+                    admittance(i, constituents[i]),
+                    admittance(j, constituents[j]),
+                );
+                let (re, im) = ((1.0 - u) * zi.0 + u * zj.0, (1.0 - u) * zi.1 + u * zj.1);
+                tie.ratio = re.hypot(im) * equilibrium(c.name).unwrap_or(0.0) / a_anchor;
+                tie.shift = im.atan2(re) - g_anchor;
+            } else {
+                tie.shift = slope * (c.speed_deg_per_hour - anchor.speed_deg_per_hour);
             }
         }
     }
 
     fn constants(&self, x: &[f64]) -> (f64, Vec<HarmonicConstant>) {
         let mut fitted = Vec::new();
-        let mut inferred = Vec::new();
-        for (k, g) in self.groups.iter().enumerate() {
+        let mut others = Vec::new();
+        for (k, t) in self.terms.iter().enumerate() {
             let (a, g_rad) = Self::amplitude_phase(x, k);
-            fitted.push(HarmonicConstant {
-                constituent: g.anchor,
+            let c = HarmonicConstant {
+                constituent: t.constituent,
                 amplitude_m: a,
                 phase_deg: round_phase(g_rad.to_degrees()),
-            });
-            for t in &g.ties {
-                inferred.push(HarmonicConstant {
-                    constituent: t.constituent,
-                    amplitude_m: a * t.ratio,
-                    phase_deg: round_phase((g_rad + t.shift).to_degrees()),
-                });
+            };
+            if matches!(t.prior, Prior::Free) {
+                fitted.push(c);
+            } else {
+                others.push(c);
             }
         }
         fitted.sort_by(|a, b| b.amplitude_m.total_cmp(&a.amplitude_m));
-        inferred.sort_by(|a, b| b.amplitude_m.total_cmp(&a.amplitude_m));
-        fitted.extend(inferred);
+        others.sort_by(|a, b| b.amplitude_m.total_cmp(&a.amplitude_m));
+        fitted.extend(others);
         (x[0], fitted)
     }
 
     fn inferred(&self) -> Vec<Inferred> {
-        self.groups
+        self.terms
             .iter()
-            .flat_map(|g| {
-                g.ties.iter().map(|t| Inferred {
+            .filter_map(|t| {
+                let Prior::Tie(tie) = t.prior else {
+                    return None;
+                };
+                Some(Inferred {
                     name: t.constituent.name,
-                    from: g.anchor.name,
-                    ratio: t.ratio,
-                    phase_difference_deg: t.shift.to_degrees(),
-                    source: t.source,
+                    from: self.terms[tie.anchor].constituent.name,
+                    ratio: tie.ratio,
+                    phase_difference_deg: tie.shift.to_degrees(),
+                    source: tie.source,
                 })
             })
+            .collect()
+    }
+
+    fn minor(&self) -> Vec<&'static str> {
+        self.terms
+            .iter()
+            .filter(|t| matches!(t.prior, Prior::Zero(_)))
+            .map(|t| t.constituent.name)
             .collect()
     }
 }
