@@ -21,6 +21,13 @@ fn qui_nhon() -> HarmonicStation {
     )
 }
 
+fn hon_dau() -> HarmonicStation {
+    station(
+        "vn_hon_dau.toml",
+        include_str!("data/stations/vn_hon_dau.toml"),
+    )
+}
+
 fn vung_tau() -> HarmonicStation {
     station(
         "vn_vung_tau.toml",
@@ -130,6 +137,12 @@ fn four_weeks_of_a_mixed_port_predict_its_high_waters_months_later() {
     assert!(r.inferred.iter().any(|i| i.name == "P1" && i.from == "K1"));
     assert!(r.inferred.iter().any(|i| i.name == "K2" && i.from == "S2"));
     assert!(r.unresolved.is_empty(), "{:?}", r.unresolved);
+    // Four weeks separate MM from the mean level and from MF.
+    assert!(
+        r.minor.contains(&"MF") && r.minor.contains(&"MM"),
+        "{:?}",
+        r.minor
+    );
     assert_eq!(r.unmatched, 0);
     assert!(r.time_rms_minutes < 10.0, "{}", r.time_rms_minutes);
     assert_eq!(r.grade, Grade::A);
@@ -177,6 +190,30 @@ fn two_weeks_of_a_diurnal_mixed_port_give_grade_b_and_name_what_is_missing() {
     let errors = high_water_errors(&truth, &fit.station(info()), at(2026, 2, 1), at(2026, 8, 1));
     let p95 = errors[(0.95 * (errors.len() - 1) as f64).round() as usize];
     assert!(errors[errors.len() / 2] < 12.0 && p95 < 35.0, "{p95}");
+}
+
+#[test]
+fn two_weeks_of_a_diurnal_port_time_its_high_waters_through_the_neaps() {
+    let truth = hon_dau();
+    let obs = readings(&truth, at(2026, 2, 1), 14, 7);
+    let fit = fit_extremes(&obs, &FitOptions::default()).unwrap();
+    let r = &fit.report;
+    assert_eq!(r.grade, Grade::B);
+    // The minor diurnal constituents and the fortnightly MF are fitted,
+    // drawn toward zero; P1 and Q1 follow K1 and O1.
+    for name in ["J1", "OO1", "2Q1", "SIG1", "MF"] {
+        assert!(r.minor.contains(&name), "{name}: {:?}", r.minor);
+    }
+    assert!(!r.minor.contains(&"MM"), "{:?}", r.minor);
+    assert!(r.inferred.iter().any(|i| i.name == "P1" && i.from == "K1"));
+    assert!(r.inferred.iter().any(|i| i.name == "Q1" && i.from == "O1"));
+    // Every true high water counts here, even the faint wiggles of the
+    // neap days no one would write down; most are still within 45 minutes.
+    let errors = high_water_errors(&truth, &fit.station(info()), at(2026, 3, 1), at(2026, 9, 1));
+    let n = errors.len() as f64;
+    let median = errors[errors.len() / 2];
+    let p90 = errors[(0.90 * (n - 1.0)).round() as usize];
+    assert!(median < 12.0 && p90 < 45.0, "median {median}, p90 {p90}");
 }
 
 #[test]
