@@ -16,10 +16,14 @@
 //! each reading's year), so the constants it writes predict as any other
 //! station's. Only constituents that the record can separate (Rayleigh: their
 //! speeds differ by at least `rayleigh` cycles over the record) are fitted;
-//! the others of the diurnal and semidiurnal species are *inferred*, tied to
-//! their nearest fitted neighbour: same admittance (amplitude over the
-//! equilibrium tide's) and a phase that follows the species' phase slope, or
-//! the ratios of a reference station when one is given.
+//! the others of the diurnal and semidiurnal species are *inferred*, drawn
+//! toward a tie to their nearest fitted neighbour (a prior, tighter the
+//! nearer in speed): same admittance (amplitude over the equilibrium tide's)
+//! and a phase that follows the species' phase slope, the admittance
+//! interpolated between the slope pair for those between them, or the
+//! ratios of a reference station when one is given. The minor diurnal
+//! constituents and the long-period ones the record separates are fitted
+//! with a prior toward zero.
 
 use std::fmt;
 
