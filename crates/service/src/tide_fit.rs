@@ -356,10 +356,10 @@ fn station_file(request: &FitRequest<'_>, fit: &Fit) -> String {
     let name = request.name.map_or_else(|| id.to_owned(), str::to_owned);
     let inferred_from = match reference {
         Some(s) => format!(
-            "minor constituents inferred from their fitted neighbours with the ratios of {}",
+            "the constituents the record cannot separate drawn toward the ratios of {} to their fitted neighbours",
             s.info.id
         ),
-        None => "minor constituents inferred from their fitted neighbours (equilibrium ratios, the species' phase slope)".to_owned(),
+        None => "the constituents the record cannot separate drawn toward their fitted neighbours (equilibrium admittance, interpolated between the species' pair; the species' phase slope), the minor diurnal and long-period ones fitted near zero".to_owned(),
     };
     let source = format!(
         "Fitted by doorstep tide fit to {} observed high and {} low waters ({} with heights) in {} from {} to {} ({:.1} days): least squares on the heights and the times of high and low water (zero slope), NOAA/XTide conventions with nodal corrections; {inferred_from}.",
@@ -386,7 +386,7 @@ fn station_file(request: &FitRequest<'_>, fit: &Fit) -> String {
          {days:.1} ngày / days, {highs} nước lớn / high, {lows} nước ròng / low waters. \
          Sai lệch so với số đã ghi (căn quân phương) / residuals of the readings (rms): giờ / time {rms:.1} min (max {max:.0}){heights}; \
          không khớp / unmatched {unmatched}. \
-         Đã tách / fitted: {fitted}. Suy ra / inferred: {inferred}.{more} \
+         Đã tách / fitted: {fitted}. Suy ra / inferred: {inferred}. Gần 0 / held near zero: {minor}.{more} \
          Độ cao tính từ số 0 của thước đo / heights above the readings' zero. Không dùng để đi biển / not for navigation.",
         grade = r.grade,
         vi = r.grade.meaning_vi(),
@@ -398,6 +398,11 @@ fn station_file(request: &FitRequest<'_>, fit: &Fit) -> String {
         max = r.time_max_minutes,
         unmatched = r.unmatched,
         fitted = r.fitted.join(", "),
+        minor = if r.minor.is_empty() {
+            "—".to_owned()
+        } else {
+            r.minor.join(", ")
+        },
         inferred = r
             .inferred
             .iter()
@@ -508,6 +513,9 @@ pub fn report(id: &str, out: &str, fit: &Fit) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    if !r.minor.is_empty() {
+        s.push_str(&format!("gần 0 / held near zero: {}\n", r.minor.join(", ")));
+    }
     for u in &r.unresolved {
         s.push_str(&format!(
             "cần / needs {:.0} ngày / days: {}\n",
