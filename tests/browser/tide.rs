@@ -36,6 +36,7 @@ async fn a_leader_fits_the_ports_tide_from_the_notebook_and_adopts_it() {
     let (csv, _) = written_down_qui_nhon();
     let folder = tempfile::tempdir().expect("a folder for the file");
     let file = folder.path().join("so-nuoc-ben-ca.csv");
+    let readings = csv.lines().count() - 1;
     std::fs::write(&file, csv).expect("the readings are written");
     find(&browser, "#ten")
         .await
@@ -51,8 +52,8 @@ async fn a_leader_fits_the_ports_tide_from_the_notebook_and_adopts_it() {
     click_and_wait(&browser, r#"form.edit button[type="submit"]"#).await;
     assert_eq!(
         browser.path().await,
-        "/teams/1/thuy-trieu/ben-ca-to-ghi",
-        "the station's page"
+        "/teams/1/thuy-trieu/ben-ca-to-ghi?moi=1",
+        "the station's page, just fitted"
     );
     let page = browser.text().await;
     assert!(
@@ -62,7 +63,7 @@ async fn a_leader_fits_the_ports_tide_from_the_notebook_and_adopts_it() {
     let dots = browser
         .script("return document.querySelectorAll('svg.tide circle').length;")
         .await;
-    assert!(dots.as_u64().unwrap_or(0) > 40, "a dot per reading: {dots}");
+    assert_eq!(dots.as_u64(), Some(readings as u64), "a dot per reading");
     let width = browser
         .script("return document.querySelector('svg.tide').getBoundingClientRect().width;")
         .await;

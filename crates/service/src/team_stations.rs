@@ -399,6 +399,8 @@ impl Plot {
     pub const HEIGHT: f64 = 300.0;
     /// Margin left of the curve for the height labels.
     const LEFT: f64 = 40.0;
+    /// Margin above the curve, for the dots of the highest waters.
+    const TOP: f64 = 10.0;
     /// Margin under the curve for the day labels.
     const BOTTOM: f64 = 20.0;
     /// The most points of the curve.
@@ -443,7 +445,10 @@ fn plot(stored: &StoredStation, station: &HarmonicStation, zone: Tz) -> Plot {
     let x = |t: DateTime<Utc>| {
         Plot::LEFT + (t - from).num_seconds() as f64 / span * (Plot::WIDTH - Plot::LEFT)
     };
-    let y = |h: f64| (Plot::HEIGHT - Plot::BOTTOM) * (1.0 - (h - low) / (high - low).max(0.1));
+    let y = |h: f64| {
+        Plot::TOP
+            + (Plot::HEIGHT - Plot::BOTTOM - Plot::TOP) * (1.0 - (h - low) / (high - low).max(0.1))
+    };
     let mut curve = String::with_capacity(count * 16);
     for (k, h) in heights.iter().enumerate() {
         let t = from + Duration::seconds(step * k as i64);
