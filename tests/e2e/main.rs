@@ -6,6 +6,7 @@ mod busy;
 mod crash;
 mod demo;
 mod foundation;
+mod fuzz;
 mod import;
 mod journey;
 mod logs;

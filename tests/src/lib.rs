@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+pub mod fuzz;
 pub mod smtp;
 
 /// The path of the `doorstep` binary built by this `cargo test` run.
