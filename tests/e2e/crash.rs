@@ -1,10 +1,12 @@
 //! Crash consistency: the real `doorstep serve` killed with SIGKILL part
-//! way through a large register import, a publish and an outcome sent
-//! from a phone — once as
+//! way through a large register import, a plan's save, a publish and an
+//! outcome sent from a phone — once as
 //! soon as the request is sent (it is reading or checking it), once as
 //! soon as its transaction is writing (SQLite's write-ahead log grows; on
 //! PostgreSQL its connection holds a transaction id). After each kill the
-//! register is there whole or not at all, the plan is still a draft with
+//! register is there whole or not at all, a plan is saved with every
+//! household its planner was given (planned or unmet) or not at all, the
+//! plan is still a draft with
 //! nothing on the calendar or published with all of its visits on it, and
 //! a visit's outcome is kept with its request or not at all; after a
 //! restart, the same import leaves the register whole, each household
@@ -289,6 +291,88 @@ fn a_publish_killed_part_way_leaves_the_draft_or_the_whole_calendar() {
     drop(server);
     assert_eq!(status_of(&db), 1);
     assert_eq!(on_calendar(&db), planned);
+}
+
+/// Each plan of team 1: its id, the households its planner was given
+/// (`figures.jobs`) and those it holds, planned or explained as unmet.
+fn plans_held(db: &TestDb) -> Vec<(i64, i64, i64)> {
+    runtime().block_on(async {
+        use sea_orm::ConnectionTrait;
+        let store = db.store().await;
+        let conn = store.connection();
+        let rows = conn
+            .query_all_raw(sea_orm::Statement::from_string(
+                conn.get_database_backend(),
+                "SELECT p.id, p.figures, (SELECT COUNT(*) FROM (SELECT household_id FROM visits \
+                 WHERE plan_id = p.id UNION SELECT household_id FROM unmet WHERE plan_id = p.id) h) \
+                 FROM plans p WHERE p.team_id = 1 ORDER BY p.id",
+            ))
+            .await
+            .unwrap();
+        let held = rows
+            .iter()
+            .map(|r| {
+                let figures: Option<String> = r.try_get_by_index(1).unwrap();
+                let figures: Value =
+                    serde_json::from_str(figures.as_deref().unwrap_or("null")).unwrap();
+                (
+                    r.try_get_by_index::<i32>(0).map(i64::from).unwrap(),
+                    figures["jobs"].as_i64().unwrap_or(-1),
+                    r.try_get_by_index::<i64>(2).unwrap(),
+                )
+            })
+            .collect();
+        store.connection().clone().close().await.ok();
+        held
+    })
+}
+
+#[test]
+fn a_plan_killed_while_it_is_saved_is_there_whole_or_not_at_all() {
+    let db = demo();
+    let start = ((chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+        + chrono::Days::new(1))
+    .to_string();
+    let body = json!({"start": start, "days": 28, "iterations": 2_000}).to_string();
+    for wait_for_writes in [false, true] {
+        let seen = send_and_kill(
+            &db,
+            "/api/v1/teams/1/plans",
+            "application/json",
+            &body,
+            wait_for_writes,
+            16 * 1024,
+        );
+        let held = plans_held(&db);
+        eprintln!(
+            "plan killed {}: plans {held:?} (id, households given, households held)",
+            match (wait_for_writes, seen) {
+                (false, _) => "at once",
+                (true, true) => "while writing",
+                (true, false) => "after its looks, never seen writing",
+            }
+        );
+        for (id, jobs, covered) in held {
+            assert!(
+                jobs > 0 && covered == jobs,
+                "after SIGKILL plan {id} holds {covered} of the {jobs} households its planner was given"
+            );
+        }
+    }
+    // Restarted: the plan is made and saved whole.
+    let server = Server::start(&db, &[]);
+    let token = self::token(&server);
+    let (status, _, answer) = server.request(
+        "POST",
+        "/api/v1/teams/1/plans",
+        &[("Authorization", &format!("Bearer {token}"))],
+        Some(&body),
+    );
+    assert_eq!(status, 201, "{answer}");
+    drop(server);
+    let held = plans_held(&db);
+    let (_, jobs, covered) = *held.last().expect("the plan");
+    assert!(jobs > 250 && covered == jobs, "{held:?}");
 }
 
 #[test]

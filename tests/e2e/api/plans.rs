@@ -951,3 +951,39 @@ async fn signing_in_never_adopts_a_planted_session() {
     assert_eq!(me(planted.to_owned()).await, StatusCode::UNAUTHORIZED);
     assert_eq!(me(from_form).await, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_count_of_days_past_the_calendar_is_refused_by_its_field() {
+    let app = TestApp::demo().await;
+    let leader = app.login(LEADER).await;
+    let official = app.login(OFFICIAL).await;
+    let area = super::count(&app, "SELECT area_id FROM teams WHERE id = 1").await;
+    for (token, path, body) in [
+        (
+            &leader,
+            "/api/v1/teams/1/plans".to_owned(),
+            json!({"start": "2026-12-10", "days": 2_147_483_648u64}),
+        ),
+        (
+            &leader,
+            "/api/v1/teams/1/calendar/replan".to_owned(),
+            json!({"days": 96_000_000}),
+        ),
+        (
+            &official,
+            format!("/api/v1/areas/{area}/plan-runs"),
+            json!({"start": "2026-12-10", "days": 95_015_281}),
+        ),
+    ] {
+        let (status, problem) = app.call(Method::POST, &path, Some(token), Some(body)).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {problem}"
+        );
+        assert!(
+            fields(&problem).contains(&"days".to_owned()),
+            "{path}: {problem}"
+        );
+    }
+}

@@ -166,7 +166,16 @@ pub(crate) fn start_error(start: NaiveDate, days: u32) -> Option<FieldError> {
             format!("start must be within 1800–2199, got {start}"),
         ));
     }
-    let end = start + Days::new(u64::from(days.max(1)) - 1);
+    // Days out of range are named by `days_error`; the end is reckoned
+    // within the range, so that no count of days overflows the calendar.
+    let Some(end) = start.checked_add_days(Days::new(u64::from(days.clamp(1, MAX_DAYS)) - 1))
+    else {
+        return Some(FieldError::new(
+            "start",
+            format!("ngày bắt đầu phải trong 1800–2199, nhận {start}"),
+            format!("start must be within 1800–2199, got {start}"),
+        ));
+    };
     if start < first || end > last {
         return Some(FieldError::new(
             "start",
