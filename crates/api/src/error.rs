@@ -377,6 +377,48 @@ pub fn parse_id(name: &str, text: &str) -> Result<i32, ApiError> {
         })
 }
 
+/// A query string extractor whose rejection is a problem detail (422
+/// `invalid`) naming the parameter that does not read and why.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QueryParams<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for QueryParams<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|q| QueryParams(q.0))
+            .map_err(|e| {
+                let text = e.body_text();
+                // "Failed to deserialize query string: NAME: WHY"
+                let why = text
+                    .split_once("query string: ")
+                    .map_or(text.as_str(), |(_, rest)| rest);
+                let (field, reason) = match why.split_once(": ") {
+                    Some((name, reason))
+                        if !name.is_empty()
+                            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+                    {
+                        (name.to_owned(), reason.to_owned())
+                    }
+                    _ => ("(query)".to_owned(), why.to_owned()),
+                };
+                ApiError::field(
+                    &field,
+                    format!("tham số không đọc được: {reason}"),
+                    format!("the parameter does not read: {reason}"),
+                )
+            })
+    }
+}
+
 /// A JSON body extractor whose rejections are problem details naming the
 /// JSON path and what was expected.
 #[derive(Debug, Clone, Copy, Default)]

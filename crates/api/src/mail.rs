@@ -2,7 +2,7 @@
 //! reminders and the leader's digest go) and its outbox.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use doorstep_service::mail::schedule::{self, ScheduleInput, ScheduleView};
 use doorstep_service::mail::{self, OutboxView};
@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, JsonBody, Problem, parse_id};
+use crate::error::{ApiError, JsonBody, Problem, QueryParams, parse_id};
 
 /// A team's schedule of one kind of message.
 #[derive(Debug, Serialize, ToSchema)]
@@ -236,7 +236,7 @@ pub async fn outbox(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(team_id): Path<String>,
-    Query(query): Query<OutboxQuery>,
+    QueryParams(query): QueryParams<OutboxQuery>,
 ) -> Result<Json<OutboxReport>, ApiError> {
     let team_id = parse_id("team_id", &team_id)?;
     let limit = match query.limit.as_deref() {

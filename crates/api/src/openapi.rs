@@ -61,7 +61,81 @@ pub(crate) fn api_router() -> OpenApiRouter<AppState> {
 
 /// The whole document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_router().into_openapi()
+    let mut doc = api_router().into_openapi();
+    conform(&mut doc);
+    doc
+}
+
+/// What every operation answers alike, written into the document: error
+/// answers are problem details (`application/problem+json`); a path id is a
+/// positive whole number, and one that is not — like a query parameter
+/// that does not read — is refused with 422 naming it.
+fn conform(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{Parameter, ParameterIn};
+    use utoipa::openapi::schema::{KnownFormat, SchemaFormat, Type};
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, Schema};
+    const PROBLEM: &str = "application/problem+json";
+    let whole_number = |p: &Parameter| {
+        matches!(
+            &p.schema,
+            Some(RefOr::T(Schema::Object(o)))
+                if matches!(o.format, Some(SchemaFormat::KnownFormat(KnownFormat::Int32 | KnownFormat::Int64)))
+                    || o.schema_type == Type::Integer.into()
+        )
+    };
+    for item in doc.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let mut refused = false;
+            for parameter in operation.parameters.iter_mut().flatten() {
+                match parameter.parameter_in {
+                    ParameterIn::Path if whole_number(parameter) => {
+                        if let Some(RefOr::T(Schema::Object(o))) = &mut parameter.schema {
+                            o.minimum = Some(1.into());
+                        }
+                        refused = true;
+                    }
+                    ParameterIn::Query => refused = true,
+                    _ => {}
+                }
+            }
+            let responses = &mut operation.responses.responses;
+            if refused && !responses.contains_key("422") {
+                responses.insert(
+                    "422".to_owned(),
+                    RefOr::T(
+                        ResponseBuilder::new()
+                            .description("A path id or a query parameter that does not read, named")
+                            .content(
+                                PROBLEM,
+                                ContentBuilder::new()
+                                    .schema(Some(Ref::from_schema_name("Problem")))
+                                    .build(),
+                            )
+                            .build(),
+                    ),
+                );
+            }
+            for (status, response) in responses.iter_mut() {
+                if !status.starts_with('4') && !status.starts_with('5') {
+                    continue;
+                }
+                if let RefOr::T(response) = response
+                    && let Some(json) = response.content.shift_remove("application/json")
+                {
+                    response.content.insert(PROBLEM.to_owned(), json);
+                }
+            }
+        }
+    }
 }
 
 pub(crate) async fn serve() -> Json<utoipa::openapi::OpenApi> {

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, Problem, parse_id};
+use crate::error::{ApiError, Problem, QueryParams, parse_id};
 
 /// An area named in a report.
 #[derive(Debug, Serialize, ToSchema)]
@@ -178,12 +178,18 @@ pub struct CoverageQuery {
     pub weeks: Option<String>,
 }
 
-fn number<T: std::str::FromStr>(name: &str, text: &str, expected: &str) -> Result<T, ApiError> {
+/// A parameter read as a number; `expected` says what, in Vietnamese and
+/// English.
+fn number<T: std::str::FromStr>(
+    name: &str,
+    text: &str,
+    (vi, en): (&str, &str),
+) -> Result<T, ApiError> {
     text.trim().parse::<T>().map_err(|_| {
         ApiError::field(
             name,
-            format!("cần {expected}, nhận {text:?}"),
-            format!("expected {expected}, got {text:?}"),
+            format!("cần {vi}, nhận {text:?}"),
+            format!("expected {en}, got {text:?}"),
         )
     })
 }
@@ -205,12 +211,16 @@ pub async fn coverage(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(area_id): Path<String>,
-    Query(query): Query<CoverageQuery>,
+    QueryParams(query): QueryParams<CoverageQuery>,
 ) -> Result<Json<CoverageView>, ApiError> {
     let area_id = parse_id("area_id", &area_id)?;
     let weeks = match query.weeks.as_deref() {
         None => 12,
-        Some(text) => number("weeks", text, "a number of weeks from 1 to 104")?,
+        Some(text) => number(
+            "weeks",
+            text,
+            ("số tuần từ 1 đến 104", "a number of weeks from 1 to 104"),
+        )?,
     };
     let report =
         oversight::area_coverage(&state.store, &user.actor, area_id, weeks, state.now()).await?;
@@ -263,7 +273,7 @@ fn attachment(response: &mut Response, media_type: &'static str, area_id: i32, e
 
 /// An unmet household.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct UnmetView {
+pub struct UnmetHouseholdView {
     /// Household id.
     pub household_id: i32,
     /// The register's id.
@@ -297,14 +307,14 @@ pub struct UnmetView {
     pub next_visit_lunar: Option<String>,
 }
 
-impl From<&UnmetEntry> for UnmetView {
+impl From<&UnmetEntry> for UnmetHouseholdView {
     fn from(e: &UnmetEntry) -> Self {
         let zone = e.zone();
         let h = &e.household;
         let lunar = |at: Option<DateTime<Utc>>| {
             at.map(|at| lunar_short(at.with_timezone(&zone).date_naive()))
         };
-        UnmetView {
+        UnmetHouseholdView {
             household_id: h.household_id,
             external_id: h.external_id.clone(),
             address: h.address.clone(),
@@ -332,7 +342,7 @@ impl From<&UnmetEntry> for UnmetView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UnmetPageView {
     /// The households, in id order.
-    pub households: Vec<UnmetView>,
+    pub households: Vec<UnmetHouseholdView>,
     /// Pass as `after` for the next page; null on the last.
     pub next_after: Option<i32>,
 }
@@ -376,7 +386,7 @@ pub async fn unmet(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(area_id): Path<String>,
-    Query(query): Query<UnmetQuery>,
+    QueryParams(query): QueryParams<UnmetQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let area_id = parse_id("area_id", &area_id)?;
@@ -416,11 +426,19 @@ pub async fn unmet(
     }
     let limit = match query.limit.as_deref() {
         None => 100,
-        Some(text) => number("limit", text, "a number from 1 to 1000")?,
+        Some(text) => number(
+            "limit",
+            text,
+            ("một số từ 1 đến 1000", "a number from 1 to 1000"),
+        )?,
     };
     let after = match query.after.as_deref() {
         None => None,
-        Some(text) => Some(number::<i32>("after", text, "a household id")?),
+        Some(text) => Some(number::<i32>(
+            "after",
+            text,
+            ("mã hộ (số nguyên)", "a household id"),
+        )?),
     };
     let page = UnmetPage {
         after_id: after,
@@ -435,7 +453,7 @@ pub async fn unmet(
         } else {
             None
         },
-        households: entries.iter().map(UnmetView::from).collect(),
+        households: entries.iter().map(UnmetHouseholdView::from).collect(),
     })
     .into_response())
 }
@@ -537,11 +555,15 @@ fn instant(name: &str, text: &str) -> Result<DateTime<Utc>, ApiError> {
 pub async fn audit(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(query): Query<AuditQuery>,
+    QueryParams(query): QueryParams<AuditQuery>,
 ) -> Result<Json<AuditPageView>, ApiError> {
     let limit = match query.limit.as_deref() {
         None => 100,
-        Some(text) => number("limit", text, "a number from 1 to 500")?,
+        Some(text) => number(
+            "limit",
+            text,
+            ("một số từ 1 đến 500", "a number from 1 to 500"),
+        )?,
     };
     let filter = AuditFilter {
         from: query
@@ -555,7 +577,7 @@ pub async fn audit(
         before_id: query
             .before
             .as_deref()
-            .map(|t| number::<i64>("before", t, "an entry id"))
+            .map(|t| number::<i64>("before", t, ("mã dòng nhật ký (số nguyên)", "an entry id")))
             .transpose()?,
         limit,
     };
@@ -580,7 +602,7 @@ pub async fn audit(
     ChildCoverage,
     WeekView,
     CoverageView,
-    UnmetView,
+    UnmetHouseholdView,
     UnmetPageView,
     AuditView,
     AuditPageView,

@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, JsonBody, Problem, parse_id};
+use crate::error::{ApiError, JsonBody, Problem, QueryParams, parse_id};
 
 /// A household to create or change; on a change, an absent field is kept
 /// and `null` clears it.
@@ -673,7 +673,7 @@ pub struct PresetView {
 pub async fn presets(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(params): Query<PresetParams>,
+    QueryParams(params): QueryParams<PresetParams>,
 ) -> Result<Json<Vec<PresetView>>, ApiError> {
     let catalog = doorstep_service::team_stations::catalog_seen(
         &state.store,
@@ -762,7 +762,7 @@ pub async fn upload(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(team_id): Path<String>,
-    Query(params): Query<ImportParams>,
+    QueryParams(params): QueryParams<ImportParams>,
     request: axum::extract::Request,
 ) -> Result<Json<ImportView>, Response> {
     let kind = crate::error::media_type(request.headers());
