@@ -5,6 +5,7 @@ mod architecture;
 mod busy;
 mod crash;
 mod demo;
+mod faults;
 mod foundation;
 mod fuzz;
 mod import;

@@ -98,6 +98,15 @@ impl TestDb {
         db
     }
 
+    /// A database at `url` that this test did not create and does not drop.
+    pub fn at(url: &str) -> TestDb {
+        TestDb {
+            url: url.to_owned(),
+            postgres: None,
+            _dir: None,
+        }
+    }
+
     fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let url = format!("sqlite://{}/doorstep.sqlite", dir.path().display());

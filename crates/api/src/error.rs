@@ -67,7 +67,8 @@ pub struct Problem {
     /// The HTTP status.
     pub status: u16,
     /// A stable code: `invalid`, `not_found`, `unauthorized`, `forbidden`,
-    /// `conflict`, `too_many_attempts`, `internal`; at the HTTP edge
+    /// `conflict`, `too_many_attempts`, `unavailable` (the database cannot
+    /// be reached for the moment), `internal`; at the HTTP edge
     /// `bad_request`, `cross_site`, `method_not_allowed`, `too_large`,
     /// `unsupported_media_type`.
     pub code: String,
@@ -131,6 +132,14 @@ impl IntoResponse for ApiError {
                 "too_many_attempts",
                 "Too many attempts",
             ),
+            ServiceError::Store(store) if store.is_unavailable() => {
+                tracing::warn!(error = %e, "database unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "Service unavailable",
+                )
+            }
             ServiceError::Store(_) | ServiceError::Internal(_) => {
                 tracing::error!(error = %e, "internal error");
                 (
@@ -156,6 +165,11 @@ impl IntoResponse for ApiError {
             && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(

@@ -216,6 +216,12 @@ fn plain_refusal(status: StatusCode, method: &Method, path: &str, said: &str) ->
             format!("kiểu nội dung không dùng được ở đây: {said}"),
             format!("this body's type is not taken here: {said}"),
         ),
+        StatusCode::SERVICE_UNAVAILABLE => refusal(
+            "unavailable",
+            "Service unavailable",
+            format!("tạm thời chưa phục vụ được: {said}"),
+            format!("unavailable for the moment: {said}"),
+        ),
         s if s.is_server_error() => refusal(
             "internal",
             "Internal error",

@@ -139,6 +139,10 @@ impl ServiceError {
                 &format!("đăng nhập sai quá nhiều lần, hãy thử lại sau {s} giây"),
                 &format!("too many failed sign-ins, try again in {s} seconds"),
             ),
+            ServiceError::Store(e) if e.is_unavailable() => pick(
+                "tạm thời không truy cập được cơ sở dữ liệu; thử lại sau ít giây",
+                "the database cannot be reached for the moment; try again in a few seconds",
+            ),
             ServiceError::Store(_) | ServiceError::Internal(_) => pick(
                 "lỗi hệ thống, vui lòng thử lại",
                 "internal error, please retry",

@@ -35,6 +35,10 @@ pub use sea_orm::DbErr as DatabaseError;
 /// request for a free connection, before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long a request waits for a PostgreSQL connection: a database that
+/// has gone away is answered "unavailable" within it.
+pub const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// A failure of the storage layer.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -80,6 +84,52 @@ pub struct MigrationState {
     pub applied: bool,
 }
 
+impl StoreError {
+    /// Whether the database could not be reached, or dropped the
+    /// connection (restarted, shutting down, not accepting connections
+    /// yet): a failure of the moment, answered "try again" rather than as a
+    /// bug.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Connect { .. } => true,
+            StoreError::Db(e) => unavailable(e),
+            _ => false,
+        }
+    }
+}
+
+fn unavailable(e: &DbErr) -> bool {
+    use sea_orm::{ConnAcquireErr, RuntimeErr};
+    match e {
+        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout | ConnAcquireErr::ConnectionClosed) => {
+            true
+        }
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => sqlx_unavailable(e),
+        DbErr::Conn(_) => true,
+        _ => false,
+    }
+}
+
+fn sqlx_unavailable(e: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match e {
+        Error::Io(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed
+        | Error::Tls(_)
+        | Error::Protocol(_) => true,
+        // Connection exceptions (08…) and an operator's intervention
+        // (57P01 shutting down, 57P02 crash shutdown, 57P03 cannot connect now).
+        Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
+}
+
 impl Store {
     /// Opens the database at `url` (`sqlite://…` or `postgres://…`). A SQLite
     /// file and its directory are created when missing.
@@ -99,17 +149,25 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         let url = normalise_url(url)?;
         let mut options = ConnectOptions::new(url.clone());
+        let sqlite = url.starts_with("sqlite:");
         options
             .connect_timeout(Duration::from_secs(5))
-            // A request waits for a free connection as long as a writer
-            // waits for the lock: busy is slow, not an error.
-            .acquire_timeout(BUSY_TIMEOUT)
+            // On SQLite a request waits for a free connection as long as a
+            // writer waits for the lock: busy is slow, not an error. On
+            // PostgreSQL a pool that cannot connect keeps trying until this
+            // timeout: a database that has gone away is answered 503 within
+            // it, and a pool busy that long is too.
+            .acquire_timeout(if sqlite {
+                BUSY_TIMEOUT
+            } else {
+                POSTGRES_ACQUIRE_TIMEOUT
+            })
             // A ping on every checkout doubles the round trips of a short
             // request; ping only a connection idle long enough to have been
             // dropped by the server or the network.
             .test_before_acquire_if_idle_for(Duration::from_secs(30))
             .sqlx_logging(false);
-        if url.starts_with("sqlite:") {
+        if sqlite {
             // One writer at a time is SQLite's rule: a few connections serve
             // the readers, and more would only queue at the write lock.
             options

@@ -244,6 +244,7 @@ fn error_page(user: Option<&CurrentUser>, e: ServiceError) -> Response {
         StatusCode::NOT_FOUND => ("Không tìm thấy", "Not found"),
         StatusCode::UNPROCESSABLE_ENTITY => ("Yêu cầu không hợp lệ", "Invalid request"),
         StatusCode::FORBIDDEN => ("Không được phép", "Not allowed"),
+        StatusCode::SERVICE_UNAVAILABLE => ("Tạm thời gián đoạn", "Unavailable for the moment"),
         _ => ("Có lỗi", "Something went wrong"),
     };
     let page = ErrorPage {
