@@ -47,7 +47,11 @@ fn leg(a: Point, b: Point, speed: f64, detour: f64) -> i64 {
     let dl = (b.lon * r - a.lon * r) / 2.0;
     let h = dp.sin().powi(2) + p1.cos() * p2.cos() * dl.sin().powi(2);
     let km = 2.0 * 6371.0 * h.min(1.0).sqrt().asin();
-    (km * detour / speed * 60.0 - 1e-9).ceil() as i64
+    // At most u32::MAX minutes, as the planner counts them: a detour or a
+    // speed far out of the ordinary never overflows a shift's arithmetic.
+    (km * detour / speed * 60.0 - 1e-9)
+        .ceil()
+        .min(f64::from(u32::MAX)) as i64
 }
 
 /// A visit on a route: start, end, place, household.
