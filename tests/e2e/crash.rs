@@ -151,6 +151,15 @@ fn send_and_kill(
     seen
 }
 
+/// When a kill fell, for the test's output.
+fn when_killed(wait_for_writes: bool, seen: bool) -> &'static str {
+    match (wait_for_writes, seen) {
+        (false, _) => "at once",
+        (true, true) => "while writing",
+        (true, false) => "after its looks, never seen writing",
+    }
+}
+
 /// The demo's teams and households, no calendar yet.
 fn demo() -> TestDb {
     runtime().block_on(async {
@@ -181,11 +190,7 @@ fn a_register_import_killed_part_way_is_there_whole_or_not_at_all() {
         let after_kill = imported(&db, prefix);
         eprintln!(
             "{prefix}: killed {}; {after_kill} of {HOUSEHOLDS} households after",
-            match (wait_for_writes, seen) {
-                (false, _) => "at once",
-                (true, true) => "while writing",
-                (true, false) => "after its looks, never seen writing",
-            }
+            when_killed(wait_for_writes, seen)
         );
         assert!(
             after_kill == 0 || after_kill == HOUSEHOLDS as i64,
@@ -260,11 +265,7 @@ fn a_publish_killed_part_way_leaves_the_draft_or_the_whole_calendar() {
         let (published, shown) = (status_of(&db), on_calendar(&db));
         eprintln!(
             "publish killed {}: published {published}, {shown} of {planned} visits on the calendar",
-            match (wait_for_writes, seen) {
-                (false, _) => "at once",
-                (true, true) => "while writing",
-                (true, false) => "after its looks, never seen writing",
-            }
+            when_killed(wait_for_writes, seen)
         );
         assert!(
             (published == 0 && shown == 0) || (published == 1 && shown == planned),
@@ -346,11 +347,7 @@ fn a_plan_killed_while_it_is_saved_is_there_whole_or_not_at_all() {
         let held = plans_held(&db);
         eprintln!(
             "plan killed {}: plans {held:?} (id, households given, households held)",
-            match (wait_for_writes, seen) {
-                (false, _) => "at once",
-                (true, true) => "while writing",
-                (true, false) => "after its looks, never seen writing",
-            }
+            when_killed(wait_for_writes, seen)
         );
         for (id, jobs, covered) in held {
             assert!(
@@ -434,11 +431,7 @@ fn an_outcome_killed_part_way_is_recorded_once_when_sent_again() {
         let (outcomes, requests) = recorded(&db);
         eprintln!(
             "outcome killed {}: {outcomes} outcome, {requests} request",
-            match (wait_for_writes, seen) {
-                (false, _) => "at once",
-                (true, true) => "while writing",
-                (true, false) => "after its looks, never seen writing",
-            }
+            when_killed(wait_for_writes, seen)
         );
         assert!(
             (outcomes, requests) == (0, 0) || (outcomes, requests) == (1, 1),

@@ -527,7 +527,11 @@ pub async fn detail(
     else {
         return Err(no_station(station_id));
     };
-    let zone = crate::planning::team_zone_of(store, team_id).await?;
+    // The zone the list has read with the team.
+    let zone: Tz = team
+        .timezone
+        .parse()
+        .unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
     let harmonic = harmonic(&station.stored).ok_or_else(|| {
         ServiceError::Internal(format!(
             "team {team_id}'s station {station_id} does not read"
