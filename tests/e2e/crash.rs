@@ -27,13 +27,7 @@ const HOUSEHOLDS: usize = 8_000;
 const LOOKS: u32 = 5_000;
 
 fn register(prefix: &str) -> String {
-    let mut csv = String::from("Mã hộ,Mã nhân khẩu,Họ và tên,Năm sinh,Địa chỉ,Nhu cầu\n");
-    for i in 0..HOUSEHOLDS {
-        csv.push_str(&format!(
-            "HT-{prefix}-{i:05},1,Lê Văn Sóng {i},1970,\"Số {i}, ngõ Bến\",vneid_install\n"
-        ));
-    }
-    csv
+    doorstep_tests::register_csv(prefix, HOUSEHOLDS)
 }
 
 fn token(server: &Server) -> String {

@@ -1,15 +1,23 @@
-//! Database faults: the real `doorstep serve` on a PostgreSQL cluster of
-//! the test's own (initdb in a temporary folder, its own port), stopped
-//! with `pg_ctl stop -m immediate` — as a crash or a restart does — while
-//! the server is answering: every request then fails within the pool's
-//! acquire timeout (3 s) with 503, a
-//! `Retry-After` and a problem saying so in the caller's language,
-//! `/readyz` says the database is unreachable, and a write is refused
-//! whole. Started again, the same server answers again by itself: reads,
-//! and the write that was refused. Runs on the PostgreSQL pass
-//! (`DOORSTEP_TEST_POSTGRES`), where PostgreSQL's programs are installed.
+//! Database faults, on the real `doorstep serve`.
+//!
+//! A PostgreSQL cluster of the test's own (initdb in a temporary folder,
+//! its own port), stopped with `pg_ctl stop -m immediate` — as a crash or
+//! a restart does — while the server is answering: every request then
+//! fails within the pool's acquire timeout (3 s) with 503, a `Retry-After`
+//! and a problem saying so in the caller's language, `/readyz` says the
+//! database is unreachable, and a write is refused whole. Started again,
+//! the same server answers again by itself: reads, and the write that was
+//! refused. Runs on the PostgreSQL pass (`DOORSTEP_TEST_POSTGRES`), where
+//! PostgreSQL's programs are installed.
+//!
+//! A full disk: the database (a SQLite file, or on the PostgreSQL pass a
+//! cluster's data folder) on a small file system of the test's own (tmpfs,
+//! mounted as root), filled up: a register import is answered 507 with a
+//! problem `storage_full` saying so, nothing of it is written, reads go
+//! on; once space is freed the same import goes whole, without a restart.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -20,20 +28,18 @@ use serde_json::{Value, json};
 /// answer after the database is back.
 const TRIES: u32 = 300;
 
-/// A PostgreSQL cluster in a temporary folder, stopped when dropped.
+/// A PostgreSQL cluster in a temporary folder (or with its data folder
+/// where the test says), stopped when dropped.
 struct Cluster {
     bin: PathBuf,
     dir: tempfile::TempDir,
+    data: PathBuf,
     port: u16,
 }
 
 /// Runs a PostgreSQL program as the `postgres` user when run as root.
 fn as_postgres(program: &std::path::Path) -> Command {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    if root {
+    if running_as_root() {
         let mut c = Command::new("runuser");
         c.args(["-u", "postgres", "--"]).arg(program);
         c
@@ -44,6 +50,12 @@ fn as_postgres(program: &std::path::Path) -> Command {
 
 impl Cluster {
     fn start() -> Cluster {
+        Cluster::start_in(None)
+    }
+
+    /// A cluster whose data folder is `data` (its write-ahead log stays in
+    /// the temporary folder), or in the temporary folder.
+    fn start_in(data: Option<PathBuf>) -> Cluster {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .expect("PostgreSQL's programs under /usr/lib/postgresql")
             .filter_map(Result::ok)
@@ -62,9 +74,12 @@ impl Cluster {
             .local_addr()
             .unwrap()
             .port();
+        let data = data.unwrap_or_else(|| dir.path().join("data"));
         let out = as_postgres(&bin.join("initdb"))
             .args(["-A", "trust", "-U", "postgres", "-D"])
-            .arg(dir.path().join("data"))
+            .arg(&data)
+            .arg("-X")
+            .arg(dir.path().join("wal"))
             .stdout(Stdio::null())
             .output()
             .expect("initdb runs");
@@ -73,7 +88,12 @@ impl Cluster {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let cluster = Cluster { bin, dir, port };
+        let cluster = Cluster {
+            bin,
+            dir,
+            data,
+            port,
+        };
         cluster.up();
         cluster
     }
@@ -81,7 +101,7 @@ impl Cluster {
     fn pg_ctl(&self, args: &[&str]) {
         let out = as_postgres(&self.bin.join("pg_ctl"))
             .arg("-D")
-            .arg(self.dir.path().join("data"))
+            .arg(&self.data)
             .args(args)
             .stdout(Stdio::null())
             .output()
@@ -119,7 +139,7 @@ impl Drop for Cluster {
     fn drop(&mut self) {
         let _ = as_postgres(&self.bin.join("pg_ctl"))
             .arg("-D")
-            .arg(self.dir.path().join("data"))
+            .arg(&self.data)
             .args(["-m", "immediate", "stop"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -220,6 +240,175 @@ fn a_database_that_goes_away_is_answered_503_at_once_and_the_server_recovers_by_
         let (status, _, body) = server.request("GET", "/api/v1/teams", &auth, None);
         assert_eq!(status, 200, "{body}");
     }
+    let (status, _, _) = server.request("GET", "/readyz", &[], None);
+    assert_eq!(status, 200);
+    drop(server);
+}
+
+/// A small file system of the test's own (tmpfs), unmounted when dropped.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    /// Mounts `megabytes` of tmpfs; `None` when this user may not mount.
+    fn mount(megabytes: u32) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m,mode=0777")])
+            .arg("tmpfs")
+            .arg(dir.path())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then_some(SmallDisk { dir })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file until the file system is full; answers its path.
+    fn fill(&self) -> PathBuf {
+        let path = self.path().join("filler");
+        let mut file = std::fs::File::create(&path).expect("the filler opens");
+        let chunk = vec![0u8; 64 * 1024];
+        loop {
+            match file.write(&chunk) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::StorageFull => break,
+                Err(e) => panic!("filling the disk: {e}"),
+            }
+        }
+        path
+    }
+
+    fn free_bytes(&self) -> u64 {
+        let out = Command::new("df")
+            .args(["--output=avail", "-B1"])
+            .arg(self.path())
+            .output()
+            .expect("df runs");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .nth(1)
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Households of the register the full-disk test sends: several
+/// megabytes once written, more than the write-ahead log's reused room.
+const REGISTER: usize = 8_000;
+
+/// The households of the full-disk test's register in the database.
+fn registered(db: &TestDb) -> i64 {
+    doorstep_tests::runtime().block_on(async {
+        use sea_orm::ConnectionTrait;
+        let store = db.store().await;
+        let conn = store.connection();
+        let row = conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                conn.get_database_backend(),
+                "SELECT COUNT(*) FROM households WHERE external_id LIKE 'HT-DAY-%'",
+            ))
+            .await
+            .expect("the database reads on a full disk")
+            .expect("a row");
+        let count = row.try_get_by_index::<i64>(0).expect("a count");
+        store.connection().clone().close().await.ok();
+        count
+    })
+}
+
+#[test]
+fn a_full_disk_refuses_a_write_whole_and_takes_it_once_space_is_freed() {
+    let postgres = std::env::var(POSTGRES_VAR).is_ok_and(|v| !v.is_empty());
+    let Some(disk) = SmallDisk::mount(if postgres { 256 } else { 96 }) else {
+        assert!(
+            !running_as_root(),
+            "root mounts the test's small file system"
+        );
+        eprintln!("skipped: mounting a small file system needs root");
+        return;
+    };
+    // The database on the small disk: a SQLite file, or a cluster's data
+    // folder (its write-ahead log elsewhere, as a separate volume would be).
+    let (db, _cluster) = if postgres {
+        let data = disk.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        Command::new("chown")
+            .args(["postgres:postgres"])
+            .arg(&data)
+            .status()
+            .unwrap();
+        let cluster = Cluster::start_in(Some(data));
+        (TestDb::at(&cluster.url()), Some(cluster))
+    } else {
+        let url = format!("sqlite://{}/doorstep.sqlite", disk.path().display());
+        (TestDb::at(&url), None)
+    };
+    let server = Server::start_with(&db, &["--demo"], &[], Stdio::null());
+    let login = json!({"username": "totruong.haithanh", "password": "doorstep-demo"}).to_string();
+    let (status, _, answer) = server.request("POST", "/api/v1/auth/login", &[], Some(&login));
+    assert_eq!(status, 200, "{answer}");
+    let bearer = format!("Bearer {}", json_of(&answer)["token"].as_str().unwrap());
+    let csv = doorstep_tests::register_csv("DAY", REGISTER);
+    let import = || {
+        server.request(
+            "POST",
+            "/api/v1/teams/1/imports",
+            &[
+                ("Authorization", bearer.as_str()),
+                ("Content-Type", "text/csv"),
+            ],
+            Some(&csv),
+        )
+    };
+
+    let filler = disk.fill();
+    assert_eq!(disk.free_bytes(), 0, "the disk is full");
+    let (status, head, body) = import();
+    assert_eq!(status, 507, "a register sent to a full disk: {body}");
+    assert!(head.contains("application/problem+json"), "{head}");
+    let problem = json_of(&body);
+    assert_eq!(problem["code"], "storage_full", "{body}");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("đĩa") && detail.contains("chưa ghi gì"),
+        "said in the caller's language: {body}"
+    );
+    eprintln!("full disk: the import answered {status}: {detail}");
+    assert_eq!(registered(&db), 0, "nothing of the register was written");
+    let (status, _, body) = server.request(
+        "GET",
+        "/api/v1/teams",
+        &[("Authorization", bearer.as_str())],
+        None,
+    );
+    assert_eq!(status, 200, "reads go on while the disk is full: {body}");
+
+    std::fs::remove_file(filler).expect("space is freed");
+    let (status, _, body) = import();
+    assert_eq!(status, 200, "the same register once space is freed: {body}");
+    assert_eq!(registered(&db), REGISTER as i64, "the register, whole");
     let (status, _, _) = server.request("GET", "/readyz", &[], None);
     assert_eq!(status, 200);
     drop(server);

@@ -294,6 +294,134 @@ fn a_sender_killed_mid_batch_leaves_no_list_undelivered_nor_doubled() {
     assert!(received.len() <= wanted.len() + 1, "{received:?}");
 }
 
+/// Every team's `evening` schedule set to fire once a day at `at` (UTC),
+/// the others off: the server's mail job fires it when it starts.
+fn evening_lists_at(setup: &Setup, at: chrono::DateTime<Utc>) {
+    use chrono::Timelike;
+    use doorstep_core::MailKind;
+    doorstep_tests::runtime().block_on(async {
+        use sea_orm::ConnectionTrait;
+        let store = setup.db.store().await;
+        let db = store.connection();
+        let teams: Vec<i32> = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT id FROM teams ORDER BY id",
+            ))
+            .await
+            .expect("the teams read")
+            .iter()
+            .map(|row| row.try_get_by_index::<i32>(0).expect("an id"))
+            .collect();
+        for team_id in teams {
+            for kind in [MailKind::Daily, MailKind::Evening, MailKind::WeeklyDigest] {
+                let schedule = doorstep_store::repo::mail::ScheduleRecord {
+                    team_id,
+                    kind,
+                    cron: format!("{} {} {} * * *", at.second(), at.minute(), at.hour()),
+                    timezone: Some("UTC".into()),
+                    enabled: kind == MailKind::Evening,
+                    updated_at: Utc::now(),
+                };
+                doorstep_store::repo::mail::save_schedule(db, &schedule)
+                    .await
+                    .expect("the schedule is kept");
+            }
+        }
+        db.clone().close().await.ok();
+    })
+}
+
+/// The firings decided, by team and kind.
+fn firings(setup: &Setup) -> Vec<(i32, String)> {
+    doorstep_tests::runtime().block_on(async {
+        use sea_orm::ConnectionTrait;
+        let store = setup.db.store().await;
+        let db = store.connection();
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT team_id, kind FROM mail_firings ORDER BY team_id, kind",
+            ))
+            .await
+            .expect("the firings read");
+        db.clone().close().await.ok();
+        rows.iter()
+            .map(|row| {
+                (
+                    row.try_get_by_index::<i32>(0).expect("a team"),
+                    row.try_get_by_index::<String>(1).expect("a kind"),
+                )
+            })
+            .collect()
+    })
+}
+
+#[test]
+fn a_server_killed_mid_batch_sends_each_list_once_after_its_restart() {
+    let smtp = SmtpServer::start();
+    let setup = Setup::new(&smtp);
+    // A firing a minute ago: the server's mail job decides it at its first
+    // tick, writes the evening lists and starts sending them.
+    evening_lists_at(&setup, Utc::now() - chrono::Duration::minutes(1));
+    let env = [
+        ("DOORSTEP__MAIL__SMTP_URL", setup.smtp_url.as_str()),
+        ("DOORSTEP__MAIL__BACKOFF_S", "0"),
+        ("DOORSTEP__MAIL__LEASE_S", "600"),
+        ("DOORSTEP__MAIL__TICK_S", "1"),
+        ("DOORSTEP__MAIL__FROM", "lich@doorstep.test"),
+    ];
+    // The third message is kept but never answered: the server waits there
+    // and is killed with SIGKILL.
+    smtp.stall_after(2);
+    let server =
+        doorstep_tests::Server::start_with(&setup.db, &[], &env, std::process::Stdio::null());
+    smtp.wait_for_messages(3);
+    drop(server);
+    let decided = setup.outbox();
+    let teams = firings(&setup);
+    assert!(decided.len() > 3, "{decided:?}");
+    assert!(decided.iter().any(|(_, status)| status == "pending"));
+    assert!(teams.iter().all(|(_, kind)| kind == "evening"), "{teams:?}");
+
+    // Restarted once the killed server's leases ran out: the rest goes, and
+    // the firing is not decided again.
+    smtp.resume();
+    setup.leases_run_out();
+    let server =
+        doorstep_tests::Server::start_with(&setup.db, &[], &env, std::process::Stdio::null());
+    let mut looks = 0;
+    let outbox = loop {
+        let outbox = setup.outbox();
+        if outbox.iter().all(|(_, status)| status == "sent") {
+            break outbox;
+        }
+        looks += 1;
+        assert!(
+            looks < 600,
+            "the restarted server sends the rest: {outbox:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    drop(server);
+    assert_eq!(firings(&setup), teams, "each team's firing decided once");
+    assert_eq!(outbox.len(), decided.len(), "no list written twice");
+    let received = message_ids(&smtp);
+    let distinct: BTreeSet<&String> = received.iter().collect();
+    let wanted: BTreeSet<&String> = outbox.iter().map(|(id, _)| id).collect();
+    assert_eq!(distinct, wanted, "every list delivered, by Message-ID");
+    // At most the message in flight when the server died went twice, under
+    // the same Message-ID.
+    assert!(received.len() <= wanted.len() + 1, "{received:?}");
+    eprintln!(
+        "{} lists of {} teams: {} received, {} distinct",
+        wanted.len(),
+        teams.len(),
+        received.len(),
+        distinct.len()
+    );
+}
+
 #[test]
 fn two_senders_at_once_never_send_a_message_twice() {
     let smtp = SmtpServer::start();

@@ -140,6 +140,14 @@ impl IntoResponse for ApiError {
                     "Service unavailable",
                 )
             }
+            ServiceError::Store(store) if store.is_full() => {
+                tracing::error!(error = %e, "the database's disk is full");
+                (
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "storage_full",
+                    "Insufficient storage",
+                )
+            }
             ServiceError::Store(_) | ServiceError::Internal(_) => {
                 tracing::error!(error = %e, "internal error");
                 (

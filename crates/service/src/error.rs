@@ -143,6 +143,10 @@ impl ServiceError {
                 "tạm thời không truy cập được cơ sở dữ liệu; thử lại sau ít giây",
                 "the database cannot be reached for the moment; try again in a few seconds",
             ),
+            ServiceError::Store(e) if e.is_full() => pick(
+                "đĩa của cơ sở dữ liệu đã đầy: chưa ghi gì cả; hãy báo quản trị viên giải phóng chỗ rồi gửi lại",
+                "the database's disk is full: nothing was written; ask the administrator to free space, then send it again",
+            ),
             ServiceError::Store(_) | ServiceError::Internal(_) => pick(
                 "lỗi hệ thống, vui lòng thử lại",
                 "internal error, please retry",

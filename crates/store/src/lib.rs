@@ -96,6 +96,28 @@ impl StoreError {
             _ => false,
         }
     }
+
+    /// Whether the database's disk is full (SQLite's `SQLITE_FULL`,
+    /// PostgreSQL's `disk_full`, 53100): the write was refused whole and
+    /// nothing of it was written; it can go once space is freed.
+    pub fn is_full(&self) -> bool {
+        use sea_orm::RuntimeErr;
+        let StoreError::Db(
+            DbErr::Conn(RuntimeErr::SqlxError(e))
+            | DbErr::Exec(RuntimeErr::SqlxError(e))
+            | DbErr::Query(RuntimeErr::SqlxError(e)),
+        ) = self
+        else {
+            return false;
+        };
+        match &**e {
+            // SQLite's extended codes keep the primary code (13) in the low byte.
+            sea_orm::sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                code == "53100" || code.parse::<u32>().is_ok_and(|c| c & 0xff == 13)
+            }),
+            _ => false,
+        }
+    }
 }
 
 fn unavailable(e: &DbErr) -> bool {

@@ -245,6 +245,7 @@ fn error_page(user: Option<&CurrentUser>, e: ServiceError) -> Response {
         StatusCode::UNPROCESSABLE_ENTITY => ("Yêu cầu không hợp lệ", "Invalid request"),
         StatusCode::FORBIDDEN => ("Không được phép", "Not allowed"),
         StatusCode::SERVICE_UNAVAILABLE => ("Tạm thời gián đoạn", "Unavailable for the moment"),
+        StatusCode::INSUFFICIENT_STORAGE => ("Đĩa đã đầy", "The disk is full"),
         _ => ("Có lỗi", "Something went wrong"),
     };
     let page = ErrorPage {
