@@ -560,6 +560,19 @@ pub fn written_down_qui_nhon() -> (String, Vec<serde_json::Value>) {
     (csv, rest)
 }
 
+/// A register of `households` one-resident households, keys
+/// `HT-{prefix}-00000` on, each needing VNeID: a large import for the
+/// crash and fault tests.
+pub fn register_csv(prefix: &str, households: usize) -> String {
+    let mut csv = String::from("Mã hộ,Mã nhân khẩu,Họ và tên,Năm sinh,Địa chỉ,Nhu cầu\n");
+    for i in 0..households {
+        csv.push_str(&format!(
+            "HT-{prefix}-{i:05},1,Lê Văn Sóng {i},1970,\"Số {i}, ngõ Bến\",vneid_install\n"
+        ));
+    }
+    csv
+}
+
 #[cfg(test)]
 mod tests {
     use super::dechunk;
@@ -576,17 +589,4 @@ mod tests {
         body.extend_from_slice(b"\r\n0\r\n\r\n");
         assert_eq!(String::from_utf8(dechunk(&body)).unwrap(), "Hải Thanh");
     }
-}
-
-/// A register of `households` one-resident households, keys
-/// `HT-{prefix}-00000` on, each needing VNeID: a large import for the
-/// crash and fault tests.
-pub fn register_csv(prefix: &str, households: usize) -> String {
-    let mut csv = String::from("Mã hộ,Mã nhân khẩu,Họ và tên,Năm sinh,Địa chỉ,Nhu cầu\n");
-    for i in 0..households {
-        csv.push_str(&format!(
-            "HT-{prefix}-{i:05},1,Lê Văn Sóng {i},1970,\"Số {i}, ngõ Bến\",vneid_install\n"
-        ));
-    }
-    csv
 }
