@@ -67,8 +67,9 @@ def main() -> int:
     shifts = [(vid, a_, b_) for vid, v in m.vols.items() for a_, b_ in v["shifts"]]
     starts = {}
     for hid, h in m.hhs.items():
+        eligible = set(m.eligible(hid))
         for si, (vid, a_, b_) in enumerate(shifts):
-            if vid not in m.eligible(hid):
+            if vid not in eligible:
                 continue
             way = m.travel(m.vols[vid]["home"], m.loc(hid, vid))
             ranges = [(max(wa, a_ + way), min(wb, b_ - way) - h["svc"]) for wa, wb in h["wins"]]
