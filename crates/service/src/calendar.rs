@@ -7,8 +7,9 @@
 //! (its leader, an administrator) also learns of the newest draft, and may
 //! look at the week as that draft would make it.
 //!
-//! It reads the team's snapshot and the plans in a handful of queries and
-//! changes nothing. A team outside the actor's scope is not found; a draft is
+//! It reads the team, its plans and, of its register, only the households
+//! the week and its plans name, in a handful of queries, and changes
+//! nothing. A team outside the actor's scope is not found; a draft is
 //! never shown to anyone who may not lead the team.
 
 use std::collections::BTreeMap;
@@ -19,14 +20,15 @@ use doorstep_core::rules::ExpansionContext;
 use doorstep_core::{NeedStep, PlanStatus, UnmetReason, VisitMode, VisitStatus};
 use doorstep_store::Store;
 use doorstep_store::repo::plans::{self, PlanRecord, UnmetRecord, VisitRecord};
-use doorstep_store::repo::snapshot::{HouseholdRecord, TeamSnapshot};
+use doorstep_store::repo::snapshot::{self, HouseholdRecord, TeamSnapshot};
+use doorstep_store::repo::teams;
 use doorstep_tide::Catalog;
 
 use crate::access::Actor;
 use crate::daylist::{DayHeading, day_heading};
 use crate::error::ServiceError;
 use crate::planning::changes::blackout_spans;
-use crate::planning::{load_snapshot, local_midnight, parse_blackouts, team_zone};
+use crate::planning::{local_midnight, parse_blackouts, zone_named};
 
 /// Days a calendar page shows.
 pub const WEEK_DAYS: u64 = 7;
@@ -200,9 +202,12 @@ pub async fn team_week(
 ) -> Result<TeamWeek, ServiceError> {
     actor.require_see_team(store, team_id).await?;
     let may_lead = actor.may_lead_team(store, team_id).await?;
-    let snapshot = load_snapshot(store, team_id).await?;
+    let db = store.connection();
+    let team = teams::find_team(db, team_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("team", team_id))?;
+    let zone = zone_named(&team.timezone)?;
     let catalog = &*crate::team_stations::team_catalog(store, catalog, team_id).await?;
-    let zone = team_zone(&snapshot)?;
     let today = now.with_timezone(&zone).date_naive();
     let from = from.unwrap_or(today);
     check_week(from)?;
@@ -210,7 +215,6 @@ pub async fn team_week(
         local_midnight(zone, from),
         local_midnight(zone, from + Days::new(WEEK_DAYS)),
     );
-    let db = store.connection();
     let all = plans::team_plans(db, team_id).await?;
     let draft = all
         .iter()
@@ -227,22 +231,14 @@ pub async fn team_week(
     } else {
         Showing::Published
     };
-    let shown: Vec<PlanRecord> = match (showing, &draft) {
-        (Showing::Draft, Some(draft)) => vec![draft.clone()],
-        _ => Vec::new(),
-    };
-    let households: BTreeMap<i32, &HouseholdRecord> =
-        snapshot.households.iter().map(|h| (h.id, h)).collect();
-    let (week_visits, shown): (Vec<VisitRecord>, Vec<PlanRecord>) = match shown.first() {
+    let (week_visits, shown): (Vec<VisitRecord>, Vec<PlanRecord>) = match &draft {
         Some(draft) if showing == Showing::Draft => {
             let visits = plans::plan_visits(db, draft.id).await?;
-            (
-                visits
-                    .into_iter()
-                    .filter(|v| v.start >= start && v.start < end)
-                    .collect(),
-                shown,
-            )
+            let week = visits
+                .into_iter()
+                .filter(|v| v.start >= start && v.start < end)
+                .collect();
+            (week, vec![draft.clone()])
         }
         _ => {
             let visits = plans::published_visits(db, team_id, None, start, end).await?;
@@ -255,19 +251,39 @@ pub async fn team_week(
             (visits, made_by)
         }
     };
-    let mut plans_shown = Vec::new();
-    for plan in shown {
-        let visits = plans::plan_visits(db, plan.id).await?;
+    // Of the register, only the households the week and its plans name.
+    let mut summaries = Vec::new();
+    for plan in shown
+        .iter()
+        .chain(draft.iter().filter(|_| showing != Showing::Draft))
+    {
+        let count = plans::plan_visit_count(db, plan.id).await?;
         let unmet = plans::plan_unmet(db, plan.id).await?;
-        plans_shown.push(week_plan(plan, &visits, &unmet, &households));
+        summaries.push((plan.clone(), count, unmet));
     }
+    let named: Vec<i32> = week_visits
+        .iter()
+        .map(|v| v.household_id)
+        .chain(
+            summaries
+                .iter()
+                .flat_map(|(_, _, u)| u.iter().map(|u| u.household_id)),
+        )
+        .collect::<std::collections::BTreeSet<i32>>()
+        .into_iter()
+        .collect();
+    let snapshot = snapshot::team_calendar_snapshot(db, team_id, &named)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("team", team_id))?;
+    let households: BTreeMap<i32, &HouseholdRecord> =
+        snapshot.households.iter().map(|h| (h.id, h)).collect();
+    let mut summaries = summaries
+        .into_iter()
+        .map(|(plan, count, unmet)| week_plan(plan, count, &unmet, &households));
+    let plans_shown: Vec<WeekPlan> = summaries.by_ref().take(shown.len()).collect();
     let draft = match draft {
         Some(_) if showing == Showing::Draft => plans_shown.first().cloned(),
-        Some(d) => {
-            let visits = plans::plan_visits(db, d.id).await?;
-            let unmet = plans::plan_unmet(db, d.id).await?;
-            Some(week_plan(d, &visits, &unmet, &households))
-        }
+        Some(_) => summaries.next(),
         None => None,
     };
     let week = TeamWeek {
@@ -388,9 +404,17 @@ pub(crate) fn calendar_household(
     }
 }
 
+/// How many of these visits are not cancelled.
+pub(crate) fn not_cancelled(visits: &[VisitRecord]) -> usize {
+    visits
+        .iter()
+        .filter(|v| v.status != VisitStatus::Cancelled)
+        .count()
+}
+
 pub(crate) fn week_plan(
     plan: PlanRecord,
-    visits: &[VisitRecord],
+    visits: usize,
     unmet: &[UnmetRecord],
     households: &BTreeMap<i32, &HouseholdRecord>,
 ) -> WeekPlan {
@@ -400,10 +424,7 @@ pub(crate) fn week_plan(
     }
     WeekPlan {
         plan,
-        visits: visits
-            .iter()
-            .filter(|v| v.status != VisitStatus::Cancelled)
-            .count(),
+        visits,
         unmet_by_reason: by_reason.into_iter().collect(),
         unmet: unmet
             .iter()
@@ -476,10 +497,9 @@ pub(crate) fn week_days(
         |spans: &[(i64, i64)], a: i64, b: i64| spans.iter().any(|&(s, e)| s < b && a < e);
     let village_name = |id: i32| {
         snapshot
-            .households
-            .iter()
-            .find(|h| h.village_id == Some(id))
-            .and_then(|h| h.village.clone())
+            .villages
+            .get(&id)
+            .cloned()
             .unwrap_or_else(|| format!("#{id}"))
     };
     let households: BTreeMap<i32, &HouseholdRecord> =
@@ -671,6 +691,7 @@ mod tests {
             members: vec![member(1, "Lan"), member(2, "Hùng")],
             households: vec![household(7, "HT-0007"), household(8, "HT-0008")],
             blackouts: Vec::new(),
+            villages: std::collections::BTreeMap::new(),
         }
     }
 
@@ -752,7 +773,7 @@ mod tests {
             published_at: None,
             created_by: None,
         };
-        let week = week_plan(plan, &visits, &unmet, &households);
+        let week = week_plan(plan, not_cancelled(&visits), &unmet, &households);
         assert_eq!(week.visits, 1);
         assert_eq!(
             week.unmet_by_reason,

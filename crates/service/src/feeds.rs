@@ -614,6 +614,7 @@ mod tests {
                 residents: vec![resident(11, "Nguyễn Văn An"), resident(12, "Trần Thị Bình")],
             }],
             blackouts: vec![],
+            villages: std::collections::BTreeMap::new(),
         }
     }
 

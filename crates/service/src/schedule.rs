@@ -18,8 +18,8 @@ use doorstep_tide::Catalog;
 
 use crate::access::Actor;
 use crate::calendar::{
-    CalendarDay, CalendarHousehold, WeekPlan, calendar_household, week_blackouts, week_days,
-    week_plan,
+    CalendarDay, CalendarHousehold, WeekPlan, calendar_household, not_cancelled, week_blackouts,
+    week_days, week_plan,
 };
 use crate::daylist::{self, DayList};
 use crate::error::{FieldError, ServiceError};
@@ -91,7 +91,7 @@ pub async fn plan_days(
         team_name: snapshot.team.name.clone(),
         zone,
         today: now.with_timezone(&zone).date_naive(),
-        plan: week_plan(plan, &visits, &unmet, &households),
+        plan: week_plan(plan, not_cancelled(&visits), &unmet, &households),
         days: by_day,
         changes,
     })

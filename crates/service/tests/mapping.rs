@@ -167,6 +167,7 @@ fn snapshot(shape: &Shape) -> TeamSnapshot {
         members,
         households,
         blackouts: Vec::new(),
+        villages: [(1, "Bắc".to_string())].into(),
     }
 }
 

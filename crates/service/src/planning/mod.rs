@@ -274,14 +274,19 @@ pub fn next_quarter(at: DateTime<Utc>) -> DateTime<Utc> {
 /// # Errors
 /// The stored zone is not an IANA name.
 pub fn team_zone(snapshot: &TeamSnapshot) -> Result<Tz, ServiceError> {
-    snapshot.team.timezone.parse::<Tz>().map_err(|_| {
+    zone_named(&snapshot.team.timezone)
+}
+
+/// A team's stored zone, read.
+///
+/// # Errors
+/// The stored name is not an IANA zone (field `timezone`).
+pub(crate) fn zone_named(timezone: &str) -> Result<Tz, ServiceError> {
+    timezone.parse::<Tz>().map_err(|_| {
         ServiceError::Invalid(vec![FieldError::new(
             "timezone",
-            format!("múi giờ của tổ không hợp lệ: {:?}", snapshot.team.timezone),
-            format!(
-                "the team's time zone is not an IANA name: {:?}",
-                snapshot.team.timezone
-            ),
+            format!("múi giờ của tổ không hợp lệ: {timezone:?}"),
+            format!("the team's time zone is not an IANA name: {timezone:?}"),
         )])
     })
 }

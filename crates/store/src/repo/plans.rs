@@ -5,7 +5,7 @@ use doorstep_core::{NeedStep, PlanStatus, UnmetReason, VisitMode, VisitStatus};
 use sea_orm::DbErr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
 };
 
 use super::audit::append_audit;
@@ -415,6 +415,22 @@ pub async fn plan_visits(
         .into_iter()
         .map(visit_record)
         .collect::<Result<_, _>>()?)
+}
+
+/// How many of a plan's visits are not cancelled.
+///
+/// # Errors
+/// The database fails.
+pub async fn plan_visit_count(
+    db: &impl ConnectionTrait,
+    plan_id: i32,
+) -> Result<usize, StoreError> {
+    let n = visit::Entity::find()
+        .filter(visit::Column::PlanId.eq(plan_id))
+        .filter(visit::Column::Status.ne(VisitStatus::Cancelled.code()))
+        .count(db)
+        .await?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 /// One member's visits of a plan that start in `[from, to)`, in start

@@ -151,6 +151,8 @@ pub struct TeamSnapshot {
     pub households: Vec<HouseholdRecord>,
     /// Its blackout periods.
     pub blackouts: Vec<StoredBlackout>,
+    /// The names of its area and the villages in it, by id.
+    pub villages: BTreeMap<i32, String>,
 }
 
 /// A member as the service sees it.
@@ -193,7 +195,37 @@ pub async fn team_snapshot(
     db: &impl ConnectionTrait,
     team_id: i32,
 ) -> Result<Option<TeamSnapshot>, StoreError> {
-    snapshot(db, team_id, None).await
+    snapshot(db, team_id, Scope::Whole).await
+}
+
+/// The team with all its members and its blackouts, but of its register
+/// only these households, with their residents but not their needs (every
+/// resident's `open_needs` and `held_needs` are empty): what a calendar of a
+/// few days shows, without reading the whole register. Not for planning.
+///
+/// # Errors
+/// The database fails.
+pub async fn team_calendar_snapshot(
+    db: &impl ConnectionTrait,
+    team_id: i32,
+    households: &[i32],
+) -> Result<Option<TeamSnapshot>, StoreError> {
+    // Each id is bound three times; past a few thousand, reading the whole
+    // register is cheaper than a statement too long for the database.
+    const MOST_LISTED: usize = 2_000;
+    if households.len() <= MOST_LISTED {
+        return snapshot(db, team_id, Scope::Households(households)).await;
+    }
+    let keep: std::collections::BTreeSet<i32> = households.iter().copied().collect();
+    let mut whole = snapshot(db, team_id, Scope::Whole).await?;
+    if let Some(whole) = &mut whole {
+        whole.households.retain(|h| keep.contains(&h.id));
+        for resident in whole.households.iter_mut().flat_map(|h| &mut h.residents) {
+            resident.open_needs.clear();
+            resident.held_needs.clear();
+        }
+    }
+    Ok(whole)
 }
 
 /// Part of a team's snapshot: the team, these members and these households
@@ -208,13 +240,24 @@ pub async fn team_snapshot_part(
     members: &[i32],
     households: &[i32],
 ) -> Result<Option<TeamSnapshot>, StoreError> {
-    snapshot(db, team_id, Some((members, households))).await
+    snapshot(db, team_id, Scope::Part(members, households)).await
+}
+
+/// How much of a team a snapshot reads.
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    /// Everything.
+    Whole,
+    /// All members and the blackouts, these households without their needs.
+    Households(&'a [i32]),
+    /// These members, these households, no blackouts.
+    Part(&'a [i32], &'a [i32]),
 }
 
 async fn snapshot(
     db: &impl ConnectionTrait,
     team_id: i32,
-    only: Option<(&[i32], &[i32])>,
+    scope: Scope<'_>,
 ) -> Result<Option<TeamSnapshot>, StoreError> {
     let Some(team) = team::Entity::find_by_id(team_id).one(db).await? else {
         return Ok(None);
@@ -234,8 +277,10 @@ async fn snapshot(
     let mut members = member::Entity::find().filter(member::Column::TeamId.eq(team_id));
     let mut households = household::Entity::find().filter(household::Column::TeamId.eq(team_id));
     let mut household_ids = team_household_ids(team_id);
-    if let Some((member_ids, ids)) = only {
+    if let Scope::Part(member_ids, _) = scope {
         members = members.filter(member::Column::Id.is_in(member_ids.iter().copied()));
+    }
+    if let Scope::Part(_, ids) | Scope::Households(ids) = scope {
         households = households.filter(household::Column::Id.is_in(ids.iter().copied()));
         household_ids.and_where(household::Column::Id.is_in(ids.iter().copied()));
     }
@@ -255,19 +300,23 @@ async fn snapshot(
         .order_by_asc(resident::Column::Id)
         .all(db)
         .await?;
-    let needs = need::Entity::find()
-        .filter(
-            need::Column::ResidentId.in_subquery(
-                Query::select()
-                    .column(resident::Column::Id)
-                    .from(resident::Entity)
-                    .and_where(resident::Column::HouseholdId.in_subquery(household_ids))
-                    .to_owned(),
-            ),
-        )
-        .filter(need::Column::Status.eq(NeedStatus::Open.code()))
-        .all(db)
-        .await?;
+    let needs = if let Scope::Households(_) = scope {
+        Vec::new()
+    } else {
+        need::Entity::find()
+            .filter(
+                need::Column::ResidentId.in_subquery(
+                    Query::select()
+                        .column(resident::Column::Id)
+                        .from(resident::Entity)
+                        .and_where(resident::Column::HouseholdId.in_subquery(household_ids))
+                        .to_owned(),
+                ),
+            )
+            .filter(need::Column::Status.eq(NeedStatus::Open.code()))
+            .all(db)
+            .await?
+    };
     let mut open: BTreeMap<i32, Vec<NeedStep>> = BTreeMap::new();
     let mut held: BTreeMap<i32, Vec<(NeedStep, NeedHold)>> = BTreeMap::new();
     for n in needs {
@@ -327,10 +376,9 @@ async fn snapshot(
             }
         })
         .collect();
-    let blackouts = if only.is_some() {
-        Vec::new()
-    } else {
-        team_blackouts(db, team_id).await?
+    let blackouts = match scope {
+        Scope::Part(..) => Vec::new(),
+        Scope::Whole | Scope::Households(_) => team_blackouts(db, team_id).await?,
     };
     Ok(Some(TeamSnapshot {
         team: TeamRecord {
@@ -344,6 +392,7 @@ async fn snapshot(
         members,
         households,
         blackouts,
+        villages: villages.into_iter().map(|(id, v)| (id, v.name)).collect(),
     }))
 }
 
@@ -364,7 +413,7 @@ pub(crate) fn team_household_ids(team_id: i32) -> SelectStatement {
 #[derive(Clone, Debug, PartialEq)]
 pub struct DaySheet {
     /// The team (its zone, name and centre), the member as its only member,
-    /// and the households of the visits.
+    /// and the households of the visits with their villages.
     pub snapshot: TeamSnapshot,
     /// The visits, in start order.
     pub visits: Vec<super::plans::VisitRecord>,
@@ -731,12 +780,18 @@ pub async fn day_sheet(
             });
         }
     }
+    // The villages of the visits' households: a day's list names no other.
+    let villages = households
+        .iter()
+        .filter_map(|h| Some((h.village_id?, h.village.clone()?)))
+        .collect();
     Ok(DaySheet {
         snapshot: TeamSnapshot {
             team,
             members: vec![member],
             households,
             blackouts: Vec::new(),
+            villages,
         },
         visits,
     })
