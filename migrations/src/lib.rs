@@ -23,6 +23,7 @@ mod m20261206_000001_calendar;
 mod m20261207_000001_vocabularies;
 mod m20261207_000002_page_language;
 mod m20261208_000001_tide_stations;
+mod m20261208_000002_count_indexes;
 
 pub use m20261207_000001_vocabularies::VOCABULARIES;
 pub use m20261207_000002_page_language::USER_LANGUAGE;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_vocabularies::Migration),
             Box::new(m20261207_000002_page_language::Migration),
             Box::new(m20261208_000001_tide_stations::Migration),
+            Box::new(m20261208_000002_count_indexes::Migration),
         ]
     }
 }

@@ -429,11 +429,18 @@ fn reason_ranks() -> String {
 /// The whole list's statement (or a page of it): every part computed for
 /// the whole area with hash joins, then joined. The better plan for the
 /// whole list (the CSV); a page on PostgreSQL is [`unmet_page_statement`].
+///
+/// With `page_first` and a limit (a page on SQLite), the page's households
+/// are chosen first (`pg`: in scope, an open need, none met, by id) and
+/// every part is computed for them only, each driven from them by its index
+/// (SQLite's `CROSS JOIN` keeps that order): a page then reads its own
+/// households' residents, needs and visits, not the whole area's.
 fn unmet_statement(
     backend: DatabaseBackend,
     scope: HouseholdScope,
     now: DateTime<Utc>,
     page: UnmetPage,
+    page_first: bool,
 ) -> Statement {
     let rank = reason_ranks();
     let after = page
@@ -442,22 +449,47 @@ fn unmet_statement(
     let limit = page
         .limit
         .map_or(String::new(), |limit| format!(" LIMIT {limit}"));
+    let open = NeedStatus::Open.code();
+    let done = OutcomeResult::Done.code();
+    let (page_cte, from, join, reasons_from) = if page_first && page.limit.is_some() {
+        (
+            format!(
+                ", pg AS (SELECT hh.* FROM hh WHERE EXISTS (\
+                   SELECT 1 FROM residents r JOIN needs n ON n.resident_id = r.id \
+                   WHERE r.household_id = hh.id AND n.status = '{open}') \
+                 AND NOT EXISTS (SELECT 1 FROM visits v JOIN outcomes o ON o.visit_id = v.id \
+                   WHERE v.household_id = hh.id AND o.result = '{done}'){after} \
+                 ORDER BY hh.id{limit})"
+            ),
+            "pg hh",
+            "CROSS JOIN",
+            "pg hh CROSS JOIN latest l \
+             CROSS JOIN unmet u ON u.plan_id = l.plan_id AND u.household_id = hh.id",
+        )
+    } else {
+        (
+            String::new(),
+            "hh",
+            "JOIN",
+            "latest l JOIN unmet u ON u.plan_id = l.plan_id JOIN hh ON hh.id = u.household_id",
+        )
+    };
     let sql = format!(
-        "WITH RECURSIVE {hh}, \
+        "WITH RECURSIVE {hh}{page_cte}, \
          open_needs AS (\
            SELECT r.household_id, CAST(COUNT(*) AS BIGINT) AS open_needs, \
              CAST(MAX(CASE WHEN n.last_result = '{refused}' THEN 1 ELSE 0 END) AS BIGINT) AS refused, \
              CAST(MAX(CASE WHEN n.last_result = '{appointment}' THEN 1 ELSE 0 END) AS BIGINT) AS awaiting, \
              CAST(MAX(r.attempts) AS BIGINT) AS attempts, MAX(r.last_attempt_at) AS last_attempt_at \
-           FROM hh JOIN residents r ON r.household_id = hh.id \
-           JOIN needs n ON n.resident_id = r.id \
+           FROM {from} {join} residents r ON r.household_id = hh.id \
+           {join} needs n ON n.resident_id = r.id \
            WHERE n.status = '{open}' GROUP BY r.household_id), \
          met AS (\
-           SELECT DISTINCT v.household_id FROM hh JOIN visits v ON v.household_id = hh.id \
-           JOIN outcomes o ON o.visit_id = v.id WHERE o.result = '{done}'), \
+           SELECT DISTINCT v.household_id FROM {from} {join} visits v ON v.household_id = hh.id \
+           {join} outcomes o ON o.visit_id = v.id WHERE o.result = '{done}'), \
          next_visit AS (\
            SELECT v.household_id, MIN(v.start_at) AS start_at \
-           FROM hh JOIN visits v ON v.household_id = hh.id \
+           FROM {from} {join} visits v ON v.household_id = hh.id \
            WHERE v.on_calendar = TRUE AND v.status IN ('{proposed}', '{confirmed}') \
              AND v.start_at > $1 GROUP BY v.household_id), \
          latest AS (\
@@ -465,13 +497,12 @@ fn unmet_statement(
            GROUP BY team_id), \
          plan_reason AS (\
            SELECT u.household_id, CAST(MIN(CASE u.reason {rank} ELSE {last} END) AS BIGINT) AS rank \
-           FROM latest l JOIN unmet u ON u.plan_id = l.plan_id \
-           JOIN hh ON hh.id = u.household_id GROUP BY u.household_id) \
+           FROM {reasons_from} GROUP BY u.household_id) \
          SELECT hh.id AS household_id, hh.team_id, t.name AS team_name, t.timezone, \
            h.external_id, h.address, hh.area_id, a.name AS area_name, \
            o.open_needs, o.refused, o.awaiting, o.attempts, o.last_attempt_at, \
            nv.start_at AS next_visit_at, pr.rank AS plan_reason \
-         FROM hh JOIN open_needs o ON o.household_id = hh.id \
+         FROM {from} JOIN open_needs o ON o.household_id = hh.id \
          JOIN households h ON h.id = hh.id \
          JOIN teams t ON t.id = hh.team_id \
          LEFT JOIN areas a ON a.id = hh.area_id \
@@ -482,8 +513,6 @@ fn unmet_statement(
         hh = scope.households_sql(),
         refused = OutcomeResult::Refused.code(),
         appointment = OutcomeResult::NeedsAppointment.code(),
-        open = NeedStatus::Open.code(),
-        done = OutcomeResult::Done.code(),
         published = PlanStatus::Published.code(),
         proposed = VisitStatus::Proposed.code(),
         confirmed = VisitStatus::Confirmed.code(),
@@ -555,7 +584,8 @@ fn unmet_page_statement(scope: HouseholdScope, now: DateTime<Utc>, page: UnmetPa
 
 /// A page of the unmet households, in id order: on PostgreSQL driven by the
 /// households after the cursor, elsewhere (a commune's SQLite, which has no
-/// `LATERAL`) the whole list's statement with its limit.
+/// `LATERAL`) the whole list's statement choosing the page's households
+/// first.
 ///
 /// # Errors
 /// The database fails.
@@ -567,7 +597,7 @@ pub async fn unmet_households(
 ) -> Result<Vec<UnmetHousehold>, StoreError> {
     let statement = match db.get_database_backend() {
         DatabaseBackend::Postgres => unmet_page_statement(scope, now, page),
-        backend => unmet_statement(backend, scope, now, page),
+        backend => unmet_statement(backend, scope, now, page, true),
     };
     Ok(UnmetRow::find_by_statement(statement)
         .all(db)
@@ -588,7 +618,7 @@ pub async fn unmet_households_by_list(
     now: DateTime<Utc>,
     page: UnmetPage,
 ) -> Result<Vec<UnmetHousehold>, StoreError> {
-    let statement = unmet_statement(db.get_database_backend(), scope, now, page);
+    let statement = unmet_statement(db.get_database_backend(), scope, now, page, false);
     Ok(UnmetRow::find_by_statement(statement)
         .all(db)
         .await?
@@ -611,7 +641,7 @@ where
     C: StreamTrait + Send + Sync,
 {
     let backend = StreamTrait::get_database_backend(db);
-    let statement = unmet_statement(backend, scope, now, UnmetPage::default());
+    let statement = unmet_statement(backend, scope, now, UnmetPage::default(), false);
     let rows = db.stream_raw(statement).await?;
     Ok(rows.map(|row| {
         let row = row?;

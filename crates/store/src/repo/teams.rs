@@ -9,7 +9,7 @@ use doorstep_core::{NeedStatus, NeedStep, Presence};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    JoinType, QueryFilter, QueryOrder, QuerySelect, RelationDef,
+    FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationDef, Statement,
 };
 
 use super::Change;
@@ -313,6 +313,15 @@ fn need_resident() -> RelationDef {
 }
 
 /// The counts of these teams, each a `GROUP BY` of the database.
+/// A row of kept counts, summed over a team's areas.
+#[derive(sea_orm::FromQueryResult)]
+struct KeptRow {
+    team_id: i32,
+    measure: String,
+    step: String,
+    n: i64,
+}
+
 async fn team_counts(
     db: &impl ConnectionTrait,
     ids: &[i32],
@@ -331,17 +340,30 @@ async fn team_counts(
     for (team, n) in members {
         counts.entry(team).or_default().members = to_u64(n);
     }
-    let households: Vec<(i32, i64)> = household::Entity::find()
-        .select_only()
-        .column(household::Column::TeamId)
-        .column_as(household::Column::Id.count(), "n")
-        .filter(household::Column::TeamId.is_in(ids.iter().copied()))
-        .group_by(household::Column::TeamId)
-        .into_tuple()
+    // The households and the open needs by step are kept counts (tallies),
+    // written in the transactions that change them.
+    let kept = format!(
+        "SELECT team_id, measure, step, CAST(SUM(n) AS BIGINT) AS n FROM tallies \
+         WHERE team_id IN ({list}) \
+           AND (measure = 'households' OR (measure = 'needs' AND status = '{open}')) \
+         GROUP BY team_id, measure, step",
+        list = ids
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        open = NeedStatus::Open.code(),
+    );
+    let kept = KeptRow::find_by_statement(Statement::from_string(db.get_database_backend(), kept))
         .all(db)
         .await?;
-    for (team, n) in households {
-        counts.entry(team).or_default().households = to_u64(n);
+    for row in kept {
+        let entry = counts.entry(row.team_id).or_default();
+        if row.measure == "households" {
+            entry.households += to_u64(row.n);
+        } else if let Some(step) = NeedStep::parse(&row.step) {
+            *entry.open_needs.entry(step).or_default() += to_u64(row.n);
+        }
     }
     let residents: Vec<(i32, Code<Presence>, i64)> = resident::Entity::find()
         .select_only()
@@ -359,28 +381,6 @@ async fn team_counts(
         let entry = counts.entry(team).or_default();
         entry.residents += to_u64(n);
         *entry.presence.entry(presence.0).or_default() += to_u64(n);
-    }
-    let open_needs: Vec<(i32, Code<NeedStep>, i64)> = need::Entity::find()
-        .select_only()
-        .column(household::Column::TeamId)
-        .column(need::Column::Step)
-        .column_as(need::Column::Id.count(), "n")
-        .join(JoinType::InnerJoin, need_resident())
-        .join(JoinType::InnerJoin, resident_household())
-        .filter(household::Column::TeamId.is_in(ids.iter().copied()))
-        .filter(need::Column::Status.eq(NeedStatus::Open.code()))
-        .group_by(household::Column::TeamId)
-        .group_by(need::Column::Step)
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (team, step, n) in open_needs {
-        *counts
-            .entry(team)
-            .or_default()
-            .open_needs
-            .entry(step.0)
-            .or_default() += to_u64(n);
     }
     let with_open: Vec<(i32, i64)> = need::Entity::find()
         .select_only()
