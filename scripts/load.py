@@ -13,6 +13,10 @@ reported too ("service").
 
     python3 scripts/load.py --binary target/release/doorstep --rate 500 --duration 1800
 
+With `--each-kind N` it sends, instead, N requests of each kind one after the other (closed loop,
+nothing else running) and prints for each kind its mean latency, the server's CPU time per request
+and the answer's size: what each kind costs the server.
+
 (it needs aiohttp: `python3 -m venv ~/.cache/doorstep-load/venv` and
 `~/.cache/doorstep-load/venv/bin/pip install aiohttp`, then run it with that venv's python).
 """
@@ -34,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections import deque
@@ -627,6 +632,67 @@ def write_requests_csv(load, path):
                     f"{st.lat[j] * 1000:.2f},{st.svc[j] * 1000:.2f}\n")
 
 
+def each_kind(base, ctx, rng, n, pid):
+    """N requests of each kind in turn, one at a time: the server's CPU per request."""
+    load = Load.__new__(Load)
+    load.c, load.rng, load.blackouts, load.last_outcome = ctx, rng, deque(), None
+    log(f"# each kind, {n} requests one after the other")
+    log(f"{'kind':22s} {'share':>6s} {'mean ms':>8s} {'CPU ms':>7s} {'KB':>7s}  request")
+    failures = 0
+    weighted = 0.0
+    for kind, weight, _, description in MIX:
+        cpu0, t0, size = proc_cpu_seconds(pid), time.monotonic(), 0
+        for _ in range(n):
+            built, method, path, body, token = load.build(kind)
+            data = None if body is None else json.dumps(body).encode()
+            req = urllib.request.Request(base + path, data=data, method=method)
+            req.add_header("Authorization", "Bearer " + token)
+            req.add_header("Accept-Language", "vi")
+            if data is not None:
+                req.add_header("Content-Type", "application/json")
+            try:
+                with urllib.request.urlopen(req, timeout=60) as r:
+                    raw = r.read()
+                    size += len(raw)
+                    if built == "lead_blackout_add":
+                        load.blackouts.append(json.loads(raw)["id"])
+            except urllib.error.HTTPError as e:
+                failures += 1
+                log(f"# {kind}: {method} {path} answered {e.code}: {e.read()[:200]!r}")
+        wall = (time.monotonic() - t0) / n
+        cpu = (proc_cpu_seconds(pid) - cpu0) / n
+        weighted += weight / 100.0 * cpu
+        log(f"{kind:22s} {weight:5.1f}% {wall * 1000:8.2f} {cpu * 1000:7.2f} "
+            f"{size / n / 1024:7.1f}  {description}")
+    log(f"# the mix's mean: {weighted * 1000:.2f} ms of the server's CPU a request")
+    return 1 if failures else 0
+
+
+def run_load(args, server, ctx, rng, up_before):
+    """The open-loop load and its report; the exit code."""
+    load = Load(args, server.base, ctx, rng)
+    if uvloop is not None:
+        uvloop.install()
+    asyncio.run(load.run(server.proc.pid))
+    try:
+        _, bl = http_json(server.base, "GET", f"/api/v1/teams/{ctx.team}/blackouts",
+                          ctx.tokens["leader"][0])
+        left = sum(1 for b in bl if b.get("label") == "kiểm tra tải / load test")
+        log(f"# blackouts of the test still stored at the end: {left} (of {len(bl)}); "
+            f"adds that timed out in the client may still have been stored")
+    except Exception as e:
+        log(f"# could not count the blackouts left: {e}")
+    up_after = uptime_line()
+    rc = final_report(load, args, server.proc.pid, up_before, up_after)
+    if args.requests_csv:
+        write_requests_csv(load, os.path.join(server.workdir, "requests.csv"))
+        log(f"# every request: {os.path.join(server.workdir, 'requests.csv')}")
+    if server.proc.poll() is not None:
+        log(f"# the server died during the run (exit {server.proc.returncode})")
+        rc = 1
+    return rc
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", default="target/release/doorstep")
@@ -644,6 +710,8 @@ def main():
                     help="start from a copy of this SQLite file instead of a fresh one")
     ap.add_argument("--startup-timeout", type=float, default=300.0)
     ap.add_argument("--requests-csv", action="store_true", help="write every request to requests.csv")
+    ap.add_argument("--each-kind", type=int, default=0, metavar="N",
+                    help="instead of the load: N requests of each kind, one at a time")
     args = ap.parse_args()
     if args.duration <= 0 or args.duration > 4 * 3600 or args.rate <= 0 or args.rate > 5000:
         raise SystemExit("duration must be in (0, 4 h] and rate in (0, 5000]")
@@ -676,26 +744,10 @@ def main():
             f"({ctx.outcome_targets[0][1] if ctx.outcome_targets else 'none'} records them)")
         log(f"# sessions: {args.sessions} per user")
         log("# mix: " + ", ".join(f"{k} {w:g}%" for k, w, *_ in MIX))
-        load = Load(args, server.base, ctx, rng)
-        if uvloop is not None:
-            uvloop.install()
-        asyncio.run(load.run(server.proc.pid))
-        try:
-            _, bl = http_json(server.base, "GET", f"/api/v1/teams/{ctx.team}/blackouts",
-                              ctx.tokens["leader"][0])
-            left = sum(1 for b in bl if b.get("label") == "kiểm tra tải / load test")
-            log(f"# blackouts of the test still stored at the end: {left} (of {len(bl)}); "
-                f"adds that timed out in the client may still have been stored")
-        except Exception as e:
-            log(f"# could not count the blackouts left: {e}")
-        up_after = uptime_line()
-        rc = final_report(load, args, server.proc.pid, up_before, up_after)
-        if args.requests_csv:
-            write_requests_csv(load, os.path.join(workdir, "requests.csv"))
-            log(f"# every request: {os.path.join(workdir, 'requests.csv')}")
-        if server.proc.poll() is not None:
-            log(f"# the server died during the run (exit {server.proc.returncode})")
-            rc = 1
+        if args.each_kind > 0:
+            rc = each_kind(server.base, ctx, rng, args.each_kind, server.proc.pid)
+        else:
+            rc = run_load(args, server, ctx, rng, up_before)
     finally:
         server.stop()
         log(f"# server log: {server.log_path}")
