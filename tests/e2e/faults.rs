@@ -318,9 +318,9 @@ fn running_as_root() -> bool {
 /// megabytes once written.
 const REGISTER: usize = 8_000;
 
-/// Checkpoints a SQLite database's write-ahead log into the database and
-/// truncates it to nothing.
-fn truncate_wal(db: &TestDb) {
+/// The first `N` columns, as integers, of the one row `sql` answers, on a
+/// connection of the test's own.
+fn integers<const N: usize>(db: &TestDb, sql: &str) -> [i64; N] {
     doorstep_tests::runtime().block_on(async {
         use sea_orm::ConnectionTrait;
         let store = db.store().await;
@@ -328,36 +328,34 @@ fn truncate_wal(db: &TestDb) {
         let row = conn
             .query_one_raw(sea_orm::Statement::from_string(
                 conn.get_database_backend(),
-                "PRAGMA wal_checkpoint(TRUNCATE)",
+                sql,
             ))
             .await
-            .expect("the checkpoint runs")
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
             .expect("a row");
-        let busy = row.try_get_by_index::<i64>(0).expect("busy");
-        let frames = row.try_get_by_index::<i64>(1).expect("frames");
+        let values = std::array::from_fn(|i| {
+            row.try_get_by_index::<i64>(i)
+                .unwrap_or_else(|e| panic!("{sql}, column {i}: {e}"))
+        });
         store.connection().clone().close().await.ok();
-        assert_eq!((busy, frames), (0, 0), "the log is checkpointed and empty");
-    });
+        values
+    })
+}
+
+/// Checkpoints a SQLite database's write-ahead log into the database and
+/// truncates it to nothing.
+fn truncate_wal(db: &TestDb) {
+    let [busy, frames] = integers(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+    assert_eq!((busy, frames), (0, 0), "the log is checkpointed and empty");
 }
 
 /// The households of the full-disk test's register in the database.
 fn registered(db: &TestDb) -> i64 {
-    doorstep_tests::runtime().block_on(async {
-        use sea_orm::ConnectionTrait;
-        let store = db.store().await;
-        let conn = store.connection();
-        let row = conn
-            .query_one_raw(sea_orm::Statement::from_string(
-                conn.get_database_backend(),
-                "SELECT COUNT(*) FROM households WHERE external_id LIKE 'HT-DAY-%'",
-            ))
-            .await
-            .expect("the database reads on a full disk")
-            .expect("a row");
-        let count = row.try_get_by_index::<i64>(0).expect("a count");
-        store.connection().clone().close().await.ok();
-        count
-    })
+    let [count] = integers(
+        db,
+        "SELECT COUNT(*) FROM households WHERE external_id LIKE 'HT-DAY-%'",
+    );
+    count
 }
 
 #[test]
