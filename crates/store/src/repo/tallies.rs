@@ -28,7 +28,7 @@ fn quarter_sql(backend: DatabaseBackend, column: &str) -> String {
 }
 
 /// `teams` as an SQL list, sorted and without repeats.
-fn team_list(teams: &[i32]) -> String {
+pub(crate) fn team_list(teams: &[i32]) -> String {
     let mut teams = teams.to_vec();
     teams.sort_unstable();
     teams.dedup();

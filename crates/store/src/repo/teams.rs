@@ -347,11 +347,7 @@ async fn team_counts(
          WHERE team_id IN ({list}) \
            AND (measure = 'households' OR (measure = 'needs' AND status = '{open}')) \
          GROUP BY team_id, measure, step",
-        list = ids
-            .iter()
-            .map(i32::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
+        list = super::tallies::team_list(ids),
         open = NeedStatus::Open.code(),
     );
     let kept = KeptRow::find_by_statement(Statement::from_string(db.get_database_backend(), kept))
